@@ -1,0 +1,290 @@
+//! Command-line arguments as clap parses them ("low" arguments), and their conversion into the
+//! library's settings ("high" arguments). Conversion errors are usage errors: exit code 2.
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use samlbridge::aws::Target;
+use samlbridge::cert::{CertPolicy, Thumbprint};
+use samlbridge::diag::Overrides;
+use samlbridge::entra::{Cloud, FetchOptions};
+use samlbridge::render::Format;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "samlbridge",
+    version,
+    about = "Wire Microsoft Entra ID SAML sign-in into AWS IAM Identity Center and IAM",
+    long_about = "Fetches and lints Entra federation metadata and its certificates, and says exactly why AWS would accept or reject what you give it.\n\nExit codes: 0 no error-level finding, 1 at least one error-level finding, 2 samlbridge could not do its job.",
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Download an Entra application's federation metadata over HTTPS, check it and save it.
+    Fetch(FetchArgs),
+    /// Lint IdP metadata and its certificates against what AWS requires.
+    Check(CheckArgs),
+    /// Explain a finding code: what it means, why it matters, how to fix it.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TargetArg {
+    IdentityCenter,
+    Iam,
+}
+
+impl From<TargetArg> for Target {
+    fn from(t: TargetArg) -> Target {
+        match t {
+            TargetArg::IdentityCenter => Target::IdentityCenter,
+            TargetArg::Iam => Target::Iam,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CloudArg {
+    Global,
+    Usgov,
+    China,
+}
+
+impl From<CloudArg> for Cloud {
+    fn from(c: CloudArg) -> Cloud {
+        match c {
+            CloudArg::Global => Cloud::Global,
+            CloudArg::Usgov => Cloud::UsGov,
+            CloudArg::China => Cloud::China,
+        }
+    }
+}
+
+/// Options every reporting command shares.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// When to colour human output (auto honours NO_COLOR and pipes).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
+    /// Judge time-based rules at this instant instead of now (RFC 3339, e.g. 2026-01-31T12:00:00Z).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Treat this finding code as an error (repeatable).
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+    /// Accept this finding code: it is reported as info and never fails the run (repeatable).
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+}
+
+/// Options of the checks on metadata and certificates.
+#[derive(Debug, Args)]
+pub struct MetadataCheckArgs {
+    /// Apply the size and feature limits of this AWS target.
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// Require the metadata signature to be made by this certificate (SHA-256 or SHA-1 thumbprint).
+    #[arg(long, value_name = "THUMBPRINT")]
+    pub pin_cert: Option<String>,
+    /// Days before a certificate's expiry at which to start warning (Entra mails at 60).
+    #[arg(long, value_name = "DAYS", default_value_t = 60)]
+    pub warn_days: i64,
+    /// The entity to use when the document describes several identity providers.
+    #[arg(long, value_name = "ENTITY-ID")]
+    pub entity_id: Option<String>,
+}
+
+/// HTTP client options.
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// Extra trusted root certificates (PEM), e.g. a TLS-inspecting proxy's.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Deadline for each HTTP request, body included.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: String,
+    /// Deadline for establishing a connection.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub connect_timeout: String,
+    /// Attempts in all for timeouts, connection failures, 429 and 5xx answers.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub attempts: u32,
+    /// Largest document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Tenant ID (GUID) or a verified domain of the tenant.
+    #[arg(long, required_unless_present = "url", conflicts_with = "url")]
+    pub tenant: Option<String>,
+    /// The enterprise application's Application ID.
+    #[arg(long, required_unless_present = "url", conflicts_with = "url")]
+    pub app_id: Option<String>,
+    /// National cloud of the tenant.
+    #[arg(long, value_enum, default_value = "global")]
+    pub cloud: CloudArg,
+    /// Fetch this https:// URL instead of building Entra's app-metadata URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Where to save the document ("-" for stdout, the report then goes to stderr).
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "FILE",
+        default_value = "federationmetadata.xml"
+    )]
+    pub output: PathBuf,
+    /// Save even when the document failed a check that means it cannot be trusted.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub checks: MetadataCheckArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// IdP metadata: a file, "-" for stdin, or an https:// URL.
+    #[arg(value_name = "METADATA")]
+    pub metadata: String,
+    /// IAM Identity Center's service-provider metadata, checked too.
+    #[arg(long, value_name = "FILE")]
+    pub sp_metadata: Option<PathBuf>,
+    #[command(flatten)]
+    pub checks: MetadataCheckArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The finding code, e.g. cert-expiring.
+    #[arg(required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every code.
+    #[arg(long)]
+    pub list: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+}
+
+impl FormatArg {
+    pub fn resolve(self, sarif_allowed: bool) -> Result<Format> {
+        Ok(match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif if sarif_allowed => Format::Sarif,
+            FormatArg::Sarif => bail!("--format sarif is available for `check` only"),
+        })
+    }
+}
+
+impl ColorArg {
+    pub fn apply(self) {
+        let choice = match self {
+            ColorArg::Auto => return,
+            ColorArg::Always => anstream::ColorChoice::Always,
+            ColorArg::Never => anstream::ColorChoice::Never,
+        };
+        choice.write_global();
+    }
+}
+
+impl CommonArgs {
+    /// The instant rules are judged at.
+    pub fn now(&self) -> Result<DateTime<Utc>> {
+        match &self.now {
+            None => Ok(Utc::now()),
+            Some(text) => DateTime::parse_from_rfc3339(text)
+                .map(|d| d.with_timezone(&Utc))
+                .with_context(|| {
+                    format!(
+                        "--now {text:?} is not an RFC 3339 instant such as 2026-01-31T12:00:00Z"
+                    )
+                }),
+        }
+    }
+
+    pub fn overrides(&self) -> Result<Overrides> {
+        Ok(Overrides::new(&self.deny, &self.allow)?)
+    }
+}
+
+impl MetadataCheckArgs {
+    pub fn pin(&self) -> Result<Option<Thumbprint>> {
+        self.pin_cert
+            .as_deref()
+            .map(|t| t.parse().with_context(|| "--pin-cert".to_owned()))
+            .transpose()
+    }
+
+    pub fn cert_policy(&self) -> Result<CertPolicy> {
+        if !(1..=3650).contains(&self.warn_days) {
+            bail!("--warn-days must be between 1 and 3650");
+        }
+        Ok(CertPolicy {
+            warn_days: self.warn_days,
+        })
+    }
+}
+
+fn duration(flag: &str, text: &str) -> Result<Duration> {
+    let d = humantime::parse_duration(text)
+        .with_context(|| format!("{flag} {text:?} is not a duration such as 30s or 2m"))?;
+    if d.is_zero() {
+        bail!("{flag} must be longer than zero");
+    }
+    Ok(d)
+}
+
+impl HttpArgs {
+    pub fn options(&self) -> Result<FetchOptions> {
+        let ca_pem = self
+            .ca_file
+            .as_ref()
+            .map(|p| std::fs::read(p).with_context(|| format!("--ca-file {}", p.display())))
+            .transpose()?;
+        if !(1..=10).contains(&self.attempts) {
+            bail!("--attempts must be between 1 and 10");
+        }
+        Ok(FetchOptions {
+            connect_timeout: duration("--connect-timeout", &self.connect_timeout)?,
+            timeout: duration("--timeout", &self.timeout)?,
+            max_bytes: self.max_size,
+            attempts: self.attempts,
+            ca_pem,
+            ..FetchOptions::default()
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! X.509 certificates: parsing (through OpenSSL), thumbprints, and the checks on signing
+//! certificates.
+
+mod thumbprint;
+
+pub use thumbprint::{Thumbprint, ThumbprintError};
+
+use crate::diag::{Code, Finding, Severity};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use openssl::asn1::{Asn1Time, Asn1TimeRef};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::Id;
+use openssl::x509::{X509NameRef, X509};
+use serde::Serialize;
+use std::fmt;
+use thiserror::Error;
+
+/// Why bytes are not a certificate.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum CertError {
+    #[error("not base64: {0}")]
+    Base64(String),
+    #[error("not a DER X.509 certificate ({0})")]
+    Der(String),
+    #[error("no PEM certificate found")]
+    NoPem,
+}
+
+/// The public key's algorithm and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "type")]
+pub enum KeyKind {
+    Rsa { bits: u32 },
+    Ec { bits: u32, curve: String },
+    Other { name: String, bits: u32 },
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyKind::Rsa { bits } => write!(f, "RSA {bits}"),
+            KeyKind::Ec { bits, curve } => write!(f, "EC {bits} ({curve})"),
+            KeyKind::Other { name, bits } => write!(f, "{name} {bits}"),
+        }
+    }
+}
+
+/// A parsed X.509 certificate with what the checks and reports need.
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    x509: X509,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    /// SHA-1 thumbprint, as the Entra portal shows it.
+    pub sha1: Thumbprint,
+    pub sha256: Thumbprint,
+    pub key: KeyKind,
+    /// The algorithm the issuer signed the certificate with, e.g. `sha256WithRSAEncryption`.
+    pub signature_algorithm: String,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject)
+            .field("sha256", &self.sha256)
+            .field("not_after", &self.not_after)
+            .finish()
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
+impl Certificate {
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let x509 = X509::from_der(der).map_err(|e| CertError::Der(openssl_reason(&e)))?;
+        // Reject trailing bytes after the certificate: X509::from_der ignores them.
+        let canonical = x509
+            .to_der()
+            .map_err(|e| CertError::Der(openssl_reason(&e)))?;
+        if canonical != der {
+            return Err(CertError::Der("extra bytes after the certificate".into()));
+        }
+        Self::from_x509(x509, der.to_vec())
+    }
+
+    /// Parses the base64 text of an `X509Certificate` element (whitespace allowed).
+    pub fn from_base64(text: &str) -> Result<Self, CertError> {
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|e| CertError::Base64(e.to_string()))?;
+        Self::from_der(&der)
+    }
+
+    /// Parses every certificate in a PEM file.
+    pub fn from_pem_all(pem: &[u8]) -> Result<Vec<Self>, CertError> {
+        let stack = X509::stack_from_pem(pem).map_err(|e| CertError::Der(openssl_reason(&e)))?;
+        if stack.is_empty() {
+            return Err(CertError::NoPem);
+        }
+        stack
+            .into_iter()
+            .map(|x| {
+                let der = x.to_der().map_err(|e| CertError::Der(openssl_reason(&e)))?;
+                Self::from_x509(x, der)
+            })
+            .collect()
+    }
+
+    fn from_x509(x509: X509, der: Vec<u8>) -> Result<Self, CertError> {
+        let bad = |e: openssl::error::ErrorStack| CertError::Der(openssl_reason(&e));
+        let pkey = x509.public_key().map_err(bad)?;
+        let bits = pkey.bits();
+        let key = match pkey.id() {
+            Id::RSA => KeyKind::Rsa { bits },
+            Id::EC => {
+                let curve = pkey
+                    .ec_key()
+                    .ok()
+                    .and_then(|k| k.group().curve_name())
+                    .and_then(|nid| nid.short_name().ok().map(str::to_owned))
+                    .unwrap_or_else(|| "unknown curve".into());
+                KeyKind::Ec { bits, curve }
+            }
+            other => KeyKind::Other {
+                name: Nid::from_raw(other.as_raw())
+                    .short_name()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|_| format!("key type {}", other.as_raw())),
+                bits,
+            },
+        };
+        let signature_algorithm = x509
+            .signature_algorithm()
+            .object()
+            .nid()
+            .long_name()
+            .map(str::to_owned)
+            .unwrap_or_else(|_| x509.signature_algorithm().object().to_string());
+        let serial = x509
+            .serial_number()
+            .to_bn()
+            .and_then(|bn| bn.to_hex_str().map(|s| s.to_string()))
+            .map_err(bad)?;
+        Ok(Certificate {
+            subject: name_to_string(x509.subject_name()),
+            issuer: name_to_string(x509.issuer_name()),
+            serial,
+            not_before: asn1_to_chrono(x509.not_before())?,
+            not_after: asn1_to_chrono(x509.not_after())?,
+            sha1: Thumbprint::of(&der, MessageDigest::sha1()),
+            sha256: Thumbprint::of(&der, MessageDigest::sha256()),
+            key,
+            signature_algorithm,
+            der,
+            x509,
+        })
+    }
+
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    pub fn x509(&self) -> &X509 {
+        &self.x509
+    }
+
+    /// The certificate as PEM text.
+    pub fn to_pem(&self) -> String {
+        let body = base64::engine::general_purpose::STANDARD.encode(&self.der);
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        pem
+    }
+
+    /// The certificate's common name, or its whole subject when it has none.
+    pub fn common_name(&self) -> String {
+        self.x509
+            .subject_name()
+            .entries_by_nid(Nid::COMMONNAME)
+            .next()
+            .and_then(|e| e.data().to_string().ok())
+            .unwrap_or_else(|| self.subject.clone())
+    }
+
+    /// Whole days from `now` until expiry (negative once expired).
+    pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
+        (self.not_after - now).num_days()
+    }
+
+    pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.not_before <= now && now < self.not_after
+    }
+
+    /// True when `thumbprint` (SHA-1 or SHA-256) names this certificate.
+    pub fn matches(&self, thumbprint: &Thumbprint) -> bool {
+        *thumbprint == self.sha1 || *thumbprint == self.sha256
+    }
+}
+
+fn openssl_reason(e: &openssl::error::ErrorStack) -> String {
+    e.errors()
+        .first()
+        .and_then(|e| e.reason().map(str::to_owned))
+        .unwrap_or_else(|| "unreadable".into())
+}
+
+fn name_to_string(name: &X509NameRef) -> String {
+    name.entries()
+        .map(|e| {
+            let key = e.object().nid().short_name().unwrap_or("?");
+            let value = e.data().to_string().unwrap_or_else(|_| "?".into());
+            format!("{key}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn asn1_to_chrono(t: &Asn1TimeRef) -> Result<DateTime<Utc>, CertError> {
+    let epoch = Asn1Time::from_unix(0).map_err(|e| CertError::Der(openssl_reason(&e)))?;
+    let diff = epoch
+        .diff(t)
+        .map_err(|e| CertError::Der(openssl_reason(&e)))?;
+    let secs = i64::from(diff.days) * 86_400 + i64::from(diff.secs);
+    DateTime::from_timestamp(secs, 0)
+        .ok_or_else(|| CertError::Der("validity date out of range".into()))
+}
+
+/// Settings for the certificate checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertPolicy {
+    /// Days before expiry at which the first warning is given (Entra mails at 60).
+    pub warn_days: i64,
+}
+
+impl Default for CertPolicy {
+    fn default() -> Self {
+        CertPolicy { warn_days: 60 }
+    }
+}
+
+/// The notice steps Entra uses (60, 30, 7 days), with the first replaced by `warn_days`.
+fn expiry_step(days_left: i64, warn_days: i64) -> Option<(i64, Severity)> {
+    let mut steps = vec![(7, Severity::Error), (30, Severity::Warning)];
+    if warn_days > 30 {
+        steps.push((warn_days, Severity::Warning));
+    }
+    steps.retain(|(d, _)| *d <= warn_days.max(7));
+    steps.into_iter().find(|(d, _)| days_left <= *d)
+}
+
+/// What role a certificate plays, which decides how hard an expiry hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertRole {
+    /// The certificate that signs (or will sign) today, or the only one there is.
+    Current,
+    /// Another signing certificate listed beside a valid current one.
+    Spare,
+}
+
+/// Checks one signing certificate at instant `now`.
+pub fn check_signing_certificate(
+    cert: &Certificate,
+    role: CertRole,
+    now: DateTime<Utc>,
+    policy: CertPolicy,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let subject = format!("{} (SHA-1 {})", cert.common_name(), cert.sha1);
+    let date = |d: DateTime<Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
+
+    if now >= cert.not_after {
+        let days = (now - cert.not_after).num_days();
+        let mut finding = Finding::new(
+            Code::CertExpired,
+            format!(
+                "expired on {} ({} day{} ago)",
+                date(cert.not_after),
+                days,
+                if days == 1 { "" } else { "s" }
+            ),
+        )
+        .subject(subject.clone());
+        if role == CertRole::Spare {
+            finding = finding.severity(Severity::Warning).help(
+                "Entra still lists this expired certificate beside a valid one; delete it in the Entra portal so no consumer picks it.",
+            );
+        }
+        findings.push(finding);
+    } else if now < cert.not_before {
+        let mut finding = Finding::new(
+            Code::CertNotYetValid,
+            format!("not valid until {}", date(cert.not_before)),
+        )
+        .subject(subject.clone());
+        if role == CertRole::Spare {
+            finding = finding.severity(Severity::Info).help(
+                "This looks like the next certificate of a rollover: do not make it active in Entra before it becomes valid.",
+            );
+        }
+        findings.push(finding);
+    } else {
+        let days_left = cert.days_left(now);
+        if let Some((step, severity)) = expiry_step(days_left, policy.warn_days) {
+            let severity = if role == CertRole::Spare {
+                Severity::Info
+            } else {
+                severity
+            };
+            findings.push(
+                Finding::new(
+                    Code::CertExpiring,
+                    format!(
+                        "expires on {} ({} day{} left, within the {}-day notice)",
+                        date(cert.not_after),
+                        days_left,
+                        if days_left == 1 { "" } else { "s" },
+                        step
+                    ),
+                )
+                .subject(subject.clone())
+                .severity(severity),
+            );
+        }
+    }
+
+    match &cert.key {
+        KeyKind::Rsa { bits } if *bits < 1024 => findings.push(
+            Finding::new(
+                Code::CertWeakKey,
+                format!("RSA key of {bits} bits: IAM rejects keys under 1024 bits and anything under 2048 is breakable"),
+            )
+            .subject(subject.clone()),
+        ),
+        KeyKind::Rsa { bits } if *bits < 2048 => findings.push(
+            Finding::new(
+                Code::CertWeakKey,
+                format!("RSA key of {bits} bits; at least 2048 bits are required"),
+            )
+            .subject(subject.clone()),
+        ),
+        KeyKind::Rsa { .. } => {}
+        other => findings.push(
+            Finding::new(
+                Code::CertKeyType,
+                format!("{other} key; Entra and AWS SAML federation use RSA"),
+            )
+            .subject(subject.clone()),
+        ),
+    }
+
+    let alg = cert.signature_algorithm.to_ascii_lowercase();
+    if alg.contains("sha1") || alg.contains("md5") || alg.contains("md2") {
+        findings.push(
+            Finding::new(
+                Code::CertWeakSignature,
+                format!(
+                    "the certificate is signed with {}",
+                    cert.signature_algorithm
+                ),
+            )
+            .subject(subject),
+        );
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests;

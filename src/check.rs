@@ -1,0 +1,263 @@
+//! The `check` job: read IdP metadata (and optionally SP metadata), run every check, and
+//! return a report for a renderer. Also what `fetch` runs on what it downloaded.
+
+use crate::aws::Target;
+use crate::cert::{CertPolicy, Certificate, KeyKind, Thumbprint};
+use crate::diag::{self, Code, Finding, Overrides};
+use crate::metadata::{
+    self, IdpKind, IdpMetadata, MetadataError, SignatureStatus, SpMetadata, WsFedRole,
+};
+use crate::xml;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use thiserror::Error;
+
+/// Everything the check job needs besides the documents.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub target: Option<Target>,
+    pub pin: Option<Thumbprint>,
+    pub cert_policy: CertPolicy,
+    pub now: DateTime<Utc>,
+    /// Which entity to use when an EntitiesDescriptor describes several identity providers.
+    pub entity_id: Option<String>,
+    pub overrides: Overrides,
+}
+
+/// A metadata document and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// How to name it in messages (path, URL, `<stdin>`).
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    /// The URL it was fetched from, if any.
+    pub url: Option<&'a url::Url>,
+}
+
+/// The input could not be checked at all (exit code 2).
+#[derive(Debug, Error)]
+#[error("{name}: {error}")]
+pub struct CheckError {
+    pub name: String,
+    pub error: MetadataError,
+}
+
+/// One certificate, as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertSummary {
+    pub subject: String,
+    pub common_name: String,
+    pub issuer: String,
+    pub serial: String,
+    pub sha1: String,
+    pub sha256: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    pub days_left: i64,
+    pub status: &'static str,
+    pub key: KeyKind,
+    pub signature_algorithm: String,
+    /// Its key signed the metadata document.
+    pub signs_document: bool,
+    /// The most recently issued of the listed certificates.
+    pub newest: bool,
+}
+
+impl CertSummary {
+    pub fn new(c: &Certificate, now: DateTime<Utc>) -> Self {
+        CertSummary {
+            subject: c.subject.clone(),
+            common_name: c.common_name(),
+            issuer: c.issuer.clone(),
+            serial: c.serial.clone(),
+            sha1: c.sha1.to_string(),
+            sha256: c.sha256.to_string(),
+            not_before: c.not_before,
+            not_after: c.not_after,
+            days_left: c.days_left(now),
+            status: if now >= c.not_after {
+                "expired"
+            } else if now < c.not_before {
+                "not-yet-valid"
+            } else {
+                "valid"
+            },
+            key: c.key.clone(),
+            signature_algorithm: c.signature_algorithm.clone(),
+            signs_document: false,
+            newest: false,
+        }
+    }
+}
+
+/// The IdP metadata as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetadataSummary {
+    pub entity_id: String,
+    #[serde(flatten)]
+    pub kind: IdpKind,
+    pub signature: SignatureStatus,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub sso_services: Vec<metadata::Endpoint>,
+    pub slo_services: Vec<metadata::Endpoint>,
+    pub name_id_formats: Vec<String>,
+    pub wsfed_roles: Vec<WsFedRole>,
+    /// Characters in the document (what AWS's limits count).
+    pub characters: usize,
+    pub byte_order_mark: bool,
+}
+
+/// What `check` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub source: String,
+    pub target: Option<Target>,
+    /// Absent when the document was refused before it could be read (a DTD).
+    pub metadata: Option<MetadataSummary>,
+    pub certificates: Vec<CertSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sp_metadata: Option<SpMetadata>,
+    pub findings: Vec<Finding>,
+    /// The parsed metadata, for jobs that go on to write configuration.
+    #[serde(skip)]
+    pub parsed: Option<IdpMetadata>,
+}
+
+impl CheckReport {
+    pub fn has_errors(&self) -> bool {
+        diag::has_errors(&self.findings)
+    }
+}
+
+/// Reads and verifies IdP metadata without running the checks.
+pub fn read_idp(
+    input: Input<'_>,
+    settings: &CheckSettings,
+) -> Result<(xml::Document, IdpMetadata), MetadataError> {
+    let doc = xml::parse(input.bytes)?;
+    let mut md = metadata::idp(&doc, settings.entity_id.as_deref())?;
+    let verdict = metadata::signature::verify(input.bytes, &doc, &md.keys, settings.pin.as_ref());
+    md.signature = verdict.status;
+    md.signature_sha1 = verdict.sha1;
+    Ok((doc, md))
+}
+
+/// The finding for a document refused for carrying a DTD or an entity.
+pub fn dtd_finding(name: &str, error: &xml::XmlError) -> Finding {
+    Finding::new(Code::XmlDtd, error.to_string()).subject(name.to_owned())
+}
+
+/// Runs the check job on IdP metadata and, optionally, IAM Identity Center's SP metadata.
+pub fn check(
+    idp: Input<'_>,
+    sp: Option<Input<'_>>,
+    settings: &CheckSettings,
+) -> Result<CheckReport, CheckError> {
+    let mut findings = Vec::new();
+    let mut report = CheckReport {
+        source: idp.name.to_owned(),
+        target: settings.target,
+        metadata: None,
+        certificates: Vec::new(),
+        sp_metadata: None,
+        findings: Vec::new(),
+        parsed: None,
+    };
+
+    match read_idp(idp, settings) {
+        Ok((_, md)) => {
+            let opts = metadata::CheckOptions {
+                target: settings.target,
+                cert_policy: settings.cert_policy,
+                now: settings.now,
+                source_url: idp.url.cloned(),
+            };
+            findings.extend(metadata::check_idp(&md, idp.bytes, &opts));
+            report.certificates = summarize_certificates(&md, settings.now);
+            report.metadata = Some(summarize(&md, idp.bytes));
+            report.parsed = Some(md);
+        }
+        Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => {
+            findings.push(dtd_finding(idp.name, &e))
+        }
+        Err(error) => {
+            return Err(CheckError {
+                name: idp.name.to_owned(),
+                error,
+            })
+        }
+    }
+
+    if let Some(sp) = sp {
+        match xml::parse(sp.bytes)
+            .map_err(MetadataError::from)
+            .and_then(|d| metadata::sp(&d))
+        {
+            Ok(spm) => {
+                findings.extend(metadata::check_sp(&spm));
+                report.sp_metadata = Some(spm);
+            }
+            Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => {
+                findings.push(dtd_finding(sp.name, &e))
+            }
+            Err(error) => {
+                return Err(CheckError {
+                    name: sp.name.to_owned(),
+                    error,
+                })
+            }
+        }
+    }
+
+    settings.overrides.apply(&mut findings);
+    diag::sort(&mut findings);
+    report.findings = findings;
+    Ok(report)
+}
+
+fn summarize(md: &IdpMetadata, raw: &[u8]) -> MetadataSummary {
+    let bom = raw.starts_with(b"\xEF\xBB\xBF");
+    MetadataSummary {
+        entity_id: md.entity_id.clone(),
+        kind: md.kind.clone(),
+        signature: md.signature.clone(),
+        valid_until: md.valid_until,
+        sso_services: md.sso_services.clone(),
+        slo_services: md.slo_services.clone(),
+        name_id_formats: md.name_id_formats.clone(),
+        wsfed_roles: md.wsfed_roles.clone(),
+        characters: String::from_utf8_lossy(if bom { &raw[3..] } else { raw })
+            .chars()
+            .count(),
+        byte_order_mark: bom,
+    }
+}
+
+/// One summary per distinct signing certificate, in document order.
+pub fn summarize_certificates(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<CertSummary> {
+    let mut seen = std::collections::HashSet::new();
+    let certs: Vec<&Certificate> = md
+        .signing_certificates()
+        .filter(|c| seen.insert(c.sha256.clone()))
+        .collect();
+    let newest = certs.iter().map(|c| c.not_before).max();
+    let signer = md.signature.signer();
+    certs
+        .iter()
+        .map(|c| {
+            let mut s = CertSummary::new(c, now);
+            s.signs_document = signer == Some(s.sha256.as_str());
+            s.newest = certs.len() > 1 && Some(c.not_before) == newest;
+            s
+        })
+        .collect()
+}
+
+/// The first error-level finding whose code means the document cannot be trusted at all (a
+/// DTD, a broken or foreign signature, …): such a document is not saved without `--force`.
+pub fn unsafe_to_save(findings: &[Finding]) -> Option<Code> {
+    findings
+        .iter()
+        .find(|f| f.severity == diag::Severity::Error && !f.code.info().allowable)
+        .map(|f| f.code)
+}

@@ -1,0 +1,102 @@
+//! Findings: what every check returns, the registry of codes, and user overrides.
+
+mod codes;
+mod overrides;
+
+pub use codes::{Code, CodeInfo};
+pub use overrides::{OverrideError, Overrides};
+
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One result of a check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// What is wrong, with the values involved.
+    pub message: String,
+    /// What the finding is about: a certificate, an attribute, a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// What to do about it.
+    pub help: String,
+    /// Set when `--deny` or `--allow` changed the severity the check gave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overridden: Option<Severity>,
+}
+
+impl Finding {
+    /// A finding at the code's default severity, with the registry's fix as help.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            severity: code.info().severity,
+            message: message.into(),
+            subject: None,
+            help: code.info().fix.to_owned(),
+            overridden: None,
+        }
+    }
+
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Replaces the registry's generic fix with advice for this case.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = help.into();
+        self
+    }
+
+    /// Sets the severity the check judged for this case (before user overrides).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// Whether any finding is at error level: the exit-code rule.
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// Sorts findings most severe first, keeping each check's order otherwise.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+}
+
+/// The verdict string used in every output format.
+pub fn verdict(findings: &[Finding]) -> &'static str {
+    if has_errors(findings) {
+        "fail"
+    } else {
+        "pass"
+    }
+}

@@ -1,0 +1,9 @@
+pub mod aws;
+pub mod cert;
+pub mod check;
+pub mod diag;
+pub mod entra;
+pub mod metadata;
+pub mod render;
+pub mod source;
+pub mod xml;

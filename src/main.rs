@@ -1,0 +1,254 @@
+//! The samlbridge binary: parse arguments, call the library, render, return the exit code.
+
+mod args;
+
+use anyhow::{Context, Result};
+use args::{CheckArgs, Cli, Command, ExplainArgs, FetchArgs};
+use clap::Parser;
+use samlbridge::check::{self, CheckReport, CheckSettings, Input};
+use samlbridge::diag::Code;
+use samlbridge::entra::{self, Fetcher};
+use samlbridge::render::{human, json, sarif, Format};
+use samlbridge::source::{self, Source};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Exit codes, as DESIGN.md fixes them.
+const CLEAN: u8 = 0;
+const FINDINGS: u8 = 1;
+const FAILED: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(CLEAN);
+            }
+            eprintln!("samlbridge: error: {e:#}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Fetch(a) => fetch(a),
+        Command::Check(a) => check(a),
+        Command::Explain(a) => explain(a),
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = anstream::stdout();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn print_err(text: &str) -> Result<()> {
+    let mut out = anstream::stderr();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn exit_code(findings_fail: bool) -> u8 {
+    if findings_fail {
+        FINDINGS
+    } else {
+        CLEAN
+    }
+}
+
+fn settings(checks: &args::MetadataCheckArgs, common: &args::CommonArgs) -> Result<CheckSettings> {
+    Ok(CheckSettings {
+        target: checks.target.map(Into::into),
+        pin: checks.pin()?,
+        cert_policy: checks.cert_policy()?,
+        now: common.now()?,
+        entity_id: checks.entity_id.clone(),
+        overrides: common.overrides()?,
+    })
+}
+
+fn check(a: CheckArgs) -> Result<u8> {
+    a.common.color.apply();
+    let format = a.common.format.resolve(true)?;
+    let settings = settings(&a.checks, &a.common)?;
+    let source = Source::parse(&a.metadata)?;
+    let fetcher = match &source {
+        Source::Url(_) => Some(Fetcher::new(a.http.options()?)?),
+        _ => None,
+    };
+    let limit = a.http.max_size;
+    let bytes = source::read(
+        &source,
+        limit,
+        fetcher.as_ref(),
+        &mut std::io::stdin().lock(),
+    )?;
+    let sp_bytes = a
+        .sp_metadata
+        .as_ref()
+        .map(|p| source::read_file(p, limit))
+        .transpose()?;
+    let name = source.to_string();
+    let sp_name = a.sp_metadata.as_ref().map(|p| p.display().to_string());
+    let sp_input = match (&sp_bytes, &sp_name) {
+        (Some(bytes), Some(name)) => Some(Input {
+            name,
+            bytes,
+            url: None,
+        }),
+        _ => None,
+    };
+    let report = check::check(
+        Input {
+            name: &name,
+            bytes: &bytes,
+            url: source.url(),
+        },
+        sp_input,
+        &settings,
+    )?;
+    print(&render_check(&report, format, "check", None))?;
+    Ok(exit_code(report.has_errors()))
+}
+
+fn render_check(
+    report: &CheckReport,
+    format: Format,
+    command: &str,
+    extra: Option<&serde_json::Value>,
+) -> String {
+    match format {
+        Format::Human => human::check(report),
+        Format::Json => {
+            let mut doc = json::document(command, &report.findings, report);
+            if let (Some(serde_json::Value::Object(fields)), serde_json::Value::Object(doc)) =
+                (extra, &mut doc)
+            {
+                for (k, v) in fields {
+                    doc.insert(k.clone(), v.clone());
+                }
+            }
+            json::to_string(&doc)
+        }
+        Format::Sarif => json::to_string(&sarif::document(&report.source, &report.findings)),
+    }
+}
+
+fn fetch(a: FetchArgs) -> Result<u8> {
+    a.common.color.apply();
+    let format = a.common.format.resolve(false)?;
+    let settings = settings(&a.checks, &a.common)?;
+    let url = match (&a.url, &a.tenant, &a.app_id) {
+        (Some(u), _, _) => match Source::parse(u)? {
+            Source::Url(url) => url,
+            _ => anyhow::bail!("--url {u:?} is not an https:// URL"),
+        },
+        (None, Some(t), Some(app)) => {
+            let tenant: entra::TenantId = t.parse()?;
+            let app: entra::AppId = app.parse()?;
+            entra::app_metadata_url(a.cloud.into(), &tenant, &app)
+        }
+        _ => anyhow::bail!("give --tenant and --app-id, or --url"),
+    };
+    let fetcher = Fetcher::new(a.http.options()?)?;
+    let fetched = fetcher
+        .get(&url)
+        .with_context(|| format!("fetching {url}"))?;
+    let name = fetched.url.to_string();
+    let report = check::check(
+        Input {
+            name: &name,
+            bytes: &fetched.bytes,
+            url: Some(&fetched.url),
+        },
+        None,
+        &settings,
+    )?;
+
+    let to_stdout = a.output.as_os_str() == "-";
+    let blocker = check::unsafe_to_save(&report.findings);
+    let saved = match blocker {
+        Some(_) if !a.force => None,
+        _ if to_stdout => {
+            std::io::stdout().write_all(&fetched.bytes)?;
+            Some("<stdout>".to_owned())
+        }
+        _ => {
+            source::write_atomic(&a.output, &fetched.bytes)
+                .with_context(|| format!("writing {}", a.output.display()))?;
+            Some(a.output.display().to_string())
+        }
+    };
+    let extra = serde_json::json!({
+        "url": fetched.url.as_str(),
+        "attempts": fetched.attempts,
+        "saved_to": saved,
+    });
+    let mut text = render_check(&report, format, "fetch", Some(&extra));
+    if format == Format::Human {
+        text.push_str(&match (&saved, blocker) {
+            (Some(path), _) => format!("\nSaved {} bytes to {path}\n", fetched.bytes.len()),
+            (None, Some(code)) => format!(
+                "\nNot saved: {code} means the document cannot be trusted (use --force to save it anyway)\n"
+            ),
+            (None, None) => String::new(),
+        });
+    }
+    if to_stdout {
+        print_err(&text)?;
+    } else {
+        print(&text)?;
+    }
+    Ok(exit_code(report.has_errors()))
+}
+
+fn explain(a: ExplainArgs) -> Result<u8> {
+    let format = a.format.resolve(false)?;
+    if a.list {
+        let text = match format {
+            Format::Json => json::to_string(&serde_json::Value::Array(
+                Code::ALL.iter().map(|c| code_json(*c)).collect(),
+            )),
+            _ => human::code_list(),
+        };
+        print(&text)?;
+        return Ok(CLEAN);
+    }
+    let name = a.code.unwrap_or_default();
+    let code: Code = name.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "unknown finding code {name:?} (samlbridge explain --list shows every code)"
+        )
+    })?;
+    let text = match format {
+        Format::Json => json::to_string(&code_json(code)),
+        _ => human::explain(code),
+    };
+    print(&text)?;
+    Ok(CLEAN)
+}
+
+fn code_json(code: Code) -> serde_json::Value {
+    let info = code.info();
+    serde_json::json!({
+        "code": info.name,
+        "severity": info.severity,
+        "allowable": info.allowable,
+        "summary": info.summary,
+        "why": info.why,
+        "fix": info.fix,
+    })
+}

@@ -1,0 +1,508 @@
+//! Checks on IdP and SP metadata. Each returns findings and never prints.
+
+use super::model::*;
+use crate::aws::{self, Target};
+use crate::cert::{self, CertPolicy, CertRole, Certificate};
+use crate::diag::{Code, Finding, Severity};
+use crate::entra;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+/// What the IdP metadata checks need besides the metadata.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub target: Option<Target>,
+    pub cert_policy: CertPolicy,
+    pub now: DateTime<Utc>,
+    /// Where the document was fetched from, when it came from a URL.
+    pub source_url: Option<url::Url>,
+}
+
+/// The certificate Entra signs with today, as far as the document shows: the one whose key
+/// signed the metadata, else the only valid one.
+pub fn current_certificate<'a>(md: &'a IdpMetadata, now: DateTime<Utc>) -> Option<&'a Certificate> {
+    if let Some(signer) = md.signature.signer() {
+        if let Some(c) = md
+            .signing_certificates()
+            .find(|c| c.sha256.to_string() == signer)
+        {
+            return Some(c);
+        }
+    }
+    let valid: Vec<&Certificate> = md
+        .signing_certificates()
+        .filter(|c| c.is_valid_at(now))
+        .collect();
+    match valid.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Checks identity-provider metadata. `raw` is the exact document (for size and BOM rules).
+pub fn check_idp(md: &IdpMetadata, raw: &[u8], opts: &CheckOptions) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let subject = md.entity_id.clone();
+
+    check_kind(md, opts, &mut out);
+    check_signature(md, &mut out);
+    check_size(raw, opts.target, &subject, &mut out);
+
+    if let Some(until) = md.valid_until {
+        if until <= opts.now {
+            out.push(
+                Finding::new(
+                    Code::MetadataExpired,
+                    format!("validUntil is {}", until.format("%Y-%m-%d %H:%M UTC")),
+                )
+                .subject(subject.clone()),
+            );
+        }
+    }
+
+    if !md.has_idp_descriptor {
+        out.push(
+            Finding::new(
+                Code::MetadataNoIdpDescriptor,
+                "the EntityDescriptor has no IDPSSODescriptor",
+            )
+            .subject(subject),
+        );
+        return out;
+    }
+
+    check_endpoints(md, &subject, &mut out);
+    check_keys(md, opts, &subject, &mut out);
+    out
+}
+
+fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) {
+    let subject = md.entity_id.clone();
+    match &md.kind {
+        IdpKind::Other => out.push(
+            Finding::new(
+                Code::MetadataNotEntra,
+                format!("entityID {} is not an Entra issuer", md.entity_id),
+            )
+            .subject(subject),
+        ),
+        IdpKind::EntraCommon => out.push(
+            Finding::new(
+                Code::MetadataCommonEndpoint,
+                format!(
+                    "entityID {} holds the placeholder {{tenantid}}",
+                    md.entity_id
+                ),
+            )
+            .subject(subject),
+        ),
+        IdpKind::Entra { tenant } => {
+            let expected = format!("https://sts.windows.net/{}/", tenant.to_ascii_lowercase());
+            let china = format!(
+                "https://sts.chinacloudapi.cn/{}/",
+                tenant.to_ascii_lowercase()
+            );
+            let usgov = format!(
+                "https://login.microsoftonline.us/{}/",
+                tenant.to_ascii_lowercase()
+            );
+            let shape_ok = entra::is_guid(tenant)
+                && [expected.as_str(), china.as_str(), usgov.as_str()]
+                    .contains(&md.entity_id.as_str());
+            if !shape_ok {
+                out.push(
+                    Finding::new(
+                        Code::MetadataEntityId,
+                        format!(
+                            "entityID {} is not of the form https://sts.windows.net/<tenant-guid>/",
+                            md.entity_id
+                        ),
+                    )
+                    .subject(subject.clone()),
+                );
+            }
+            let from_wide_url = opts
+                .source_url
+                .as_ref()
+                .is_some_and(entra::is_tenant_wide_url);
+            let only_tenant_keys = {
+                let mut certs = md.signing_certificates().peekable();
+                certs.peek().is_some() && certs.all(is_tenant_signing_key)
+            };
+            if from_wide_url || only_tenant_keys {
+                let why = if from_wide_url {
+                    "it was fetched from a URL without ?appid=".to_owned()
+                } else {
+                    "its signing certificates are Entra's tenant-wide keys (CN=accounts.accesscontrol.windows.net), not an application's SAML certificate".to_owned()
+                };
+                out.push(
+                    Finding::new(
+                        Code::MetadataTenantWide,
+                        format!("this is tenant-wide federation metadata: {why}"),
+                    )
+                    .subject(subject),
+                );
+            }
+        }
+    }
+}
+
+/// Entra's tenant-wide token-signing keys; application SAML certificates are named
+/// "Microsoft Azure Federated SSO Certificate" (or whatever the admin uploaded).
+fn is_tenant_signing_key(c: &Certificate) -> bool {
+    matches!(
+        c.common_name().as_str(),
+        "accounts.accesscontrol.windows.net"
+            | "login.microsoftonline.us"
+            | "accounts.accesscontrol.chinacloudapi.cn"
+    )
+}
+
+fn check_signature(md: &IdpMetadata, out: &mut Vec<Finding>) {
+    let subject = md.entity_id.clone();
+    match &md.signature {
+        SignatureStatus::Absent => out.push(
+            Finding::new(Code::MetadataUnsigned, "the document has no ds:Signature")
+                .subject(subject.clone()),
+        ),
+        SignatureStatus::Invalid { reason } => out.push(
+            Finding::new(Code::MetadataSignatureInvalid, reason.clone()).subject(subject.clone()),
+        ),
+        SignatureStatus::Untrusted { reason } => out.push(
+            Finding::new(Code::MetadataSignatureUntrusted, reason.clone())
+                .subject(subject.clone()),
+        ),
+        SignatureStatus::Reformatted { signer_subject, .. } => out.push(
+            Finding::new(
+                Code::MetadataSignatureInvalid,
+                format!(
+                    "the signature does not verify as the file stands: it was reformatted after signing (whitespace between elements or line endings changed). With that whitespace removed it verifies with {signer_subject}, so the content is unaltered"
+                ),
+            )
+            .severity(Severity::Warning)
+            .help("Download the metadata again without opening and saving it in an editor; AWS does not check this signature, so the certificates in this copy are still Entra's.")
+            .subject(subject.clone()),
+        ),
+        SignatureStatus::Valid {
+            pinned: false,
+            signer_subject,
+            signer,
+            ..
+        } => out.push(
+            Finding::new(
+                Code::MetadataSignatureUnpinned,
+                format!("the signature verifies with the certificate it carries: {signer_subject}, SHA-256 {signer}"),
+            )
+            .subject(subject.clone()),
+        ),
+        SignatureStatus::Valid { pinned: true, .. } => {}
+    }
+    if md.signature_sha1 {
+        out.push(
+            Finding::new(
+                Code::MetadataSignatureWeak,
+                "the metadata signature uses RSA-SHA1",
+            )
+            .subject(subject),
+        );
+    }
+}
+
+fn check_size(raw: &[u8], target: Option<Target>, subject: &str, out: &mut Vec<Finding>) {
+    let Some(target) = target else { return };
+    let had_bom = raw.starts_with(b"\xEF\xBB\xBF");
+    let body = if had_bom { &raw[3..] } else { raw };
+    let chars = String::from_utf8_lossy(body).chars().count();
+    match target {
+        Target::IdentityCenter if chars > aws::IDENTITY_CENTER_METADATA_MAX_CHARS => out.push(
+            Finding::new(
+                Code::MetadataTooLarge,
+                format!(
+                    "{chars} characters; IAM Identity Center accepts at most {}",
+                    aws::IDENTITY_CENTER_METADATA_MAX_CHARS
+                ),
+            )
+            .subject(subject.to_owned()),
+        ),
+        Target::Iam => {
+            if chars < aws::IAM_METADATA_MIN_CHARS {
+                out.push(
+                    Finding::new(
+                        Code::MetadataTooSmall,
+                        format!(
+                            "{chars} characters; IAM needs at least {}",
+                            aws::IAM_METADATA_MIN_CHARS
+                        ),
+                    )
+                    .subject(subject.to_owned()),
+                );
+            }
+            if chars > aws::IAM_METADATA_MAX_CHARS {
+                out.push(
+                    Finding::new(
+                        Code::MetadataTooLarge,
+                        format!(
+                            "{chars} characters; IAM accepts at most {}",
+                            aws::IAM_METADATA_MAX_CHARS
+                        ),
+                    )
+                    .subject(subject.to_owned()),
+                );
+            }
+            if had_bom {
+                out.push(
+                    Finding::new(
+                        Code::MetadataBom,
+                        "the file starts with a UTF-8 byte-order mark (EF BB BF)",
+                    )
+                    .subject(subject.to_owned()),
+                );
+            }
+        }
+        Target::IdentityCenter => {}
+    }
+}
+
+fn check_endpoints(md: &IdpMetadata, subject: &str, out: &mut Vec<Finding>) {
+    if md.sso_services.is_empty() {
+        out.push(
+            Finding::new(
+                Code::MetadataNoSsoService,
+                "the IDPSSODescriptor lists no SingleSignOnService",
+            )
+            .subject(subject.to_owned()),
+        );
+        return;
+    }
+    for e in &md.sso_services {
+        let https = url::Url::parse(&e.location).is_ok_and(|u| u.scheme() == "https");
+        if !https {
+            out.push(
+                Finding::new(
+                    Code::MetadataSsoNotHttps,
+                    format!(
+                        "SingleSignOnService ({}) at {:?}",
+                        e.binding_name(),
+                        e.location
+                    ),
+                )
+                .subject(subject.to_owned()),
+            );
+        }
+    }
+    if !md
+        .sso_services
+        .iter()
+        .any(|e| e.binding == BINDING_REDIRECT || e.binding == BINDING_POST)
+    {
+        let bindings: Vec<&str> = md.sso_services.iter().map(Endpoint::binding_name).collect();
+        out.push(
+            Finding::new(
+                Code::MetadataSsoBinding,
+                format!("SingleSignOnService bindings: {}", bindings.join(", ")),
+            )
+            .subject(subject.to_owned()),
+        );
+    }
+}
+
+fn check_keys(md: &IdpMetadata, opts: &CheckOptions, subject: &str, out: &mut Vec<Finding>) {
+    for (index, key) in md.keys.iter().enumerate() {
+        if let Err(e) = &key.certificate {
+            out.push(
+                Finding::new(
+                    Code::CertUnparseable,
+                    format!(
+                        "certificate #{} ({} key) cannot be read: {e}",
+                        index + 1,
+                        key_use_name(key.key_use)
+                    ),
+                )
+                .subject(subject.to_owned()),
+            );
+        }
+    }
+    if opts.target == Some(Target::IdentityCenter)
+        && md.keys.iter().any(|k| k.key_use == KeyUse::Encryption)
+    {
+        out.push(
+            Finding::new(
+                Code::MetadataEncryptionKey,
+                "a KeyDescriptor has use=\"encryption\"",
+            )
+            .subject(subject.to_owned()),
+        );
+    }
+
+    let mut seen = HashSet::new();
+    let mut signing: Vec<&Certificate> = Vec::new();
+    for c in md.signing_certificates() {
+        if seen.insert(c.sha256.clone()) {
+            signing.push(c);
+        } else {
+            out.push(
+                Finding::new(
+                    Code::CertDuplicate,
+                    format!(
+                        "{} (SHA-1 {}) is listed more than once",
+                        c.common_name(),
+                        c.sha1
+                    ),
+                )
+                .subject(subject.to_owned()),
+            );
+        }
+    }
+    if signing.is_empty() {
+        if md.keys.iter().all(|k| k.certificate.is_ok()) {
+            out.push(
+                Finding::new(
+                    Code::MetadataNoSigningCert,
+                    "the IDPSSODescriptor lists no signing certificate",
+                )
+                .subject(subject.to_owned()),
+            );
+        }
+        return;
+    }
+
+    let current = current_certificate(md, opts.now);
+    let any_valid = signing.iter().any(|c| c.is_valid_at(opts.now));
+    for c in &signing {
+        let role = match current {
+            Some(cur) if cur == *c => CertRole::Current,
+            Some(_) => CertRole::Spare,
+            // Unknown which one signs: any valid certificate may be the active one; expired or
+            // future ones are spares as long as a valid one exists.
+            None if c.is_valid_at(opts.now) || !any_valid => CertRole::Current,
+            None => CertRole::Spare,
+        };
+        out.extend(cert::check_signing_certificate(
+            c,
+            role,
+            opts.now,
+            opts.cert_policy,
+        ));
+    }
+
+    if signing.len() > 1 {
+        out.push(multiple_certs_finding(&signing, current, opts, subject));
+    }
+}
+
+fn key_use_name(u: KeyUse) -> &'static str {
+    match u {
+        KeyUse::Signing => "signing",
+        KeyUse::Encryption => "encryption",
+        KeyUse::Unspecified => "unspecified-use",
+    }
+}
+
+fn multiple_certs_finding(
+    signing: &[&Certificate],
+    current: Option<&Certificate>,
+    opts: &CheckOptions,
+    subject: &str,
+) -> Finding {
+    let newest = signing
+        .iter()
+        .max_by_key(|c| c.not_before)
+        .copied()
+        .expect("more than one certificate");
+    let describe = |c: &Certificate| {
+        let mut notes = Vec::new();
+        if current == Some(c) {
+            notes.push("signs this document, so Entra most likely signs with it today");
+        }
+        if c == newest {
+            notes.push("newest");
+        }
+        if opts.now >= c.not_after {
+            notes.push("expired");
+        } else if opts.now < c.not_before {
+            notes.push("not valid yet");
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", notes.join("; "))
+        };
+        format!(
+            "SHA-1 {} valid {} to {}{}",
+            c.sha1,
+            c.not_before.format("%Y-%m-%d"),
+            c.not_after.format("%Y-%m-%d"),
+            notes
+        )
+    };
+    let list: Vec<String> = signing.iter().map(|c| describe(c)).collect();
+    let behaviour = match opts.target {
+        Some(Target::IdentityCenter) | None => {
+            "IAM Identity Center imports every certificate in the uploaded metadata and treats all imported certificates as active, so it accepts responses signed by any of them, expired ones included until you remove them"
+        }
+        Some(Target::Iam) => {
+            "IAM trusts the certificates in the SAML provider's metadata document; keep only those Entra may sign with"
+        }
+    };
+    Finding::new(
+        Code::MetadataMultipleSigningCerts,
+        format!(
+            "{} signing certificates: {}. {behaviour}.",
+            signing.len(),
+            list.join("; ")
+        ),
+    )
+    .subject(subject.to_owned())
+}
+
+/// Checks service-provider metadata (normally IAM Identity Center's).
+pub fn check_sp(sp: &SpMetadata) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let subject = sp.entity_id.clone();
+    if sp.acs.is_empty() {
+        out.push(
+            Finding::new(
+                Code::SpNoAcs,
+                "the SPSSODescriptor lists no AssertionConsumerService",
+            )
+            .subject(subject.clone()),
+        );
+    }
+    for acs in &sp.acs {
+        if !url::Url::parse(&acs.location).is_ok_and(|u| u.scheme() == "https") {
+            out.push(
+                Finding::new(Code::SpAcsNotHttps, format!("ACS {:?}", acs.location))
+                    .subject(subject.clone()),
+            );
+        }
+    }
+    let idc_entity = url::Url::parse(&sp.entity_id).is_ok_and(|u| {
+        u.scheme() == "https"
+            && u.host_str().is_some_and(|h| {
+                h.ends_with(".signin.aws.amazon.com") || h.ends_with(".signin.amazonaws.cn")
+            })
+            && u.path().starts_with("/platform/saml/")
+    });
+    let idc_acs = sp.acs.iter().all(|a| {
+        url::Url::parse(&a.location).is_ok_and(|u| {
+            u.host_str().is_some_and(|h| {
+                h.ends_with(".signin.aws")
+                    || h.ends_with(".signin.aws.amazon.com")
+                    || h.ends_with(".signin.amazonaws.cn")
+            }) && u.path().starts_with("/platform/saml/acs/")
+        })
+    });
+    if !idc_entity || !idc_acs {
+        out.push(
+            Finding::new(
+                Code::SpNotIdentityCenter,
+                format!(
+                    "entityID {} and its ACS URLs are not IAM Identity Center's",
+                    sp.entity_id
+                ),
+            )
+            .subject(subject),
+        );
+    }
+    out
+}

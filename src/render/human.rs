@@ -1,0 +1,261 @@
+//! Human-readable output. Styles are ANSI escapes; the binary writes through `anstream`, which
+//! removes them when the output is not a terminal or `NO_COLOR` is set.
+
+use crate::check::{CertSummary, CheckReport};
+use crate::diag::{Code, Finding, Severity};
+use crate::metadata::SignatureStatus;
+use anstyle::{AnsiColor, Color, Style};
+use std::fmt::Write;
+
+pub(crate) const BOLD: Style = Style::new().bold();
+pub(crate) const DIM: Style = Style::new().dimmed();
+pub(crate) const RED: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
+    .bold();
+pub(crate) const GREEN: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Green)))
+    .bold();
+pub(crate) const YELLOW: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Yellow)))
+    .bold();
+pub(crate) const CYAN: Style = Style::new()
+    .fg_color(Some(Color::Ansi(AnsiColor::Cyan)))
+    .bold();
+
+pub(crate) fn paint(style: Style, text: impl std::fmt::Display) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Error => RED,
+        Severity::Warning => YELLOW,
+        Severity::Info => CYAN,
+    }
+}
+
+/// `PASS` / `FAIL` with counts, the first line of every report.
+pub fn verdict_line(command: &str, subject: &str, findings: &[Finding]) -> String {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    let verdict = if errors > 0 {
+        paint(RED, "FAIL")
+    } else {
+        paint(GREEN, "PASS")
+    };
+    format!(
+        "{verdict} {} {subject}  ({errors} error{}, {warnings} warning{})\n",
+        paint(BOLD, command),
+        plural(errors),
+        plural(warnings)
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The findings block: `error[code] subject: message` with its help underneath.
+pub fn findings(out: &mut String, findings: &[Finding]) {
+    if findings.is_empty() {
+        let _ = writeln!(out, "\n{}\n  none", paint(BOLD, "Findings"));
+        return;
+    }
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Findings"));
+    for f in findings {
+        let style = severity_style(f.severity);
+        let overridden = f
+            .overridden
+            .map(|was| format!(" {}", paint(DIM, format!("(was {was})"))))
+            .unwrap_or_default();
+        let subject = f
+            .subject
+            .as_ref()
+            .map(|s| format!("{}: ", paint(BOLD, s)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}{} {subject}{}",
+            paint(style, format!("{}[{}]", f.severity, f.code)),
+            overridden,
+            f.message
+        );
+        let _ = writeln!(out, "    {} {}", paint(DIM, "help:"), f.help);
+    }
+}
+
+fn signature_line(status: &SignatureStatus) -> String {
+    match status {
+        SignatureStatus::Absent => paint(YELLOW, "absent"),
+        SignatureStatus::Valid {
+            signer_subject,
+            algorithm,
+            pinned,
+            ..
+        } => format!(
+            "{} ({algorithm}, signed by {signer_subject}{})",
+            paint(GREEN, "valid"),
+            if *pinned { ", pinned" } else { "; not pinned" }
+        ),
+        SignatureStatus::Reformatted { .. } => paint(
+            YELLOW,
+            "does not verify as stored (reformatted after signing; content intact)",
+        ),
+        SignatureStatus::Invalid { reason } => format!("{} ({reason})", paint(RED, "invalid")),
+        SignatureStatus::Untrusted { reason } => format!("{} ({reason})", paint(RED, "untrusted")),
+    }
+}
+
+/// One certificate block, as the check and aws commands list them.
+pub fn certificate(out: &mut String, index: usize, c: &CertSummary) {
+    let mut tags = Vec::new();
+    if c.signs_document {
+        tags.push("signs this document");
+    }
+    if c.newest {
+        tags.push("newest");
+    }
+    let tags = if tags.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", paint(DIM, format!("[{}]", tags.join(", "))))
+    };
+    let days = match c.status {
+        "expired" => paint(RED, format!("expired {} days ago", -c.days_left)),
+        "not-yet-valid" => paint(YELLOW, "not valid yet"),
+        _ if c.days_left <= 7 => paint(RED, format!("{} days left", c.days_left)),
+        _ if c.days_left <= 60 => paint(YELLOW, format!("{} days left", c.days_left)),
+        _ => format!("{} days left", c.days_left),
+    };
+    let _ = writeln!(out, "  #{index} {}{tags}", paint(BOLD, &c.subject));
+    let _ = writeln!(out, "     SHA-1    {}", c.sha1);
+    let _ = writeln!(out, "     SHA-256  {}", c.sha256);
+    let _ = writeln!(
+        out,
+        "     valid    {} to {} ({days})",
+        c.not_before.format("%Y-%m-%d %H:%M"),
+        c.not_after.format("%Y-%m-%d %H:%M UTC")
+    );
+    let _ = writeln!(out, "     key      {}, {}", c.key, c.signature_algorithm);
+}
+
+/// The `check` report.
+pub fn check(report: &CheckReport) -> String {
+    let mut out = String::new();
+    let target = report
+        .target
+        .map(|t| format!(" for {}", t.display_name()))
+        .unwrap_or_default();
+    out.push_str(&verdict_line(
+        "check",
+        &format!("{}{target}", report.source),
+        &report.findings,
+    ));
+
+    if let Some(md) = &report.metadata {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Metadata"));
+        let kind = match &md.kind {
+            crate::metadata::IdpKind::Entra { tenant } => {
+                format!("Microsoft Entra ID, tenant {tenant}")
+            }
+            crate::metadata::IdpKind::EntraCommon => {
+                "Microsoft Entra ID, multi-tenant (common) endpoint".into()
+            }
+            crate::metadata::IdpKind::Other => "not Entra".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  entityID   {}  {}",
+            md.entity_id,
+            paint(DIM, format!("({kind})"))
+        );
+        let _ = writeln!(out, "  signature  {}", signature_line(&md.signature));
+        for (i, e) in md.sso_services.iter().enumerate() {
+            let label = if i == 0 { "sign-in  " } else { "         " };
+            let _ = writeln!(
+                out,
+                "  {label}  {} {}",
+                e.location,
+                paint(DIM, format!("({})", e.binding_name()))
+            );
+        }
+        if let Some(until) = md.valid_until {
+            let _ = writeln!(out, "  validUntil {}", until.format("%Y-%m-%d %H:%M UTC"));
+        }
+        let _ = writeln!(
+            out,
+            "  size       {} characters{}",
+            md.characters,
+            if md.byte_order_mark {
+                ", starts with a byte-order mark"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(sp) = &report.sp_metadata {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Service provider"));
+        let _ = writeln!(out, "  entityID   {}", sp.entity_id);
+        for acs in &sp.acs {
+            let _ = writeln!(out, "  ACS        {}", acs.location);
+        }
+    }
+    if !report.certificates.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Signing certificates"));
+        for (i, c) in report.certificates.iter().enumerate() {
+            certificate(&mut out, i + 1, c);
+        }
+    }
+    findings(&mut out, &report.findings);
+    out
+}
+
+/// `samlbridge explain CODE`.
+pub fn explain(code: Code) -> String {
+    let info = code.info();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        paint(BOLD, info.name),
+        paint(DIM, format!("(default: {})", info.severity))
+    );
+    let _ = writeln!(out, "\n{}", info.summary);
+    let _ = writeln!(out, "\n{}\n  {}", paint(BOLD, "Why it matters"), info.why);
+    let _ = writeln!(out, "\n{}\n  {}", paint(BOLD, "How to fix it"), info.fix);
+    if !info.allowable {
+        let _ = writeln!(out, "\nThis finding cannot be lowered with --allow.");
+    }
+    out
+}
+
+/// `samlbridge explain --list`.
+pub fn code_list() -> String {
+    let width = Code::ALL
+        .iter()
+        .map(|c| c.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for code in Code::ALL {
+        let info = code.info();
+        let _ = writeln!(
+            out,
+            "{:width$}  {:7}  {}",
+            info.name,
+            info.severity.as_str(),
+            info.summary
+        );
+    }
+    out
+}

@@ -1,0 +1,489 @@
+//! Hardened XML reading: a strict, namespace-aware parse into a small owned tree.
+//!
+//! Every document samlbridge reads (metadata, responses) goes through [`parse`] before anything
+//! else looks at it. It refuses DTDs (and with them every entity other than the five predefined
+//! ones), requires UTF-8, enforces nesting and attribute limits, and rejects what libxml2's
+//! recover mode would silently repair (missing end tags, trailing garbage, several roots), so
+//! the signature library and this tree always see the same document.
+
+pub mod dsig;
+mod tree;
+pub mod xmlsec;
+
+pub use tree::{Attribute, Element, Node, Span};
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use std::fmt;
+
+/// Namespace URIs used across the crate.
+pub mod ns {
+    pub const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+    pub const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+    pub const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+    pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+    pub const XENC: &str = "http://www.w3.org/2001/04/xmlenc#";
+    pub const FED: &str = "http://docs.oasis-open.org/wsfed/federation/200706";
+    pub const AUTH: &str = "http://docs.oasis-open.org/wsfed/authorization/200706";
+    pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+}
+
+/// Structural limits applied while parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest element nesting accepted (the root is depth 1).
+    pub max_depth: usize,
+    /// Most attributes accepted on one element (namespace declarations included).
+    pub max_attributes: usize,
+    /// Most elements accepted in one document.
+    pub max_elements: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // SAML documents nest about 8 deep and Entra metadata about 10; an order of magnitude
+        // of headroom still stops pathological inputs long before they cost anything.
+        Limits {
+            max_depth: 64,
+            max_attributes: 64,
+            max_elements: 100_000,
+        }
+    }
+}
+
+/// A parsed document: its root element and how it was encoded.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub root: Element,
+    /// The input started with a UTF-8 byte-order mark (stripped before parsing).
+    pub had_bom: bool,
+}
+
+/// Why a document was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlError {
+    /// The document declares a DTD (`<!DOCTYPE …>`): never parsed, whatever it contains.
+    Dtd { line: usize, column: usize },
+    /// A reference to an entity other than the five XML predefines.
+    Entity {
+        name: String,
+        line: usize,
+        column: usize,
+    },
+    /// Not UTF-8 (another byte-order mark, a declared encoding, or invalid bytes).
+    Encoding(String),
+    /// The input holds no element at all.
+    Empty,
+    /// Not well-formed XML.
+    Syntax {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    /// Nesting deeper than [`Limits::max_depth`].
+    TooDeep {
+        limit: usize,
+        line: usize,
+        column: usize,
+    },
+    /// More attributes on one element than [`Limits::max_attributes`].
+    TooManyAttributes {
+        limit: usize,
+        line: usize,
+        column: usize,
+    },
+    /// More elements than [`Limits::max_elements`].
+    TooManyElements { limit: usize },
+}
+
+impl XmlError {
+    /// Hostile constructs that get a finding of their own rather than a parse failure.
+    pub fn is_dtd_or_entity(&self) -> bool {
+        matches!(self, XmlError::Dtd { .. } | XmlError::Entity { .. })
+    }
+}
+
+impl fmt::Display for XmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            XmlError::Dtd { line, column } => write!(
+                f,
+                "line {line}, column {column}: the document declares a DTD (<!DOCTYPE>); DTDs and entities are refused"
+            ),
+            XmlError::Entity { name, line, column } => write!(
+                f,
+                "line {line}, column {column}: reference to entity '&{name};', which is not one of XML's predefined entities"
+            ),
+            XmlError::Encoding(message) => write!(f, "{message}"),
+            XmlError::Empty => write!(f, "no XML element found"),
+            XmlError::Syntax { message, line, column } => {
+                write!(f, "line {line}, column {column}: not well-formed XML: {message}")
+            }
+            XmlError::TooDeep { limit, line, column } => write!(
+                f,
+                "line {line}, column {column}: elements nest deeper than {limit} levels"
+            ),
+            XmlError::TooManyAttributes { limit, line, column } => write!(
+                f,
+                "line {line}, column {column}: an element carries more than {limit} attributes"
+            ),
+            XmlError::TooManyElements { limit } => {
+                write!(f, "the document holds more than {limit} elements")
+            }
+        }
+    }
+}
+
+impl std::error::Error for XmlError {}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Splits off a UTF-8 byte-order mark, refusing other encodings' marks.
+pub fn strip_bom(bytes: &[u8]) -> Result<(&[u8], bool), XmlError> {
+    if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+        return Ok((rest, true));
+    }
+    if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\xFF\xFE") {
+        return Err(XmlError::Encoding(
+            "the document is UTF-16 encoded; only UTF-8 is accepted (SAML and AWS both expect UTF-8)"
+                .into(),
+        ));
+    }
+    Ok((bytes, false))
+}
+
+/// Parses `bytes` strictly with the default [`Limits`].
+pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
+    parse_with_limits(bytes, Limits::default())
+}
+
+/// Parses `bytes` strictly.
+pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document, XmlError> {
+    let (body, had_bom) = strip_bom(bytes)?;
+    let text = std::str::from_utf8(body).map_err(|e| {
+        let (line, column) = line_column(body, e.valid_up_to());
+        XmlError::Encoding(format!(
+            "line {line}, column {column}: the document is not valid UTF-8"
+        ))
+    })?;
+    let offset = if had_bom { UTF8_BOM.len() } else { 0 };
+    let root = Builder::new(text, limits, offset).run()?;
+    Ok(Document { root, had_bom })
+}
+
+/// 1-based line and column of byte `offset` in `bytes`.
+pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(bytes.len());
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    reader: NsReader<&'a [u8]>,
+    limits: Limits,
+    /// Added to every span so spans index the caller's bytes (before the BOM was stripped).
+    offset: usize,
+    stack: Vec<Element>,
+    root: Option<Element>,
+    elements: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, limits: Limits, offset: usize) -> Self {
+        let mut reader = NsReader::from_str(text);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.allow_unmatched_ends = false;
+        config.expand_empty_elements = false;
+        config.trim_text_start = false;
+        config.trim_text_end = false;
+        Builder {
+            text,
+            reader,
+            limits,
+            offset,
+            stack: Vec::new(),
+            root: None,
+            elements: 0,
+        }
+    }
+
+    fn position(&self, at: usize) -> (usize, usize) {
+        line_column(self.text.as_bytes(), at)
+    }
+
+    fn syntax(&self, at: usize, message: impl Into<String>) -> XmlError {
+        let (line, column) = self.position(at);
+        XmlError::Syntax {
+            message: message.into(),
+            line,
+            column,
+        }
+    }
+
+    fn run(mut self) -> Result<Element, XmlError> {
+        let mut seen_decl = false;
+        loop {
+            let start = self.reader.buffer_position() as usize;
+            let event = match self.reader.read_resolved_event() {
+                Ok((_, event)) => event,
+                Err(e) => {
+                    let at = self.reader.error_position() as usize;
+                    return Err(self.syntax(at, e.to_string()));
+                }
+            };
+            let end = self.reader.buffer_position() as usize;
+            match event {
+                Event::Decl(decl) => {
+                    if seen_decl || start != 0 {
+                        return Err(
+                            self.syntax(start, "XML declaration not at the start of the document")
+                        );
+                    }
+                    seen_decl = true;
+                    if let Some(Ok(encoding)) = decl.encoding() {
+                        let name = String::from_utf8_lossy(&encoding).to_ascii_lowercase();
+                        if name != "utf-8" && name != "utf8" {
+                            return Err(XmlError::Encoding(format!(
+                                "the document declares encoding '{name}'; only UTF-8 is accepted"
+                            )));
+                        }
+                    }
+                }
+                Event::DocType(_) => {
+                    let (line, column) = self.position(start);
+                    return Err(XmlError::Dtd { line, column });
+                }
+                Event::Start(e) => {
+                    let element = self.open(&e, start, end)?;
+                    self.stack.push(element);
+                }
+                Event::Empty(e) => {
+                    let mut element = self.open(&e, start, end)?;
+                    element.span.end = end + self.offset;
+                    self.close(element, start)?;
+                }
+                Event::End(_) => {
+                    let mut element = self
+                        .stack
+                        .pop()
+                        .ok_or_else(|| self.syntax(start, "end tag without a start tag"))?;
+                    element.span.end = end + self.offset;
+                    self.close(element, start)?;
+                }
+                Event::Text(t) => {
+                    let content = t
+                        .xml10_content()
+                        .map_err(|e| self.syntax(start, e.to_string()))?;
+                    self.text(&content, start)?;
+                }
+                Event::CData(t) => {
+                    let content = t
+                        .xml10_content()
+                        .map_err(|e| self.syntax(start, e.to_string()))?;
+                    self.text(&content, start)?;
+                }
+                Event::GeneralRef(r) => {
+                    let resolved = self.reference(&r, start)?;
+                    self.text(&resolved, start)?;
+                }
+                // Comments never split or end text: `a<!---->b` reads as `ab`, as exclusive
+                // canonicalization (without comments) hands it to the digest.
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Eof => break,
+            }
+        }
+        if let Some(open) = self.stack.last() {
+            let at = self.text.len();
+            let message = format!("end of input inside element <{}>", open.qualified_name());
+            return Err(self.syntax(at, message));
+        }
+        self.root.ok_or(XmlError::Empty)
+    }
+
+    fn reference(
+        &self,
+        r: &quick_xml::events::BytesRef<'_>,
+        at: usize,
+    ) -> Result<String, XmlError> {
+        if r.is_char_ref() {
+            return match r.resolve_char_ref() {
+                Ok(Some(c)) if is_xml_char(c) => Ok(c.to_string()),
+                Ok(_) | Err(_) => Err(self.syntax(at, "invalid character reference")),
+            };
+        }
+        let name = r.decode().map_err(|e| self.syntax(at, e.to_string()))?;
+        match quick_xml::escape::resolve_predefined_entity(&name) {
+            Some(value) => Ok(value.to_string()),
+            None => {
+                let (line, column) = self.position(at);
+                Err(XmlError::Entity {
+                    name: name.into_owned(),
+                    line,
+                    column,
+                })
+            }
+        }
+    }
+
+    fn text(&mut self, content: &str, at: usize) -> Result<(), XmlError> {
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent.push_text(content);
+                Ok(())
+            }
+            None if content.chars().all(is_xml_space) => Ok(()),
+            None => Err(self.syntax(at, "text outside the root element")),
+        }
+    }
+
+    fn open(&mut self, e: &BytesStart<'_>, start: usize, end: usize) -> Result<Element, XmlError> {
+        if self.root.is_some() {
+            return Err(self.syntax(start, "more than one root element"));
+        }
+        let depth = self.stack.len() + 1;
+        if depth > self.limits.max_depth {
+            let (line, column) = self.position(start);
+            return Err(XmlError::TooDeep {
+                limit: self.limits.max_depth,
+                line,
+                column,
+            });
+        }
+        self.elements += 1;
+        if self.elements > self.limits.max_elements {
+            return Err(XmlError::TooManyElements {
+                limit: self.limits.max_elements,
+            });
+        }
+
+        let (resolved, local) = self.reader.resolver().resolve_element(e.name());
+        let namespace = self.namespace(resolved, start)?;
+        let local = std::str::from_utf8(local.as_ref())
+            .map_err(|_| self.syntax(start, "element name is not UTF-8"))?
+            .to_owned();
+        let prefix = e
+            .name()
+            .prefix()
+            .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned());
+
+        let mut attributes = Vec::new();
+        let mut count = 0usize;
+        for attr in e.attributes().with_checks(true) {
+            let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
+            count += 1;
+            if count > self.limits.max_attributes {
+                let (line, column) = self.position(start);
+                return Err(XmlError::TooManyAttributes {
+                    limit: self.limits.max_attributes,
+                    line,
+                    column,
+                });
+            }
+            let key = attr.key;
+            if key.as_namespace_binding().is_some() {
+                continue;
+            }
+            let (resolved, attr_local) = self.reader.resolver().resolve_attribute(key);
+            let attr_ns = self.namespace(resolved, start)?;
+            let attr_local = std::str::from_utf8(attr_local.as_ref())
+                .map_err(|_| self.syntax(start, "attribute name is not UTF-8"))?
+                .to_owned();
+            if attr_local.is_empty() {
+                return Err(self.syntax(start, "empty attribute name"));
+            }
+            let value = match attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+                Ok(v) => v.into_owned(),
+                Err(quick_xml::Error::Escape(
+                    quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                )) => {
+                    let (line, column) = self.position(start);
+                    return Err(XmlError::Entity { name, line, column });
+                }
+                Err(err) => return Err(self.syntax(start, err.to_string())),
+            };
+            if attributes
+                .iter()
+                .any(|a: &Attribute| a.local == attr_local && a.namespace == attr_ns)
+            {
+                return Err(self.syntax(
+                    start,
+                    format!("attribute '{attr_local}' appears twice in one element"),
+                ));
+            }
+            attributes.push(Attribute {
+                namespace: attr_ns,
+                local: attr_local,
+                value,
+            });
+        }
+
+        Ok(Element {
+            namespace,
+            local,
+            prefix,
+            attributes,
+            children: Vec::new(),
+            span: Span {
+                start: start + self.offset,
+                end: end + self.offset,
+            },
+        })
+    }
+
+    fn namespace(
+        &self,
+        resolved: ResolveResult<'_>,
+        at: usize,
+    ) -> Result<Option<String>, XmlError> {
+        match resolved {
+            ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.as_ref()).into_owned())),
+            ResolveResult::Unbound => Ok(None),
+            ResolveResult::Unknown(prefix) => Err(self.syntax(
+                at,
+                format!(
+                    "namespace prefix '{}' is not declared",
+                    String::from_utf8_lossy(&prefix)
+                ),
+            )),
+        }
+    }
+
+    fn close(&mut self, element: Element, at: usize) -> Result<(), XmlError> {
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent.children.push(Node::Element(element));
+                Ok(())
+            }
+            None if self.root.is_none() => {
+                self.root = Some(element);
+                Ok(())
+            }
+            None => Err(self.syntax(at, "more than one root element")),
+        }
+    }
+}
+
+fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
+/// The XML 1.0 `Char` production.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+use super::*;
+
+fn parse_str(s: &str) -> Result<Document, XmlError> {
+    parse(s.as_bytes())
+}
+
+#[test]
+fn reads_namespaces_attributes_and_text() {
+    let doc = parse_str(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/x/">
+  <md:IDPSSODescriptor><md:NameIDFormat>a&amp;b</md:NameIDFormat></md:IDPSSODescriptor>
+</md:EntityDescriptor>"#,
+    )
+    .unwrap();
+    assert!(doc.root.is(ns::MD, "EntityDescriptor"));
+    assert_eq!(
+        doc.root.attr("entityID"),
+        Some("https://sts.windows.net/x/")
+    );
+    let idp = doc.root.child(ns::MD, "IDPSSODescriptor").unwrap();
+    assert_eq!(idp.child(ns::MD, "NameIDFormat").unwrap().text(), "a&b");
+    assert!(!doc.had_bom);
+}
+
+#[test]
+fn comments_do_not_truncate_text() {
+    let doc = parse_str("<a>admin@contoso.com<!---->.evil</a>").unwrap();
+    assert_eq!(doc.root.text(), "admin@contoso.com.evil");
+    let doc = parse_str("<a>ad<![CDATA[min]]>&#64;x</a>").unwrap();
+    assert_eq!(doc.root.text(), "admin@x");
+}
+
+#[test]
+fn character_references_are_resolved_like_libxml2() {
+    let doc = parse_str("<a b=\"x&#13;y\">p&#xd;q\r\nr</a>").unwrap();
+    assert_eq!(doc.root.attr("b"), Some("x\ry"));
+    assert_eq!(doc.root.text(), "p\rq\nr");
+}
+
+#[test]
+fn refuses_doctype_and_entities() {
+    let billion = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><a>&lol2;</a>"#;
+    assert!(matches!(
+        parse_str(billion),
+        Err(XmlError::Dtd { line: 1, .. })
+    ));
+    let err = parse_str("<a>&custom;</a>").unwrap_err();
+    assert!(
+        matches!(err, XmlError::Entity { ref name, .. } if name == "custom"),
+        "{err:?}"
+    );
+    assert!(err.is_dtd_or_entity());
+    let err = parse_str("<a b=\"&custom;\"/>").unwrap_err();
+    assert!(matches!(err, XmlError::Entity { .. }), "{err:?}");
+}
+
+#[test]
+fn refuses_what_recover_mode_would_repair() {
+    for bad in [
+        "<a><b></a>",
+        "<a>",
+        "<a></a><b></b>",
+        "<a></a>trailing",
+        "<a></a><",
+        "<p:a/>",
+        "<a x='1' x='2'/>",
+        "<a xmlns:p='u' xmlns:q='u' p:x='1' q:x='2'/>",
+        "text only",
+        "<a>&#0;</a>",
+    ] {
+        let err = parse_str(bad).expect_err(bad);
+        assert!(
+            matches!(err, XmlError::Syntax { .. } | XmlError::Empty),
+            "{bad}: {err:?}"
+        );
+    }
+    assert_eq!(parse_str("").unwrap_err(), XmlError::Empty);
+}
+
+#[test]
+fn encoding_rules() {
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(b"<a>x</a>");
+    let doc = parse(&with_bom).unwrap();
+    assert!(doc.had_bom);
+    assert_eq!(doc.root.span.start, 3, "spans index the caller's bytes");
+
+    assert!(matches!(
+        parse(b"\xFF\xFE<\0a\0/\0>\0"),
+        Err(XmlError::Encoding(_))
+    ));
+    assert!(matches!(
+        parse_str(r#"<?xml version="1.0" encoding="ISO-8859-1"?><a/>"#),
+        Err(XmlError::Encoding(_))
+    ));
+    assert!(matches!(parse(b"<a>\xC3</a>"), Err(XmlError::Encoding(_))));
+}
+
+#[test]
+fn limits_hold() {
+    let deep = "<a>".repeat(100_000);
+    let limits = Limits::default();
+    assert!(
+        matches!(parse_str(&deep), Err(XmlError::TooDeep { limit, .. }) if limit == limits.max_depth)
+    );
+
+    let attrs: String = (0..100).map(|i| format!(" a{i}='x'")).collect();
+    assert!(matches!(
+        parse_str(&format!("<a{attrs}/>")),
+        Err(XmlError::TooManyAttributes { .. })
+    ));
+
+    let many = format!("<a>{}</a>", "<b/>".repeat(200));
+    let tight = Limits {
+        max_elements: 100,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        parse_with_limits(many.as_bytes(), tight),
+        Err(XmlError::TooManyElements { limit: 100 })
+    ));
+}
+
+#[test]
+fn spans_cover_whole_elements() {
+    let src = "<r><k use='signing'><x/></k><k/></r>";
+    let doc = parse_str(src).unwrap();
+    let spans: Vec<&str> = doc
+        .root
+        .elements()
+        .map(|e| &src[e.span.start..e.span.end])
+        .collect();
+    assert_eq!(spans, ["<k use='signing'><x/></k>", "<k/>"]);
+    assert_eq!(doc.root.descendants().count(), 3);
+}
+
+#[test]
+fn errors_say_where() {
+    let err = parse_str("<a>\n  <b>\n</a>").unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("line 3"), "{message}");
+}

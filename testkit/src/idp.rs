@@ -1,0 +1,263 @@
+//! A test identity provider: Entra-shaped federation metadata and SAML responses, signed with
+//! libxmlsec1 through samael exactly as a real signer would.
+
+use crate::pki::KeyPair;
+use samael::crypto::{CryptoProvider, XmlSec};
+
+pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+pub const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+pub const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+/// Signature and digest algorithm of a signature template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigAlg {
+    RsaSha256,
+    RsaSha1,
+}
+
+impl SigAlg {
+    fn uris(self) -> (&'static str, &'static str) {
+        match self {
+            SigAlg::RsaSha256 => (RSA_SHA256, SHA256),
+            SigAlg::RsaSha1 => (RSA_SHA1, SHA1),
+        }
+    }
+}
+
+/// An empty `ds:Signature` for the element with ID `reference_id`, to be filled by [`sign`].
+/// `prefix` is the namespace prefix to use (`""` for a default-namespace declaration, as
+/// Entra's metadata does; `"ds"` as its responses do).
+pub fn signature_template(
+    reference_id: &str,
+    alg: SigAlg,
+    cert: Option<&KeyPair>,
+    prefix: &str,
+) -> String {
+    let (sig, digest) = alg.uris();
+    let p = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}:")
+    };
+    let xmlns = if prefix.is_empty() {
+        format!(r#" xmlns="{DSIG}""#)
+    } else {
+        format!(r#" xmlns:{prefix}="{DSIG}""#)
+    };
+    let key_info = cert
+        .map(|c| {
+            format!(
+                "<{p}KeyInfo><{p}X509Data><{p}X509Certificate>{}</{p}X509Certificate></{p}X509Data></{p}KeyInfo>",
+                c.cert_base64()
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        concat!(
+            r#"<{p}Signature{xmlns}><{p}SignedInfo><{p}CanonicalizationMethod Algorithm="{c14n}"/>"#,
+            r##"<{p}SignatureMethod Algorithm="{sig}"/><{p}Reference URI="#{id}"><{p}Transforms>"##,
+            r#"<{p}Transform Algorithm="{env}"/><{p}Transform Algorithm="{c14n}"/></{p}Transforms>"#,
+            r#"<{p}DigestMethod Algorithm="{digest}"/><{p}DigestValue></{p}DigestValue></{p}Reference>"#,
+            r#"</{p}SignedInfo><{p}SignatureValue></{p}SignatureValue>{key_info}</{p}Signature>"#
+        ),
+        p = p,
+        xmlns = xmlns,
+        c14n = EXC_C14N,
+        env = ENVELOPED,
+        sig = sig,
+        digest = digest,
+        id = reference_id,
+        key_info = key_info,
+    )
+}
+
+/// Fills the first empty signature template in document order with libxmlsec1.
+/// Returns the document as libxml2 serialises it (with an XML declaration).
+pub fn sign(xml: &str, key: &KeyPair) -> String {
+    let der = key.key.private_key_to_der().expect("private key DER");
+    XmlSec::sign_xml(xml, &der).expect("xmlsec signs the template")
+}
+
+/// Removes the XML declaration libxml2 adds, so a signed fragment can be embedded again.
+pub fn strip_declaration(xml: &str) -> &str {
+    let xml = xml.trim_start();
+    if let Some(rest) = xml.strip_prefix("<?xml") {
+        if let Some(end) = rest.find("?>") {
+            return rest[end + 2..].trim_start_matches(['\n', '\r']);
+        }
+    }
+    xml
+}
+
+/// What goes into an Entra-shaped federation metadata document.
+#[derive(Clone)]
+pub struct MetadataSpec {
+    pub tenant_id: String,
+    pub document_id: String,
+    /// The entityID; defaults to `https://sts.windows.net/<tenant>/`.
+    pub entity_id: Option<String>,
+    /// Signing certificates listed in every role, in order.
+    pub certs: Vec<KeyPair>,
+    /// Who signs the document (and whose certificate goes into its KeyInfo); unsigned if None.
+    pub signer: Option<KeyPair>,
+    pub alg: SigAlg,
+    pub login_host: String,
+    /// Include the WS-Federation RoleDescriptors Entra publishes.
+    pub wsfed: bool,
+    pub valid_until: Option<String>,
+    /// SingleSignOnService bindings to list (binding URI suffixes `HTTP-Redirect`, `HTTP-POST`).
+    pub sso_bindings: Vec<&'static str>,
+}
+
+impl MetadataSpec {
+    pub fn entra_app(tenant_id: &str, certs: Vec<KeyPair>) -> Self {
+        let signer = certs.first().cloned();
+        MetadataSpec {
+            tenant_id: tenant_id.into(),
+            document_id: "_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into(),
+            entity_id: None,
+            certs,
+            signer,
+            alg: SigAlg::RsaSha256,
+            login_host: "login.microsoftonline.com".into(),
+            wsfed: true,
+            valid_until: None,
+            sso_bindings: vec!["HTTP-Redirect", "HTTP-POST"],
+        }
+    }
+
+    fn key_descriptors(&self, dsig_default_ns: bool) -> String {
+        self.certs
+            .iter()
+            .map(|c| {
+                if dsig_default_ns {
+                    format!(
+                        r#"<KeyDescriptor use="signing"><KeyInfo xmlns="{DSIG}"><X509Data><X509Certificate>{}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>"#,
+                        c.cert_base64()
+                    )
+                } else {
+                    format!(
+                        r#"<KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="{DSIG}"><ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>"#,
+                        c.cert_base64()
+                    )
+                }
+            })
+            .collect()
+    }
+
+    /// The document, signed when `signer` is set.
+    pub fn build(&self) -> String {
+        let tenant = &self.tenant_id;
+        let host = &self.login_host;
+        let entity_id = self
+            .entity_id
+            .clone()
+            .unwrap_or_else(|| format!("https://sts.windows.net/{tenant}/"));
+        let valid_until = self
+            .valid_until
+            .as_ref()
+            .map(|v| format!(r#" validUntil="{v}""#))
+            .unwrap_or_default();
+        let signature = self
+            .signer
+            .as_ref()
+            .map(|s| signature_template(&self.document_id, self.alg, Some(s), ""))
+            .unwrap_or_default();
+        let claims: String = [
+            ("name", "Name"),
+            ("nameidentifier", "Subject"),
+            ("givenname", "Given Name"),
+            ("surname", "Surname"),
+            ("emailaddress", "Email"),
+        ]
+        .iter()
+        .map(|(uri, display)| {
+            format!(
+                r#"<auth:ClaimType Uri="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/{uri}" xmlns:auth="http://docs.oasis-open.org/wsfed/authorization/200706"><auth:DisplayName>{display}</auth:DisplayName></auth:ClaimType>"#
+            )
+        })
+        .collect();
+        let wsfed = if self.wsfed {
+            format!(
+                concat!(
+                    r#"<RoleDescriptor xsi:type="fed:SecurityTokenServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706">"#,
+                    "{keys}<fed:ClaimTypesOffered>{claims}</fed:ClaimTypesOffered>",
+                    r#"<fed:SecurityTokenServiceEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:SecurityTokenServiceEndpoint>"#,
+                    r#"<fed:PassiveRequestorEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor>"#,
+                    r#"<RoleDescriptor xsi:type="fed:ApplicationServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706">"#,
+                    r#"{keys}<fed:TargetScopes><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://sts.windows.net/{tenant}/</wsa:Address></wsa:EndpointReference></fed:TargetScopes>"#,
+                    r#"<fed:ApplicationServiceEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:ApplicationServiceEndpoint>"#,
+                    r#"<fed:PassiveRequestorEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor>"#
+                ),
+                keys = self.key_descriptors(true),
+                claims = claims,
+                host = host,
+                tenant = tenant,
+            )
+        } else {
+            String::new()
+        };
+        let sso: String = self
+            .sso_bindings
+            .iter()
+            .map(|b| {
+                format!(
+                    r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{b}" Location="https://{host}/{tenant}/saml2"/>"#
+                )
+            })
+            .collect();
+        let xml = format!(
+            concat!(
+                r#"<EntityDescriptor ID="{id}" entityID="{entity_id}"{valid_until} xmlns="urn:oasis:names:tc:SAML:2.0:metadata">"#,
+                "{signature}{wsfed}",
+                r#"<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{keys}"#,
+                r#"<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://{host}/{tenant}/saml2"/>"#,
+                "{sso}</IDPSSODescriptor></EntityDescriptor>"
+            ),
+            id = self.document_id,
+            entity_id = entity_id,
+            valid_until = valid_until,
+            signature = signature,
+            wsfed = wsfed,
+            keys = self.key_descriptors(true),
+            host = host,
+            tenant = tenant,
+            sso = sso,
+        );
+        match &self.signer {
+            Some(signer) => {
+                // Entra serves metadata with a UTF-8 byte-order mark and an XML declaration.
+                let signed = sign(&xml, signer);
+                format!(
+                    "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>{}",
+                    strip_declaration(&signed).trim_end()
+                )
+            }
+            None => format!("\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>{xml}"),
+        }
+    }
+}
+
+/// An IAM Identity Center service-provider metadata document for `region` and identity store
+/// `directory_id` (`d-…`), with its IPv4 and dual-stack ACS URLs.
+pub fn identity_center_sp_metadata(region: &str, directory_id: &str, acs_tenant: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://{region}.signin.aws.amazon.com/platform/saml/{dir}">"#,
+            r#"<md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">"#,
+            r#"<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>"#,
+            r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://{region}.signin.aws/platform/saml/acs/{acs}" index="0" isDefault="true"/>"#,
+            r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://{region}.signin.aws.amazon.com/platform/saml/acs/{acs}" index="1"/>"#,
+            r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://{region}.sso.signin.aws/platform/saml/acs/{acs}" index="2"/>"#,
+            r#"</md:SPSSODescriptor></md:EntityDescriptor>"#
+        ),
+        region = region,
+        dir = directory_id,
+        acs = acs_tenant,
+    )
+}

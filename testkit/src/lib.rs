@@ -1,0 +1,9 @@
+//! Test support for samlbridge: a small PKI, a test identity provider that signs Entra-shaped
+//! metadata and SAML responses with libxmlsec1 (through samael), and a local HTTPS server.
+//!
+//! Nothing here is used by the samlbridge binary; it backs the tests and the fixture generator
+//! (`cargo run -p samlbridge-testkit --bin gen-fixtures`).
+
+pub mod https;
+pub mod idp;
+pub mod pki;
