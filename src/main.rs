@@ -131,7 +131,7 @@ fn render_check(
     extra: Option<&serde_json::Value>,
 ) -> String {
     match format {
-        Format::Human => human::check(report),
+        Format::Human => human::check(command, report),
         Format::Json => {
             let mut doc = json::document(command, &report.findings, report);
             if let (Some(serde_json::Value::Object(fields)), serde_json::Value::Object(doc)) =

@@ -89,7 +89,7 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 
 /// Sorts findings most severe first, keeping each check's order otherwise.
 pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
 /// The verdict string used in every output format.

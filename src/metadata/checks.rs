@@ -20,7 +20,7 @@ pub struct CheckOptions {
 
 /// The certificate Entra signs with today, as far as the document shows: the one whose key
 /// signed the metadata, else the only valid one.
-pub fn current_certificate<'a>(md: &'a IdpMetadata, now: DateTime<Utc>) -> Option<&'a Certificate> {
+pub fn current_certificate(md: &IdpMetadata, now: DateTime<Utc>) -> Option<&Certificate> {
     if let Some(signer) = md.signature.signer() {
         if let Some(c) = md
             .signing_certificates()

@@ -28,7 +28,7 @@ fn invalid(reason: impl Into<String>) -> Verdict {
 }
 
 /// Checks the structure of the document's signature and returns it with its algorithm.
-fn structure<'a>(doc: &'a Document) -> Result<Option<(&'a Element, dsig::Signature)>, String> {
+fn structure(doc: &Document) -> Result<Option<(&Element, dsig::Signature)>, String> {
     let signatures = dsig::find_signatures(&doc.root);
     let (sig, parent) = match signatures.as_slice() {
         [] => return Ok(None),

@@ -150,14 +150,14 @@ pub fn certificate(out: &mut String, index: usize, c: &CertSummary) {
 }
 
 /// The `check` report.
-pub fn check(report: &CheckReport) -> String {
+pub fn check(command: &str, report: &CheckReport) -> String {
     let mut out = String::new();
     let target = report
         .target
         .map(|t| format!(" for {}", t.display_name()))
         .unwrap_or_default();
     out.push_str(&verdict_line(
-        "check",
+        command,
         &format!("{}{target}", report.source),
         &report.findings,
     ));

@@ -44,6 +44,8 @@ pub enum Reply {
     Slow { delay: Duration, body: Vec<u8> },
     /// Reads the request and never answers until the client gives up.
     Stall,
+    /// `302 Found` to `location`.
+    Redirect { location: String },
 }
 
 impl Reply {
@@ -205,6 +207,12 @@ fn serve(
             let _ = tls.write_all(&body);
         }
         Reply::Stall => sleep_unless_stopped(Duration::from_secs(30), stop),
+        Reply::Redirect { location } => {
+            let head = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = tls.write_all(head.as_bytes());
+        }
     }
     let _ = tls.flush();
     let _ = tls.shutdown();

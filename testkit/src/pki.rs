@@ -70,9 +70,11 @@ pub enum KeySpec {
     EcP256,
 }
 
+type KeyCache = Mutex<HashMap<(KeySpec, u32), PKey<Private>>>;
+
 /// RSA key generation is slow in debug test runs; tests share keys by (spec, slot).
 pub fn shared_key(spec: KeySpec, slot: u32) -> PKey<Private> {
-    static KEYS: OnceLock<Mutex<HashMap<(KeySpec, u32), PKey<Private>>>> = OnceLock::new();
+    static KEYS: OnceLock<KeyCache> = OnceLock::new();
     let keys = KEYS.get_or_init(Default::default);
     let mut keys = keys.lock().unwrap_or_else(|e| e.into_inner());
     keys.entry((spec, slot))

@@ -1,1 +1,221 @@
-fn main() {}
+//! `cargo xtask demo|test|fixtures`: make sure the system libraries samlbridge links against are
+//! installed, then run the main job on `testdata/`, every check, or the fixture generator.
+//!
+//! This crate uses the standard library only, so it builds before any of those libraries exist.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command, Stdio};
+
+/// Debian/Ubuntu packages the build needs: libxmlsec1 and libxml2 (XML signatures through
+/// samael), OpenSSL, pkg-config, and libclang for samael's bindgen step.
+const PACKAGES: &[&str] = &[
+    "libxmlsec1-dev",
+    "libxml2-dev",
+    "libssl-dev",
+    "pkg-config",
+    "libclang1-14",
+    "libclang-common-14-dev",
+];
+
+fn main() {
+    let task = env::args().nth(1).unwrap_or_default();
+    let rest: Vec<String> = env::args().skip(2).collect();
+    let result = match task.as_str() {
+        "demo" => prerequisites().and_then(|()| demo()),
+        "test" => prerequisites().and_then(|()| test(&rest)),
+        "fixtures" => prerequisites().and_then(|()| fixtures(&rest)),
+        "deps" => prerequisites(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <task>\n\n\
+                 tasks:\n  \
+                 demo       install missing system libraries, then run samlbridge on testdata/\n  \
+                 test       install missing system libraries, then cargo fmt --check, clippy and cargo test\n  \
+                 fixtures   regenerate testdata/ from the committed test keys (--new-keys for new keys)\n  \
+                 deps       only install missing system libraries"
+            );
+            exit(2);
+        }
+    };
+    if let Err(message) = result {
+        eprintln!("xtask: {message}");
+        exit(1);
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn run(mut cmd: Command, what: &str) -> Result<(), String> {
+    eprintln!("xtask: {what}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+/// Checks the system packages and installs the missing ones (as root), or says how.
+fn prerequisites() -> Result<(), String> {
+    if !command_exists("dpkg-query") {
+        if command_exists("pkg-config")
+            && Command::new("pkg-config")
+                .args(["--exists", "xmlsec1", "libxml-2.0", "openssl"])
+                .status()
+                .is_ok_and(|s| s.success())
+        {
+            return Ok(());
+        }
+        return Err(format!(
+            "this is not a Debian/Ubuntu system and pkg-config cannot find xmlsec1, libxml-2.0 and openssl.\n\
+             Install the equivalents of: {} (and libclang for bindgen).",
+            PACKAGES.join(" ")
+        ));
+    }
+    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    if !missing.is_empty() {
+        eprintln!("xtask: missing system packages: {}", missing.join(" "));
+        if is_root() {
+            run(apt(&["update", "-qq"]), "apt-get update")?;
+            let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+            args.extend(&missing);
+            run(
+                apt(&args),
+                &format!("apt-get install {}", missing.join(" ")),
+            )?;
+        } else {
+            return Err(format!(
+                "run this, then try again:\n\n    sudo apt-get install -y {}\n",
+                missing.join(" ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn apt(args: &[&str]) -> Command {
+    let mut cmd = Command::new("apt-get");
+    cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    cmd
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+fn command_exists(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// rustfmt and clippy are rustup components a fresh toolchain may lack.
+fn components() -> Result<(), String> {
+    let has = |sub: &str| {
+        cargo()
+            .args([sub, "--version"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has("fmt") && has("clippy") {
+        return Ok(());
+    }
+    let mut cmd = Command::new("rustup");
+    cmd.args(["component", "add", "rustfmt", "clippy"]);
+    run(cmd, "rustup component add rustfmt clippy")
+}
+
+fn demo() -> Result<(), String> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "--bin",
+        "samlbridge",
+        "--",
+        "check",
+        "testdata/metadata/entra-app-rollover.xml",
+        "--target",
+        "identity-center",
+        "--sp-metadata",
+        "testdata/metadata/identity-center-sp.xml",
+    ]);
+    eprintln!("xtask: samlbridge check testdata/metadata/entra-app-rollover.xml --target identity-center --sp-metadata testdata/metadata/identity-center-sp.xml");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    // Exit code 1 only means the demo data has findings; 2 is a failure.
+    match status.code() {
+        Some(0 | 1) => Ok(()),
+        _ => Err(format!("samlbridge failed ({status})")),
+    }
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    components()?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run(fmt, "cargo fmt --all --check")?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(
+        clippy,
+        "cargo clippy --workspace --all-targets -- -D warnings",
+    )?;
+    let mut test = cargo();
+    test.args(["test", "--workspace"]).args(extra);
+    run(test, "cargo test --workspace")
+}
+
+fn fixtures(extra: &[String]) -> Result<(), String> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "-p",
+        "samlbridge-testkit",
+        "--bin",
+        "gen-fixtures",
+        "--",
+    ])
+    .args(extra);
+    run(cmd, "regenerate testdata/")
+}

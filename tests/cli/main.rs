@@ -1,0 +1,7 @@
+//! Integration tests: they run the real `samlbridge` binary.
+
+mod check;
+mod corpus;
+mod explain;
+mod fetch;
+mod util;

@@ -1,0 +1,115 @@
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_samlbridge"));
+    cmd.env("NO_COLOR", "1")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy");
+    cmd
+}
+
+/// Runs samlbridge with `args`.
+pub fn run(args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run samlbridge")
+}
+
+/// Runs samlbridge with `input` on stdin.
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn samlbridge");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Decodes the one JSON document a `--format json` run prints.
+pub fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}
+
+/// The finding codes of a JSON document, with their severities.
+pub fn findings(doc: &Value) -> Vec<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn has_finding(doc: &Value, code: &str, severity: &str) -> bool {
+    findings(doc)
+        .iter()
+        .any(|(c, s)| c == code && s == severity)
+}
+
+pub fn testdata(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The public SAML corpus, or `None` (after saying so) when `SAMLBRIDGE_CORPUS` is unset.
+pub fn corpus() -> Option<PathBuf> {
+    match std::env::var_os("SAMLBRIDGE_CORPUS") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(
+                p.join("MANIFEST.tsv").is_file(),
+                "SAMLBRIDGE_CORPUS={} has no MANIFEST.tsv",
+                p.display()
+            );
+            Some(p)
+        }
+        None => {
+            eprintln!(
+                "skipped: SAMLBRIDGE_CORPUS is not set (.ci/run sets it to ../shared/corpus)"
+            );
+            None
+        }
+    }
+}
+
+/// A temporary directory that is removed afterwards.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
