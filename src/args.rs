@@ -31,6 +31,8 @@ pub enum Command {
     Fetch(FetchArgs),
     /// Lint IdP metadata and its certificates against what AWS requires.
     Check(CheckArgs),
+    /// Validate captured SAML responses the way AWS will, and lay out their claims.
+    Validate(ValidateArgs),
     /// Explain a finding code: what it means, why it matters, how to fix it.
     Explain(ExplainArgs),
 }
@@ -185,6 +187,63 @@ pub struct CheckArgs {
     pub http: HttpArgs,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Captured responses: files (XML, base64, form body, URL, HAR, SAML-tracer export),
+    /// directories of them, or "-" for stdin.
+    #[arg(value_name = "RESPONSE", required = true)]
+    pub responses: Vec<String>,
+    /// The IdP metadata whose signing certificates are trusted (file, "-" or https:// URL).
+    #[arg(long, value_name = "METADATA", required_unless_present = "cert")]
+    pub metadata: Option<String>,
+    /// A PEM certificate trusted to sign responses (repeatable; adds to --metadata's).
+    #[arg(long, value_name = "PEM")]
+    pub cert: Vec<PathBuf>,
+    /// The expected Issuer when only --cert is given (with --metadata: its entityID).
+    #[arg(long, value_name = "ENTITY-ID")]
+    pub issuer: Option<String>,
+    /// Apply this AWS target's rules.
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// IAM Identity Center's service-provider metadata: the audience and every ACS URL.
+    #[arg(long, value_name = "FILE")]
+    pub sp_metadata: Option<PathBuf>,
+    /// The expected Audience (repeatable; exact comparison).
+    #[arg(long, value_name = "URI")]
+    pub audience: Vec<String>,
+    /// An expected ACS URL for Destination and Recipient (repeatable; exact comparison).
+    #[arg(long, value_name = "URL")]
+    pub acs: Vec<String>,
+    /// The Identity Center user name the NameID must equal.
+    #[arg(long, value_name = "USER")]
+    pub expect_user: Option<String>,
+    /// Clock difference tolerated on NotBefore / NotOnOrAfter.
+    #[arg(long, value_name = "DURATION", default_value = "3m")]
+    pub skew: String,
+    /// Largest decoded response accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub max_response_size: usize,
+    /// Largest input file accepted (a HAR can be big), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub max_input_size: usize,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+impl ValidateArgs {
+    pub fn skew(&self) -> Result<Duration> {
+        let d = humantime::parse_duration(&self.skew).with_context(|| {
+            format!("--skew {:?} is not a duration such as 3m or 90s", self.skew)
+        })?;
+        if d > Duration::from_secs(24 * 3600) {
+            bail!("--skew over a day would accept long-expired responses");
+        }
+        Ok(d)
+    }
 }
 
 #[derive(Debug, Args)]

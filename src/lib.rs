@@ -5,5 +5,6 @@ pub mod diag;
 pub mod entra;
 pub mod metadata;
 pub mod render;
+pub mod response;
 pub mod source;
 pub mod xml;

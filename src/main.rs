@@ -3,7 +3,7 @@
 mod args;
 
 use anyhow::{Context, Result};
-use args::{CheckArgs, Cli, Command, ExplainArgs, FetchArgs};
+use args::{CheckArgs, Cli, Command, ExplainArgs, FetchArgs, ValidateArgs};
 use clap::Parser;
 use samlbridge::check::{self, CheckReport, CheckSettings, Input};
 use samlbridge::diag::Code;
@@ -43,6 +43,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Fetch(a) => fetch(a),
         Command::Check(a) => check(a),
+        Command::Validate(a) => validate(a),
         Command::Explain(a) => explain(a),
     }
 }
@@ -213,6 +214,143 @@ fn fetch(a: FetchArgs) -> Result<u8> {
         print(&text)?;
     }
     Ok(exit_code(report.has_errors()))
+}
+
+fn validate(a: ValidateArgs) -> Result<u8> {
+    use samlbridge::response::{
+        self, DecodeLimits, Expectations, SignaturePolicy, TrustAnchors, ValidateReport,
+        ValidateSettings,
+    };
+    a.common.color.apply();
+    let format = a.common.format.resolve(false)?;
+    let now = a.common.now()?;
+    let overrides = a.common.overrides()?;
+    let skew = chrono::Duration::from_std(a.skew()?)?;
+    let target = a.target.map(Into::into);
+    let stdin_inputs = a.responses.iter().filter(|r| *r == "-").count();
+    if stdin_inputs > 1 || (stdin_inputs == 1 && a.metadata.as_deref() == Some("-")) {
+        anyhow::bail!("standard input can be read only once");
+    }
+
+    let mut trust = TrustAnchors::default();
+    let mut issuer = a.issuer.clone();
+    if let Some(md) = &a.metadata {
+        let source = Source::parse(md)?;
+        let fetcher = match &source {
+            Source::Url(_) => Some(Fetcher::new(a.http.options()?)?),
+            _ => None,
+        };
+        let bytes = source::read(
+            &source,
+            a.http.max_size,
+            fetcher.as_ref(),
+            &mut std::io::stdin().lock(),
+        )?;
+        let name = source.to_string();
+        let settings = CheckSettings {
+            target,
+            pin: None,
+            cert_policy: Default::default(),
+            now,
+            entity_id: None,
+            overrides: Default::default(),
+        };
+        let (_, idp) = check::read_idp(
+            Input {
+                name: &name,
+                bytes: &bytes,
+                url: source.url(),
+            },
+            &settings,
+        )
+        .map_err(|error| check::CheckError {
+            name: name.clone(),
+            error,
+        })?;
+        trust = TrustAnchors::from_metadata(&idp);
+        issuer.get_or_insert(idp.entity_id);
+    }
+    for path in &a.cert {
+        let pem = source::read_file(path, 1024 * 1024)?;
+        let certs = samlbridge::cert::Certificate::from_pem_all(&pem)
+            .with_context(|| format!("--cert {}", path.display()))?;
+        for (i, cert) in certs.into_iter().enumerate() {
+            trust.add(format!("--cert {} #{}", path.display(), i + 1), cert);
+        }
+    }
+    let sp = match &a.sp_metadata {
+        Some(path) => {
+            let bytes = source::read_file(path, a.http.max_size)?;
+            let doc = samlbridge::xml::parse(&bytes).with_context(|| path.display().to_string())?;
+            Some(samlbridge::metadata::sp(&doc).with_context(|| path.display().to_string())?)
+        }
+        None => None,
+    };
+    let (audiences, acs) =
+        response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone())
+            .map_err(anyhow::Error::msg)?;
+    let settings = ValidateSettings {
+        trust,
+        expect: Expectations {
+            issuer,
+            audiences,
+            acs,
+            target,
+            expect_user: a.expect_user.clone(),
+            now,
+            skew,
+        },
+        policy: SignaturePolicy {
+            allow_sha1: overrides.allows(Code::SignatureSha1),
+        },
+        overrides,
+    };
+    let limits = DecodeLimits {
+        max_response_bytes: a.max_response_size,
+    };
+
+    let mut report = ValidateReport::default();
+    for source in source::expand(&a.responses)? {
+        let name = source.to_string();
+        match source::read(
+            &source,
+            a.max_input_size,
+            None,
+            &mut std::io::stdin().lock(),
+        ) {
+            Ok(bytes) => report.add_input(&name, &bytes, limits, &settings),
+            Err(e) => report.errors.push(response::InputError {
+                label: name,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    let text = match format {
+        Format::Json => {
+            let findings = report.findings();
+            let verdict = if report.all_accepted() {
+                "pass"
+            } else {
+                "fail"
+            };
+            json::to_string(&json::document_with_verdict(
+                "validate", verdict, &findings, &report,
+            ))
+        }
+        _ => human::validate(&report),
+    };
+    print(&text)?;
+    for e in &report.errors {
+        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
+    }
+    Ok(if !report.errors.is_empty() {
+        FAILED
+    } else if report.all_accepted() {
+        CLEAN
+    } else {
+        FINDINGS
+    })
 }
 
 fn explain(a: ExplainArgs) -> Result<u8> {

@@ -73,6 +73,47 @@ impl fmt::Display for Source {
     }
 }
 
+/// Expands command-line inputs: directories become the files in them (recursively, sorted,
+/// hidden files skipped).
+pub fn expand(args: &[String]) -> Result<Vec<Source>, SourceError> {
+    let mut out = Vec::new();
+    for arg in args {
+        let source = Source::parse(arg)?;
+        match &source {
+            Source::File(path) if path.is_dir() => walk(path, &mut out)?,
+            _ => out.push(source),
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<Source>) -> Result<(), SourceError> {
+    let io = |source| SourceError::Io {
+        name: dir.display().to_string(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort();
+    for path in entries {
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(Source::File(path));
+        }
+    }
+    Ok(())
+}
+
 /// Reads a source, at most `limit` bytes. `fetcher` is needed for URLs; `stdin` for `-`.
 pub fn read(
     source: &Source,

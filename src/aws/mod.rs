@@ -1,5 +1,7 @@
 //! AWS targets and their rules.
 
+pub mod rules;
+
 use serde::Serialize;
 use std::fmt;
 

@@ -237,6 +237,226 @@ codes! {
         why: "Duplicates do no harm to verification but show that the document was assembled or edited by hand.",
         fix: "Use the metadata as Entra serves it.";
 
+    ResponseBareAssertion = "response-bare-assertion", Error, allowable: true,
+        summary: "A bare Assertion where AWS expects a samlp:Response",
+        why: "AWS's assertion consumer service takes a SAML Response wrapping the assertion; a bare Assertion (or a WS-Federation token) is never accepted. The assertion itself was still checked.",
+        fix: "Capture the SAMLResponse form field the browser posts to AWS, not the assertion alone.";
+
+    ResponseRedirectBinding = "response-redirect-binding", Error, allowable: true,
+        summary: "The response travels by the HTTP-Redirect binding",
+        why: "AWS accepts SAML responses only by HTTP-POST; Entra always posts them. A DEFLATE-encoded response in a URL did not come from a normal sign-in.",
+        fix: "Capture the POST to AWS's ACS URL (browser developer tools → Network → the request to …/saml/acs/…).";
+
+    ResponseStatus = "response-status", Error, allowable: false,
+        summary: "The response's Status is not Success",
+        why: "Entra reports a sign-in it refused (an AADSTS error such as an unassigned user) with a non-Success status; AWS rejects it and shows a generic error.",
+        fix: "Look up the AADSTS code shown in the message (Entra sign-in logs give the details) and fix it on the Entra side.";
+
+    ResponseDestination = "response-destination", Error, allowable: true,
+        summary: "The response's Destination is not the expected ACS URL",
+        why: "AWS compares Destination with its ACS URL exactly; a different value means the Reply URL configured in Entra is wrong (or the response was meant for someone else).",
+        fix: "Set the Entra application's Reply URL to exactly the ACS URL from the Identity Center (or IAM) metadata.";
+
+    ResponseDestinationMissing = "response-destination-missing", Warning, allowable: true,
+        summary: "The response carries no Destination",
+        why: "A signed response should name its Destination so it cannot be replayed at another service provider; Entra always sets it.",
+        fix: "Check the IdP's configuration; Entra sets Destination to the Reply URL.";
+
+    ResponseIssuer = "response-issuer", Error, allowable: true,
+        summary: "The response's Issuer is not the metadata's entityID",
+        why: "AWS looks up the identity provider by Issuer; a mismatch gives 'Issuer not present in specified provider'.",
+        fix: "Upload this IdP's metadata to AWS, or check that the response comes from the expected tenant.";
+
+    ResponseDuplicateId = "response-duplicate-id", Error, allowable: false,
+        summary: "Two elements carry the same ID",
+        why: "Signature references find their target by ID; duplicates let an attacker make the verifier and the reader look at different elements (signature wrapping).",
+        fix: "Reject the response; Entra never repeats an ID.";
+
+    ResponseAssertionCount = "response-assertion-count", Error, allowable: false,
+        summary: "The response holds more than one assertion",
+        why: "IAM Identity Center requires exactly one assertion per response. Extra assertions, signed or not, are the core of signature-wrapping attacks (XSW 3 to 8).",
+        fix: "Reject the response; Entra sends exactly one assertion.";
+
+    ResponseNoAssertion = "response-no-assertion", Error, allowable: false,
+        summary: "The response holds no assertion",
+        why: "A successful response must carry the assertion that identifies the user.",
+        fix: "Capture the full SAMLResponse; if Entra sent no assertion, look for an error status.";
+
+    AssertionEncrypted = "assertion-encrypted", Error, allowable: false,
+        summary: "The assertion is encrypted",
+        why: "IAM Identity Center does not support encrypted assertions, and without the private key the claims cannot be read or checked.",
+        fix: "Turn off token encryption for the Entra enterprise application (Single sign-on → Token encryption).";
+
+    SignatureMissing = "signature-missing", Error, allowable: false,
+        summary: "Neither the response nor the assertion is signed",
+        why: "Anyone can write an unsigned response naming any user; AWS rejects it.",
+        fix: "Entra always signs: check that the response was not altered, and the app's signing option.";
+
+    SignatureInvalid = "signature-invalid", Error, allowable: false,
+        summary: "The XML signature does not verify",
+        why: "The signed content changed after signing, or it was signed by a key other than the one the trusted certificate holds. AWS answers 'Response signature invalid'.",
+        fix: "Re-capture the response without editing it; if it still fails, compare the signing certificate in Entra with the one in AWS.";
+
+    SignatureUntrustedKey = "signature-untrusted-key", Error, allowable: false,
+        summary: "Signed by a certificate that is not trusted",
+        why: "The response is signed with a key whose certificate is not in the IdP metadata (or --cert). Either Entra switched to a new signing certificate AWS does not know yet (a rollover), or the response is forged with an attacker's own key (key confusion).",
+        fix: "If the certificate is the one active in Entra, import it into AWS (and into the metadata you validate with); otherwise treat the response as forged.";
+
+    SignatureWrapping = "signature-wrapping", Error, allowable: false,
+        summary: "What is signed is not what would be read",
+        why: "The signature verifies over a different element than the Response or Assertion AWS would read: an XML signature wrapping attack.",
+        fix: "Reject the response.";
+
+    SignaturePlacement = "signature-placement", Error, allowable: false,
+        summary: "A Signature is not a direct child of the Response or the Assertion",
+        why: "SAML signatures are enveloped in the element they sign; one anywhere else is a sign of wrapping.",
+        fix: "Reject the response.";
+
+    SignatureReference = "signature-reference", Error, allowable: false,
+        summary: "A signature's Reference does not point at the element that holds it",
+        why: "Each signature must have exactly one same-document '#ID' reference to its parent Response or Assertion. Other references (another element, the whole document, XPointer expressions) let the signed and the used content differ.",
+        fix: "Reject the response.";
+
+    SignatureTransform = "signature-transform", Error, allowable: false,
+        summary: "A signature uses a transform or canonicalization other than the SAML ones",
+        why: "SAML signatures use only enveloped-signature and exclusive canonicalization. XPath, XSLT or other transforms can select content different from what is read, or cost unbounded work.",
+        fix: "Reject the response.";
+
+    SignatureObject = "signature-object", Error, allowable: false,
+        summary: "A signature carries ds:Object content",
+        why: "SAML signatures never need ds:Object; it is a classic hiding place for a wrapped copy of the signed element (XSW 6 and 8).",
+        fix: "Reject the response.";
+
+    SignatureSha1 = "signature-sha1", Error, allowable: true,
+        summary: "The signature uses SHA-1",
+        why: "SHA-1 collisions are practical. Entra can sign with SHA-1 if the application is set to, but SHA-256 is its default.",
+        fix: "Set the Entra application's signing algorithm to SHA-256 (Single sign-on → SAML Certificates → Signing Algorithm); --allow signature-sha1 accepts it meanwhile.";
+
+    SignatureAlgorithm = "signature-algorithm", Error, allowable: false,
+        summary: "The signature or digest algorithm is unknown or missing",
+        why: "Only RSA and ECDSA with SHA-2 (and SHA-1 when allowed) are accepted; anything else fails closed.",
+        fix: "Reject the response.";
+
+    AssertionIssuer = "assertion-issuer", Error, allowable: true,
+        summary: "The assertion's Issuer is not the metadata's entityID",
+        why: "AWS requires the assertion's Issuer to equal the entityID of the uploaded IdP metadata exactly.",
+        fix: "Validate with (and upload to AWS) the metadata of the tenant that issued the response.";
+
+    AssertionAudience = "assertion-audience", Error, allowable: true,
+        summary: "The assertion's Audience is not the expected service provider",
+        why: "AWS compares the Audience with its own entity ID exactly; a prefix or a similar URL is not accepted. In Entra this is the application's Identifier (Entity ID).",
+        fix: "Set the Entra application's Identifier to exactly the entityID from the Identity Center metadata (IAM: https://signin.aws.amazon.com/saml).";
+
+    AssertionRecipient = "assertion-recipient", Error, allowable: true,
+        summary: "SubjectConfirmationData's Recipient is not the expected ACS URL",
+        why: "AWS compares Recipient with its ACS URL exactly (for IAM, SAML:aud in trust policies comes from it).",
+        fix: "Set the Entra application's Reply URL to exactly the ACS URL from the AWS metadata.";
+
+    AssertionExpired = "assertion-expired", Error, allowable: true,
+        summary: "The assertion is past its NotOnOrAfter",
+        why: "AWS rejects assertions after Conditions' or SubjectConfirmationData's NotOnOrAfter. Entra's bearer confirmation lasts only minutes.",
+        fix: "Capture a fresh response, or judge it at the capture time with --now; check the clocks if fresh responses fail.";
+
+    AssertionNotYetValid = "assertion-not-yet-valid", Error, allowable: true,
+        summary: "The assertion is not valid yet (NotBefore in the future)",
+        why: "Entra sets NotBefore to the issue instant with no margin, so a receiving clock a little behind rejects it.",
+        fix: "Synchronise the clocks; --skew sets the tolerance samlbridge allows (default 3 minutes).";
+
+    AssertionInvalidTime = "assertion-invalid-time", Error, allowable: false,
+        summary: "A time in the assertion is not a valid xs:dateTime",
+        why: "Validity cannot be judged from an unreadable time, so it fails closed.",
+        fix: "Reject the response.";
+
+    AssertionBearer = "assertion-bearer", Error, allowable: true,
+        summary: "No single bearer SubjectConfirmation",
+        why: "Browser SSO needs exactly one SubjectConfirmation with Method urn:oasis:names:tc:SAML:2.0:cm:bearer, carrying NotOnOrAfter and Recipient.",
+        fix: "Check the IdP's confirmation settings; Entra always sends one bearer confirmation.";
+
+    NameidMissing = "nameid-missing", Error, allowable: true,
+        summary: "The assertion's Subject has no NameID",
+        why: "IAM Identity Center matches the signed-in user by NameID; without it there is nobody to sign in.",
+        fix: "Configure the Unique User Identifier (Name ID) claim in the Entra application.";
+
+    NameidFormat = "nameid-format", Error, allowable: true,
+        summary: "The NameID format is not what the target requires",
+        why: "IAM Identity Center requires NameID format urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress with an email-shaped value; otherwise CloudTrail shows 'Response contains invalid name id policy format'.",
+        fix: "In Entra, set the Name identifier format of the Unique User Identifier claim to Email address (source user.userprincipalname).";
+
+    NameidUserMismatch = "nameid-user-mismatch", Error, allowable: true,
+        summary: "The NameID is not the expected Identity Center user name",
+        why: "IAM Identity Center signs in the user whose user name equals the NameID exactly; a UPN versus mail or a short name difference fails with 'An unexpected error has occurred'.",
+        fix: "Make SCIM provisioning send as userName the same attribute the NameID claim uses (usually user.userprincipalname).";
+
+    AbacTooMany = "abac-too-many", Error, allowable: true,
+        summary: "More than 50 access-control attributes",
+        why: "IAM Identity Center accepts at most 50 AccessControl attributes in an assertion.",
+        fix: "Send fewer AccessControl:<Key> claims from Entra.";
+
+    AbacMultivalued = "abac-multivalued", Error, allowable: true,
+        summary: "An access-control attribute has several values",
+        why: "IAM Identity Center does not accept multi-valued AccessControl attributes (e.g. a claim sourced from user.groups).",
+        fix: "Source the AccessControl claim from a single-valued attribute.";
+
+    AbacKey = "abac-key", Error, allowable: true,
+        summary: "An access-control attribute key is not valid",
+        why: "Keys must be 1 to 128 characters of letters, digits, spaces and _.:/=+-@.",
+        fix: "Rename the claim to https://aws.amazon.com/SAML/Attributes/AccessControl:<Key> with a valid key.";
+
+    AbacDuplicate = "abac-duplicate", Error, allowable: true,
+        summary: "An access-control attribute appears more than once",
+        why: "IAM Identity Center rejects duplicate attribute names.",
+        fix: "Remove the duplicate claim in Entra.";
+
+    AbacStructured = "abac-structured", Error, allowable: true,
+        summary: "An access-control attribute value holds XML, not text",
+        why: "IAM Identity Center does not accept structured XML attribute values.",
+        fix: "Send plain text values.";
+
+    IamRoleMissing = "iam-role-missing", Error, allowable: true,
+        summary: "No Role attribute",
+        why: "STS needs https://aws.amazon.com/SAML/Attributes/Role to know which role to assume; AWS answers 'Your request included an invalid SAML response'.",
+        fix: "Add the Role claim (source user.assignedroles) in the namespace https://aws.amazon.com/SAML/Attributes.";
+
+    IamRoleFormat = "iam-role-format", Error, allowable: true,
+        summary: "A Role value is not a role ARN paired with a SAML provider ARN",
+        why: "Each Role value must be 'arn:aws:iam::<account>:role/<name>,arn:aws:iam::<account>:saml-provider/<name>' (together under 240 characters).",
+        fix: "Fix the app roles in Entra (or the provisioning that imported them).";
+
+    IamAttributeCase = "iam-attribute-case", Error, allowable: true,
+        summary: "An AWS attribute name differs from the documented one only in case or namespace",
+        why: "STS reads attribute names case-sensitively: .../attributes/role or a missing namespace is simply ignored.",
+        fix: "Use the exact names: https://aws.amazon.com/SAML/Attributes/Role, RoleSessionName, SessionDuration, …";
+
+    IamSessionNameMissing = "iam-session-name-missing", Error, allowable: true,
+        summary: "No RoleSessionName attribute",
+        why: "STS requires RoleSessionName: 'RoleSessionName is required in AuthnResponse'.",
+        fix: "Add the RoleSessionName claim (source user.userprincipalname).";
+
+    IamSessionName = "iam-session-name", Error, allowable: true,
+        summary: "RoleSessionName is not 2 to 64 characters of [A-Za-z0-9_+=,.@-]",
+        why: "STS rejects other session names.",
+        fix: "Source RoleSessionName from an attribute with allowed characters (the UPN usually is).";
+
+    IamSessionDuration = "iam-session-duration", Error, allowable: true,
+        summary: "SessionDuration is not a number of seconds from 900 to 43200",
+        why: "STS (console sign-in) accepts only 900 to 43200 seconds, and never more than the role's MaxSessionDuration.",
+        fix: "Set the SessionDuration claim to a value in range, or drop it.";
+
+    IamPrincipalTag = "iam-principal-tag", Error, allowable: true,
+        summary: "Session tags exceed STS's limits",
+        why: "At most 50 PrincipalTag attributes, keys up to 128 and values up to 256 characters.",
+        fix: "Send fewer or shorter PrincipalTag claims.";
+
+    IamSourceIdentity = "iam-source-identity", Error, allowable: true,
+        summary: "SourceIdentity is invalid",
+        why: "SourceIdentity must be 2 to 64 characters of [A-Za-z0-9_+=,.@-] and must not start with 'aws:'.",
+        fix: "Source it from an attribute with allowed characters.";
+
+    IamResponseTooLarge = "iam-response-too-large", Error, allowable: true,
+        summary: "The encoded response exceeds what STS accepts",
+        why: "AssumeRoleWithSAML takes a SAMLAssertion of at most 100,000 characters.",
+        fix: "Send fewer claims (group claims are the usual culprit).";
+
     SpNoAcs = "sp-no-acs", Error, allowable: false,
         summary: "The service-provider metadata has no AssertionConsumerService",
         why: "Without an ACS URL there is nothing to configure as Entra's Reply URL, and no Destination/Recipient to check responses against.",

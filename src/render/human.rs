@@ -259,3 +259,195 @@ pub fn code_list() -> String {
     }
     out
 }
+
+/// The `validate` report: per response the verdict, the findings, the claims, the validity
+/// window and the signing details; then a summary line.
+pub fn validate(report: &crate::response::ValidateReport) -> String {
+    use crate::response::{Attribute, ResponseReport};
+    let mut out = String::new();
+    let attribute = |out: &mut String, a: &Attribute| {
+        let _ = match a.values.as_slice() {
+            [one] => writeln!(out, "    {}  {}", paint(BOLD, &a.name), one.text),
+            [] => writeln!(
+                out,
+                "    {}  {}",
+                paint(BOLD, &a.name),
+                paint(DIM, "(no value)")
+            ),
+            many => {
+                let _ = writeln!(
+                    out,
+                    "    {}  {}",
+                    paint(BOLD, &a.name),
+                    paint(DIM, format!("({} values)", many.len()))
+                );
+                for v in many {
+                    let _ = writeln!(out, "      - {}", v.text);
+                }
+                Ok(())
+            }
+        };
+    };
+    let block = |out: &mut String, r: &ResponseReport| {
+        let errors = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
+        let verdict = if r.accepted() {
+            paint(GREEN, "ACCEPT")
+        } else {
+            paint(RED, "REJECT")
+        };
+        let _ = writeln!(
+            out,
+            "{verdict} {}  {}",
+            paint(BOLD, &r.label),
+            paint(
+                DIM,
+                format!(
+                    "(AWS would {}; {errors} error{})",
+                    if r.accepted() {
+                        "accept it"
+                    } else {
+                        "reject it"
+                    },
+                    plural(errors)
+                )
+            )
+        );
+        if !r.findings.is_empty() {
+            findings(out, &r.findings);
+        }
+        if let Some(c) = &r.claims {
+            let _ = writeln!(out, "\n{}", paint(BOLD, "Claims (from the signed content)"));
+            match &c.name_id {
+                Some(n) => {
+                    let fmt = n
+                        .format
+                        .as_deref()
+                        .map(|f| f.rsplit(':').next().unwrap_or(f))
+                        .unwrap_or("no format");
+                    let _ = writeln!(
+                        out,
+                        "  NameID  {}  {}",
+                        paint(BOLD, &n.value),
+                        paint(DIM, format!("({fmt})"))
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "  NameID  {}", paint(RED, "(none)"));
+                }
+            }
+            if !c.aws_attributes.is_empty() {
+                let _ = writeln!(out, "  AWS attributes");
+                for a in &c.aws_attributes {
+                    attribute(out, a);
+                }
+            }
+            if !c.other_attributes.is_empty() {
+                let _ = writeln!(out, "  Other attributes");
+                for a in &c.other_attributes {
+                    attribute(out, a);
+                }
+            }
+        }
+        if let Some(v) = &r.validity {
+            let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_else(|| "—".into())
+            };
+            let left = match v.seconds_left {
+                Some(s) if s > 0 => format!(
+                    "{} left",
+                    crate::response::rules::human_duration(chrono::Duration::seconds(s))
+                ),
+                Some(s) => paint(
+                    RED,
+                    format!(
+                        "expired {} ago",
+                        crate::response::rules::human_duration(chrono::Duration::seconds(-s))
+                    ),
+                ),
+                None => "no end".into(),
+            };
+            let _ = writeln!(out, "\n{}", paint(BOLD, "Validity"));
+            let _ = writeln!(
+                out,
+                "  {} to {}  ({left})",
+                fmt(v.not_before),
+                fmt(v.not_on_or_after)
+            );
+            if let Some(s) = v.session_not_on_or_after {
+                let _ = writeln!(out, "  session until {}", s.format("%Y-%m-%d %H:%M:%S UTC"));
+            }
+        }
+        if let Some(s) = &r.signing {
+            let _ = writeln!(out, "\n{}", paint(BOLD, "Signature"));
+            let _ = writeln!(
+                out,
+                "  {} with {} ({} digest)",
+                s.option(),
+                s.algorithm,
+                s.digest
+            );
+            match &s.signer {
+                Some(signer) => {
+                    let _ = writeln!(out, "  verified by {}: {}", signer.label, signer.subject);
+                    let _ = writeln!(out, "    SHA-1 {}  SHA-256 {}", signer.sha1, signer.sha256);
+                }
+                None => {
+                    let _ = writeln!(out, "  verified by the trusted certificates together");
+                }
+            }
+        }
+        if let Some(env) = &r.response {
+            let _ = writeln!(out, "\n{}", paint(BOLD, "Response"));
+            let status = env
+                .status
+                .code
+                .as_deref()
+                .map(|c| c.rsplit(':').next().unwrap_or(c))
+                .unwrap_or("(none)");
+            let _ = writeln!(out, "  status       {status}");
+            if let Some(m) = &env.status.message {
+                let _ = writeln!(
+                    out,
+                    "  message      {}",
+                    m.lines().next().unwrap_or_default()
+                );
+            }
+            let _ = writeln!(
+                out,
+                "  destination  {}",
+                env.destination.as_deref().unwrap_or("(none)")
+            );
+            if let Some(irt) = &env.in_response_to {
+                let _ = writeln!(out, "  in reply to  {irt}");
+            }
+        }
+        out.push('\n');
+    };
+    for r in &report.responses {
+        block(&mut out, r);
+    }
+    for e in &report.errors {
+        let _ = writeln!(
+            out,
+            "{} {}: {}\n",
+            paint(RED, "ERROR"),
+            paint(BOLD, &e.label),
+            e.message
+        );
+    }
+    let accepted = report.responses.iter().filter(|r| r.accepted()).count();
+    let _ = writeln!(
+        out,
+        "{} response{}: {accepted} accepted, {} rejected, {} could not be read",
+        report.responses.len() + report.errors.len(),
+        plural(report.responses.len() + report.errors.len()),
+        report.responses.len() - accepted,
+        report.errors.len()
+    );
+    out
+}

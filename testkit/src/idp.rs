@@ -261,3 +261,242 @@ pub fn identity_center_sp_metadata(region: &str, directory_id: &str, acs_tenant:
         acs = acs_tenant,
     )
 }
+
+/// Which elements a response's signatures cover (Entra's three signing options, and none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    Assertion,
+    Response,
+    Both,
+    None,
+}
+
+/// A SAML attribute with its values.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+impl Attr {
+    pub fn new(name: &str, values: &[&str]) -> Self {
+        Attr {
+            name: name.into(),
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+}
+
+/// What goes into an Entra-shaped SAML response. Times are written with seven fractional
+/// digits, as Entra writes them.
+#[derive(Clone)]
+pub struct ResponseSpec {
+    pub tenant_id: String,
+    pub response_id: String,
+    pub assertion_id: String,
+    pub in_response_to: Option<String>,
+    /// Issue instant; NotBefore equals it and Conditions' NotOnOrAfter is 70 minutes later, the
+    /// bearer confirmation's 5 minutes later, as Entra does.
+    pub issue_instant: chrono::DateTime<chrono::Utc>,
+    pub destination: Option<String>,
+    pub recipient: String,
+    pub audience: String,
+    pub issuer: Option<String>,
+    pub name_id: String,
+    pub name_id_format: String,
+    pub attributes: Vec<Attr>,
+    pub signing: Signing,
+    pub alg: SigAlg,
+    pub signer: KeyPair,
+    /// Put the signer's certificate in KeyInfo (Entra does).
+    pub key_info: bool,
+    /// Replaces the Status element (default: Success).
+    pub status_xml: Option<String>,
+    pub confirmation_method: String,
+}
+
+fn entra_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.nanosecond() / 100
+    )
+}
+
+impl ResponseSpec {
+    /// A response Entra would post to `acs` for `audience`, naming `user`.
+    pub fn entra(
+        tenant_id: &str,
+        signer: KeyPair,
+        acs: &str,
+        audience: &str,
+        user: &str,
+        issue_instant: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        ResponseSpec {
+            tenant_id: tenant_id.into(),
+            response_id: "_6f3d1c2e-8a4b-4c7d-9e1f-0a2b3c4d5e6f".into(),
+            assertion_id: "_a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d".into(),
+            in_response_to: Some("id-4f1e0c9a8b7d6e5f4a3b2c1d0e9f8a7b".into()),
+            issue_instant,
+            destination: Some(acs.into()),
+            recipient: acs.into(),
+            audience: audience.into(),
+            issuer: None,
+            name_id: user.into(),
+            name_id_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".into(),
+            attributes: vec![
+                Attr::new("http://schemas.microsoft.com/identity/claims/tenantid", &[tenant_id]),
+                Attr::new("http://schemas.microsoft.com/identity/claims/objectidentifier", &["9c2f6b1e-3d4a-4f5b-8c6d-7e8f9a0b1c2d"]),
+                Attr::new("http://schemas.microsoft.com/identity/claims/displayname", &["Alice Example"]),
+                Attr::new("http://schemas.microsoft.com/identity/claims/identityprovider", &[&format!("https://sts.windows.net/{tenant_id}/")]),
+                Attr::new("http://schemas.microsoft.com/claims/authnmethodsreferences", &["http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password", "http://schemas.microsoft.com/claims/multipleauthn"]),
+                Attr::new("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname", &["Alice"]),
+                Attr::new("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname", &["Example"]),
+                Attr::new("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", &[user]),
+            ],
+            signing: Signing::Assertion,
+            alg: SigAlg::RsaSha256,
+            signer,
+            key_info: true,
+            status_xml: None,
+            confirmation_method: "urn:oasis:names:tc:SAML:2.0:cm:bearer".into(),
+        }
+    }
+
+    pub fn issuer(&self) -> String {
+        self.issuer
+            .clone()
+            .unwrap_or_else(|| format!("https://sts.windows.net/{}/", self.tenant_id))
+    }
+
+    /// The assertion element, unsigned (with a signature template when it is to be signed).
+    pub fn assertion_xml(&self) -> String {
+        let t = self.issue_instant;
+        let issue = entra_time(t);
+        let not_after = entra_time(t + chrono::Duration::minutes(70));
+        let confirm_until = entra_time(t + chrono::Duration::minutes(5));
+        let sig = if matches!(self.signing, Signing::Assertion | Signing::Both) {
+            signature_template(
+                &self.assertion_id,
+                self.alg,
+                self.key_info.then_some(&self.signer),
+                "",
+            )
+        } else {
+            String::new()
+        };
+        let in_response_to = self
+            .in_response_to
+            .as_ref()
+            .map(|i| format!(r#" InResponseTo="{i}""#))
+            .unwrap_or_default();
+        let attributes: String = self
+            .attributes
+            .iter()
+            .map(|a| {
+                let values: String = a
+                    .values
+                    .iter()
+                    .map(|v| format!("<AttributeValue>{}</AttributeValue>", escape(v)))
+                    .collect();
+                format!(
+                    r#"<Attribute Name="{}">{values}</Attribute>"#,
+                    escape(&a.name)
+                )
+            })
+            .collect();
+        let statement = if attributes.is_empty() {
+            String::new()
+        } else {
+            format!("<AttributeStatement>{attributes}</AttributeStatement>")
+        };
+        format!(
+            concat!(
+                r#"<Assertion ID="{id}" IssueInstant="{issue}" Version="2.0" xmlns="urn:oasis:names:tc:SAML:2.0:assertion">"#,
+                "<Issuer>{issuer}</Issuer>{sig}",
+                r#"<Subject><NameID Format="{fmt}">{name}</NameID>"#,
+                r#"<SubjectConfirmation Method="{method}"><SubjectConfirmationData{irt} NotOnOrAfter="{confirm}" Recipient="{recipient}"/></SubjectConfirmation></Subject>"#,
+                r#"<Conditions NotBefore="{issue}" NotOnOrAfter="{not_after}"><AudienceRestriction><Audience>{audience}</Audience></AudienceRestriction></Conditions>"#,
+                "{statement}",
+                r#"<AuthnStatement AuthnInstant="{issue}" SessionIndex="{id}"><AuthnContext><AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</AuthnContextClassRef></AuthnContext></AuthnStatement>"#,
+                "</Assertion>"
+            ),
+            id = self.assertion_id,
+            issue = issue,
+            issuer = escape(&self.issuer()),
+            sig = sig,
+            fmt = escape(&self.name_id_format),
+            name = escape(&self.name_id),
+            method = escape(&self.confirmation_method),
+            irt = in_response_to,
+            confirm = confirm_until,
+            recipient = escape(&self.recipient),
+            not_after = not_after,
+            audience = escape(&self.audience),
+            statement = statement,
+        )
+    }
+
+    /// Wraps `assertion` (already signed or not) in the Response, with a template when the
+    /// Response is to be signed.
+    pub fn response_xml(&self, assertion: &str) -> String {
+        let issue = entra_time(self.issue_instant);
+        let sig = if matches!(self.signing, Signing::Response | Signing::Both) {
+            signature_template(
+                &self.response_id,
+                self.alg,
+                self.key_info.then_some(&self.signer),
+                "ds",
+            )
+        } else {
+            String::new()
+        };
+        let destination = self
+            .destination
+            .as_ref()
+            .map(|d| format!(r#" Destination="{}""#, escape(d)))
+            .unwrap_or_default();
+        let in_response_to = self
+            .in_response_to
+            .as_ref()
+            .map(|i| format!(r#" InResponseTo="{i}""#))
+            .unwrap_or_default();
+        let status = self.status_xml.clone().unwrap_or_else(|| {
+            r#"<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>"#.into()
+        });
+        format!(
+            r#"<samlp:Response ID="{id}" Version="2.0" IssueInstant="{issue}"{destination}{irt} xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">{issuer}</Issuer>{sig}{status}{assertion}</samlp:Response>"#,
+            id = self.response_id,
+            issuer = escape(&self.issuer()),
+            irt = in_response_to,
+        )
+    }
+
+    /// The response as Entra would post it (before base64), signed as `signing` says.
+    pub fn build(&self) -> String {
+        let mut assertion = self.assertion_xml();
+        if matches!(self.signing, Signing::Assertion | Signing::Both) {
+            assertion = strip_declaration(&sign(&assertion, &self.signer))
+                .trim_end()
+                .to_owned();
+        }
+        let response = self.response_xml(&assertion);
+        if matches!(self.signing, Signing::Response | Signing::Both) {
+            strip_declaration(&sign(&response, &self.signer))
+                .trim_end()
+                .to_owned()
+        } else {
+            response
+        }
+    }
+}
+
+/// Escapes text for XML content and attribute values.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -242,3 +242,26 @@ impl Default for TestCa {
         Self::new()
     }
 }
+
+/// A certificate carrying `public_key_pem` (a SubjectPublicKeyInfo PEM), signed by a throwaway
+/// key. Signature verification only uses the certificate's public key, so this lets tests trust
+/// corpus anchors that were published as bare public keys.
+pub fn certificate_for_public_key(public_key_pem: &[u8]) -> X509 {
+    let public = PKey::public_key_from_pem(public_key_pem).expect("public key PEM");
+    let signer = shared_key(KeySpec::Rsa(2048), 99);
+    let mut name = X509NameBuilder::new().expect("name");
+    name.append_entry_by_nid(Nid::COMMONNAME, "public key wrapper")
+        .expect("CN");
+    let name = name.build();
+    let mut b = X509Builder::new().expect("builder");
+    b.set_version(2).expect("version");
+    b.set_subject_name(&name).expect("subject");
+    b.set_issuer_name(&name).expect("issuer");
+    b.set_not_before(&Asn1Time::from_unix(0).expect("time"))
+        .expect("nb");
+    b.set_not_after(&Asn1Time::from_unix(4_102_444_800).expect("time"))
+        .expect("na");
+    b.set_pubkey(&public).expect("pubkey");
+    b.sign(&signer, MessageDigest::sha256()).expect("sign");
+    b.build()
+}

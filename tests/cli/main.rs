@@ -2,6 +2,7 @@
 
 mod check;
 mod corpus;
+mod corpus_responses;
 mod explain;
 mod fetch;
 mod util;

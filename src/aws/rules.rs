@@ -1,0 +1,271 @@
+//! AWS's own value rules, shared by the response validator and the claim-mapping checks.
+
+/// The namespace every attribute STS and Identity Center read starts with.
+pub const SAML_ATTRIBUTES: &str = "https://aws.amazon.com/SAML/Attributes/";
+pub const ROLE: &str = "https://aws.amazon.com/SAML/Attributes/Role";
+pub const ROLE_SESSION_NAME: &str = "https://aws.amazon.com/SAML/Attributes/RoleSessionName";
+pub const SESSION_DURATION: &str = "https://aws.amazon.com/SAML/Attributes/SessionDuration";
+pub const SOURCE_IDENTITY: &str = "https://aws.amazon.com/SAML/Attributes/SourceIdentity";
+pub const TRANSITIVE_TAG_KEYS: &str = "https://aws.amazon.com/SAML/Attributes/TransitiveTagKeys";
+pub const PRINCIPAL_TAG_PREFIX: &str = "https://aws.amazon.com/SAML/Attributes/PrincipalTag:";
+pub const ACCESS_CONTROL_PREFIX: &str = "https://aws.amazon.com/SAML/Attributes/AccessControl:";
+
+/// The attribute names STS knows, exactly as it expects them (names are case-sensitive).
+pub const STS_ATTRIBUTES: &[&str] = &[
+    ROLE,
+    ROLE_SESSION_NAME,
+    SESSION_DURATION,
+    SOURCE_IDENTITY,
+    TRANSITIVE_TAG_KEYS,
+];
+
+/// Audiences STS accepts for IAM SAML federation.
+pub const IAM_AUDIENCES: &[&str] = &[
+    "https://signin.aws.amazon.com/saml",
+    "urn:amazon:webservices",
+];
+
+pub const ABAC_MAX_ATTRIBUTES: usize = 50;
+pub const ABAC_KEY_MAX: usize = 128;
+pub const PRINCIPAL_TAG_MAX: usize = 50;
+pub const PRINCIPAL_TAG_KEY_MAX: usize = 128;
+pub const PRINCIPAL_TAG_VALUE_MAX: usize = 256;
+pub const SESSION_DURATION_MIN: u32 = 900;
+pub const SESSION_DURATION_MAX: u32 = 43_200;
+/// STS's AssumeRoleWithSAML takes a SAMLAssertion (the base64 response) of at most this size.
+pub const SAML_ASSERTION_MAX_CHARS: usize = 100_000;
+
+/// An Identity Center access-control key: `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`, 1 to 128 characters.
+pub fn abac_key_ok(key: &str) -> bool {
+    let n = key.chars().count();
+    (1..=ABAC_KEY_MAX).contains(&n)
+        && key.chars().all(|c| {
+            c.is_alphabetic()
+                || c.is_numeric()
+                || is_unicode_space_separator(c)
+                || "_.:/=+-@".contains(c)
+        })
+}
+
+/// Unicode category Z (separators).
+fn is_unicode_space_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{00A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// `[\w+=,.@-]{2,64}`, where `\w` is ASCII `[A-Za-z0-9_]` as STS documents it.
+pub fn session_name_ok(name: &str) -> bool {
+    (2..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+}
+
+/// SourceIdentity: 2 to 64 characters of the session-name alphabet, not starting with `aws:`.
+pub fn source_identity_ok(value: &str) -> bool {
+    session_name_ok(value) && !value.to_ascii_lowercase().starts_with("aws:")
+}
+
+/// Parses SessionDuration; `Ok` only for an integer within 900 to 43200 seconds.
+pub fn session_duration(value: &str) -> Result<u32, String> {
+    let n: u32 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a whole number of seconds"))?;
+    if (SESSION_DURATION_MIN..=SESSION_DURATION_MAX).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} seconds is outside {SESSION_DURATION_MIN} to {SESSION_DURATION_MAX}"
+        ))
+    }
+}
+
+/// A parsed `Role` attribute value: the role ARN and the SAML provider ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolePair {
+    pub role_arn: String,
+    pub provider_arn: String,
+}
+
+/// `arn:<partition>:iam::<12 digits>:<resource-type>/<name…>`.
+fn iam_arn(arn: &str, resource_type: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
+    let Some(name) = resource
+        .strip_prefix(resource_type)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return false;
+    };
+    *prefix == "arn"
+        && matches!(
+            *partition,
+            "aws"
+                | "aws-cn"
+                | "aws-us-gov"
+                | "aws-iso"
+                | "aws-iso-b"
+                | "aws-iso-e"
+                | "aws-iso-f"
+                | "aws-eusc"
+        )
+        && *service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+}
+
+pub fn is_role_arn(arn: &str) -> bool {
+    iam_arn(arn, "role")
+}
+
+pub fn is_saml_provider_arn(arn: &str) -> bool {
+    iam_arn(arn, "saml-provider")
+}
+
+/// Reads `role-arn,provider-arn` (STS accepts either order).
+pub fn role_pair(value: &str) -> Result<RolePair, String> {
+    let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+    let [a, b] = parts.as_slice() else {
+        return Err(format!(
+            "{value:?} is not two ARNs separated by one comma (role-arn,provider-arn)"
+        ));
+    };
+    let pair = if is_role_arn(a) && is_saml_provider_arn(b) {
+        RolePair {
+            role_arn: (*a).into(),
+            provider_arn: (*b).into(),
+        }
+    } else if is_role_arn(b) && is_saml_provider_arn(a) {
+        RolePair {
+            role_arn: (*b).into(),
+            provider_arn: (*a).into(),
+        }
+    } else {
+        return Err(format!(
+            "{value:?} is not a role ARN (arn:aws:iam::<account>:role/<name>) paired with a SAML provider ARN (arn:aws:iam::<account>:saml-provider/<name>)"
+        ));
+    };
+    if pair.role_arn.len() + pair.provider_arn.len() >= 240 {
+        return Err(format!(
+            "{value:?}: role ARN and provider ARN together must stay under 240 characters"
+        ));
+    }
+    Ok(pair)
+}
+
+/// The account in an IAM ARN.
+pub fn arn_account(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4)
+}
+
+/// STS sign-in endpoints that may appear as Recipient for IAM federation: the global one and
+/// the regional ones (`https://<region>.signin.aws.amazon.com/saml`), in every partition.
+pub fn is_iam_signin_endpoint(url: &str) -> bool {
+    const HOSTS: &[&str] = &[
+        "signin.aws.amazon.com",
+        "signin.amazonaws.cn",
+        "signin.amazonaws-us-gov.com",
+    ];
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let Some(host) = rest.strip_suffix("/saml") else {
+        return false;
+    };
+    HOSTS.iter().any(|h| {
+        host == *h
+            || host
+                .strip_suffix(h)
+                .and_then(|r| r.strip_suffix('.'))
+                .is_some_and(|region| {
+                    !region.is_empty()
+                        && region
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abac_keys() {
+        assert!(abac_key_ok("Department"));
+        assert!(abac_key_ok("cost-center:EU/2 @x=y+z_1.0"));
+        assert!(abac_key_ok("Abteilung Ä"));
+        assert!(!abac_key_ok(""));
+        assert!(!abac_key_ok("dept;drop"));
+        assert!(!abac_key_ok(&"k".repeat(129)));
+        assert!(abac_key_ok(&"k".repeat(128)));
+    }
+
+    #[test]
+    fn session_names_and_source_identity() {
+        assert!(session_name_ok("alice@contoso.com"));
+        assert!(session_name_ok("a_b+c=d,e.f@g-h"));
+        assert!(!session_name_ok("a"));
+        assert!(!session_name_ok("alice smith"));
+        assert!(!session_name_ok(&"a".repeat(65)));
+        assert!(source_identity_ok("alice"));
+        assert!(!source_identity_ok("aws:alice"));
+        assert!(!source_identity_ok("AWS:alice"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(session_duration("3600"), Ok(3600));
+        assert!(session_duration("899").is_err());
+        assert!(session_duration("43201").is_err());
+        assert!(session_duration("1h").is_err());
+    }
+
+    #[test]
+    fn role_pairs() {
+        let role = "arn:aws:iam::123456789012:role/Admin";
+        let provider = "arn:aws:iam::123456789012:saml-provider/EntraID";
+        let pair = role_pair(&format!("{role},{provider}")).unwrap();
+        assert_eq!(pair.role_arn, role);
+        assert_eq!(pair.provider_arn, provider);
+        assert_eq!(role_pair(&format!("{provider},{role}")).unwrap(), pair);
+        assert!(role_pair(role).is_err());
+        assert!(role_pair(&format!("{role},{provider},extra")).is_err());
+        assert!(role_pair(&format!("{role},{role}")).is_err());
+        assert!(role_pair("arn:aws:iam::12345:role/x,arn:aws:iam::12345:saml-provider/y").is_err());
+        assert!(is_role_arn(
+            "arn:aws-cn:iam::123456789012:role/path/to/Role"
+        ));
+        assert_eq!(arn_account(role), Some("123456789012"));
+    }
+
+    #[test]
+    fn sign_in_endpoints() {
+        assert!(is_iam_signin_endpoint("https://signin.aws.amazon.com/saml"));
+        assert!(is_iam_signin_endpoint(
+            "https://eu-west-1.signin.aws.amazon.com/saml"
+        ));
+        assert!(is_iam_signin_endpoint("https://signin.amazonaws.cn/saml"));
+        assert!(!is_iam_signin_endpoint(
+            "https://signin.aws.amazon.com/saml/"
+        ));
+        assert!(!is_iam_signin_endpoint(
+            "https://signin.aws.amazon.com.evil.com/saml"
+        ));
+        assert!(!is_iam_signin_endpoint(
+            "https://evil.com/signin.aws.amazon.com/saml"
+        ));
+        assert!(!is_iam_signin_endpoint("http://signin.aws.amazon.com/saml"));
+    }
+}

@@ -1,0 +1,427 @@
+//! Turning what an engineer captured into SAML response documents: raw XML, base64 (standard
+//! or URL-safe, wrapped or not), a URL-encoded form body, a URL or DEFLATE-compressed
+//! HTTP-Redirect encoding, a HAR file from browser developer tools, or a SAML-tracer export.
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine;
+use serde::Serialize;
+use serde_json::Value;
+use std::io::Read;
+use thiserror::Error;
+
+/// How the response travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Binding {
+    /// HTTP-POST: base64 in a form field (what Entra sends).
+    Post,
+    /// HTTP-Redirect: base64 of DEFLATE in a URL.
+    Redirect,
+    /// The XML itself, as saved or pasted.
+    Xml,
+}
+
+/// One response found in an input.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    /// Which input and, for HAR and SAML-tracer files, which request.
+    pub label: String,
+    pub binding: Binding,
+    pub xml: Vec<u8>,
+    /// Length of the base64 form (what STS receives as SAMLAssertion).
+    pub encoded_len: usize,
+    pub relay_state: Option<String>,
+}
+
+/// Limits on decoding.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeLimits {
+    /// Largest decoded response accepted.
+    pub max_response_bytes: usize,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        // Real responses are a few kilobytes; STS takes 100,000 characters of base64.
+        DecodeLimits {
+            max_response_bytes: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("the input is empty")]
+    Empty,
+    #[error("not a SAML response in any form samlbridge reads (XML, base64, a form body SAMLResponse=…, a URL, a HAR file or a SAML-tracer export){0}")]
+    Unrecognized(String),
+    #[error("the base64 is damaged: {0}")]
+    Base64(String),
+    #[error("the base64 decodes to neither XML nor DEFLATE-compressed XML")]
+    NotXmlInside,
+    #[error("the DEFLATE-compressed response is damaged: {0}")]
+    Deflate(String),
+    #[error(
+        "the response is larger than the {limit}-byte limit (raise it with --max-response-size)"
+    )]
+    TooLarge { limit: usize },
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("{what}: no request carries a SAMLResponse ({requests} request{} looked at)", if *.requests == 1 { "" } else { "s" })]
+    NoSamlResponse { what: &'static str, requests: usize },
+    #[error("the SAMLResponse field is empty")]
+    EmptyField,
+}
+
+fn engine(url_safe: bool) -> GeneralPurpose {
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false);
+    GeneralPurpose::new(
+        if url_safe {
+            &alphabet::URL_SAFE
+        } else {
+            &alphabet::STANDARD
+        },
+        config,
+    )
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+/// Decodes base64 text (standard or URL-safe; whitespace ignored) into the XML it carries,
+/// inflating it when it is an HTTP-Redirect encoding.
+pub fn decode_base64(text: &str, limits: DecodeLimits) -> Result<(Vec<u8>, Binding), DecodeError> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.is_empty() {
+        return Err(DecodeError::EmptyField);
+    }
+    // Decoded size is 3/4 of the text: refuse before decoding anything.
+    if compact.len() / 4 * 3 > limits.max_response_bytes {
+        return Err(DecodeError::TooLarge {
+            limit: limits.max_response_bytes,
+        });
+    }
+    let url_safe = compact.contains(['-', '_']);
+    let decoded = engine(url_safe).decode(compact.as_bytes()).map_err(|e| {
+        DecodeError::Base64(match e {
+            base64::DecodeError::InvalidLength(_) => {
+                format!(
+                    "{} characters cannot be base64 (it was cut off)",
+                    compact.len()
+                )
+            }
+            base64::DecodeError::InvalidByte(at, byte) => {
+                format!(
+                    "character {:?} at position {} is not base64",
+                    byte as char,
+                    at + 1
+                )
+            }
+            other => other.to_string(),
+        })
+    })?;
+    if trim_start(&decoded).starts_with(b"<") {
+        return Ok((decoded, Binding::Post));
+    }
+    let mut inflated = Vec::new();
+    let read = flate2::read::DeflateDecoder::new(decoded.as_slice())
+        .take(limits.max_response_bytes as u64 + 1)
+        .read_to_end(&mut inflated);
+    match read {
+        Ok(_) if inflated.len() > limits.max_response_bytes => Err(DecodeError::TooLarge {
+            limit: limits.max_response_bytes,
+        }),
+        Ok(_) if trim_start(&inflated).starts_with(b"<") => Ok((inflated, Binding::Redirect)),
+        Ok(_) => Err(DecodeError::NotXmlInside),
+        Err(_)
+            if decoded
+                .iter()
+                .take(64)
+                .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) =>
+        {
+            Err(DecodeError::NotXmlInside)
+        }
+        Err(e) => Err(DecodeError::Deflate(e.to_string())),
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` escapes).
+fn form_pairs(text: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(text.trim().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A SAMLResponse value from a form or query: spaces can only be `+` signs that a decoder
+/// turned into spaces (base64 has none).
+fn field_to_base64(value: &str) -> String {
+    value.replace(' ', "+")
+}
+
+fn captured(
+    label: String,
+    text: &str,
+    relay_state: Option<String>,
+    redirect_hint: bool,
+    limits: DecodeLimits,
+) -> Result<Captured, DecodeError> {
+    let compact_len = text.chars().filter(|c| !c.is_ascii_whitespace()).count();
+    let (xml, binding) = decode_base64(text, limits)?;
+    Ok(Captured {
+        label,
+        binding: if redirect_hint && binding == Binding::Post {
+            Binding::Redirect
+        } else {
+            binding
+        },
+        xml,
+        encoded_len: compact_len,
+        relay_state,
+    })
+}
+
+/// Finds every SAML response in `bytes`; `name` labels them.
+pub fn decode(
+    name: &str,
+    bytes: &[u8],
+    limits: DecodeLimits,
+) -> Result<Vec<Captured>, DecodeError> {
+    let body = trim_start(bytes);
+    if body.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if body.starts_with(b"<") {
+        if body.len() > limits.max_response_bytes {
+            return Err(DecodeError::TooLarge {
+                limit: limits.max_response_bytes,
+            });
+        }
+        return Ok(vec![Captured {
+            label: name.to_owned(),
+            binding: Binding::Xml,
+            xml: bytes.to_vec(),
+            encoded_len: bytes.len().div_ceil(3) * 4,
+            relay_state: None,
+        }]);
+    }
+    if body.starts_with(b"{") {
+        let json: Value =
+            serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
+        if json.pointer("/log/entries").is_some() {
+            return har(name, &json, limits);
+        }
+        if json.get("requests").is_some_and(Value::is_array) {
+            return saml_tracer(name, &json, limits);
+        }
+        return Err(DecodeError::Unrecognized(
+            ": it is JSON, but neither a HAR file (log.entries) nor a SAML-tracer export (requests)".into(),
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| DecodeError::Unrecognized(": it is binary data".into()))?
+        .trim();
+    if text.contains("SAMLResponse=") {
+        let is_url = text.starts_with("https://") || text.starts_with("http://");
+        let query = if is_url {
+            text.split_once('?').map(|(_, q)| q).unwrap_or_default()
+        } else {
+            text
+        };
+        let pairs = form_pairs(query);
+        let value = pairs
+            .iter()
+            .find(|(k, _)| k == "SAMLResponse")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        if value.is_empty() {
+            return Err(DecodeError::EmptyField);
+        }
+        let relay = pairs
+            .iter()
+            .find(|(k, _)| k == "RelayState")
+            .map(|(_, v)| v.clone());
+        return Ok(vec![captured(
+            name.to_owned(),
+            &field_to_base64(&value),
+            relay,
+            is_url,
+            limits,
+        )?]);
+    }
+    let looks_base64 = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c) || c.is_ascii_whitespace());
+    if !looks_base64 {
+        let snippet: String = text.chars().take(40).collect();
+        return Err(DecodeError::Unrecognized(format!(
+            ": it starts with {snippet:?}"
+        )));
+    }
+    Ok(vec![captured(name.to_owned(), text, None, false, limits)?])
+}
+
+fn har(name: &str, json: &Value, limits: DecodeLimits) -> Result<Vec<Captured>, DecodeError> {
+    let entries = json
+        .pointer("/log/entries")
+        .and_then(Value::as_array)
+        .ok_or_else(|| DecodeError::Json("log.entries is not an array".into()))?;
+    let mut out = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let request = &entry["request"];
+        let method = request["method"].as_str().unwrap_or("?");
+        let url = request["url"].as_str().unwrap_or("?");
+        let label = format!("{name} entry {} ({method} {url})", i + 1);
+        let post = &request["postData"];
+        // Chrome leaves params percent-encoded, Firefox decodes them: read the raw text first.
+        let mut from_post: Option<(String, Option<String>)> = post["text"]
+            .as_str()
+            .filter(|t| t.contains("SAMLResponse="))
+            .and_then(|t| {
+                let pairs = form_pairs(t);
+                let value = pairs.iter().find(|(k, _)| k == "SAMLResponse")?.1.clone();
+                let relay = pairs
+                    .iter()
+                    .find(|(k, _)| k == "RelayState")
+                    .map(|(_, v)| v.clone());
+                Some((value, relay))
+            });
+        if from_post.is_none() {
+            from_post = post["params"].as_array().and_then(|params| {
+                let get = |n: &str| {
+                    params
+                        .iter()
+                        .find(|p| p["name"].as_str() == Some(n))
+                        .and_then(|p| p["value"].as_str())
+                        .map(|v| {
+                            if v.contains('%') {
+                                percent_encoding::percent_decode_str(v)
+                                    .decode_utf8_lossy()
+                                    .into_owned()
+                            } else {
+                                v.to_owned()
+                            }
+                        })
+                };
+                get("SAMLResponse").map(|v| (v, get("RelayState")))
+            });
+        }
+        if let Some((value, relay)) = from_post {
+            out.push(captured(
+                label,
+                &field_to_base64(&value),
+                relay,
+                false,
+                limits,
+            )?);
+            continue;
+        }
+        let from_query = request["queryString"].as_array().and_then(|q| {
+            q.iter()
+                .find(|p| p["name"].as_str() == Some("SAMLResponse"))
+                .and_then(|p| p["value"].as_str())
+                .map(|v| {
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+        });
+        if let Some(value) = from_query {
+            out.push(captured(
+                label,
+                &field_to_base64(&value),
+                None,
+                true,
+                limits,
+            )?);
+        }
+    }
+    if out.is_empty() {
+        return Err(DecodeError::NoSamlResponse {
+            what: "HAR file",
+            requests: entries.len(),
+        });
+    }
+    Ok(out)
+}
+
+fn saml_tracer(
+    name: &str,
+    json: &Value,
+    limits: DecodeLimits,
+) -> Result<Vec<Captured>, DecodeError> {
+    let requests = json["requests"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, request) in requests.iter().enumerate() {
+        let method = request["method"].as_str().unwrap_or("?");
+        let url = request["url"].as_str().unwrap_or("?");
+        let label = format!("{name} request {} ({method} {url})", i + 1);
+        let pair = |field: &str, wanted: &str| -> Option<String> {
+            request[field].as_array()?.iter().find_map(|p| {
+                let p = p.as_array()?;
+                (p.first()?.as_str()? == wanted).then(|| p.get(1)?.as_str().map(str::to_owned))?
+            })
+        };
+        // `post` values are decoded form values; a masked export replaces them with {hash:…}.
+        if let Some(value) = pair("post", "SAMLResponse").filter(|v| !v.starts_with('{')) {
+            out.push(captured(
+                label,
+                &field_to_base64(&value),
+                pair("post", "RelayState"),
+                false,
+                limits,
+            )?);
+        } else if let Some(value) = pair("get", "SAMLResponse") {
+            out.push(captured(
+                label,
+                &field_to_base64(&value),
+                pair("get", "RelayState"),
+                true,
+                limits,
+            )?);
+        } else if let Some(xml) = request["saml"].as_str().filter(|x| is_response_xml(x)) {
+            // The export keeps the decoded XML in clear even when form values are masked.
+            if xml.len() > limits.max_response_bytes {
+                return Err(DecodeError::TooLarge {
+                    limit: limits.max_response_bytes,
+                });
+            }
+            out.push(Captured {
+                label,
+                binding: if method == "GET" {
+                    Binding::Redirect
+                } else {
+                    Binding::Post
+                },
+                xml: xml.as_bytes().to_vec(),
+                encoded_len: xml.len().div_ceil(3) * 4,
+                relay_state: None,
+            });
+        }
+    }
+    if out.is_empty() {
+        return Err(DecodeError::NoSamlResponse {
+            what: "SAML-tracer export",
+            requests: requests.len(),
+        });
+    }
+    Ok(out)
+}
+
+/// Whether decoded XML is a SAML Response (not an AuthnRequest), judged by its root element.
+fn is_response_xml(xml: &str) -> bool {
+    crate::xml::parse(xml.as_bytes())
+        .map(|d| d.root.is(crate::xml::ns::SAMLP, "Response"))
+        .unwrap_or(false)
+}

@@ -1,0 +1,299 @@
+//! Validating captured SAML responses the way AWS will: decoding, signature verification that
+//! reads only signed content, and AWS's rules.
+
+mod assertion;
+pub mod decode;
+pub mod rules;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use assertion::{
+    parse_instant, AssertionView, Attribute, AttributeValue, Authn, Conditions, Instant, NameId,
+    ResponseEnvelope, Status, SubjectConfirmation, NAMEID_EMAIL,
+};
+pub use decode::{Binding, Captured, DecodeError, DecodeLimits};
+pub use rules::Expectations;
+pub use verify::{SignaturePolicy, Signer, SigningInfo, TrustAnchor, TrustAnchors};
+
+use crate::aws::rules as aws;
+use crate::aws::Target;
+use crate::diag::{self, Code, Finding, Overrides};
+use crate::xml;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use thiserror::Error;
+
+/// Everything validation needs besides the response.
+#[derive(Debug, Clone)]
+pub struct ValidateSettings {
+    pub trust: TrustAnchors,
+    pub expect: Expectations,
+    pub policy: SignaturePolicy,
+    pub overrides: Overrides,
+}
+
+/// A response that could not be validated at all (exit code 2 for that input).
+#[derive(Debug, Error)]
+pub enum ResponseError {
+    #[error("{0}")]
+    Xml(xml::XmlError),
+    #[error("{0}")]
+    NotSaml(String),
+}
+
+/// The claims, laid out for people: the NameID, then AWS's attributes, then the rest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Claims {
+    pub name_id: Option<NameId>,
+    /// Attributes in namespace https://aws.amazon.com/SAML/Attributes/, in document order.
+    pub aws_attributes: Vec<Attribute>,
+    pub other_attributes: Vec<Attribute>,
+    pub authn: Option<Authn>,
+}
+
+/// When the assertion may be used.
+#[derive(Debug, Clone, Serialize)]
+pub struct Validity {
+    pub not_before: Option<DateTime<Utc>>,
+    /// The earliest of Conditions' and the bearer confirmation's NotOnOrAfter.
+    pub not_on_or_after: Option<DateTime<Utc>>,
+    /// Seconds from `--now` until `not_on_or_after` (negative when past).
+    pub seconds_left: Option<i64>,
+    pub session_not_on_or_after: Option<DateTime<Utc>>,
+}
+
+/// The verdict on one response.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseReport {
+    pub label: String,
+    pub binding: Binding,
+    /// `accept` when AWS would accept it, `reject` otherwise.
+    pub verdict: &'static str,
+    pub response: Option<ResponseEnvelope>,
+    pub signing: Option<SigningInfo>,
+    pub claims: Option<Claims>,
+    pub validity: Option<Validity>,
+    pub findings: Vec<Finding>,
+}
+
+impl ResponseReport {
+    pub fn accepted(&self) -> bool {
+        self.verdict == "accept"
+    }
+}
+
+/// Validates one captured response.
+pub fn validate(
+    captured: &Captured,
+    settings: &ValidateSettings,
+) -> Result<ResponseReport, ResponseError> {
+    let mut report = ResponseReport {
+        label: captured.label.clone(),
+        binding: captured.binding,
+        verdict: "reject",
+        response: None,
+        signing: None,
+        claims: None,
+        validity: None,
+        findings: Vec::new(),
+    };
+    let mut findings = Vec::new();
+    if captured.binding == Binding::Redirect {
+        findings.push(
+            Finding::new(
+                Code::ResponseRedirectBinding,
+                "the response arrived DEFLATE-encoded in a URL (HTTP-Redirect binding)",
+            )
+            .subject("response"),
+        );
+    }
+    if settings.expect.target == Some(Target::Iam)
+        && captured.encoded_len > aws::SAML_ASSERTION_MAX_CHARS
+    {
+        findings.push(
+            Finding::new(
+                Code::IamResponseTooLarge,
+                format!(
+                    "{} characters of base64; AssumeRoleWithSAML takes at most {}",
+                    captured.encoded_len,
+                    aws::SAML_ASSERTION_MAX_CHARS
+                ),
+            )
+            .subject("response"),
+        );
+    }
+
+    let doc = match xml::parse(&captured.xml) {
+        Ok(doc) => doc,
+        Err(e) if e.is_dtd_or_entity() => {
+            findings.push(Finding::new(Code::XmlDtd, e.to_string()).subject("response"));
+            report.findings = finish(findings, &settings.overrides);
+            return Ok(report);
+        }
+        Err(e) => return Err(ResponseError::Xml(e)),
+    };
+    let text = std::str::from_utf8(&captured.xml)
+        .map(|t| t.trim_start_matches('\u{feff}'))
+        .map_err(|_| ResponseError::NotSaml("not UTF-8".into()))?;
+    let checked = verify::verify(&doc, text, &settings.trust, settings.policy)
+        .map_err(|e| ResponseError::NotSaml(e.0))?;
+    findings.extend(checked.findings);
+    if let Some(env) = &checked.envelope {
+        findings.extend(rules::envelope(env, &settings.expect));
+    }
+    if let Some(verified) = &checked.verified {
+        let a = verified.assertion();
+        findings.extend(rules::assertion(a, &settings.expect));
+        report.signing = Some(verified.signing().clone());
+        report.claims = Some(claims(a));
+        report.validity = Some(validity(a, settings.expect.now));
+    }
+    report.response = checked.envelope;
+    report.findings = finish(findings, &settings.overrides);
+    // Accepted only when verification produced claims and no error stands.
+    if checked.verified.is_some() && !diag::has_errors(&report.findings) {
+        report.verdict = "accept";
+    }
+    Ok(report)
+}
+
+fn finish(mut findings: Vec<Finding>, overrides: &Overrides) -> Vec<Finding> {
+    overrides.apply(&mut findings);
+    diag::sort(&mut findings);
+    findings
+}
+
+fn claims(a: &AssertionView) -> Claims {
+    let (aws_attributes, other_attributes) = a
+        .attributes
+        .iter()
+        .cloned()
+        .partition(|x| x.name.starts_with(aws::SAML_ATTRIBUTES));
+    Claims {
+        name_id: a.name_id.clone(),
+        aws_attributes,
+        other_attributes,
+        authn: a.authn.clone(),
+    }
+}
+
+fn validity(a: &AssertionView, now: DateTime<Utc>) -> Validity {
+    let conditions = a.conditions.as_ref();
+    let bearer = a
+        .subject_confirmations
+        .iter()
+        .find(|c| c.method == assertion::CM_BEARER);
+    let not_before = conditions
+        .and_then(|c| c.not_before.as_ref())
+        .and_then(Instant::valid);
+    let not_on_or_after = [
+        conditions.and_then(|c| c.not_on_or_after.as_ref()),
+        bearer.and_then(|b| b.not_on_or_after.as_ref()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(Instant::valid)
+    .min();
+    Validity {
+        not_before,
+        not_on_or_after,
+        seconds_left: not_on_or_after.map(|t| (t - now).num_seconds()),
+        session_not_on_or_after: a
+            .authn
+            .as_ref()
+            .and_then(|x| x.session_not_on_or_after.as_ref())
+            .and_then(Instant::valid),
+    }
+}
+
+/// Builds the expectations from what the user gave: explicit `--audience`/`--acs` win, then
+/// the Identity Center SP metadata, then the target's defaults (IAM's fixed audiences and
+/// sign-in endpoints).
+pub fn expectations(
+    target: Option<Target>,
+    sp: Option<&crate::metadata::SpMetadata>,
+    audiences: Vec<String>,
+    acs: Vec<String>,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let audiences = if !audiences.is_empty() {
+        audiences
+    } else if let Some(sp) = sp {
+        vec![sp.entity_id.clone()]
+    } else if target == Some(Target::Iam) {
+        aws::IAM_AUDIENCES.iter().map(|s| (*s).to_owned()).collect()
+    } else {
+        return Err(match target {
+            Some(Target::IdentityCenter) => "--target identity-center needs --sp-metadata (or --audience and --acs)".into(),
+            _ => "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs".into(),
+        });
+    };
+    let acs = if !acs.is_empty() {
+        acs
+    } else if let Some(sp) = sp {
+        sp.acs.iter().map(|a| a.location.clone()).collect()
+    } else if target == Some(Target::Iam) {
+        Vec::new()
+    } else {
+        return Err("give the expected ACS URL with --acs (or --sp-metadata)".into());
+    };
+    Ok((audiences, acs))
+}
+
+/// An input, or one response in it, that could not be validated at all.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputError {
+    pub label: String,
+    pub message: String,
+}
+
+/// Every response of one run, and the inputs that failed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ValidateReport {
+    pub responses: Vec<ResponseReport>,
+    pub errors: Vec<InputError>,
+}
+
+impl ValidateReport {
+    /// All findings of all responses, in order.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.responses
+            .iter()
+            .flat_map(|r| r.findings.iter().cloned())
+            .collect()
+    }
+
+    pub fn all_accepted(&self) -> bool {
+        self.errors.is_empty()
+            && !self.responses.is_empty()
+            && self.responses.iter().all(ResponseReport::accepted)
+    }
+
+    /// Decodes one input (which may hold many responses) and validates each response in it.
+    pub fn add_input(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        limits: DecodeLimits,
+        settings: &ValidateSettings,
+    ) {
+        match decode::decode(name, bytes, limits) {
+            Err(e) => self.errors.push(InputError {
+                label: name.to_owned(),
+                message: e.to_string(),
+            }),
+            Ok(captured) => {
+                for c in &captured {
+                    match validate(c, settings) {
+                        Ok(report) => self.responses.push(report),
+                        Err(e) => self.errors.push(InputError {
+                            label: c.label.clone(),
+                            message: e.to_string(),
+                        }),
+                    }
+                }
+            }
+        }
+    }
+}

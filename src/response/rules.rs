@@ -1,0 +1,606 @@
+//! The rules AWS applies to a verified response. Each returns findings and never prints.
+
+use super::assertion::{AssertionView, Instant, ResponseEnvelope, CM_BEARER, NAMEID_EMAIL};
+use crate::aws::rules as aws;
+use crate::aws::Target;
+use crate::diag::{Code, Finding};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+
+/// What the response is judged against.
+#[derive(Debug, Clone)]
+pub struct Expectations {
+    /// The IdP metadata's entityID; `None` when only `--cert` was given.
+    pub issuer: Option<String>,
+    /// Audiences accepted (exact string comparison).
+    pub audiences: Vec<String>,
+    /// ACS URLs accepted as Destination and Recipient (exact string comparison). Empty with
+    /// `--target iam` means any AWS sign-in endpoint.
+    pub acs: Vec<String>,
+    pub target: Option<Target>,
+    /// `--expect-user`: the Identity Center user name the NameID must equal.
+    pub expect_user: Option<String>,
+    pub now: DateTime<Utc>,
+    pub skew: Duration,
+}
+
+impl Expectations {
+    fn acs_ok(&self, url: &str) -> bool {
+        if self.acs.is_empty() && self.target == Some(Target::Iam) {
+            return aws::is_iam_signin_endpoint(url);
+        }
+        self.acs.iter().any(|a| a == url)
+    }
+
+    fn acs_description(&self) -> String {
+        if self.acs.is_empty() && self.target == Some(Target::Iam) {
+            "an AWS sign-in endpoint (https://signin.aws.amazon.com/saml or https://<region>.signin.aws.amazon.com/saml)".into()
+        } else {
+            self.acs.join(" or ")
+        }
+    }
+}
+
+fn at(code: Code, subject: &str, message: impl Into<String>) -> Finding {
+    Finding::new(code, message).subject(subject)
+}
+
+/// Rules on the Response element (status, Destination, Issuer).
+pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if !env.status.is_success() {
+        let mut message = match env.status.code.as_deref() {
+            Some(code) => format!("Status is {}", short_status(code)),
+            None => "the Response has no Status".to_owned(),
+        };
+        for sub in &env.status.sub_codes {
+            message.push_str(&format!(" / {}", short_status(sub)));
+        }
+        if let Some(m) = &env.status.message {
+            let first_line = m.lines().next().unwrap_or_default();
+            message.push_str(&format!(": {first_line}"));
+        }
+        let mut f = at(Code::ResponseStatus, "response", message);
+        if let Some(aadsts) = env.status.aadsts() {
+            f = f.help(format!(
+                "Entra refused the sign-in with {aadsts}: look it up at https://login.microsoftonline.com/error?code={} and in the Entra sign-in logs.",
+                aadsts.trim_start_matches("AADSTS")
+            ));
+        }
+        out.push(f);
+    }
+    match &env.destination {
+        Some(d) if !exp.acs_ok(d) => out.push(at(
+            Code::ResponseDestination,
+            "response",
+            format!("Destination is {d:?}; expected {}", exp.acs_description()),
+        )),
+        Some(_) => {}
+        None if env.status.is_success() => out.push(at(
+            Code::ResponseDestinationMissing,
+            "response",
+            "the Response has no Destination attribute",
+        )),
+        None => {}
+    }
+    if let (Some(expected), Some(actual)) = (&exp.issuer, &env.issuer) {
+        if expected != actual {
+            out.push(at(
+                Code::ResponseIssuer,
+                "response",
+                format!("Response Issuer is {actual:?}; the metadata's entityID is {expected:?}"),
+            ));
+        }
+    }
+    out
+}
+
+fn short_status(uri: &str) -> &str {
+    uri.strip_prefix("urn:oasis:names:tc:SAML:2.0:status:")
+        .unwrap_or(uri)
+}
+
+fn time_rule(
+    out: &mut Vec<Finding>,
+    what: &str,
+    not_before: Option<&Instant>,
+    not_on_or_after: Option<&Instant>,
+    exp: &Expectations,
+) {
+    let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for (name, instant) in [("NotBefore", not_before), ("NotOnOrAfter", not_on_or_after)] {
+        if let Some(Instant::Invalid(text)) = instant {
+            out.push(at(
+                Code::AssertionInvalidTime,
+                "assertion",
+                format!("{what} {name} {text:?} is not an xs:dateTime"),
+            ));
+        }
+    }
+    if let Some(nb) = not_before.and_then(Instant::valid) {
+        if nb > exp.now + exp.skew {
+            out.push(at(
+                Code::AssertionNotYetValid,
+                "assertion",
+                format!(
+                    "{what} NotBefore is {}, {} after now ({}) even with {} s of skew",
+                    fmt(nb),
+                    human_duration(nb - exp.now),
+                    fmt(exp.now),
+                    exp.skew.num_seconds()
+                ),
+            ));
+        }
+    }
+    if let Some(na) = not_on_or_after.and_then(Instant::valid) {
+        if na <= exp.now - exp.skew {
+            out.push(at(
+                Code::AssertionExpired,
+                "assertion",
+                format!(
+                    "{what} NotOnOrAfter was {}, {} before now ({})",
+                    fmt(na),
+                    human_duration(exp.now - na),
+                    fmt(exp.now)
+                ),
+            ));
+        }
+    }
+}
+
+/// `1h 10m`, `4m 30s`, `12s`.
+pub fn human_duration(d: Duration) -> String {
+    let secs = d.num_seconds().abs();
+    let (days, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (days, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{days}d {h}h"),
+    }
+}
+
+/// Rules on the verified assertion.
+pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
+    let mut out = Vec::new();
+
+    match (&exp.issuer, &a.issuer) {
+        (Some(expected), Some(actual)) if expected != actual => out.push(at(
+            Code::AssertionIssuer,
+            "assertion",
+            format!("Issuer is {actual:?}; the metadata's entityID is {expected:?}"),
+        )),
+        (_, None) => out.push(at(
+            Code::AssertionIssuer,
+            "assertion",
+            "the assertion has no Issuer",
+        )),
+        _ => {}
+    }
+
+    match &a.conditions {
+        None => out.push(at(
+            Code::AssertionAudience,
+            "assertion",
+            "the assertion has no Conditions, so no AudienceRestriction",
+        )),
+        Some(c) => {
+            time_rule(
+                &mut out,
+                "Conditions",
+                c.not_before.as_ref(),
+                c.not_on_or_after.as_ref(),
+                exp,
+            );
+            if c.audience_restrictions.is_empty() {
+                out.push(at(
+                    Code::AssertionAudience,
+                    "assertion",
+                    "the Conditions carry no AudienceRestriction",
+                ));
+            }
+            for restriction in &c.audience_restrictions {
+                if !restriction
+                    .iter()
+                    .any(|aud| exp.audiences.iter().any(|e| e == aud))
+                {
+                    out.push(at(
+                        Code::AssertionAudience,
+                        "assertion",
+                        format!(
+                            "Audience {} does not equal {}",
+                            quoted(restriction),
+                            exp.audiences.join(" or ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    let bearers: Vec<_> = a
+        .subject_confirmations
+        .iter()
+        .filter(|c| c.method == CM_BEARER)
+        .collect();
+    match bearers.as_slice() {
+        [b] => {
+            match &b.recipient {
+                Some(r) if exp.acs_ok(r) => {}
+                Some(r) => out.push(at(
+                    Code::AssertionRecipient,
+                    "assertion",
+                    format!("Recipient is {r:?}; expected {}", exp.acs_description()),
+                )),
+                None => out.push(at(
+                    Code::AssertionRecipient,
+                    "assertion",
+                    "the bearer SubjectConfirmationData has no Recipient",
+                )),
+            }
+            if b.not_on_or_after.is_none() {
+                out.push(at(
+                    Code::AssertionBearer,
+                    "assertion",
+                    "the bearer SubjectConfirmationData has no NotOnOrAfter",
+                ));
+            }
+            time_rule(
+                &mut out,
+                "SubjectConfirmationData",
+                b.not_before.as_ref(),
+                b.not_on_or_after.as_ref(),
+                exp,
+            );
+        }
+        [] => {
+            let methods: Vec<&str> = a
+                .subject_confirmations
+                .iter()
+                .map(|c| c.method.as_str())
+                .collect();
+            out.push(at(
+                Code::AssertionBearer,
+                "assertion",
+                if methods.is_empty() {
+                    "the Subject has no SubjectConfirmation".to_owned()
+                } else {
+                    format!(
+                        "no bearer SubjectConfirmation (methods: {})",
+                        methods.join(", ")
+                    )
+                },
+            ));
+        }
+        many => out.push(at(
+            Code::AssertionBearer,
+            "assertion",
+            format!(
+                "{} bearer SubjectConfirmations; exactly one is allowed",
+                many.len()
+            ),
+        )),
+    }
+
+    name_id(a, exp, &mut out);
+    match exp.target {
+        Some(Target::IdentityCenter) => abac(a, &mut out),
+        Some(Target::Iam) => iam(a, &mut out),
+        None => {}
+    }
+    if let Some(target) = exp.target {
+        attribute_case(a, target, &mut out);
+    }
+    out
+}
+
+fn quoted(values: &[String]) -> String {
+    if values.is_empty() {
+        "(empty)".into()
+    } else {
+        values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// An RFC 2822 addr-spec, as far as a NameID needs: `local@domain`, no spaces, one `@`.
+pub fn looks_like_email(value: &str) -> bool {
+    let mut parts = value.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
+}
+
+fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
+    let Some(n) = &a.name_id else {
+        out.push(at(
+            Code::NameidMissing,
+            "nameid",
+            "the Subject carries no NameID",
+        ));
+        return;
+    };
+    if n.value.is_empty() {
+        out.push(at(Code::NameidMissing, "nameid", "the NameID is empty"));
+    }
+    if exp.target == Some(Target::IdentityCenter) {
+        match n.format.as_deref() {
+            Some(NAMEID_EMAIL) => {}
+            other => out.push(at(
+                Code::NameidFormat,
+                "nameid",
+                format!(
+                    "Format is {}; IAM Identity Center requires {NAMEID_EMAIL}",
+                    other.unwrap_or("absent")
+                ),
+            )),
+        }
+        if !n.value.is_empty() && !looks_like_email(&n.value) {
+            out.push(at(
+                Code::NameidFormat,
+                "nameid",
+                format!("NameID {:?} is not an email address (addr-spec)", n.value),
+            ));
+        }
+    }
+    if let Some(user) = &exp.expect_user {
+        if &n.value != user {
+            let hint = if n.value.eq_ignore_ascii_case(user) {
+                " (they differ only in letter case; Identity Center compares exactly)"
+            } else {
+                ""
+            };
+            out.push(at(
+                Code::NameidUserMismatch,
+                "nameid",
+                format!(
+                    "NameID is {:?}, the Identity Center user name is {user:?}{hint}",
+                    n.value
+                ),
+            ));
+        }
+    }
+}
+
+fn abac(a: &AssertionView, out: &mut Vec<Finding>) {
+    let abac: Vec<_> = a
+        .attributes
+        .iter()
+        .filter(|x| x.name.starts_with(aws::ACCESS_CONTROL_PREFIX))
+        .collect();
+    if abac.len() > aws::ABAC_MAX_ATTRIBUTES {
+        out.push(at(
+            Code::AbacTooMany,
+            "attributes",
+            format!(
+                "{} AccessControl attributes; at most {}",
+                abac.len(),
+                aws::ABAC_MAX_ATTRIBUTES
+            ),
+        ));
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for attr in &abac {
+        let key = &attr.name[aws::ACCESS_CONTROL_PREFIX.len()..];
+        *seen.entry(attr.name.as_str()).or_default() += 1;
+        if !aws::abac_key_ok(key) {
+            out.push(at(
+                Code::AbacKey,
+                &attr.name,
+                format!("key {key:?} is not 1 to 128 characters of letters, digits, spaces and _.:/=+-@"),
+            ));
+        }
+        if attr.values.len() > 1 {
+            out.push(at(
+                Code::AbacMultivalued,
+                &attr.name,
+                format!(
+                    "{} values: {}",
+                    attr.values.len(),
+                    quoted(
+                        &attr
+                            .values
+                            .iter()
+                            .map(|v| v.text.clone())
+                            .collect::<Vec<_>>()
+                    )
+                ),
+            ));
+        }
+        if attr.values.iter().any(|v| v.structured) {
+            out.push(at(
+                Code::AbacStructured,
+                &attr.name,
+                "a value holds XML elements",
+            ));
+        }
+    }
+    let mut dups: Vec<_> = seen.into_iter().filter(|(_, n)| *n > 1).collect();
+    dups.sort();
+    for (name, n) in dups {
+        out.push(at(
+            Code::AbacDuplicate,
+            name,
+            format!("the attribute appears {n} times"),
+        ));
+    }
+}
+
+fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
+    let values = |name: &str| -> Vec<String> {
+        a.attributes_named(name)
+            .flat_map(|x| x.values.iter().map(|v| v.text.trim().to_owned()))
+            .collect()
+    };
+    let roles = values(aws::ROLE);
+    if a.attributes_named(aws::ROLE).next().is_none() {
+        out.push(at(
+            Code::IamRoleMissing,
+            aws::ROLE,
+            "the assertion has no Role attribute",
+        ));
+    } else if roles.is_empty() {
+        out.push(at(
+            Code::IamRoleMissing,
+            aws::ROLE,
+            "the Role attribute has no value",
+        ));
+    }
+    for role in &roles {
+        if let Err(e) = aws::role_pair(role) {
+            out.push(at(Code::IamRoleFormat, aws::ROLE, e));
+        }
+    }
+
+    let names = values(aws::ROLE_SESSION_NAME);
+    match names.as_slice() {
+        [] => out.push(at(
+            Code::IamSessionNameMissing,
+            aws::ROLE_SESSION_NAME,
+            "the assertion has no RoleSessionName attribute",
+        )),
+        [one] if !aws::session_name_ok(one) => out.push(at(
+            Code::IamSessionName,
+            aws::ROLE_SESSION_NAME,
+            format!("{one:?} does not match [A-Za-z0-9_+=,.@-]{{2,64}}"),
+        )),
+        [_] => {}
+        many => out.push(at(
+            Code::IamSessionName,
+            aws::ROLE_SESSION_NAME,
+            format!("{} values; STS takes exactly one", many.len()),
+        )),
+    }
+
+    let durations = values(aws::SESSION_DURATION);
+    match durations.as_slice() {
+        [] => {}
+        [one] => {
+            if let Err(e) = aws::session_duration(one) {
+                out.push(at(Code::IamSessionDuration, aws::SESSION_DURATION, e));
+            }
+        }
+        many => out.push(at(
+            Code::IamSessionDuration,
+            aws::SESSION_DURATION,
+            format!("{} values; STS takes exactly one", many.len()),
+        )),
+    }
+
+    let tags: Vec<_> = a
+        .attributes
+        .iter()
+        .filter(|x| x.name.starts_with(aws::PRINCIPAL_TAG_PREFIX))
+        .collect();
+    if tags.len() > aws::PRINCIPAL_TAG_MAX {
+        out.push(at(
+            Code::IamPrincipalTag,
+            "attributes",
+            format!(
+                "{} PrincipalTag attributes; at most {}",
+                tags.len(),
+                aws::PRINCIPAL_TAG_MAX
+            ),
+        ));
+    }
+    for tag in tags {
+        let key = &tag.name[aws::PRINCIPAL_TAG_PREFIX.len()..];
+        if key.is_empty() || key.chars().count() > aws::PRINCIPAL_TAG_KEY_MAX {
+            out.push(at(
+                Code::IamPrincipalTag,
+                &tag.name,
+                "tag key must be 1 to 128 characters",
+            ));
+        }
+        if tag.values.len() != 1 {
+            out.push(at(
+                Code::IamPrincipalTag,
+                &tag.name,
+                format!("{} values; a session tag has exactly one", tag.values.len()),
+            ));
+        }
+        for v in &tag.values {
+            if v.text.chars().count() > aws::PRINCIPAL_TAG_VALUE_MAX {
+                out.push(at(
+                    Code::IamPrincipalTag,
+                    &tag.name,
+                    "tag value longer than 256 characters",
+                ));
+            }
+        }
+    }
+
+    let sources = values(aws::SOURCE_IDENTITY);
+    match sources.as_slice() {
+        [] => {}
+        [one] if !aws::source_identity_ok(one) => out.push(at(
+            Code::IamSourceIdentity,
+            aws::SOURCE_IDENTITY,
+            format!(
+                "{one:?} must be 2 to 64 characters of [A-Za-z0-9_+=,.@-] and not start with aws:"
+            ),
+        )),
+        [_] => {}
+        many => out.push(at(
+            Code::IamSourceIdentity,
+            aws::SOURCE_IDENTITY,
+            format!("{} values; STS takes exactly one", many.len()),
+        )),
+    }
+}
+
+/// Attribute names that AWS would ignore because only their case (or namespace) is off.
+fn attribute_case(a: &AssertionView, target: Target, out: &mut Vec<Finding>) {
+    for attr in &a.attributes {
+        let lower = attr.name.to_ascii_lowercase();
+        let exact_known = aws::STS_ATTRIBUTES.contains(&attr.name.as_str())
+            || attr.name.starts_with(aws::PRINCIPAL_TAG_PREFIX)
+            || attr.name.starts_with(aws::ACCESS_CONTROL_PREFIX);
+        if exact_known {
+            continue;
+        }
+        let meant = aws::STS_ATTRIBUTES
+            .iter()
+            .find(|k| k.to_ascii_lowercase() == lower)
+            .map(|k| (*k).to_owned())
+            .or_else(|| {
+                [aws::PRINCIPAL_TAG_PREFIX, aws::ACCESS_CONTROL_PREFIX]
+                    .iter()
+                    .find(|p| lower.starts_with(&p.to_ascii_lowercase()))
+                    .map(|p| format!("{p}{}", &attr.name[p.len()..]))
+            })
+            .or_else(|| {
+                // The short name without the namespace: `Role`, `RoleSessionName`, … (only
+                // for IAM, where such a claim is clearly meant for STS).
+                (target == Target::Iam).then_some(())?;
+                aws::STS_ATTRIBUTES
+                    .iter()
+                    .find(|k| {
+                        k.rsplit('/')
+                            .next()
+                            .is_some_and(|short| short.eq_ignore_ascii_case(&attr.name))
+                    })
+                    .map(|k| (*k).to_owned())
+            });
+        if let Some(meant) = meant {
+            out.push(at(
+                Code::IamAttributeCase,
+                &attr.name,
+                format!(
+                    "attribute {:?} is not read by AWS; the name is {meant:?}",
+                    attr.name
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+use super::*;
+use crate::cert::Certificate;
+use chrono::{Duration, TimeZone};
+use samlbridge_testkit::idp::{Attr, ResponseSpec, SigAlg, Signing};
+use samlbridge_testkit::pki::{shared_key, CertBuilder, KeyPair, KeySpec};
+
+const TENANT: &str = "0b8f3d52-7c1e-4e55-9a4b-2f1d6c3e8a90";
+const ACS: &str =
+    "https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e";
+const AUDIENCE: &str = "https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c";
+
+fn issued() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap()
+}
+
+fn key(slot: u32) -> KeyPair {
+    CertBuilder::entra(
+        shared_key(KeySpec::Rsa(2048), slot),
+        issued() - Duration::days(30),
+        issued() + Duration::days(1000),
+    )
+    .serial(slot + 10)
+    .build()
+}
+
+fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
+    let mut trust = TrustAnchors::default();
+    for (i, k) in trusted.iter().enumerate() {
+        trust.add(
+            format!("test key #{}", i + 1),
+            Certificate::from_der(&k.cert_der()).unwrap(),
+        );
+    }
+    ValidateSettings {
+        trust,
+        expect: Expectations {
+            issuer: Some(format!("https://sts.windows.net/{TENANT}/")),
+            audiences: vec![AUDIENCE.into()],
+            acs: vec![ACS.into()],
+            target: Some(Target::IdentityCenter),
+            expect_user: None,
+            now: issued() + Duration::seconds(30),
+            skew: Duration::minutes(3),
+        },
+        policy: SignaturePolicy::default(),
+        overrides: Overrides::default(),
+    }
+}
+
+fn spec(signer: &KeyPair) -> ResponseSpec {
+    ResponseSpec::entra(
+        TENANT,
+        signer.clone(),
+        ACS,
+        AUDIENCE,
+        "alice@contoso.com",
+        issued(),
+    )
+}
+
+fn run(xml: &str, s: &ValidateSettings) -> ResponseReport {
+    let captured = Captured {
+        label: "test".into(),
+        binding: Binding::Post,
+        xml: xml.as_bytes().to_vec(),
+        encoded_len: xml.len() * 4 / 3,
+        relay_state: None,
+    };
+    validate(&captured, s).unwrap()
+}
+
+fn codes(r: &ResponseReport) -> Vec<Code> {
+    r.findings.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn each_entra_signing_option_is_accepted() {
+    let k = key(0);
+    for (signing, response, assertion) in [
+        (Signing::Assertion, false, true),
+        (Signing::Response, true, false),
+        (Signing::Both, true, true),
+    ] {
+        let mut s = spec(&k);
+        s.signing = signing;
+        let r = run(&s.build(), &settings(&[&k]));
+        assert_eq!(codes(&r), vec![], "{signing:?}: {:?}", r.findings);
+        assert!(r.accepted());
+        let signing_info = r.signing.as_ref().unwrap();
+        assert_eq!(
+            (signing_info.response_signed, signing_info.assertion_signed),
+            (response, assertion)
+        );
+        assert_eq!(signing_info.algorithm, "rsa-sha256");
+        assert_eq!(signing_info.signer.as_ref().unwrap().sha256, k.sha256_hex());
+        let claims = r.claims.as_ref().unwrap();
+        assert_eq!(claims.name_id.as_ref().unwrap().value, "alice@contoso.com");
+        assert_eq!(claims.other_attributes.len(), 8);
+    }
+}
+
+#[test]
+fn signer_is_named_among_several_trusted_certificates() {
+    let old = key(0);
+    let new = key(1);
+    let mut s = spec(&new);
+    s.key_info = false;
+    let r = run(&s.build(), &settings(&[&old, &new]));
+    assert!(r.accepted(), "{:?}", r.findings);
+    assert_eq!(r.signing.unwrap().signer.unwrap().label, "test key #2");
+}
+
+#[test]
+fn sha1_is_refused_unless_allowed() {
+    let k = key(0);
+    let mut s = spec(&k);
+    s.alg = SigAlg::RsaSha1;
+    let xml = s.build();
+    let r = run(&xml, &settings(&[&k]));
+    assert_eq!(codes(&r), vec![Code::SignatureSha1]);
+    assert!(!r.accepted());
+    let mut allowed = settings(&[&k]);
+    allowed.policy.allow_sha1 = true;
+    allowed.overrides = Overrides::new::<&str>(&[], &["signature-sha1"]).unwrap();
+    let r = run(&xml, &allowed);
+    assert!(r.accepted(), "{:?}", r.findings);
+    assert_eq!(r.findings[0].severity, crate::diag::Severity::Info);
+}
+
+#[test]
+fn aws_attributes_come_first() {
+    let k = key(0);
+    let mut s = spec(&k);
+    s.attributes.push(Attr::new(
+        "https://aws.amazon.com/SAML/Attributes/AccessControl:Department",
+        &["Finance"],
+    ));
+    let r = run(&s.build(), &settings(&[&k]));
+    assert!(r.accepted(), "{:?}", r.findings);
+    let claims = r.claims.unwrap();
+    assert_eq!(claims.aws_attributes.len(), 1);
+    assert_eq!(claims.aws_attributes[0].values[0].text, "Finance");
+    let v = r.validity.unwrap();
+    assert_eq!(v.seconds_left, Some(5 * 60 - 30));
+}

@@ -1,0 +1,678 @@
+//! Signature verification: the structure checks that make XML signature wrapping impossible,
+//! then samael's reduce-to-signed call (libxmlsec1), then reading the claims from what that
+//! call returns and nothing else.
+//!
+//! [`Verified`] can only be built here, so code elsewhere cannot read claims that no signature
+//! covers.
+
+use super::assertion::{AssertionView, ResponseEnvelope};
+use crate::cert::Certificate;
+use crate::diag::{Code, Finding, Severity};
+use crate::metadata::IdpMetadata;
+use crate::xml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
+use crate::xml::{self, ns, xmlsec, Document, Element};
+use samael::crypto::{
+    AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A certificate trusted to sign responses, with how reports name it.
+#[derive(Debug, Clone)]
+pub struct TrustAnchor {
+    /// e.g. "metadata signing certificate #2" or "--cert entra.pem".
+    pub label: String,
+    pub cert: Certificate,
+}
+
+/// The certificates responses may be signed with: only ever the IdP metadata's signing
+/// certificates or those given with `--cert`, never one carried in the message.
+#[derive(Debug, Clone, Default)]
+pub struct TrustAnchors {
+    anchors: Vec<TrustAnchor>,
+}
+
+impl TrustAnchors {
+    /// Every signing certificate of the metadata, so a rollover's new certificate works too.
+    pub fn from_metadata(md: &IdpMetadata) -> Self {
+        let mut anchors: Vec<TrustAnchor> = Vec::new();
+        for (i, cert) in md.signing_certificates().enumerate() {
+            if anchors.iter().all(|a| a.cert != *cert) {
+                anchors.push(TrustAnchor {
+                    label: format!("metadata signing certificate #{}", i + 1),
+                    cert: cert.clone(),
+                });
+            }
+        }
+        TrustAnchors { anchors }
+    }
+
+    pub fn add(&mut self, label: String, cert: Certificate) {
+        if self.anchors.iter().all(|a| a.cert != cert) {
+            self.anchors.push(TrustAnchor { label, cert });
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &TrustAnchor> {
+        self.anchors.iter()
+    }
+
+    fn find(&self, cert: &Certificate) -> Option<&TrustAnchor> {
+        self.anchors.iter().find(|a| a.cert == *cert)
+    }
+}
+
+/// What signature algorithms are accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignaturePolicy {
+    /// `--allow signature-sha1`.
+    pub allow_sha1: bool,
+}
+
+/// The certificate that verified the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signer {
+    pub label: String,
+    pub subject: String,
+    pub sha1: String,
+    pub sha256: String,
+}
+
+/// Which parts were signed, how, and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SigningInfo {
+    pub response_signed: bool,
+    pub assertion_signed: bool,
+    pub algorithm: String,
+    pub digest: String,
+    /// `None` when signatures by different trusted certificates verified together.
+    pub signer: Option<Signer>,
+}
+
+impl SigningInfo {
+    /// Entra's wording for its three signing options.
+    pub fn option(&self) -> &'static str {
+        match (self.response_signed, self.assertion_signed) {
+            (true, true) => "response and assertion signed",
+            (true, false) => "response signed",
+            (false, true) => "assertion signed",
+            (false, false) => "unsigned",
+        }
+    }
+}
+
+/// Claims read from signed content. Built only by [`verify`].
+#[derive(Debug, Clone)]
+pub struct Verified {
+    assertion: AssertionView,
+    signing: SigningInfo,
+}
+
+impl Verified {
+    pub fn assertion(&self) -> &AssertionView {
+        &self.assertion
+    }
+
+    pub fn signing(&self) -> &SigningInfo {
+        &self.signing
+    }
+}
+
+/// The outcome of verification.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The Response's own fields: from the signed copy when the Response is signed, else as
+    /// received. `None` for a bare Assertion.
+    pub envelope: Option<ResponseEnvelope>,
+    pub verified: Option<Verified>,
+    pub findings: Vec<Finding>,
+}
+
+/// The document is not a SAML response (nor a bare assertion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSaml(pub String);
+
+const SIG_CONTEXT: &str = "signature";
+
+fn finding(code: Code, message: impl Into<String>) -> Finding {
+    Finding::new(code, message).subject(SIG_CONTEXT)
+}
+
+/// Verifies a parsed response. `text` is the exact document `doc` was parsed from.
+pub fn verify(
+    doc: &Document,
+    text: &str,
+    trust: &TrustAnchors,
+    policy: SignaturePolicy,
+) -> Result<Checked, NotSaml> {
+    let root = &doc.root;
+    let is_response = root.is(ns::SAMLP, "Response");
+    if !is_response && !root.is(ns::SAML, "Assertion") {
+        return Err(NotSaml(format!(
+            "the root element is <{}>{}, not a SAML 2.0 samlp:Response",
+            root.qualified_name(),
+            root.namespace
+                .as_deref()
+                .map(|n| format!(" in namespace {n}"))
+                .unwrap_or_default()
+        )));
+    }
+    let envelope = is_response.then(|| ResponseEnvelope::read(root));
+    let mut out = Checked {
+        envelope,
+        verified: None,
+        findings: Vec::new(),
+    };
+    if !is_response {
+        out.findings.push(
+            Finding::new(
+                Code::ResponseBareAssertion,
+                "the document is a bare saml:Assertion",
+            )
+            .subject("response"),
+        );
+    }
+
+    // Structure first, every problem reported, no cryptography until the structure is sound.
+    let mut structural = Vec::new();
+
+    // Every ID once: references resolve by ID.
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for e in std::iter::once(root).chain(root.descendants()) {
+        if let Some(id) = e.attr("ID") {
+            *ids.entry(id).or_default() += 1;
+        }
+    }
+    let mut dups: Vec<&str> = ids
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, _)| *id)
+        .collect();
+    if !dups.is_empty() {
+        dups.sort_unstable();
+        structural.push(
+            Finding::new(
+                Code::ResponseDuplicateId,
+                format!("ID {} appears on more than one element", dups.join(", ")),
+            )
+            .subject("response"),
+        );
+    }
+
+    let all = || std::iter::once(root).chain(root.descendants());
+    let assertions: Vec<&Element> = all().filter(|e| e.is(ns::SAML, "Assertion")).collect();
+    let encrypted = all()
+        .filter(|e| e.is(ns::SAML, "EncryptedAssertion"))
+        .count();
+    let total = assertions.len() + encrypted;
+    if total > 1 {
+        structural.push(
+            Finding::new(
+                Code::ResponseAssertionCount,
+                format!(
+                    "{} assertions ({} plain, {} encrypted, nested ones included); exactly one is allowed",
+                    total,
+                    assertions.len(),
+                    encrypted
+                ),
+            )
+            .subject("response"),
+        );
+    } else if encrypted == 1 {
+        structural.push(
+            Finding::new(
+                Code::AssertionEncrypted,
+                "the response carries an EncryptedAssertion",
+            )
+            .subject("assertion"),
+        );
+    } else if assertions.is_empty() {
+        let failed_status = out
+            .envelope
+            .as_ref()
+            .is_some_and(|e| !e.status.is_success());
+        if !failed_status {
+            structural.push(
+                Finding::new(
+                    Code::ResponseNoAssertion,
+                    "the response carries no Assertion",
+                )
+                .subject("response"),
+            );
+        }
+        // An error response (no assertion) is judged by its status alone.
+        out.findings.extend(structural);
+        return Ok(out);
+    }
+    // Assertions a signature may sit in: the Assertion itself for a bare one, else the
+    // Response's direct Assertion children (more than one was reported above).
+    let direct: Vec<&Element> = if is_response {
+        root.children_named(ns::SAML, "Assertion").collect()
+    } else {
+        vec![root]
+    };
+    if is_response && total == 1 && direct.is_empty() {
+        structural.push(finding(
+            Code::SignatureWrapping,
+            "the Assertion is not a direct child of the Response",
+        ));
+    }
+
+    let signatures = dsig::find_signatures(root);
+    if signatures.is_empty() {
+        structural.push(finding(
+            Code::SignatureMissing,
+            "neither the Response nor the Assertion carries a ds:Signature",
+        ));
+    }
+    let mut response_signed = false;
+    let mut signed_assertions: Vec<*const Element> = Vec::new();
+    let mut infos = Vec::new();
+    for (sig, parent) in &signatures {
+        let Some(parent) = *parent else {
+            unreachable!("the root is a Response or an Assertion, not a Signature")
+        };
+        let place_ok = if is_response && std::ptr::eq(parent, root) && !response_signed {
+            response_signed = true;
+            true
+        } else if direct.iter().any(|a| std::ptr::eq(*a, parent))
+            && !signed_assertions.contains(&(parent as *const Element))
+        {
+            signed_assertions.push(parent);
+            true
+        } else {
+            false
+        };
+        if !place_ok {
+            structural.push(finding(
+                Code::SignaturePlacement,
+                format!(
+                    "a ds:Signature sits in <{}>{}; signatures may only be direct children of the Response or the Assertion, one each",
+                    parent.qualified_name(),
+                    parent.attr("ID").map(|id| format!(" (ID {id})")).unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
+        let info = dsig::inspect(sig);
+        structural.extend(structure_problems(&info, parent));
+        infos.push(info);
+    }
+    let assertion_signed = !signed_assertions.is_empty();
+
+    // Algorithms: known ones only; SHA-1 only when the user allowed it.
+    let mut sha1 = false;
+    for info in &infos {
+        match &info.algorithm {
+            None => structural.push(finding(
+                Code::SignatureAlgorithm,
+                "a signature names no SignatureMethod",
+            )),
+            Some(SignatureAlgorithm::Other(uri)) => structural.push(finding(
+                Code::SignatureAlgorithm,
+                format!("unknown signature algorithm {uri}"),
+            )),
+            Some(a) => sha1 |= a.is_sha1(),
+        }
+        for r in &info.references {
+            match &r.digest {
+                None => structural.push(finding(
+                    Code::SignatureAlgorithm,
+                    "a Reference names no DigestMethod",
+                )),
+                Some(DigestAlgorithm::Other(uri)) => structural.push(finding(
+                    Code::SignatureAlgorithm,
+                    format!("unknown digest algorithm {uri}"),
+                )),
+                Some(d) => sha1 |= *d == DigestAlgorithm::Sha1,
+            }
+        }
+    }
+    if sha1 {
+        let f = finding(
+            Code::SignatureSha1,
+            "the signature uses SHA-1 (rsa-sha1 or a sha1 digest)",
+        );
+        if policy.allow_sha1 {
+            out.findings.push(f.severity(Severity::Info));
+        } else {
+            structural.push(f);
+        }
+    }
+    if !structural.is_empty() {
+        out.findings.extend(structural);
+        return Ok(out);
+    }
+    let assertion = direct[0];
+
+    if trust.is_empty() {
+        out.findings.push(finding(
+            Code::SignatureUntrustedKey,
+            "no trusted certificate: the metadata lists no signing certificate and no --cert was given",
+        ));
+        return Ok(out);
+    }
+
+    let allowed = allowed_algorithms(policy);
+    let embedded: Vec<Certificate> = infos
+        .iter()
+        .flat_map(|i| i.key_info_certificates.iter())
+        .filter_map(|b64| Certificate::from_base64(b64).ok())
+        .collect();
+
+    let (predigest, signer) = match reduce_with_trust(text, trust, &embedded, allowed.as_deref()) {
+        Ok(found) => found,
+        Err(messages) => {
+            out.findings.push(diagnose(
+                text,
+                trust,
+                &embedded,
+                allowed.as_deref(),
+                &messages,
+            ));
+            return Ok(out);
+        }
+    };
+
+    // Read only what the signature covers.
+    let signed = match xml::parse(predigest.as_bytes()) {
+        Ok(d) => d,
+        Err(e) => {
+            out.findings.push(finding(
+                Code::SignatureWrapping,
+                format!("the signed content cannot be read back: {e}"),
+            ));
+            return Ok(out);
+        }
+    };
+    let assertion_id = assertion.attr("ID");
+    let signed_assertion: &Element = if signed.root.is(ns::SAMLP, "Response") {
+        let same_response =
+            is_response && response_signed && signed.root.attr("ID") == root.attr("ID");
+        let inner: Vec<&Element> = std::iter::once(&signed.root)
+            .chain(signed.root.descendants())
+            .filter(|e| e.is(ns::SAML, "Assertion"))
+            .collect();
+        match inner.as_slice() {
+            [only]
+                if same_response
+                    && only.attr("ID") == assertion_id
+                    && signed.root.elements().any(|e| std::ptr::eq(e, *only)) =>
+            {
+                only
+            }
+            _ => {
+                out.findings.push(finding(
+                    Code::SignatureWrapping,
+                    "the signed Response is not the document's Response with its one Assertion",
+                ));
+                return Ok(out);
+            }
+        }
+    } else if signed.root.is(ns::SAML, "Assertion")
+        && assertion_signed
+        && !response_signed
+        && signed.root.attr("ID") == assertion_id
+    {
+        &signed.root
+    } else {
+        out.findings.push(finding(
+            Code::SignatureWrapping,
+            format!(
+                "the signature covers <{}> (ID {:?}), not the Response or Assertion that would be read",
+                signed.root.qualified_name(),
+                signed.root.attr("ID").unwrap_or("")
+            ),
+        ));
+        return Ok(out);
+    };
+
+    if response_signed {
+        // The Response's own fields come from the signed copy too.
+        out.envelope = Some(ResponseEnvelope::read(&signed.root));
+    }
+    let first = &infos[0];
+    let algorithm = first
+        .algorithm
+        .as_ref()
+        .map(|a| a.name().to_owned())
+        .unwrap_or_default();
+    let digest = first
+        .references
+        .first()
+        .and_then(|r| r.digest.as_ref())
+        .map(|d| d.name().to_owned())
+        .unwrap_or_default();
+    out.verified = Some(Verified {
+        assertion: AssertionView::read(signed_assertion),
+        signing: SigningInfo {
+            response_signed,
+            assertion_signed,
+            algorithm,
+            digest,
+            signer,
+        },
+    });
+    Ok(out)
+}
+
+/// The structural rules every signature must meet before libxmlsec1 sees it.
+/// The structural rules every signature must meet before libxmlsec1 sees it.
+fn structure_problems(info: &dsig::Signature, parent: &Element) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let parent_id = parent.attr("ID");
+    match info.references.as_slice() {
+        [] => out.push(finding(
+            Code::SignatureReference,
+            "a signature has no Reference",
+        )),
+        [reference] => {
+            let uri = reference.uri.as_deref().unwrap_or("");
+            match reference.target_id() {
+                Some(id) if Some(id) == parent_id => {}
+                Some(id) => out.push(finding(
+                    Code::SignatureReference,
+                    format!(
+                        "the signature in <{}> (ID {:?}) references #{id}, not the element that holds it",
+                        parent.qualified_name(),
+                        parent_id.unwrap_or("")
+                    ),
+                )),
+                None => out.push(finding(
+                    Code::SignatureReference,
+                    format!("Reference URI {uri:?} is not a same-document '#ID' reference to the signed element (SAML core 5.4.2)"),
+                )),
+            }
+            if reference.transforms_with_content {
+                out.push(finding(
+                    Code::SignatureTransform,
+                    "a Transform carries an expression (XPath, XSLT, …)",
+                ));
+            }
+            let allowed = |t: &str| {
+                matches!(
+                    t,
+                    dsig::ENVELOPED | dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS
+                )
+            };
+            for bad in reference.transforms.iter().filter(|t| !allowed(t)) {
+                out.push(finding(
+                    Code::SignatureTransform,
+                    format!(
+                        "transform {bad} is not enveloped-signature or exclusive canonicalization"
+                    ),
+                ));
+            }
+            // The SAML profile: enveloped-signature, then at most one canonicalization.
+            let mut seen = std::collections::HashSet::new();
+            if reference.transforms.len() > 2
+                || !reference.transforms.iter().all(|t| seen.insert(t.as_str()))
+            {
+                out.push(finding(
+                    Code::SignatureTransform,
+                    format!(
+                        "{} transforms ({}); SAML signatures use enveloped-signature and one exclusive canonicalization",
+                        reference.transforms.len(),
+                        reference.transforms.join(", ")
+                    ),
+                ));
+            }
+        }
+        many => out.push(finding(
+            Code::SignatureReference,
+            format!(
+                "a signature has {} References; exactly one is allowed",
+                many.len()
+            ),
+        )),
+    }
+    match info.canonicalization.as_deref() {
+        Some(dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS) => {}
+        other => out.push(finding(
+            Code::SignatureTransform,
+            format!(
+                "canonicalization method {} is not exclusive canonicalization",
+                other.unwrap_or("(none)")
+            ),
+        )),
+    }
+    if info.has_object {
+        out.push(finding(
+            Code::SignatureObject,
+            "a signature carries ds:Object content",
+        ));
+    }
+    if !info.has_signature_value {
+        out.push(finding(
+            Code::SignatureInvalid,
+            "a signature has no SignatureValue",
+        ));
+    }
+    out
+}
+
+/// The algorithm list for samael, or `None` (all) when SHA-1 was allowed: samael's list has no
+/// SHA-1 entry, and the structure checks above already refused everything but the known set.
+fn allowed_algorithms(policy: SignaturePolicy) -> Option<Vec<AllowedSignatureAlgorithm>> {
+    (!policy.allow_sha1).then(|| {
+        vec![
+            AllowedSignatureAlgorithm::RsaSha256,
+            AllowedSignatureAlgorithm::RsaSha384,
+            AllowedSignatureAlgorithm::RsaSha512,
+            AllowedSignatureAlgorithm::EcdsaSha256,
+            AllowedSignatureAlgorithm::EcdsaSha384,
+            AllowedSignatureAlgorithm::EcdsaSha512,
+        ]
+    })
+}
+
+fn reduce(
+    text: &str,
+    certs: &[&Certificate],
+    allowed: Option<&[AllowedSignatureAlgorithm]>,
+) -> (Option<String>, Vec<String>) {
+    let ders: Vec<CertificateDer> = certs
+        .iter()
+        .map(|c| CertificateDer::from(c.der().to_vec()))
+        .collect();
+    let (result, messages) = xmlsec::capture(|| {
+        XmlSec::reduce_xml_to_signed_with_allowed_algorithms(
+            text,
+            &ders,
+            ReduceMode::PreDigest,
+            allowed,
+        )
+    });
+    (result.ok(), messages)
+}
+
+fn signer_of(anchor: &TrustAnchor) -> Signer {
+    Signer {
+        label: anchor.label.clone(),
+        subject: anchor.cert.subject.clone(),
+        sha1: anchor.cert.sha1.to_string(),
+        sha256: anchor.cert.sha256.to_string(),
+    }
+}
+
+/// Verifies with the trusted certificates, learning which one signed: the one the KeyInfo names
+/// first (when trusted), then each in turn, then all together.
+fn reduce_with_trust(
+    text: &str,
+    trust: &TrustAnchors,
+    embedded: &[Certificate],
+    allowed: Option<&[AllowedSignatureAlgorithm]>,
+) -> Result<(String, Option<Signer>), Vec<String>> {
+    let mut order: Vec<&TrustAnchor> = embedded.iter().filter_map(|c| trust.find(c)).collect();
+    for a in trust.iter() {
+        if !order.iter().any(|o| std::ptr::eq(*o, a)) {
+            order.push(a);
+        }
+    }
+    let mut messages = Vec::new();
+    for anchor in &order {
+        let (result, m) = reduce(text, &[&anchor.cert], allowed);
+        if let Some(predigest) = result {
+            return Ok((predigest, Some(signer_of(anchor))));
+        }
+        messages = m;
+    }
+    if order.len() > 1 {
+        let all: Vec<&Certificate> = order.iter().map(|a| &a.cert).collect();
+        if let (Some(predigest), _) = reduce(text, &all, allowed) {
+            return Ok((predigest, None));
+        }
+    }
+    Err(messages)
+}
+
+/// Says why verification failed: a key that is not trusted (rollover or forgery), or content
+/// changed after signing.
+fn diagnose(
+    text: &str,
+    trust: &TrustAnchors,
+    embedded: &[Certificate],
+    allowed: Option<&[AllowedSignatureAlgorithm]>,
+    messages: &[String],
+) -> Finding {
+    for cert in embedded.iter().filter(|c| trust.find(c).is_none()) {
+        // Only a diagnosis: the embedded certificate is never trusted.
+        if reduce(text, &[cert], allowed).0.is_some() {
+            return finding(
+                Code::SignatureUntrustedKey,
+                format!(
+                    "the response is signed by {} (SHA-1 {}, valid {} to {}), which is not among the trusted certificates",
+                    cert.subject,
+                    cert.sha1,
+                    cert.not_before.format("%Y-%m-%d"),
+                    cert.not_after.format("%Y-%m-%d")
+                ),
+            );
+        }
+    }
+    let why = match xmlsec::classify(messages) {
+        xmlsec::Mismatch::Digest => "the signed content was changed after signing (digest mismatch)".to_owned(),
+        xmlsec::Mismatch::SignatureValue => {
+            "the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered)".to_owned()
+        }
+        xmlsec::Mismatch::Unknown => match messages.last() {
+            Some(m) => format!("libxmlsec1 refused it: {m}"),
+            None => "it does not verify with any trusted certificate".to_owned(),
+        },
+    };
+    let untrusted = embedded
+        .iter()
+        .find(|c| trust.find(c).is_none())
+        .map(|c| {
+            format!(
+                "; its KeyInfo names an untrusted certificate, {} (SHA-1 {})",
+                c.subject, c.sha1
+            )
+        })
+        .unwrap_or_default();
+    finding(Code::SignatureInvalid, format!("{why}{untrusted}"))
+}
