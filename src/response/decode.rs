@@ -113,12 +113,14 @@ pub fn decode_base64(text: &str, limits: DecodeLimits) -> Result<(Vec<u8>, Bindi
     let url_safe = compact.contains(['-', '_']);
     let decoded = engine(url_safe).decode(compact.as_bytes()).map_err(|e| {
         DecodeError::Base64(match e {
-            base64::DecodeError::InvalidLength(_) => {
+            base64::DecodeError::InvalidLength(_)
+            | base64::DecodeError::InvalidLastSymbol(_, _) => {
                 format!(
-                    "{} characters cannot be base64 (it was cut off)",
+                    "it ends mid-way ({} characters): it was probably cut off when it was copied",
                     compact.len()
                 )
             }
+
             base64::DecodeError::InvalidByte(at, byte) => {
                 format!(
                     "character {:?} at position {} is not base64",

@@ -223,6 +223,7 @@ pub fn verify(
             .subject("response"),
         );
     } else if encrypted == 1 {
+        // Nothing else can be judged without the decryption key.
         structural.push(
             Finding::new(
                 Code::AssertionEncrypted,
@@ -230,6 +231,8 @@ pub fn verify(
             )
             .subject("assertion"),
         );
+        out.findings.extend(structural);
+        return Ok(out);
     } else if assertions.is_empty() {
         let failed_status = out
             .envelope

@@ -116,5 +116,610 @@ pub fn generate(root: &Path, renew_keys: bool, epoch: DateTime<Utc>) -> Vec<Path
         identity_center_sp_metadata(IDC_REGION, IDC_DIRECTORY, IDC_ACS_ID).as_bytes(),
         &mut out,
     );
+    responses(root, &keys, &mut out);
     out
+}
+
+/// The instant every response fixture is issued at; tests judge them a minute later.
+pub fn issue_instant() -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap()
+}
+
+/// The user every fixture signs in.
+pub const USER: &str = "alice@contoso.com";
+pub const IAM_ENDPOINT: &str = "https://signin.aws.amazon.com/saml";
+pub const IAM_ROLE: &str =
+    "arn:aws:iam::123456789012:role/EntraAdmin,arn:aws:iam::123456789012:saml-provider/EntraID";
+
+pub fn idc_acs() -> String {
+    format!("https://{IDC_REGION}.signin.aws/platform/saml/acs/{IDC_ACS_ID}")
+}
+
+pub fn idc_audience() -> String {
+    format!("https://{IDC_REGION}.signin.aws.amazon.com/platform/saml/{IDC_DIRECTORY}")
+}
+
+/// A response for the Identity Center fixture world, signed by `signer`.
+pub fn idc_response(signer: &KeyPair) -> crate::idp::ResponseSpec {
+    crate::idp::ResponseSpec::entra(
+        TENANT,
+        signer.clone(),
+        &idc_acs(),
+        &idc_audience(),
+        USER,
+        issue_instant(),
+    )
+}
+
+/// A response for plain IAM federation, with the claims the "AWS Single-Account Access" app sends.
+pub fn iam_response(signer: &KeyPair) -> crate::idp::ResponseSpec {
+    use crate::idp::Attr;
+    let mut spec = crate::idp::ResponseSpec::entra(
+        TENANT,
+        signer.clone(),
+        IAM_ENDPOINT,
+        IAM_ENDPOINT,
+        USER,
+        issue_instant(),
+    );
+    spec.attributes.extend([
+        Attr::new("https://aws.amazon.com/SAML/Attributes/Role", &[IAM_ROLE]),
+        Attr::new(
+            "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+            &[USER],
+        ),
+        Attr::new(
+            "https://aws.amazon.com/SAML/Attributes/SessionDuration",
+            &["28800"],
+        ),
+    ]);
+    spec
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Base64 wrapped at 76 columns, as many tools copy it.
+fn b64_wrapped(bytes: &[u8]) -> String {
+    let flat = b64(bytes);
+    flat.as_bytes()
+        .chunks(76)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The response's text between the first `<Signature` of the assertion and its end.
+fn cut<'a>(xml: &'a str, start: &str, end: &str) -> &'a str {
+    let i = xml.find(start).expect("start marker");
+    let j = xml[i..].find(end).expect("end marker") + i + end.len();
+    &xml[i..j]
+}
+
+/// Writes the response fixtures; see testdata/README.md for what each one is.
+pub fn responses(root: &Path, keys: &Keys, out: &mut Vec<PathBuf>) {
+    use crate::idp::{
+        escape, sign, strip_declaration, Attr, SigAlg, Signing, Template, DSIG, ENVELOPED, EXC_C14N,
+    };
+    macro_rules! w {
+        ($rel:expr, $text:expr) => {
+            write(root, &format!("responses/{}", $rel), $text.as_bytes(), out)
+        };
+    }
+    let active = &keys.active;
+
+    // Valid: Entra's three signing options, ABAC claims, the IAM claims, a rollover signer.
+    let base = idc_response(active);
+    let valid = base.build();
+    w!("valid/idc-assertion-signed.xml", &valid);
+    let mut s = base.clone();
+    s.signing = Signing::Response;
+    w!("valid/idc-response-signed.xml", &s.build());
+    let mut s = base.clone();
+    s.signing = Signing::Both;
+    w!("valid/idc-both-signed.xml", &s.build());
+    let mut s = base.clone();
+    s.attributes.extend([
+        Attr::new(
+            "https://aws.amazon.com/SAML/Attributes/AccessControl:Department",
+            &["Finance"],
+        ),
+        Attr::new(
+            "https://aws.amazon.com/SAML/Attributes/AccessControl:CostCenter",
+            &["4711"],
+        ),
+    ]);
+    w!("valid/idc-abac.xml", &s.build());
+    w!("valid/iam.xml", &iam_response(active).build());
+    w!(
+        "valid/idc-signed-by-next-cert.xml",
+        &idc_response(&keys.next).build()
+    );
+    let mut s = base.clone();
+    s.name_id = "admin@contoso.com.evil".into();
+    let comment = s.build().replacen(
+        "admin@contoso.com.evil</NameID>",
+        "admin@contoso.com<!---->.evil</NameID>",
+        1,
+    );
+    w!("valid/comment-in-nameid.xml", &comment);
+
+    // Encodings of the first valid response.
+    w!("encodings/idc.b64", &b64_wrapped(valid.as_bytes()));
+    use base64::Engine;
+    w!(
+        "encodings/idc.urlsafe.b64",
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(valid.as_bytes())
+    );
+    w!(
+        "encodings/idc.form.txt",
+        &format!(
+            "SAMLResponse={}&RelayState={}",
+            form_encode(&b64(valid.as_bytes())),
+            form_encode("https://eu-west-1.console.aws.amazon.com/")
+        )
+    );
+    let deflated = {
+        use std::io::Write;
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(valid.as_bytes()).expect("deflate");
+        e.finish().expect("deflate")
+    };
+    w!(
+        "encodings/idc.redirect.txt",
+        &format!(
+            "{}?SAMLResponse={}",
+            idc_acs(),
+            form_encode(&b64(&deflated))
+        )
+    );
+    let mut both = base.clone();
+    both.signing = Signing::Both;
+    let second = both.build();
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": [
+        {"startedDateTime": "2026-11-27T09:00:00.000Z", "request": {"method": "GET", "url": format!("https://login.microsoftonline.com/{TENANT}/saml2?SAMLRequest=fZA"), "headers": [], "queryString": [{"name": "SAMLRequest", "value": "fZA"}]}, "response": {"status": 200}},
+        {"startedDateTime": "2026-11-27T09:00:01.000Z", "request": {"method": "POST", "url": idc_acs(), "headers": [], "queryString": [],
+            "postData": {"mimeType": "application/x-www-form-urlencoded", "text": format!("SAMLResponse={}&RelayState=", form_encode(&b64(valid.as_bytes()))),
+                "params": [{"name": "SAMLResponse", "value": form_encode(&b64(valid.as_bytes()))}, {"name": "RelayState", "value": ""}]}}, "response": {"status": 302}},
+        {"startedDateTime": "2026-11-27T09:00:02.000Z", "request": {"method": "POST", "url": idc_acs(), "headers": [], "queryString": [],
+            "postData": {"mimeType": "application/x-www-form-urlencoded", "params": [{"name": "SAMLResponse", "value": b64(second.as_bytes())}]}}, "response": {"status": 302}}
+    ]}});
+    w!(
+        "encodings/capture.har",
+        &serde_json::to_string_pretty(&har).expect("json")
+    );
+    let tracer = serde_json::json!({"requests": [
+        {"method": "GET", "url": format!("https://login.microsoftonline.com/{TENANT}/saml2?SAMLRequest=fZA"), "requestId": "1", "get": [["SAMLRequest", "fZA"]], "protocol": "SAML-P", "requestHeaders": [], "responseStatus": 200},
+        {"method": "POST", "url": idc_acs(), "requestId": "2", "post": [["SAMLResponse", b64(valid.as_bytes())], ["RelayState", ""]],
+            "postData": {"SAMLResponse": [b64(valid.as_bytes())]}, "protocol": "SAML-P", "saml": valid, "requestHeaders": [], "responseStatus": 302}
+    ], "timestamp": "2026-11-27T09:00:05.000Z"});
+    w!(
+        "encodings/capture.saml-tracer.json",
+        &serde_json::to_string_pretty(&tracer).expect("json")
+    );
+
+    // Invalid: one rule each.
+    macro_rules! inv {
+        ($name:expr, $spec:expr) => {
+            w!(format!("invalid/{}.xml", $name), $spec.build())
+        };
+    }
+    let mut s = base.clone();
+    s.signing = Signing::None;
+    s.status_xml = Some(concat!(
+        r#"<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:RequestDenied"/></samlp:StatusCode>"#,
+        "<samlp:StatusMessage>AADSTS50105: Your administrator has configured the application to block users unless they are specifically granted access to the application.\nTrace ID: 0f3c2b1a-5d4e-4f6a-9b8c-7d6e5f4a3b2c\nTimestamp: 2026-11-27 09:00:00Z</samlp:StatusMessage></samlp:Status>"
+    ).into());
+    let denied = s.response_xml("");
+    w!("invalid/status-aadsts50105.xml", &denied);
+    let mut s = base.clone();
+    s.issuer = Some("https://sts.windows.net/11111111-2222-3333-4444-555555555555/".into());
+    inv!("issuer-other-tenant", &s);
+    let mut s = base.clone();
+    s.destination = Some("https://us-east-1.signin.aws/platform/saml/acs/other".into());
+    inv!("destination-wrong", &s);
+    let mut s = base.clone();
+    s.destination = Some(format!("{}/extra", idc_acs()));
+    inv!("destination-prefix", &s);
+    let mut s = base.clone();
+    s.destination = None;
+    inv!("destination-missing", &s);
+    let mut s = base.clone();
+    s.recipient = format!("{}X", idc_acs());
+    inv!("recipient-wrong", &s);
+    let mut s = base.clone();
+    s.audience = "https://signin.aws.amazon.com/saml".into();
+    inv!("audience-wrong", &s);
+    let mut s = base.clone();
+    s.audience = format!("{}/", idc_audience());
+    inv!("audience-prefix", &s);
+    let mut s = base.clone();
+    s.issue_instant = issue_instant() - chrono::Duration::hours(2);
+    inv!("expired", &s);
+    let mut s = base.clone();
+    s.issue_instant = issue_instant() + chrono::Duration::minutes(10);
+    inv!("not-yet-valid", &s);
+    let mut s = base.clone();
+    s.confirmation_method = "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key".into();
+    inv!("no-bearer", &s);
+    let mut s = base.clone();
+    s.omit_name_id = true;
+    inv!("nameid-missing", &s);
+    let mut s = base.clone();
+    s.name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent".into();
+    s.name_id = "9c2f6b1e3d4a4f5b8c6d7e8f9a0b1c2d".into();
+    inv!("nameid-persistent", &s);
+    let mut s = base.clone();
+    s.name_id = "alice".into();
+    inv!("nameid-not-email", &s);
+    let abac = |name: &str, values: &[&str]| {
+        Attr::new(
+            &format!("https://aws.amazon.com/SAML/Attributes/AccessControl:{name}"),
+            values,
+        )
+    };
+    let mut s = base.clone();
+    s.attributes.push(abac("Groups", &["Finance", "Admins"]));
+    inv!("abac-multivalued", &s);
+    let mut s = base.clone();
+    s.attributes.push(abac("Dept;Name", &["Finance"]));
+    inv!("abac-bad-key", &s);
+    let mut s = base.clone();
+    s.attributes.extend([
+        abac("Department", &["Finance"]),
+        abac("Department", &["Sales"]),
+    ]);
+    inv!("abac-duplicate", &s);
+    let mut s = base.clone();
+    s.attributes
+        .extend((0..51).map(|i| abac(&format!("Key{i}"), &["v"])));
+    inv!("abac-too-many", &s);
+    let mut s = base.clone();
+    s.attributes.push(abac("Department", &["Finance"]));
+    let structured = s.build();
+    // Sign a version whose value holds an element: built by hand, then signed.
+    let mut s2 = base.clone();
+    s2.attributes
+        .push(abac("Department", &["PLACEHOLDER-VALUE"]));
+    let assertion = s2.assertion_xml().replace(
+        "PLACEHOLDER-VALUE",
+        "<Name xmlns=\"urn:example\">Finance</Name>",
+    );
+    let signed_assertion = strip_declaration(&sign(&assertion, active))
+        .trim_end()
+        .to_owned();
+    w!(
+        "invalid/abac-structured.xml",
+        &s2.response_xml(&signed_assertion)
+    );
+    drop(structured);
+
+    macro_rules! iam_inv {
+        ($name:expr, $edit:expr) => {{
+            let mut s = iam_response(active);
+            let edit: &dyn Fn(&mut crate::idp::ResponseSpec) = &$edit;
+            edit(&mut s);
+            w!(format!("invalid/{}.xml", $name), s.build());
+        }};
+    }
+    iam_inv!("iam-role-missing", |s: &mut crate::idp::ResponseSpec| s
+        .attributes
+        .retain(|a| !a.name.ends_with("/Role")));
+    iam_inv!("iam-role-format", |s: &mut crate::idp::ResponseSpec| {
+        for a in s
+            .attributes
+            .iter_mut()
+            .filter(|a| a.name.ends_with("/Role"))
+        {
+            a.values = vec!["arn:aws:iam::123456789012:role/EntraAdmin".into()];
+        }
+    });
+    iam_inv!("iam-attribute-case", |s: &mut crate::idp::ResponseSpec| {
+        for a in s
+            .attributes
+            .iter_mut()
+            .filter(|a| a.name.ends_with("/Role"))
+        {
+            a.name = "https://aws.amazon.com/SAML/Attributes/role".into();
+        }
+    });
+    iam_inv!("iam-session-name", |s: &mut crate::idp::ResponseSpec| {
+        for a in s
+            .attributes
+            .iter_mut()
+            .filter(|a| a.name.ends_with("/RoleSessionName"))
+        {
+            a.values = vec!["Alice Example".into()];
+        }
+    });
+    iam_inv!(
+        "iam-session-name-missing",
+        |s: &mut crate::idp::ResponseSpec| s
+            .attributes
+            .retain(|a| !a.name.ends_with("/RoleSessionName"))
+    );
+    iam_inv!(
+        "iam-session-duration",
+        |s: &mut crate::idp::ResponseSpec| {
+            for a in s
+                .attributes
+                .iter_mut()
+                .filter(|a| a.name.ends_with("/SessionDuration"))
+            {
+                a.values = vec!["60".into()];
+            }
+        }
+    );
+    iam_inv!("iam-principal-tag", |s: &mut crate::idp::ResponseSpec| {
+        s.attributes.push(Attr::new(
+            "https://aws.amazon.com/SAML/Attributes/PrincipalTag:Project",
+            &[&"x".repeat(300)],
+        ));
+    });
+    iam_inv!("iam-source-identity", |s: &mut crate::idp::ResponseSpec| {
+        s.attributes.push(Attr::new(
+            "https://aws.amazon.com/SAML/Attributes/SourceIdentity",
+            &["aws:alice"],
+        ));
+    });
+
+    // Signatures and hostile documents.
+    let mut s = base.clone();
+    s.signing = Signing::None;
+    w!("invalid/unsigned.xml", &s.build());
+    w!(
+        "invalid/tampered-nameid.xml",
+        &valid.replacen(
+            &format!(">{USER}</NameID>"),
+            ">admin@contoso.com</NameID>",
+            1
+        )
+    );
+    let mut s = idc_response(&keys.attacker);
+    s.name_id = "admin@contoso.com".into();
+    w!("invalid/key-confusion.xml", &s.build());
+    let mut s = base.clone();
+    s.alg = SigAlg::RsaSha1;
+    w!("invalid/sha1.xml", &s.build());
+    let assertion_signed = idc_response(active).build();
+    let encrypted = format!(
+        r#"<saml:EncryptedAssertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" Type="http://www.w3.org/2001/04/xmlenc#Element"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes256-gcm"/><xenc:CipherData><xenc:CipherValue>{}</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion>"#,
+        b64(&[7u8; 96])
+    );
+    let assertion_el = cut(&assertion_signed, "<Assertion ", "</Assertion>");
+    w!(
+        "invalid/encrypted-assertion.xml",
+        &assertion_signed.replacen(assertion_el, &encrypted, 1)
+    );
+    w!(
+        "invalid/two-assertions.xml",
+        &assertion_signed
+            .replacen(assertion_el, &format!("{assertion_el}{assertion_el}"), 1)
+            .replacen(&base.assertion_id, "_second-assertion-0001", 1)
+    );
+    w!(
+        "invalid/duplicate-id.xml",
+        &assertion_signed.replacen(
+            &format!("ID=\"{}\"", base.response_id),
+            &format!("ID=\"{}\"", base.assertion_id),
+            1
+        )
+    );
+    w!("invalid/doctype.xml", &format!("<?xml version=\"1.0\"?>\n<!DOCTYPE samlp:Response [<!ENTITY user \"admin@contoso.com\">]>\n{}", valid.replacen(&format!(">{USER}</NameID>"), ">&user;</NameID>", 1)));
+    let lol = (1..10)
+        .map(|i| {
+            format!(
+                "<!ENTITY lol{i} \"{}\">",
+                format!("&lol{};", i - 1).repeat(10)
+            )
+        })
+        .collect::<String>();
+    w!("invalid/billion-laughs.xml", &format!("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol0 \"lol\">{lol}]>\n<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\">&lol9;</samlp:Response>"));
+    let full = b64_wrapped(valid.as_bytes());
+    w!("invalid/truncated.b64", &full[..full.len() * 2 / 3 + 1]);
+    w!(
+        "invalid/not-xml.txt",
+        "<html><body>Sign in to your account</body></html>\n".trim_start_matches('<')
+    );
+
+    // XML signature wrapping, XSW1 to XSW8 (Somorovsky et al., 2012). The evil content names
+    // admin@contoso.com; every one must be refused before anything is read.
+    let evil_name = "admin@contoso.com";
+    let mut rs = base.clone();
+    rs.signing = Signing::Response;
+    let response_signed = rs.build();
+    let rsig = cut(&response_signed, "<ds:Signature", "</ds:Signature>").to_owned();
+    let unsigned_original = response_signed.replacen(&rsig, "", 1);
+    let orig_assertion = cut(&response_signed, "<Assertion ", "</Assertion>").to_owned();
+    let evil_assertion = orig_assertion
+        .replacen(&format!(">{USER}<"), &format!(">{evil_name}<"), 1)
+        .replacen(&base.assertion_id, "_evil-assertion", 1);
+    let evil_head = response_signed[..response_signed.find("<Issuer").expect("issuer")].replacen(
+        &base.response_id,
+        "_evil-response",
+        1,
+    );
+    let issuer = cut(&response_signed, "<Issuer", "</Issuer>").to_owned();
+    let status = cut(&response_signed, "<samlp:Status>", "</samlp:Status>").to_owned();
+    let copy_body = strip_declaration(&unsigned_original).to_owned();
+    // XSW1: evil Response; the signed original, unsigned, inside the Signature.
+    let sig_with_copy = rsig.replacen("</ds:Signature>", &format!("{copy_body}</ds:Signature>"), 1);
+    w!(
+        "attacks/xsw1.xml",
+        &format!("{evil_head}{issuer}{sig_with_copy}{status}{evil_assertion}</samlp:Response>")
+    );
+    // XSW2: the same with the copy beside the Signature (detached).
+    w!(
+        "attacks/xsw2.xml",
+        &format!("{evil_head}{issuer}{copy_body}{rsig}{status}{evil_assertion}</samlp:Response>")
+    );
+    let signed_assertion = cut(&assertion_signed, "<Assertion ", "</Assertion>").to_owned();
+    let asig = cut(&signed_assertion, "<Signature", "</Signature>").to_owned();
+    let evil_unsigned = signed_assertion
+        .replacen(&asig, "", 1)
+        .replacen(&format!(">{USER}<"), &format!(">{evil_name}<"), 1)
+        .replacen(&base.assertion_id, "_evil-assertion", 1);
+    let clean_copy = signed_assertion.replacen(&asig, "", 1);
+    let head = &assertion_signed[..assertion_signed.find("<Assertion ").expect("assertion")];
+    // XSW3: evil assertion before the signed one.
+    w!(
+        "attacks/xsw3.xml",
+        &format!("{head}{evil_unsigned}{signed_assertion}</samlp:Response>")
+    );
+    // XSW4: the signed assertion wrapped inside the evil one.
+    w!(
+        "attacks/xsw4.xml",
+        &format!(
+            "{head}{}</samlp:Response>",
+            evil_unsigned.replacen(
+                "</Assertion>",
+                &format!("{signed_assertion}</Assertion>"),
+                1
+            )
+        )
+    );
+    // XSW5: the signed assertion edited in place (keeps its Signature, new ID); a clean copy of
+    // the original appended.
+    let edited = signed_assertion
+        .replacen(&format!(">{USER}<"), &format!(">{evil_name}<"), 1)
+        .replacen(
+            &format!("ID=\"{}\"", base.assertion_id),
+            "ID=\"_evil-assertion\"",
+            1,
+        );
+    w!(
+        "attacks/xsw5.xml",
+        &format!("{head}{edited}{clean_copy}</samlp:Response>")
+    );
+    // XSW6: as XSW5, the clean copy inside the Signature.
+    let edited_sig = cut(&edited, "<Signature", "</Signature>").to_owned();
+    w!(
+        "attacks/xsw6.xml",
+        &format!(
+            "{head}{}</samlp:Response>",
+            edited.replacen(
+                &edited_sig,
+                &edited_sig.replacen("</Signature>", &format!("{clean_copy}</Signature>"), 1),
+                1
+            )
+        )
+    );
+    // XSW7: an unsigned copy with the same ID in Extensions, the original after it.
+    let same_id_evil = evil_unsigned.replacen("_evil-assertion", &base.assertion_id, 1);
+    let head7 = head.replacen(
+        "<samlp:Status>",
+        &format!("<samlp:Extensions>{same_id_evil}</samlp:Extensions><samlp:Status>"),
+        1,
+    );
+    w!(
+        "attacks/xsw7.xml",
+        &format!("{head7}{signed_assertion}</samlp:Response>")
+    );
+    // XSW8: the original edited in place (same ID, keeps its Signature); a clean copy inside a
+    // ds:Object under that Signature.
+    let edited8 = signed_assertion.replacen(&format!(">{USER}<"), &format!(">{evil_name}<"), 1);
+    let sig8 = cut(&edited8, "<Signature", "</Signature>").to_owned();
+    w!(
+        "attacks/xsw8.xml",
+        &format!(
+            "{head}{}</samlp:Response>",
+            edited8.replacen(
+                &sig8,
+                &sig8.replacen(
+                    "</Signature>",
+                    &format!("<Object>{clean_copy}</Object></Signature>"),
+                    1
+                ),
+                1
+            )
+        )
+    );
+
+    // Defence in depth: signatures libxmlsec1 itself would accept, refused by structure.
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.transforms = vec![
+        format!(r#"<{{p}}Transform Algorithm="{ENVELOPED}"/>"#),
+        r#"<{p}Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><{p}XPath>not(ancestor-or-self::*[local-name()='Attribute'])</{p}XPath></{p}Transform>"#.into(),
+        format!(r#"<{{p}}Transform Algorithm="{EXC_C14N}"/>"#),
+    ];
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("attacks/xpath-transform.xml", &s.build());
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.trailer = format!(
+        r#"<{{p}}Object><Assertion xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID="_hidden"><Issuer>{}</Issuer></Assertion></{{p}}Object>"#,
+        escape(&base.issuer())
+    );
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("attacks/signature-object.xml", &s.build());
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.reference_uri = format!("#xpointer(id('{}'))", base.assertion_id);
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("attacks/xpointer-reference.xml", &s.build());
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.reference_uri = String::new();
+    let mut s = base.clone();
+    s.signing = Signing::Response;
+    let whole_doc = {
+        // A Response signature over URI="" (the whole document) instead of '#ID'.
+        let mut r = base.clone();
+        r.signing = Signing::None;
+        let unsigned = r.build();
+        let mut t = Template::new(&base.response_id, SigAlg::RsaSha256, Some(active), "ds");
+        t.reference_uri = String::new();
+        let with_template = unsigned.replacen("</Issuer>", &format!("</Issuer>{}", t.build()), 1);
+        strip_declaration(&sign(&with_template, active))
+            .trim_end()
+            .to_owned()
+    };
+    drop(s);
+    w!("attacks/reference-whole-document.xml", &whole_doc);
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.transforms = vec![
+        format!(r#"<{{p}}Transform Algorithm="{ENVELOPED}"/>"#),
+        format!(r#"<{{p}}Transform Algorithm="{ENVELOPED}"/>"#),
+        format!(r#"<{{p}}Transform Algorithm="{EXC_C14N}"/>"#),
+    ];
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("attacks/repeated-transforms.xml", &s.build());
+    // The assertion's signature moved into the Response's Extensions.
+    let moved = assertion_signed.replacen(&asig, "", 1).replacen(
+        "<samlp:Status>",
+        &format!("<samlp:Extensions>{asig}</samlp:Extensions><samlp:Status>"),
+        1,
+    );
+    w!("attacks/signature-in-extensions.xml", &moved);
+    // A signature in the Assertion that references the Response (another element).
+    let mut t = Template::new(&base.response_id, SigAlg::RsaSha256, Some(active), "");
+    t.reference_uri = format!("#{}", base.response_id);
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    let cross = {
+        let unsigned_assertion = s.assertion_xml();
+        let response = s.response_xml(&unsigned_assertion);
+        strip_declaration(&sign(&response, active))
+            .trim_end()
+            .to_owned()
+    };
+    w!("attacks/reference-other-element.xml", &cross);
+    let _ = DSIG;
 }

@@ -37,42 +37,84 @@ pub fn signature_template(
     cert: Option<&KeyPair>,
     prefix: &str,
 ) -> String {
-    let (sig, digest) = alg.uris();
-    let p = if prefix.is_empty() {
-        String::new()
-    } else {
-        format!("{prefix}:")
-    };
-    let xmlns = if prefix.is_empty() {
-        format!(r#" xmlns="{DSIG}""#)
-    } else {
-        format!(r#" xmlns:{prefix}="{DSIG}""#)
-    };
-    let key_info = cert
-        .map(|c| {
-            format!(
-                "<{p}KeyInfo><{p}X509Data><{p}X509Certificate>{}</{p}X509Certificate></{p}X509Data></{p}KeyInfo>",
-                c.cert_base64()
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        concat!(
-            r#"<{p}Signature{xmlns}><{p}SignedInfo><{p}CanonicalizationMethod Algorithm="{c14n}"/>"#,
-            r##"<{p}SignatureMethod Algorithm="{sig}"/><{p}Reference URI="#{id}"><{p}Transforms>"##,
-            r#"<{p}Transform Algorithm="{env}"/><{p}Transform Algorithm="{c14n}"/></{p}Transforms>"#,
-            r#"<{p}DigestMethod Algorithm="{digest}"/><{p}DigestValue></{p}DigestValue></{p}Reference>"#,
-            r#"</{p}SignedInfo><{p}SignatureValue></{p}SignatureValue>{key_info}</{p}Signature>"#
-        ),
-        p = p,
-        xmlns = xmlns,
-        c14n = EXC_C14N,
-        env = ENVELOPED,
-        sig = sig,
-        digest = digest,
-        id = reference_id,
-        key_info = key_info,
-    )
+    Template::new(reference_id, alg, cert, prefix).build()
+}
+
+/// A signature template with every part adjustable, for the attack fixtures.
+pub struct Template<'a> {
+    pub reference_uri: String,
+    pub alg: SigAlg,
+    pub cert: Option<&'a KeyPair>,
+    pub prefix: &'a str,
+    pub canonicalization: &'a str,
+    /// The `Transform` elements, as XML with `{p}` standing for the prefix.
+    pub transforms: Vec<String>,
+    /// Extra content after KeyInfo (e.g. a `ds:Object`), with `{p}` for the prefix.
+    pub trailer: String,
+}
+
+impl<'a> Template<'a> {
+    pub fn new(
+        reference_id: &str,
+        alg: SigAlg,
+        cert: Option<&'a KeyPair>,
+        prefix: &'a str,
+    ) -> Self {
+        Template {
+            reference_uri: format!("#{reference_id}"),
+            alg,
+            cert,
+            prefix,
+            canonicalization: EXC_C14N,
+            transforms: vec![
+                format!(r#"<{{p}}Transform Algorithm="{ENVELOPED}"/>"#),
+                format!(r#"<{{p}}Transform Algorithm="{EXC_C14N}"/>"#),
+            ],
+            trailer: String::new(),
+        }
+    }
+
+    pub fn build(&self) -> String {
+        let (sig, digest) = self.alg.uris();
+        let p = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}:", self.prefix)
+        };
+        let xmlns = if self.prefix.is_empty() {
+            format!(r#" xmlns="{DSIG}""#)
+        } else {
+            format!(r#" xmlns:{}="{DSIG}""#, self.prefix)
+        };
+        let key_info = self
+            .cert
+            .map(|c| {
+                format!(
+                    "<{p}KeyInfo><{p}X509Data><{p}X509Certificate>{}</{p}X509Certificate></{p}X509Data></{p}KeyInfo>",
+                    c.cert_base64()
+                )
+            })
+            .unwrap_or_default();
+        let transforms = self.transforms.concat().replace("{p}", &p);
+        let trailer = self.trailer.replace("{p}", &p);
+        format!(
+            concat!(
+                r#"<{p}Signature{xmlns}><{p}SignedInfo><{p}CanonicalizationMethod Algorithm="{c14n}"/>"#,
+                r#"<{p}SignatureMethod Algorithm="{sig}"/><{p}Reference URI="{uri}"><{p}Transforms>{transforms}</{p}Transforms>"#,
+                r#"<{p}DigestMethod Algorithm="{digest}"/><{p}DigestValue></{p}DigestValue></{p}Reference>"#,
+                r#"</{p}SignedInfo><{p}SignatureValue></{p}SignatureValue>{key_info}{trailer}</{p}Signature>"#
+            ),
+            p = p,
+            xmlns = xmlns,
+            c14n = self.canonicalization,
+            sig = sig,
+            uri = self.reference_uri,
+            transforms = transforms,
+            digest = digest,
+            key_info = key_info,
+            trailer = trailer,
+        )
+    }
 }
 
 /// Fills the first empty signature template in document order with libxmlsec1.
@@ -313,6 +355,10 @@ pub struct ResponseSpec {
     /// Replaces the Status element (default: Success).
     pub status_xml: Option<String>,
     pub confirmation_method: String,
+    /// Replaces the assertion's signature template (for attack fixtures).
+    pub assertion_template: Option<String>,
+    /// Leave out the NameID.
+    pub omit_name_id: bool,
 }
 
 fn entra_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -362,6 +408,8 @@ impl ResponseSpec {
             key_info: true,
             status_xml: None,
             confirmation_method: "urn:oasis:names:tc:SAML:2.0:cm:bearer".into(),
+            assertion_template: None,
+            omit_name_id: false,
         }
     }
 
@@ -378,14 +426,25 @@ impl ResponseSpec {
         let not_after = entra_time(t + chrono::Duration::minutes(70));
         let confirm_until = entra_time(t + chrono::Duration::minutes(5));
         let sig = if matches!(self.signing, Signing::Assertion | Signing::Both) {
-            signature_template(
-                &self.assertion_id,
-                self.alg,
-                self.key_info.then_some(&self.signer),
-                "",
-            )
+            self.assertion_template.clone().unwrap_or_else(|| {
+                signature_template(
+                    &self.assertion_id,
+                    self.alg,
+                    self.key_info.then_some(&self.signer),
+                    "",
+                )
+            })
         } else {
             String::new()
+        };
+        let name_id = if self.omit_name_id {
+            String::new()
+        } else {
+            format!(
+                r#"<NameID Format="{}">{}</NameID>"#,
+                escape(&self.name_id_format),
+                escape(&self.name_id)
+            )
         };
         let in_response_to = self
             .in_response_to
@@ -416,7 +475,7 @@ impl ResponseSpec {
             concat!(
                 r#"<Assertion ID="{id}" IssueInstant="{issue}" Version="2.0" xmlns="urn:oasis:names:tc:SAML:2.0:assertion">"#,
                 "<Issuer>{issuer}</Issuer>{sig}",
-                r#"<Subject><NameID Format="{fmt}">{name}</NameID>"#,
+                r#"<Subject>{name_id}"#,
                 r#"<SubjectConfirmation Method="{method}"><SubjectConfirmationData{irt} NotOnOrAfter="{confirm}" Recipient="{recipient}"/></SubjectConfirmation></Subject>"#,
                 r#"<Conditions NotBefore="{issue}" NotOnOrAfter="{not_after}"><AudienceRestriction><Audience>{audience}</Audience></AudienceRestriction></Conditions>"#,
                 "{statement}",
@@ -427,8 +486,7 @@ impl ResponseSpec {
             issue = issue,
             issuer = escape(&self.issuer()),
             sig = sig,
-            fmt = escape(&self.name_id_format),
-            name = escape(&self.name_id),
+            name_id = name_id,
             method = escape(&self.confirmation_method),
             irt = in_response_to,
             confirm = confirm_until,

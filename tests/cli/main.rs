@@ -6,3 +6,4 @@ mod corpus_responses;
 mod explain;
 mod fetch;
 mod util;
+mod validate;
