@@ -8,3 +8,4 @@ pub mod render;
 pub mod response;
 pub mod source;
 pub mod xml;
+pub mod claims;

@@ -169,7 +169,47 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4)
 }
 
+/// The AWS attribute an attribute name was probably meant to be, when AWS would ignore it as
+/// written: the right name in another letter case or namespace (and, for IAM, a bare `Role`,
+/// `RoleSessionName`, … without the namespace).
+pub fn misnamed_attribute(name: &str, iam: bool) -> Option<String> {
+    if STS_ATTRIBUTES.contains(&name)
+        || name.starts_with(PRINCIPAL_TAG_PREFIX)
+        || name.starts_with(ACCESS_CONTROL_PREFIX)
+    {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    STS_ATTRIBUTES
+        .iter()
+        .find(|k| k.to_ascii_lowercase() == lower)
+        .map(|k| (*k).to_owned())
+        .or_else(|| {
+            [PRINCIPAL_TAG_PREFIX, ACCESS_CONTROL_PREFIX]
+                .iter()
+                .find(|p| lower.starts_with(&p.to_ascii_lowercase()))
+                .map(|p| format!("{p}{}", &name[p.len()..]))
+        })
+        .or_else(|| {
+            // A short name without (or with a slightly wrong) namespace.
+            let short = name.rsplit(['/', '#']).next().unwrap_or(name);
+            let wrong_namespace = name.contains("aws.amazon.com");
+            if !(iam || wrong_namespace) {
+                return None;
+            }
+            STS_ATTRIBUTES
+                .iter()
+                .find(|k| k.rsplit('/').next().is_some_and(|s| s.eq_ignore_ascii_case(short)))
+                .map(|k| (*k).to_owned())
+                .or_else(|| {
+                    let key = short.strip_prefix("AccessControl:").or_else(|| short.strip_prefix("accesscontrol:"))?;
+                    Some(format!("{ACCESS_CONTROL_PREFIX}{key}"))
+                })
+        })
+}
+
 /// STS sign-in endpoints that may appear as Recipient for IAM federation: the global one and
+
 /// the regional ones (`https://<region>.signin.aws.amazon.com/saml`), in every partition.
 pub fn is_iam_signin_endpoint(url: &str) -> bool {
     const HOSTS: &[&str] = &[

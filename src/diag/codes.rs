@@ -457,6 +457,46 @@ codes! {
         why: "AssumeRoleWithSAML takes a SAMLAssertion of at most 100,000 characters.",
         fix: "Send fewer claims (group claims are the usual culprit).";
 
+    ClaimsNameidDefault = "claims-nameid-default", Warning, allowable: true,
+        summary: "The claim mapping does not set the NameID",
+        why: "Without an explicit Unique User Identifier claim Entra falls back to its default, whose format IAM Identity Center may refuse; set it so the result is known.",
+        fix: "Set the Unique User Identifier (Name ID) to user.userprincipalname with format Email address.";
+
+    ClaimsNameidSource = "claims-nameid-source", Error, allowable: true,
+        summary: "The NameID comes from another attribute than SCIM's userName",
+        why: "IAM Identity Center signs in the user whose user name (provisioned by SCIM from one Entra attribute) equals the NameID (from the claim's source). Different sources mean names that do not match for some or all users.",
+        fix: "Source the NameID from the attribute the provisioning connector maps to userName (user.userprincipalname by default), or pass --scim-username-source if you changed that mapping.";
+
+    ClaimsTransformation = "claims-transformation", Info, allowable: true,
+        summary: "A claim's value comes from a transformation or condition",
+        why: "samlbridge cannot evaluate Entra's claim transformations and conditions, so rules about the value are checked only on validated responses.",
+        fix: "Validate a captured response with samlbridge validate to check the values.";
+
+    ClaimsNotSaml = "claims-not-saml", Info, allowable: true,
+        summary: "A claim is issued in JWT tokens only",
+        why: "Its tokenFormat does not include saml, so it never reaches AWS.",
+        fix: "Add saml to the claim's token formats if AWS needs it.";
+
+    AbacSourceUnmapped = "abac-source-unmapped", Warning, allowable: true,
+        summary: "An access-control claim's source has no Identity Center attribute to map to",
+        why: "samlbridge writes the Identity Center attribute configuration from the Entra attributes that the provisioning connector syncs by default; this source is not among them, so the key is left to the value in the assertion.",
+        fix: "Nothing to do if the SAML value is enough; otherwise map the key in Identity Center (Settings → Attributes for access control) to the SCIM attribute that carries it.";
+
+    IamRoleProvider = "iam-role-provider", Error, allowable: true,
+        summary: "A Role value names another SAML provider than the one being configured",
+        why: "STS assumes the role only through the provider named in the Role value; a different provider ARN (another account or name) fails.",
+        fix: "Make the Role values use the provider ARN samlbridge prints (arn:aws:iam::<account>:saml-provider/<name>).";
+
+    CertTrustedMissing = "cert-trusted-missing", Error, allowable: true,
+        summary: "The certificate AWS trusts today is not in the metadata",
+        why: "Entra signs only with certificates it lists; if the one AWS trusts is gone, Entra signs with another and every sign-in fails.",
+        fix: "Import the metadata's active certificate into AWS now (Identity Center: Manage certificates → Import; IAM: update the SAML provider's metadata).";
+
+    CertTrustedExpiring = "cert-trusted-expiring", Warning, allowable: true,
+        summary: "The certificate AWS trusts today expires soon",
+        why: "When it expires Entra signs with the next certificate, which AWS must already trust.",
+        fix: "Follow ROLLOVER.md: import the next certificate into AWS first, then activate it in Entra.";
+
     SpNoAcs = "sp-no-acs", Error, allowable: false,
         summary: "The service-provider metadata has no AssertionConsumerService",
         why: "Without an ACS URL there is nothing to configure as Entra's Reply URL, and no Destination/Recipient to check responses against.",

@@ -144,12 +144,17 @@ impl Fetcher {
 
     /// GETs `url`, retrying transient failures with exponential backoff.
     pub fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
+        self.get_with(url, &[])
+    }
+
+    /// [`Fetcher::get`] with extra request headers (they replace the defaults of that name).
+    pub fn get_with(&self, url: &Url, headers: &[(&str, &str)]) -> Result<Fetched, FetchError> {
         if url.scheme() != "https" {
             return Err(FetchError::NotHttps(url.to_string()));
         }
         let mut attempt = 1;
         loop {
-            match self.try_once(url) {
+            match self.try_once(url, headers) {
                 Ok(mut fetched) => {
                     fetched.attempts = attempt;
                     return Ok(fetched);
@@ -171,15 +176,20 @@ impl Fetcher {
         }
     }
 
-    fn try_once(&self, url: &Url) -> Result<Fetched, (FetchError, Option<Duration>)> {
+    fn try_once(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+    ) -> Result<Fetched, (FetchError, Option<Duration>)> {
         let host = url.host_str().unwrap_or_default().to_owned();
-        let response = self
-            .client
-            .get(url.clone())
-            .header(
-                header::ACCEPT,
-                "application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.8",
-            )
+        let mut request = self.client.get(url.clone()).header(
+            header::ACCEPT,
+            "application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.8",
+        );
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request
             .send()
             .map_err(|e| (self.classify(&e, &host, url), None))?;
         let final_url = response.url().clone();
@@ -349,8 +359,14 @@ fn status_hint(status: StatusCode, url: &Url) -> String {
     let entra = url
         .host_str()
         .is_some_and(|h| crate::entra::Cloud::from_login_host(&h.to_ascii_lowercase()).is_some());
+    let graph = url.path().contains("/servicePrincipals/");
     match status.as_u16() {
+        401 | 403 if graph => {
+            ": the Graph token is missing, expired, or lacks Policy.Read.ApplicationConfiguration (get one with: az account get-access-token --resource-type ms-graph)".into()
+        }
+        404 if graph => ": no service principal with that object ID (use the enterprise application's Object ID, not its Application ID)".into(),
         400 | 404 if entra => {
+
             ": the tenant or application ID is probably wrong (check 'Directory (tenant) ID' and the enterprise application's 'Application ID' in the Entra portal)".into()
         }
         400 | 404 => ": check the URL".into(),

@@ -49,6 +49,29 @@ pub struct TenantId(String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppId(String);
 
+/// A directory object ID (a service principal's, say): a GUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectId(String);
+
+impl FromStr for ObjectId {
+    type Err = IdError;
+
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let t = s.trim();
+        if is_guid(t) {
+            Ok(ObjectId(t.to_ascii_lowercase()))
+        } else {
+            Err(IdError::Object(s.to_owned()))
+        }
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum IdError {
     #[error("'{0}' is not a tenant: give the tenant ID (a GUID) or a verified domain such as contoso.onmicrosoft.com")]
@@ -57,6 +80,9 @@ pub enum IdError {
     MultiTenant(String),
     #[error("'{0}' is not an application ID: it is a GUID, shown as 'Application ID' on the enterprise application's overview page")]
     App(String),
+    #[error("'{0}' is not an object ID: it is a GUID, shown as 'Object ID' on the enterprise application's overview page")]
+    Object(String),
+
 }
 
 /// True for the 8-4-4-4-12 hex GUID form.

@@ -562,44 +562,11 @@ fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
 /// Attribute names that AWS would ignore because only their case (or namespace) is off.
 fn attribute_case(a: &AssertionView, target: Target, out: &mut Vec<Finding>) {
     for attr in &a.attributes {
-        let lower = attr.name.to_ascii_lowercase();
-        let exact_known = aws::STS_ATTRIBUTES.contains(&attr.name.as_str())
-            || attr.name.starts_with(aws::PRINCIPAL_TAG_PREFIX)
-            || attr.name.starts_with(aws::ACCESS_CONTROL_PREFIX);
-        if exact_known {
-            continue;
-        }
-        let meant = aws::STS_ATTRIBUTES
-            .iter()
-            .find(|k| k.to_ascii_lowercase() == lower)
-            .map(|k| (*k).to_owned())
-            .or_else(|| {
-                [aws::PRINCIPAL_TAG_PREFIX, aws::ACCESS_CONTROL_PREFIX]
-                    .iter()
-                    .find(|p| lower.starts_with(&p.to_ascii_lowercase()))
-                    .map(|p| format!("{p}{}", &attr.name[p.len()..]))
-            })
-            .or_else(|| {
-                // The short name without the namespace: `Role`, `RoleSessionName`, … (only
-                // for IAM, where such a claim is clearly meant for STS).
-                (target == Target::Iam).then_some(())?;
-                aws::STS_ATTRIBUTES
-                    .iter()
-                    .find(|k| {
-                        k.rsplit('/')
-                            .next()
-                            .is_some_and(|short| short.eq_ignore_ascii_case(&attr.name))
-                    })
-                    .map(|k| (*k).to_owned())
-            });
-        if let Some(meant) = meant {
+        if let Some(meant) = aws::misnamed_attribute(&attr.name, target == Target::Iam) {
             out.push(at(
                 Code::IamAttributeCase,
                 &attr.name,
-                format!(
-                    "attribute {:?} is not read by AWS; the name is {meant:?}",
-                    attr.name
-                ),
+                format!("attribute {:?} is not read by AWS; the name is {meant:?}", attr.name),
             ));
         }
     }

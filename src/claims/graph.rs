@@ -1,0 +1,173 @@
+//! The JSON Microsoft Graph returns for a service principal's claims policy
+//! (`GET /beta/servicePrincipals/{id}/claimsPolicy`, a customClaimsPolicy), as `az rest` saves
+//! it; and fetching it directly.
+
+use super::{is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source};
+use crate::entra::{FetchError, Fetcher};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+
+#[derive(Deserialize)]
+struct Policy {
+    #[serde(default)]
+    claims: Option<Vec<GraphClaim>>,
+    /// Some Graph answers wrap the policy in a collection.
+    #[serde(default)]
+    value: Option<Vec<Policy>>,
+}
+
+#[derive(Deserialize)]
+struct GraphClaim {
+    #[serde(rename = "@odata.type")]
+    odata_type: String,
+    name: Option<String>,
+    namespace: Option<String>,
+    #[serde(rename = "nameIdFormat")]
+    name_id_format: Option<String>,
+    #[serde(rename = "tokenFormat")]
+    token_format: Option<Vec<String>>,
+    #[serde(default)]
+    configurations: Vec<Configuration>,
+}
+
+#[derive(Deserialize)]
+struct Configuration {
+    attribute: Option<GraphAttribute>,
+    condition: Option<Value>,
+    #[serde(default)]
+    transformations: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct GraphAttribute {
+    #[serde(rename = "@odata.type")]
+    odata_type: String,
+    id: Option<String>,
+    source: Option<String>,
+    value: Option<String>,
+}
+
+fn source_of(config: Option<&Configuration>, several: bool) -> Result<Source, String> {
+    let Some(config) = config else {
+        return Err("it has no configuration".into());
+    };
+    if !config.transformations.is_empty() {
+        let kinds: Vec<&str> = config
+            .transformations
+            .iter()
+            .filter_map(|t| t["@odata.type"].as_str())
+            .map(|t| t.trim_start_matches("#microsoft.graph."))
+            .collect();
+        return Ok(Source::Transformation(kinds.join(", ")));
+    }
+    if several || config.condition.as_ref().is_some_and(|c| !c.is_null()) {
+        return Ok(Source::Transformation("conditional configuration".into()));
+    }
+    let Some(attr) = &config.attribute else {
+        return Err("its configuration has neither an attribute nor a transformation".into());
+    };
+    match attr.odata_type.trim_start_matches("#microsoft.graph.") {
+        "sourcedAttribute" => {
+            let id = attr.id.as_deref().map(str::trim).filter(|i| !i.is_empty()).ok_or("the sourcedAttribute has no id")?;
+            let source = attr.source.as_deref().unwrap_or("user").trim();
+            Ok(Source::Attribute(format!("{}.{}", source.to_ascii_lowercase(), id.to_ascii_lowercase())))
+        }
+        "valueBasedAttribute" => Ok(Source::Constant(attr.value.clone().unwrap_or_default())),
+        other => Err(format!("unknown attribute type {other}")),
+    }
+}
+
+/// Parses the Graph JSON form.
+pub fn parse_graph(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
+    let mut policy: Policy = serde_json::from_str(text).map_err(|e| ClaimsError {
+        file: file.into(),
+        location: format!("line {}, column {}", e.line(), e.column()),
+        message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+    })?;
+    if policy.claims.is_none() {
+        if let Some(mut inner) = policy.value.take().filter(|v| v.len() == 1) {
+            policy = inner.remove(0);
+        }
+    }
+    let Some(claims) = policy.claims else {
+        return Err(ClaimsError {
+            file: file.into(),
+            location: "top level".into(),
+            message: "no `claims` array: this is not a customClaimsPolicy".into(),
+        });
+    };
+    let err = |i: usize, name: &str, message: String| ClaimsError {
+        file: file.into(),
+        location: format!("claims[{i}]{}", if name.is_empty() { String::new() } else { format!(" ({name:?})") }),
+        message,
+    };
+    let mut mapping = ClaimMapping::default();
+    for (i, c) in claims.into_iter().enumerate() {
+        let kind = c.odata_type.trim_start_matches("#microsoft.graph.");
+        let several = c.configurations.len() > 1;
+        match kind {
+            "samlNameIdClaim" => {
+                let format = match c.name_id_format.as_deref() {
+                    None => NameIdFormat::Default,
+                    Some(f) => NameIdFormat::parse(f).ok_or_else(|| err(i, "", format!("unknown nameIdFormat {f:?}")))?,
+                };
+                let source = source_of(c.configurations.first(), several).map_err(|m| err(i, "NameID", m))?;
+                mapping.name_id = Some(NameIdClaim { source, format });
+            }
+            "customClaim" => {
+                let name = c.name.clone().filter(|n| !n.trim().is_empty()).ok_or_else(|| err(i, "", "the claim has no name".into()))?;
+                if let Some(formats) = &c.token_format {
+                    if !formats.is_empty() && !formats.iter().any(|f| f.eq_ignore_ascii_case("saml")) {
+                        mapping.jwt_only.push(name);
+                        continue;
+                    }
+                }
+                let source = source_of(c.configurations.first(), several).map_err(|m| err(i, &name, m))?;
+                let multi_valued = matches!(&source, Source::Attribute(a) if is_multi_valued_source(a));
+                mapping.claims.push(Claim {
+                    name: name.trim().to_owned(),
+                    namespace: c.namespace.map(|n| n.trim().trim_end_matches('/').to_owned()).filter(|n| !n.is_empty()),
+                    source,
+                    multi_valued,
+                    location: format!("claims[{i}]"),
+                });
+            }
+            other => return Err(err(i, c.name.as_deref().unwrap_or(""), format!("unknown claim type {other}"))),
+        }
+    }
+    Ok(mapping)
+}
+
+/// A Microsoft Graph access token. Never printed.
+#[derive(Clone)]
+pub struct GraphToken(String);
+
+impl GraphToken {
+    pub fn new(token: String) -> Option<Self> {
+        let t = token.trim().trim_start_matches("Bearer ").trim().to_owned();
+        (!t.is_empty()).then_some(GraphToken(t))
+    }
+}
+
+impl fmt::Debug for GraphToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GraphToken([redacted])")
+    }
+}
+
+/// GETs `{graph}/beta/servicePrincipals/{id}/claimsPolicy` and parses it. `graph` is
+/// `https://graph.microsoft.com` outside tests.
+pub fn fetch_claims_policy(
+    fetcher: &Fetcher,
+    graph: &url::Url,
+    service_principal_id: &crate::entra::ObjectId,
+
+    token: &GraphToken,
+) -> Result<(String, Vec<u8>), FetchError> {
+    let url = graph
+        .join(&format!("beta/servicePrincipals/{service_principal_id}/claimsPolicy"))
+        .map_err(|_| FetchError::NotHttps(graph.to_string()))?;
+    let fetched = fetcher.get_with(&url, &[("Authorization", &format!("Bearer {}", token.0)), ("Accept", "application/json")])?;
+    Ok((fetched.url.to_string(), fetched.bytes))
+}

@@ -1,0 +1,172 @@
+//! The TOML claim-mapping file, mirroring Entra's "Attributes & Claims" page:
+//!
+//! ```toml
+//! [name_id]
+//! source = "user.userprincipalname"
+//! format = "emailAddress"
+//!
+//! [[claims]]
+//! name = "AccessControl:Department"
+//! namespace = "https://aws.amazon.com/SAML/Attributes"
+//! source = "user.department"
+//! ```
+
+use super::{is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name_id: Option<Spanned<NameIdEntry>>,
+    #[serde(default)]
+    claims: Vec<Spanned<ClaimEntry>>,
+    #[serde(default)]
+    token_encryption: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameIdEntry {
+    source: Option<Spanned<String>>,
+    format: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimEntry {
+    name: Spanned<String>,
+    namespace: Option<Spanned<String>>,
+    source: Option<Spanned<String>>,
+    value: Option<Spanned<String>>,
+    transformation: Option<Spanned<String>>,
+    multi_valued: Option<bool>,
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    crate::xml::line_column(text.as_bytes(), offset)
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err<T>(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> Result<T, ClaimsError> {
+        let (line, column) = line_col(self.text, span.start);
+        Err(ClaimsError {
+            file: self.file.into(),
+            location: format!("line {line}, column {column} (field `{field}`)"),
+            message: message.into(),
+        })
+    }
+}
+
+/// `user.department`, `user.extension_<app>_<name>`, …: a dotted attribute path.
+fn valid_attribute(s: &str) -> bool {
+    let mut parts = s.split('.');
+    let (Some(object), Some(_)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    !object.is_empty()
+        && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// Parses the TOML form.
+pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
+    let parsed: File = toml::from_str(text).map_err(|e| {
+        let location = match e.span() {
+            Some(span) => {
+                let (line, column) = line_col(text, span.start);
+                format!("line {line}, column {column}")
+            }
+            None => "the file".into(),
+        };
+        ClaimsError {
+            file: file.into(),
+            location,
+            message: e.message().trim().to_owned(),
+        }
+    })?;
+    let ctx = Ctx { file, text };
+
+    let name_id = match parsed.name_id {
+        None => None,
+        Some(entry) => {
+            let span = entry.span();
+            let entry = entry.into_inner();
+            let Some(source) = entry.source else {
+                return ctx.err(span, "source", "[name_id] needs a source attribute, e.g. source = \"user.userprincipalname\"");
+            };
+            if !valid_attribute(source.get_ref()) {
+                return ctx.err(source.span(), "source", format!("{:?} is not an attribute such as user.userprincipalname", source.get_ref()));
+            }
+            let format = match entry.format {
+                None => NameIdFormat::Default,
+                Some(f) => match NameIdFormat::parse(f.get_ref()) {
+                    Some(format) => format,
+                    None => {
+                        return ctx.err(
+                            f.span(),
+                            "format",
+                            format!(
+                                "{:?} is not a Name identifier format; use emailAddress, persistent, unspecified, transient, windowsDomainQualifiedName or default",
+                                f.get_ref()
+                            ),
+                        )
+                    }
+                },
+            };
+            Some(NameIdClaim {
+                source: Source::Attribute(source.into_inner()),
+                format,
+            })
+        }
+    };
+
+    let mut claims = Vec::new();
+    for entry in parsed.claims {
+        let span = entry.span();
+        let entry = entry.into_inner();
+        let (line, _) = line_col(text, span.start);
+        let name = entry.name.get_ref().trim().to_owned();
+        if name.is_empty() {
+            return ctx.err(entry.name.span(), "name", "the claim name is empty");
+        }
+        let given = [entry.source.is_some(), entry.value.is_some(), entry.transformation.is_some()]
+            .iter()
+            .filter(|b| **b)
+            .count();
+        if given != 1 {
+            return ctx.err(span, "source", format!("claim {name:?} needs exactly one of source (an attribute), value (a constant) or transformation"));
+        }
+        let source = if let Some(s) = entry.source {
+            if !valid_attribute(s.get_ref()) {
+                return ctx.err(s.span(), "source", format!("{:?} is not an attribute such as user.department", s.get_ref()));
+            }
+            Source::Attribute(s.into_inner())
+        } else if let Some(v) = entry.value {
+            Source::Constant(v.into_inner())
+        } else {
+            Source::Transformation(entry.transformation.map(Spanned::into_inner).unwrap_or_default())
+        };
+        let multi_valued = entry.multi_valued.unwrap_or(match &source {
+            Source::Attribute(a) => is_multi_valued_source(a),
+            _ => false,
+        });
+        claims.push(Claim {
+            name,
+            namespace: entry.namespace.map(|n| n.into_inner().trim().trim_end_matches('/').to_owned()).filter(|n| !n.is_empty()),
+            source,
+            multi_valued,
+            location: format!("line {line}"),
+        });
+    }
+    Ok(ClaimMapping {
+        name_id,
+        claims,
+        token_encryption: parsed.token_encryption,
+        jwt_only: Vec::new(),
+    })
+}
