@@ -9,16 +9,25 @@ use samael::crypto::{CertificateDer, CryptoProvider, ReduceMode, XmlSec};
 use samlbridge::aws::Target;
 use samlbridge::cert::Certificate;
 use samlbridge::diag::Overrides;
-use samlbridge::response::{self, Binding, Captured, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings};
+use samlbridge::response::{
+    self, Binding, Captured, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings,
+};
 use std::path::Path;
 
 fn testdata(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)).expect("fixture")
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(rel),
+    )
+    .expect("fixture")
 }
 
 fn bench(c: &mut Criterion) {
     let xml = testdata("responses/valid/idc-assertion-signed.xml");
-    let cert = Certificate::from_pem_all(&testdata("keys/entra-app-active.cert.pem")).unwrap().remove(0);
+    let cert = Certificate::from_pem_all(&testdata("keys/entra-app-active.cert.pem"))
+        .unwrap()
+        .remove(0);
     let mut trust = TrustAnchors::default();
     trust.add("metadata signing certificate #1".into(), cert.clone());
     let settings = ValidateSettings {

@@ -33,6 +33,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Validate captured SAML responses the way AWS will, and lay out their claims.
     Validate(ValidateArgs),
+    /// Check everything, then write the AWS and Entra configuration for a target.
+    #[command(subcommand)]
+    Aws(AwsCommand),
     /// Explain a finding code: what it means, why it matters, how to fix it.
     Explain(ExplainArgs),
 }
@@ -181,6 +184,136 @@ pub struct CheckArgs {
     /// IAM Identity Center's service-provider metadata, checked too.
     #[arg(long, value_name = "FILE")]
     pub sp_metadata: Option<PathBuf>,
+    /// A claim mapping to check against --target's rules (TOML or Graph claimsPolicy JSON).
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub claims: Option<PathBuf>,
+    /// The Entra attribute provisioning sends as the Identity Center userName.
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        default_value = "user.userprincipalname"
+    )]
+    pub scim_username_source: String,
+    #[command(flatten)]
+    pub checks: MetadataCheckArgs,
+
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// IAM Identity Center with Entra as external identity provider.
+    IdentityCenter(IdentityCenterArgs),
+    /// A plain IAM SAML identity provider and roles.
+    Iam(IamArgs),
+}
+
+/// Where the claim mapping comes from.
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// The claim mapping: a TOML file mirroring Entra's "Attributes & Claims", or the Graph
+    /// claimsPolicy JSON (`az rest --url …/servicePrincipals/{id}/claimsPolicy`).
+    #[arg(long, value_name = "FILE", conflicts_with = "service_principal_id")]
+    pub claims: Option<PathBuf>,
+    /// Fetch the claims policy from Microsoft Graph for this service principal (its Object ID).
+    #[arg(long, value_name = "OBJECT-ID", requires = "graph_token")]
+    pub service_principal_id: Option<String>,
+    /// A Microsoft Graph access token for --service-principal-id.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SAMLBRIDGE_GRAPH_TOKEN",
+        hide_env_values = true
+    )]
+    pub graph_token: Option<String>,
+    /// Microsoft Graph's base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://graph.microsoft.com/",
+        hide = true
+    )]
+    pub graph_endpoint: String,
+    /// The Entra attribute provisioning sends as the Identity Center userName.
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        default_value = "user.userprincipalname"
+    )]
+    pub scim_username_source: String,
+}
+
+/// Options of writing a configuration set.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// The directory to write into (created; replaced only with --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write even when error-level findings stand, and replace an existing directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be written and how it differs from the directory; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Upload only this signing certificate (SHA-256 or SHA-1 thumbprint): the metadata is
+    /// trimmed to it, for a rollover.
+    #[arg(long, value_name = "THUMBPRINT")]
+    pub signing_cert: Option<String>,
+    /// The certificate AWS trusts today (a PEM file or a thumbprint): writes ROLLOVER.md.
+    #[arg(long, value_name = "PEM-OR-THUMBPRINT")]
+    pub current_cert: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IdentityCenterArgs {
+    /// Entra's federation metadata: a file, "-" or an https:// URL.
+    #[arg(value_name = "METADATA")]
+    pub metadata: String,
+    /// IAM Identity Center's service-provider metadata.
+    #[arg(long, value_name = "FILE")]
+    pub sp_metadata: PathBuf,
+    /// The Identity Center instance ARN, for the access-control configuration.
+    #[arg(long, value_name = "ARN")]
+    pub instance_arn: Option<String>,
+    /// The AWS access portal URL, as the Entra application's Sign on URL.
+    #[arg(long, value_name = "URL")]
+    pub sign_on_url: Option<String>,
+    #[command(flatten)]
+    pub claims: ClaimsArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    #[command(flatten)]
+    pub checks: MetadataCheckArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IamArgs {
+    /// Entra's federation metadata: a file, "-" or an https:// URL.
+    #[arg(value_name = "METADATA")]
+    pub metadata: String,
+    /// The AWS account the provider and roles live in.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account_id: String,
+    /// The IAM SAML provider's name.
+    #[arg(long, value_name = "NAME")]
+    pub provider_name: String,
+    /// A role to trust the provider (repeatable).
+    #[arg(long = "role", value_name = "NAME")]
+    pub roles: Vec<String>,
+    /// The AWS partition: aws, aws-cn or aws-us-gov.
+    #[arg(long, default_value = "aws")]
+    pub partition: String,
+    #[command(flatten)]
+    pub claims: ClaimsArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
     #[command(flatten)]
     pub checks: MetadataCheckArgs,
     #[command(flatten)]

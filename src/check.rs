@@ -253,6 +253,19 @@ pub fn summarize_certificates(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<CertS
         .collect()
 }
 
+/// Adds the claim-mapping checks to a report (`check --claims`).
+pub fn add_claims(
+    report: &mut CheckReport,
+    mapping: &crate::claims::ClaimMapping,
+    ctx: &crate::claims::ClaimContext,
+    overrides: &Overrides,
+) {
+    let mut findings = crate::claims::check(mapping, ctx);
+    overrides.apply(&mut findings);
+    report.findings.extend(findings);
+    diag::sort(&mut report.findings);
+}
+
 /// The first error-level finding whose code means the document cannot be trusted at all (a
 /// DTD, a broken or foreign signature, …): such a document is not saved without `--force`.
 pub fn unsafe_to_save(findings: &[Finding]) -> Option<Code> {

@@ -1,11 +1,12 @@
 pub mod aws;
 pub mod cert;
 pub mod check;
+pub mod claims;
 pub mod diag;
 pub mod entra;
 pub mod metadata;
 pub mod render;
 pub mod response;
+pub mod setup;
 pub mod source;
 pub mod xml;
-pub mod claims;

@@ -3,7 +3,10 @@
 mod args;
 
 use anyhow::{Context, Result};
-use args::{CheckArgs, Cli, Command, ExplainArgs, FetchArgs, ValidateArgs};
+use args::{
+    AwsCommand, CheckArgs, ClaimsArgs, Cli, Command, ExplainArgs, FetchArgs, ValidateArgs,
+    WriteArgs,
+};
 use clap::Parser;
 use samlbridge::check::{self, CheckReport, CheckSettings, Input};
 use samlbridge::diag::Code;
@@ -44,6 +47,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Fetch(a) => fetch(a),
         Command::Check(a) => check(a),
         Command::Validate(a) => validate(a),
+        Command::Aws(AwsCommand::IdentityCenter(a)) => aws_identity_center(a),
+        Command::Aws(AwsCommand::Iam(a)) => aws_iam(a),
         Command::Explain(a) => explain(a),
     }
 }
@@ -112,7 +117,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         }),
         _ => None,
     };
-    let report = check::check(
+    let mut report = check::check(
         Input {
             name: &name,
             bytes: &bytes,
@@ -121,7 +126,18 @@ fn check(a: CheckArgs) -> Result<u8> {
         sp_input,
         &settings,
     )?;
+    if let (Some(path), Some(target)) = (&a.claims, settings.target) {
+        let bytes = source::read_file(path, 16 * 1024 * 1024)?;
+        let mapping = samlbridge::claims::parse(&path.display().to_string(), &bytes)?;
+        let ctx = samlbridge::claims::ClaimContext {
+            target,
+            scim_username_source: a.scim_username_source.clone(),
+            provider_arn: None,
+        };
+        check::add_claims(&mut report, &mapping, &ctx, &settings.overrides);
+    }
     print(&render_check(&report, format, "check", None))?;
+
     Ok(exit_code(report.has_errors()))
 }
 
@@ -389,4 +405,233 @@ fn code_json(code: Code) -> serde_json::Value {
         "why": info.why,
         "fix": info.fix,
     })
+}
+
+/// Reads METADATA (file, "-" or URL) for the aws commands.
+fn read_metadata(arg: &str, http: &args::HttpArgs) -> Result<(Source, Vec<u8>)> {
+    let source = Source::parse(arg)?;
+    let fetcher = match &source {
+        Source::Url(_) => Some(Fetcher::new(http.options()?)?),
+        _ => None,
+    };
+    let bytes = source::read(
+        &source,
+        http.max_size,
+        fetcher.as_ref(),
+        &mut std::io::stdin().lock(),
+    )?;
+    Ok((source, bytes))
+}
+
+/// The claim mapping: a file, the Graph claims policy, or the target's defaults.
+fn load_claims(
+    a: &ClaimsArgs,
+    http: &args::HttpArgs,
+    target: samlbridge::aws::Target,
+) -> Result<samlbridge::claims::ClaimMapping> {
+    use samlbridge::claims::{self, ClaimMapping, GraphToken};
+    if let Some(path) = &a.claims {
+        let bytes = source::read_file(path, 16 * 1024 * 1024)?;
+        return Ok(claims::parse(&path.display().to_string(), &bytes)?);
+    }
+    if let Some(id) = &a.service_principal_id {
+        let id: entra::ObjectId = id.parse()?;
+        let token = a
+            .graph_token
+            .clone()
+            .and_then(GraphToken::new)
+            .context("--service-principal-id needs --graph-token or SAMLBRIDGE_GRAPH_TOKEN")?;
+        let graph = url::Url::parse(&a.graph_endpoint).context("--graph-endpoint")?;
+        let fetcher = Fetcher::new(http.options()?)?;
+        let (url, bytes) = claims::fetch_claims_policy(&fetcher, &graph, &id, &token)
+            .context("fetching the claims policy from Microsoft Graph")?;
+        return Ok(claims::parse(&url, &bytes)?);
+    }
+    Ok(match target {
+        samlbridge::aws::Target::IdentityCenter => ClaimMapping::identity_center_default(),
+        samlbridge::aws::Target::Iam => ClaimMapping::iam_default(),
+    })
+}
+
+fn trusted_cert(arg: &str) -> Result<samlbridge::aws::rollover::Trusted> {
+    use samlbridge::aws::rollover::Trusted;
+    let path = std::path::Path::new(arg);
+    if path.is_file() {
+        let pem = source::read_file(path, 1024 * 1024)?;
+        let mut certs = samlbridge::cert::Certificate::from_pem_all(&pem)
+            .with_context(|| format!("--current-cert {arg}"))?;
+        return Ok(Trusted::Certificate(Box::new(certs.remove(0))));
+    }
+    Ok(Trusted::Thumbprint(arg.parse().with_context(|| {
+        format!("--current-cert {arg:?} is neither a PEM file nor a thumbprint")
+    })?))
+}
+
+/// Decides, writes (or not) and renders an `aws` job's result.
+fn finish_setup(
+    prepared: samlbridge::setup::Prepared,
+    w: &WriteArgs,
+    common: &args::CommonArgs,
+    command: &str,
+    claims: &samlbridge::claims::ClaimMapping,
+) -> Result<u8> {
+    use samlbridge::aws::output;
+    let format = common.format.resolve(false)?;
+    let plan = output::plan(&w.out, &prepared.files)?;
+    let blocked_by_findings = prepared.has_errors() && !w.force;
+    let blocked_by_existing = plan.changes_existing() && !w.force;
+    let (written, outcome) = if w.dry_run {
+        (false, "dry run: nothing written".to_owned())
+    } else if blocked_by_findings {
+        (
+            false,
+            "not written: error-level findings stand (fix them, or use --force)".to_owned(),
+        )
+    } else if blocked_by_existing {
+        (false, format!("not written: {} already holds a different configuration (review the changes, then use --force)", w.out.display()))
+    } else {
+        output::write(&w.out, &prepared.files, w.force)?;
+        (
+            true,
+            format!(
+                "wrote {} files to {}",
+                prepared.files.files.len(),
+                w.out.display()
+            ),
+        )
+    };
+    let text = match format {
+        Format::Json => {
+            let extra = serde_json::json!({
+                "out_dir": w.out.display().to_string(),
+                "written": written,
+                "files": plan.files,
+                "claims": claims,
+            });
+            render_check(&prepared.report, Format::Json, command, Some(&extra))
+        }
+        _ => {
+            let mut t = human::check(command, &prepared.report);
+            t.push_str(&human::plan(&plan, &outcome));
+            t
+        }
+    };
+    print(&text)?;
+    Ok(if prepared.has_errors() {
+        FINDINGS
+    } else if blocked_by_existing && !w.dry_run {
+        FAILED
+    } else {
+        CLEAN
+    })
+}
+
+fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
+    use samlbridge::aws::Target;
+    a.common.color.apply();
+    if let Some(arn) = &a.instance_arn {
+        if !samlbridge::aws::rules::is_instance_arn(arn) {
+            anyhow::bail!("--instance-arn {arn:?} is not an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-<16 characters>; aws sso-admin list-instances shows it)");
+        }
+    }
+    let mut settings = settings(&a.checks, &a.common)?;
+    settings.target = Some(Target::IdentityCenter);
+    let (source, bytes) = read_metadata(&a.metadata, &a.http)?;
+    let sp_bytes = source::read_file(&a.sp_metadata, a.http.max_size)?;
+    let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
+    let signing_cert: Option<samlbridge::cert::Thumbprint> = a
+        .write
+        .signing_cert
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .context("--signing-cert")?;
+    let current = a
+        .write
+        .current_cert
+        .as_deref()
+        .map(trusted_cert)
+        .transpose()?;
+    let name = source.to_string();
+    let sp_name = a.sp_metadata.display().to_string();
+    let prepared = samlbridge::setup::identity_center(
+        Input {
+            name: &name,
+            bytes: &bytes,
+            url: source.url(),
+        },
+        Input {
+            name: &sp_name,
+            bytes: &sp_bytes,
+            url: None,
+        },
+        &samlbridge::setup::Common {
+            claims: &claims,
+            scim_username_source: &a.claims.scim_username_source,
+            signing_cert: signing_cert.as_ref(),
+            current_cert: current.as_ref(),
+            cert_policy: settings.cert_policy,
+        },
+        a.instance_arn.as_deref(),
+        a.sign_on_url.as_deref(),
+        &settings,
+    )?;
+    finish_setup(
+        prepared,
+        &a.write,
+        &a.common,
+        "aws identity-center",
+        &claims,
+    )
+}
+
+fn aws_iam(a: args::IamArgs) -> Result<u8> {
+    use samlbridge::aws::{iam, Target};
+    a.common.color.apply();
+    let mut settings = settings(&a.checks, &a.common)?;
+    settings.target = Some(Target::Iam);
+    let account: iam::AccountId = a.account_id.parse()?;
+    let provider: iam::ProviderName = a.provider_name.parse()?;
+    let roles: Vec<iam::RoleName> = a
+        .roles
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, _>>()?;
+    let partition: iam::Partition = a.partition.parse()?;
+    let (source, bytes) = read_metadata(&a.metadata, &a.http)?;
+    let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
+    let signing_cert: Option<samlbridge::cert::Thumbprint> = a
+        .write
+        .signing_cert
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .context("--signing-cert")?;
+    let current = a
+        .write
+        .current_cert
+        .as_deref()
+        .map(trusted_cert)
+        .transpose()?;
+    let name = source.to_string();
+    let prepared = samlbridge::setup::iam(
+        Input {
+            name: &name,
+            bytes: &bytes,
+            url: source.url(),
+        },
+        &samlbridge::setup::Common {
+            claims: &claims,
+            scim_username_source: &a.claims.scim_username_source,
+            signing_cert: signing_cert.as_ref(),
+            current_cert: current.as_ref(),
+            cert_policy: settings.cert_policy,
+        },
+        &account,
+        &provider,
+        &roles,
+        partition,
+        &settings,
+    )?;
+    finish_setup(prepared, &a.write, &a.common, "aws iam", &claims)
 }

@@ -1,6 +1,13 @@
 //! AWS targets and their rules.
 
+pub mod iam;
+pub mod identity_center;
+
+pub mod metadata_file;
+pub mod output;
+pub mod rollover;
 pub mod rules;
+pub mod text;
 
 use serde::Serialize;
 use std::fmt;

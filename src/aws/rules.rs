@@ -169,6 +169,32 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4)
 }
 
+/// `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`, the pattern AWS
+/// documents for an Identity Center instance ARN.
+pub fn is_instance_arn(arn: &str) -> bool {
+    let Some(rest) = arn.strip_prefix("arn:aws") else {
+        return false;
+    };
+    let Some((partition_suffix, rest)) = rest.split_once(":sso:::instance/") else {
+        return false;
+    };
+    let suffix_ok = partition_suffix.split('-').skip(1).count() <= 3
+        && (partition_suffix.is_empty()
+            || (partition_suffix.starts_with('-')
+                && partition_suffix[1..].split('-').all(|p| {
+                    (1..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_lowercase())
+                })));
+    let id = rest.strip_prefix("sso").unwrap_or(rest);
+    let Some(id) = id.strip_prefix("ins-") else {
+        return false;
+    };
+    suffix_ok
+        && id.len() == 16
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
 /// The AWS attribute an attribute name was probably meant to be, when AWS would ignore it as
 /// written: the right name in another letter case or namespace (and, for IAM, a bare `Role`,
 /// `RoleSessionName`, … without the namespace).
@@ -199,17 +225,22 @@ pub fn misnamed_attribute(name: &str, iam: bool) -> Option<String> {
             }
             STS_ATTRIBUTES
                 .iter()
-                .find(|k| k.rsplit('/').next().is_some_and(|s| s.eq_ignore_ascii_case(short)))
+                .find(|k| {
+                    k.rsplit('/')
+                        .next()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(short))
+                })
                 .map(|k| (*k).to_owned())
                 .or_else(|| {
-                    let key = short.strip_prefix("AccessControl:").or_else(|| short.strip_prefix("accesscontrol:"))?;
+                    let key = short
+                        .strip_prefix("AccessControl:")
+                        .or_else(|| short.strip_prefix("accesscontrol:"))?;
                     Some(format!("{ACCESS_CONTROL_PREFIX}{key}"))
                 })
         })
 }
 
 /// STS sign-in endpoints that may appear as Recipient for IAM federation: the global one and
-
 /// the regional ones (`https://<region>.signin.aws.amazon.com/saml`), in every partition.
 pub fn is_iam_signin_endpoint(url: &str) -> bool {
     const HOSTS: &[&str] = &[

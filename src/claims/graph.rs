@@ -2,7 +2,9 @@
 //! (`GET /beta/servicePrincipals/{id}/claimsPolicy`, a customClaimsPolicy), as `az rest` saves
 //! it; and fetching it directly.
 
-use super::{is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source};
+use super::{
+    is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source,
+};
 use crate::entra::{FetchError, Fetcher};
 use serde::Deserialize;
 use serde_json::Value;
@@ -69,9 +71,18 @@ fn source_of(config: Option<&Configuration>, several: bool) -> Result<Source, St
     };
     match attr.odata_type.trim_start_matches("#microsoft.graph.") {
         "sourcedAttribute" => {
-            let id = attr.id.as_deref().map(str::trim).filter(|i| !i.is_empty()).ok_or("the sourcedAttribute has no id")?;
+            let id = attr
+                .id
+                .as_deref()
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+                .ok_or("the sourcedAttribute has no id")?;
             let source = attr.source.as_deref().unwrap_or("user").trim();
-            Ok(Source::Attribute(format!("{}.{}", source.to_ascii_lowercase(), id.to_ascii_lowercase())))
+            Ok(Source::Attribute(format!(
+                "{}.{}",
+                source.to_ascii_lowercase(),
+                id.to_ascii_lowercase()
+            )))
         }
         "valueBasedAttribute" => Ok(Source::Constant(attr.value.clone().unwrap_or_default())),
         other => Err(format!("unknown attribute type {other}")),
@@ -83,7 +94,12 @@ pub fn parse_graph(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> 
     let mut policy: Policy = serde_json::from_str(text).map_err(|e| ClaimsError {
         file: file.into(),
         location: format!("line {}, column {}", e.line(), e.column()),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     })?;
     if policy.claims.is_none() {
         if let Some(mut inner) = policy.value.take().filter(|v| v.len() == 1) {
@@ -99,7 +115,14 @@ pub fn parse_graph(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> 
     };
     let err = |i: usize, name: &str, message: String| ClaimsError {
         file: file.into(),
-        location: format!("claims[{i}]{}", if name.is_empty() { String::new() } else { format!(" ({name:?})") }),
+        location: format!(
+            "claims[{i}]{}",
+            if name.is_empty() {
+                String::new()
+            } else {
+                format!(" ({name:?})")
+            }
+        ),
         message,
     };
     let mut mapping = ClaimMapping::default();
@@ -110,30 +133,49 @@ pub fn parse_graph(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> 
             "samlNameIdClaim" => {
                 let format = match c.name_id_format.as_deref() {
                     None => NameIdFormat::Default,
-                    Some(f) => NameIdFormat::parse(f).ok_or_else(|| err(i, "", format!("unknown nameIdFormat {f:?}")))?,
+                    Some(f) => NameIdFormat::parse(f)
+                        .ok_or_else(|| err(i, "", format!("unknown nameIdFormat {f:?}")))?,
                 };
-                let source = source_of(c.configurations.first(), several).map_err(|m| err(i, "NameID", m))?;
+                let source = source_of(c.configurations.first(), several)
+                    .map_err(|m| err(i, "NameID", m))?;
                 mapping.name_id = Some(NameIdClaim { source, format });
             }
             "customClaim" => {
-                let name = c.name.clone().filter(|n| !n.trim().is_empty()).ok_or_else(|| err(i, "", "the claim has no name".into()))?;
+                let name = c
+                    .name
+                    .clone()
+                    .filter(|n| !n.trim().is_empty())
+                    .ok_or_else(|| err(i, "", "the claim has no name".into()))?;
                 if let Some(formats) = &c.token_format {
-                    if !formats.is_empty() && !formats.iter().any(|f| f.eq_ignore_ascii_case("saml")) {
+                    if !formats.is_empty()
+                        && !formats.iter().any(|f| f.eq_ignore_ascii_case("saml"))
+                    {
                         mapping.jwt_only.push(name);
                         continue;
                     }
                 }
-                let source = source_of(c.configurations.first(), several).map_err(|m| err(i, &name, m))?;
-                let multi_valued = matches!(&source, Source::Attribute(a) if is_multi_valued_source(a));
+                let source =
+                    source_of(c.configurations.first(), several).map_err(|m| err(i, &name, m))?;
+                let multi_valued =
+                    matches!(&source, Source::Attribute(a) if is_multi_valued_source(a));
                 mapping.claims.push(Claim {
                     name: name.trim().to_owned(),
-                    namespace: c.namespace.map(|n| n.trim().trim_end_matches('/').to_owned()).filter(|n| !n.is_empty()),
+                    namespace: c
+                        .namespace
+                        .map(|n| n.trim().trim_end_matches('/').to_owned())
+                        .filter(|n| !n.is_empty()),
                     source,
                     multi_valued,
                     location: format!("claims[{i}]"),
                 });
             }
-            other => return Err(err(i, c.name.as_deref().unwrap_or(""), format!("unknown claim type {other}"))),
+            other => {
+                return Err(err(
+                    i,
+                    c.name.as_deref().unwrap_or(""),
+                    format!("unknown claim type {other}"),
+                ))
+            }
         }
     }
     Ok(mapping)
@@ -166,8 +208,16 @@ pub fn fetch_claims_policy(
     token: &GraphToken,
 ) -> Result<(String, Vec<u8>), FetchError> {
     let url = graph
-        .join(&format!("beta/servicePrincipals/{service_principal_id}/claimsPolicy"))
+        .join(&format!(
+            "beta/servicePrincipals/{service_principal_id}/claimsPolicy"
+        ))
         .map_err(|_| FetchError::NotHttps(graph.to_string()))?;
-    let fetched = fetcher.get_with(&url, &[("Authorization", &format!("Bearer {}", token.0)), ("Accept", "application/json")])?;
+    let fetched = fetcher.get_with(
+        &url,
+        &[
+            ("Authorization", &format!("Bearer {}", token.0)),
+            ("Accept", "application/json"),
+        ],
+    )?;
     Ok((fetched.url.to_string(), fetched.bytes))
 }

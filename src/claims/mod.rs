@@ -160,7 +160,9 @@ impl ClaimMapping {
 
     pub fn find(&self, full_name: &str) -> impl Iterator<Item = &Claim> {
         let full_name = full_name.to_owned();
-        self.claims.iter().filter(move |c| c.full_name() == full_name)
+        self.claims
+            .iter()
+            .filter(move |c| c.full_name() == full_name)
     }
 }
 
@@ -168,7 +170,12 @@ impl ClaimMapping {
 pub fn is_multi_valued_source(attribute: &str) -> bool {
     matches!(
         attribute.to_ascii_lowercase().as_str(),
-        "user.groups" | "user.assignedroles" | "user.proxyaddresses" | "user.othermail" | "user.roles" | "user.wids"
+        "user.groups"
+            | "user.assignedroles"
+            | "user.proxyaddresses"
+            | "user.othermail"
+            | "user.roles"
+            | "user.wids"
     )
 }
 

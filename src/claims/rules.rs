@@ -25,13 +25,20 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
     let mut out = Vec::new();
     for name in &m.jwt_only {
         out.push(
-            Finding::new(Code::ClaimsNotSaml, format!("claim {name:?} is issued in JWT tokens only"))
-                .subject(name.clone()),
+            Finding::new(
+                Code::ClaimsNotSaml,
+                format!("claim {name:?} is issued in JWT tokens only"),
+            )
+            .subject(name.clone()),
         );
     }
     for c in &m.claims {
         if let Source::Transformation(t) = &c.source {
-            out.push(at(Code::ClaimsTransformation, c, format!("the value comes from {t}")));
+            out.push(at(
+                Code::ClaimsTransformation,
+                c,
+                format!("the value comes from {t}"),
+            ));
         }
         if let Some(meant) = aws::misnamed_attribute(&c.full_name(), ctx.target == Target::Iam) {
             out.push(at(
@@ -54,14 +61,20 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
 fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     if m.token_encryption {
         out.push(
-            Finding::new(Code::AssertionEncrypted, "token encryption is on for the application")
-                .subject("token_encryption"),
+            Finding::new(
+                Code::AssertionEncrypted,
+                "token encryption is on for the application",
+            )
+            .subject("token_encryption"),
         );
     }
     match &m.name_id {
         None => out.push(
-            Finding::new(Code::ClaimsNameidDefault, "the mapping sets no Unique User Identifier (Name ID)")
-                .subject("NameID"),
+            Finding::new(
+                Code::ClaimsNameidDefault,
+                "the mapping sets no Unique User Identifier (Name ID)",
+            )
+            .subject("NameID"),
         ),
         Some(n) => {
             if n.format != NameIdFormat::EmailAddress {
@@ -76,8 +89,11 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
             match &n.source {
                 Source::Attribute(a) if a.eq_ignore_ascii_case(&ctx.scim_username_source) => {}
                 Source::Transformation(t) => out.push(
-                    Finding::new(Code::ClaimsTransformation, format!("the NameID comes from {t}"))
-                        .subject("NameID"),
+                    Finding::new(
+                        Code::ClaimsTransformation,
+                        format!("the NameID comes from {t}"),
+                    )
+                    .subject("NameID"),
                 ),
                 other => out.push(
                     Finding::new(
@@ -93,12 +109,20 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
         }
     }
 
-    let abac: Vec<(&Claim, String)> = m.claims.iter().filter_map(|c| c.abac_key().map(|k| (c, k))).collect();
+    let abac: Vec<(&Claim, String)> = m
+        .claims
+        .iter()
+        .filter_map(|c| c.abac_key().map(|k| (c, k)))
+        .collect();
     if abac.len() > aws::ABAC_MAX_ATTRIBUTES {
         out.push(
             Finding::new(
                 Code::AbacTooMany,
-                format!("{} AccessControl claims; at most {}", abac.len(), aws::ABAC_MAX_ATTRIBUTES),
+                format!(
+                    "{} AccessControl claims; at most {}",
+                    abac.len(),
+                    aws::ABAC_MAX_ATTRIBUTES
+                ),
             )
             .subject("claims"),
         );
@@ -110,12 +134,20 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
             out.push(at(Code::AbacKey, c, format!("key {key:?} is not 1 to 128 characters of letters, digits, spaces and _.:/=+-@")));
         }
         if c.multi_valued {
-            out.push(at(Code::AbacMultivalued, c, format!("its source {} holds several values", c.source)));
+            out.push(at(
+                Code::AbacMultivalued,
+                c,
+                format!("its source {} holds several values", c.source),
+            ));
         }
     }
     for (c, _) in &abac {
         if seen.remove(&c.full_name()).is_some_and(|n| n > 1) {
-            out.push(at(Code::AbacDuplicate, c, "the claim is defined more than once"));
+            out.push(at(
+                Code::AbacDuplicate,
+                c,
+                "the claim is defined more than once",
+            ));
         }
     }
 }
@@ -127,7 +159,13 @@ fn single<'a>(m: &'a ClaimMapping, name: &str) -> Vec<&'a Claim> {
 fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     let roles = single(m, aws::ROLE);
     if roles.is_empty() {
-        out.push(Finding::new(Code::IamRoleMissing, "no claim named https://aws.amazon.com/SAML/Attributes/Role").subject("claims"));
+        out.push(
+            Finding::new(
+                Code::IamRoleMissing,
+                "no claim named https://aws.amazon.com/SAML/Attributes/Role",
+            )
+            .subject("claims"),
+        );
     }
     for role in roles {
         if let Source::Constant(value) = &role.source {
@@ -150,22 +188,46 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
 
     let names = single(m, aws::ROLE_SESSION_NAME);
     if names.is_empty() {
-        out.push(Finding::new(Code::IamSessionNameMissing, "no claim named https://aws.amazon.com/SAML/Attributes/RoleSessionName").subject("claims"));
+        out.push(
+            Finding::new(
+                Code::IamSessionNameMissing,
+                "no claim named https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+            )
+            .subject("claims"),
+        );
     }
     for c in names {
         if c.multi_valued {
-            out.push(at(Code::IamSessionName, c, format!("its source {} holds several values; STS takes one", c.source)));
+            out.push(at(
+                Code::IamSessionName,
+                c,
+                format!(
+                    "its source {} holds several values; STS takes one",
+                    c.source
+                ),
+            ));
         }
         if let Source::Constant(v) = &c.source {
             if !aws::session_name_ok(v) {
-                out.push(at(Code::IamSessionName, c, format!("{v:?} does not match [A-Za-z0-9_+=,.@-]{{2,64}}")));
+                out.push(at(
+                    Code::IamSessionName,
+                    c,
+                    format!("{v:?} does not match [A-Za-z0-9_+=,.@-]{{2,64}}"),
+                ));
             }
         }
     }
 
     for c in single(m, aws::SESSION_DURATION) {
         if c.multi_valued {
-            out.push(at(Code::IamSessionDuration, c, format!("its source {} holds several values; STS takes one", c.source)));
+            out.push(at(
+                Code::IamSessionDuration,
+                c,
+                format!(
+                    "its source {} holds several values; STS takes one",
+                    c.source
+                ),
+            ));
         }
         if let Source::Constant(v) = &c.source {
             if let Err(e) = aws::session_duration(v) {
@@ -180,26 +242,58 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
         .filter(|c| c.full_name().starts_with(aws::PRINCIPAL_TAG_PREFIX))
         .collect();
     if tags.len() > aws::PRINCIPAL_TAG_MAX {
-        out.push(Finding::new(Code::IamPrincipalTag, format!("{} PrincipalTag claims; at most {}", tags.len(), aws::PRINCIPAL_TAG_MAX)).subject("claims"));
+        out.push(
+            Finding::new(
+                Code::IamPrincipalTag,
+                format!(
+                    "{} PrincipalTag claims; at most {}",
+                    tags.len(),
+                    aws::PRINCIPAL_TAG_MAX
+                ),
+            )
+            .subject("claims"),
+        );
     }
     for c in tags {
         let key = &c.full_name()[aws::PRINCIPAL_TAG_PREFIX.len()..];
         if key.is_empty() || key.chars().count() > aws::PRINCIPAL_TAG_KEY_MAX {
-            out.push(at(Code::IamPrincipalTag, c, "tag key must be 1 to 128 characters"));
+            out.push(at(
+                Code::IamPrincipalTag,
+                c,
+                "tag key must be 1 to 128 characters",
+            ));
         }
         if c.multi_valued {
-            out.push(at(Code::IamPrincipalTag, c, format!("its source {} holds several values; a session tag has one", c.source)));
+            out.push(at(
+                Code::IamPrincipalTag,
+                c,
+                format!(
+                    "its source {} holds several values; a session tag has one",
+                    c.source
+                ),
+            ));
         }
         if let Source::Constant(v) = &c.source {
             if v.chars().count() > aws::PRINCIPAL_TAG_VALUE_MAX {
-                out.push(at(Code::IamPrincipalTag, c, "tag value longer than 256 characters"));
+                out.push(at(
+                    Code::IamPrincipalTag,
+                    c,
+                    "tag value longer than 256 characters",
+                ));
             }
         }
     }
 
     for c in single(m, aws::SOURCE_IDENTITY) {
         if c.multi_valued {
-            out.push(at(Code::IamSourceIdentity, c, format!("its source {} holds several values; STS takes one", c.source)));
+            out.push(at(
+                Code::IamSourceIdentity,
+                c,
+                format!(
+                    "its source {} holds several values; STS takes one",
+                    c.source
+                ),
+            ));
         }
         if let Source::Constant(v) = &c.source {
             if !aws::source_identity_ok(v) {

@@ -11,7 +11,9 @@
 //! source = "user.department"
 //! ```
 
-use super::{is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source};
+use super::{
+    is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source,
+};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -53,7 +55,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err<T>(&self, span: std::ops::Range<usize>, field: &str, message: impl Into<String>) -> Result<T, ClaimsError> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Result<T, ClaimsError> {
         let (line, column) = line_col(self.text, span.start);
         Err(ClaimsError {
             file: self.file.into(),
@@ -70,7 +77,8 @@ fn valid_attribute(s: &str) -> bool {
         return false;
     };
     !object.is_empty()
-        && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// Parses the TOML form.
@@ -97,10 +105,21 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
             let span = entry.span();
             let entry = entry.into_inner();
             let Some(source) = entry.source else {
-                return ctx.err(span, "source", "[name_id] needs a source attribute, e.g. source = \"user.userprincipalname\"");
+                return ctx.err(
+                    span,
+                    "source",
+                    "[name_id] needs a source attribute, e.g. source = \"user.userprincipalname\"",
+                );
             };
             if !valid_attribute(source.get_ref()) {
-                return ctx.err(source.span(), "source", format!("{:?} is not an attribute such as user.userprincipalname", source.get_ref()));
+                return ctx.err(
+                    source.span(),
+                    "source",
+                    format!(
+                        "{:?} is not an attribute such as user.userprincipalname",
+                        source.get_ref()
+                    ),
+                );
             }
             let format = match entry.format {
                 None => NameIdFormat::Default,
@@ -134,22 +153,38 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
         if name.is_empty() {
             return ctx.err(entry.name.span(), "name", "the claim name is empty");
         }
-        let given = [entry.source.is_some(), entry.value.is_some(), entry.transformation.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let given = [
+            entry.source.is_some(),
+            entry.value.is_some(),
+            entry.transformation.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
         if given != 1 {
             return ctx.err(span, "source", format!("claim {name:?} needs exactly one of source (an attribute), value (a constant) or transformation"));
         }
         let source = if let Some(s) = entry.source {
             if !valid_attribute(s.get_ref()) {
-                return ctx.err(s.span(), "source", format!("{:?} is not an attribute such as user.department", s.get_ref()));
+                return ctx.err(
+                    s.span(),
+                    "source",
+                    format!(
+                        "{:?} is not an attribute such as user.department",
+                        s.get_ref()
+                    ),
+                );
             }
             Source::Attribute(s.into_inner())
         } else if let Some(v) = entry.value {
             Source::Constant(v.into_inner())
         } else {
-            Source::Transformation(entry.transformation.map(Spanned::into_inner).unwrap_or_default())
+            Source::Transformation(
+                entry
+                    .transformation
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
+            )
         };
         let multi_valued = entry.multi_valued.unwrap_or(match &source {
             Source::Attribute(a) => is_multi_valued_source(a),
@@ -157,7 +192,10 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
         });
         claims.push(Claim {
             name,
-            namespace: entry.namespace.map(|n| n.into_inner().trim().trim_end_matches('/').to_owned()).filter(|n| !n.is_empty()),
+            namespace: entry
+                .namespace
+                .map(|n| n.into_inner().trim().trim_end_matches('/').to_owned())
+                .filter(|n| !n.is_empty()),
             source,
             multi_valued,
             location: format!("line {line}"),

@@ -482,6 +482,11 @@ codes! {
         why: "samlbridge writes the Identity Center attribute configuration from the Entra attributes that the provisioning connector syncs by default; this source is not among them, so the key is left to the value in the assertion.",
         fix: "Nothing to do if the SAML value is enough; otherwise map the key in Identity Center (Settings → Attributes for access control) to the SCIM attribute that carries it.";
 
+    AbacInstanceArnMissing = "abac-instance-arn-missing", Warning, allowable: true,
+        summary: "No Identity Center instance ARN was given",
+        why: "The CLI input for the access-control configuration needs the instance ARN; samlbridge wrote a placeholder there.",
+        fix: "Pass --instance-arn (aws sso-admin list-instances shows it), or edit access-control-attributes.json.";
+
     IamRoleProvider = "iam-role-provider", Error, allowable: true,
         summary: "A Role value names another SAML provider than the one being configured",
         why: "STS assumes the role only through the provider named in the Role value; a different provider ARN (another account or name) fails.",

@@ -82,7 +82,6 @@ pub enum IdError {
     App(String),
     #[error("'{0}' is not an object ID: it is a GUID, shown as 'Object ID' on the enterprise application's overview page")]
     Object(String),
-
 }
 
 /// True for the 8-4-4-4-12 hex GUID form.

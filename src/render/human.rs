@@ -451,3 +451,38 @@ pub fn validate(report: &crate::response::ValidateReport) -> String {
     );
     out
 }
+
+/// The files an `aws` command writes (or would), with a short diff for changed ones.
+pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
+    use crate::aws::output::Change;
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{} {}", paint(BOLD, "Files in"), plan.directory);
+    for f in &plan.files {
+        let (tag, style) = match &f.change {
+            Change::New => ("new      ", GREEN),
+            Change::Unchanged => ("unchanged", DIM),
+            Change::Modified { .. } => ("changed  ", YELLOW),
+            Change::Removed => ("removed  ", RED),
+        };
+        let size = if matches!(f.change, Change::Removed) {
+            String::new()
+        } else {
+            format!("  {}", paint(DIM, format!("{} bytes", f.bytes)))
+        };
+        let _ = writeln!(out, "  {} {}{size}", paint(style, tag), f.name);
+        if let Change::Modified { diff } = &f.change {
+            for line in diff.lines() {
+                let styled = if line.starts_with('+') && !line.starts_with("+++") {
+                    paint(GREEN, line)
+                } else if line.starts_with('-') && !line.starts_with("---") {
+                    paint(RED, line)
+                } else {
+                    paint(DIM, line)
+                };
+                let _ = writeln!(out, "      {styled}");
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", paint(BOLD, outcome));
+    out
+}

@@ -100,15 +100,16 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
 /// Decodes base64 text (standard or URL-safe; whitespace ignored) into the XML it carries,
 /// inflating it when it is an HTTP-Redirect encoding.
 pub fn decode_base64(text: &str, limits: DecodeLimits) -> Result<(Vec<u8>, Binding), DecodeError> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    if compact.is_empty() {
-        return Err(DecodeError::EmptyField);
-    }
-    // Decoded size is 3/4 of the text: refuse before decoding anything.
-    if compact.len() / 4 * 3 > limits.max_response_bytes {
+    // Decoded size is 3/4 of the text: refuse before copying or decoding anything.
+    let significant = text.bytes().filter(|b| !b.is_ascii_whitespace()).count();
+    if significant / 4 * 3 > limits.max_response_bytes {
         return Err(DecodeError::TooLarge {
             limit: limits.max_response_bytes,
         });
+    }
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if compact.is_empty() {
+        return Err(DecodeError::EmptyField);
     }
     let url_safe = compact.contains(['-', '_']);
     let decoded = engine(url_safe).decode(compact.as_bytes()).map_err(|e| {
@@ -260,8 +261,8 @@ pub fn decode(
         )?]);
     }
     let looks_base64 = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c) || c.is_ascii_whitespace());
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b) || b.is_ascii_whitespace());
     if !looks_base64 {
         let snippet: String = text.chars().take(40).collect();
         return Err(DecodeError::Unrecognized(format!(

@@ -566,7 +566,10 @@ fn attribute_case(a: &AssertionView, target: Target, out: &mut Vec<Finding>) {
             out.push(at(
                 Code::IamAttributeCase,
                 &attr.name,
-                format!("attribute {:?} is not read by AWS; the name is {meant:?}", attr.name),
+                format!(
+                    "attribute {:?} is not read by AWS; the name is {meant:?}",
+                    attr.name
+                ),
             ));
         }
     }

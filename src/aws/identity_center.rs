@@ -1,0 +1,325 @@
+//! The IAM Identity Center configuration set: what to upload to Identity Center, what to
+//! enter in Entra, the attribute configuration as CLI JSON, Terraform and CloudFormation, and
+//! the console steps.
+
+use super::metadata_file::{self, TrimError};
+use super::output::FileSet;
+use super::text::{hcl_string, json_pretty, yaml_string};
+use crate::cert::{Certificate, Thumbprint};
+use crate::claims::{self, ClaimMapping, Source};
+use crate::diag::{Code, Finding};
+use crate::metadata::{self, IdpMetadata, SpMetadata, BINDING_POST, BINDING_REDIRECT};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use std::fmt::Write;
+
+/// Everything the Identity Center writer needs.
+pub struct Inputs<'a> {
+    pub metadata: &'a IdpMetadata,
+    /// The metadata exactly as fetched.
+    pub metadata_bytes: &'a [u8],
+    pub sp: &'a SpMetadata,
+    pub claims: &'a ClaimMapping,
+    pub instance_arn: Option<&'a str>,
+    /// Keep only this certificate in the uploaded metadata (a rollover).
+    pub signing_cert: Option<&'a Thumbprint>,
+    pub sign_on_url: Option<&'a str>,
+    pub scim_username_source: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// One access-control attribute for Identity Center: key and identity-store source.
+struct AbacAttribute {
+    key: String,
+    source: &'static str,
+}
+
+const INSTANCE_PLACEHOLDER: &str = "arn:aws:sso:::instance/ssoins-REPLACE-WITH-YOURS";
+
+/// Builds the files, and findings about what could not be written as asked.
+pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
+    let mut files = FileSet::default();
+    let mut findings = Vec::new();
+
+    let (metadata_bytes, certs) = match inp.signing_cert {
+        Some(keep) => {
+            let trimmed = metadata_file::trim_to_certificate(inp.metadata_bytes, keep)?;
+            let certs: Vec<&Certificate> = inp
+                .metadata
+                .signing_certificates()
+                .filter(|c| c.matches(keep))
+                .take(1)
+                .collect();
+            (trimmed, certs)
+        }
+        None => {
+            let mut seen = std::collections::HashSet::new();
+            let certs = inp
+                .metadata
+                .signing_certificates()
+                .filter(|c| seen.insert(c.sha256.clone()))
+                .collect();
+            (inp.metadata_bytes.to_vec(), certs)
+        }
+    };
+    files.add("idp-metadata.xml", metadata_bytes);
+
+    let current = metadata::current_certificate(inp.metadata, inp.now);
+    let sso = |binding: &str| {
+        inp.metadata
+            .sso_services
+            .iter()
+            .find(|e| e.binding == binding)
+            .map(|e| e.location.clone())
+    };
+    let settings = json!({
+        "issuer_url": inp.metadata.entity_id,
+        "sign_in_url": sso(BINDING_POST).or_else(|| sso(BINDING_REDIRECT)),
+        "sign_out_url": inp.metadata.slo_services.first().map(|e| e.location.clone()),
+        "certificates": certs.iter().map(|c| json!({
+            "subject": c.subject,
+            "sha1": c.sha1.to_string(),
+            "sha256": c.sha256.to_string(),
+            "not_before": c.not_before,
+            "not_after": c.not_after,
+            "signs_metadata": current == Some(*c),
+            "pem": c.to_pem(),
+        })).collect::<Vec<_>>(),
+    });
+    files.add("idp-settings.json", json_pretty(&settings));
+
+    let mut abac = Vec::new();
+    for c in &inp.claims.claims {
+        let Some(key) = c.abac_key() else { continue };
+        match &c.source {
+            Source::Attribute(a) => match claims::identity_center_source(a) {
+                Some(source) => abac.push(AbacAttribute { key, source }),
+                None => findings.push(
+                    Finding::new(
+                        Code::AbacSourceUnmapped,
+                        format!("{a} is not synced to an Identity Center attribute by default; key {key:?} is left to the SAML value"),
+                    )
+                    .subject(c.full_name()),
+                ),
+            },
+            other => findings.push(
+                Finding::new(
+                    Code::AbacSourceUnmapped,
+                    format!("the value comes from {other}; key {key:?} is left to the SAML value"),
+                )
+                .subject(c.full_name()),
+            ),
+        }
+    }
+    let has_abac_claims = inp.claims.claims.iter().any(|c| c.abac_key().is_some());
+    if has_abac_claims {
+        if inp.instance_arn.is_none() {
+            findings.push(
+                Finding::new(
+                    Code::AbacInstanceArnMissing,
+                    format!("access-control-attributes.json holds the placeholder {INSTANCE_PLACEHOLDER}; Terraform and CloudFormation look the instance up or take it as a parameter"),
+                )
+                .subject("--instance-arn"),
+            );
+        }
+        let instance = inp.instance_arn.unwrap_or(INSTANCE_PLACEHOLDER);
+        let cli = json!({
+            "InstanceArn": instance,
+            "InstanceAccessControlAttributeConfiguration": {
+                "AccessControlAttributes": abac.iter().map(|a| json!({"Key": a.key, "Value": {"Source": [a.source]}})).collect::<Vec<_>>(),
+            },
+        });
+        files.add("access-control-attributes.json", json_pretty(&cli));
+        if !abac.is_empty() {
+            files.add("identity-center.tf", terraform(inp.instance_arn, &abac));
+            files.add(
+                "identity-center.cfn.yaml",
+                cloudformation(inp.instance_arn, &abac),
+            );
+        }
+    }
+
+    files.add("entra-app.json", json_pretty(&entra_app(inp)));
+    files.add("STEPS.md", steps(inp, &certs, &abac, has_abac_claims));
+    Ok((files, findings))
+}
+
+fn terraform(instance_arn: Option<&str>, abac: &[AbacAttribute]) -> String {
+    let mut tf = String::from(
+        "# Written by samlbridge: attributes for access control in IAM Identity Center.\n\n",
+    );
+    let instance = match instance_arn {
+        Some(arn) => hcl_string(arn),
+        None => {
+            tf.push_str("data \"aws_ssoadmin_instances\" \"this\" {}\n\n");
+            "tolist(data.aws_ssoadmin_instances.this.arns)[0]".to_owned()
+        }
+    };
+    let _ = writeln!(
+        tf,
+        "resource \"aws_ssoadmin_instance_access_control_attributes\" \"entra\" {{"
+    );
+    let _ = writeln!(tf, "  instance_arn = {instance}");
+    for a in abac {
+        let _ = writeln!(
+            tf,
+            "\n  attribute {{\n    key = {}\n    value {{\n      source = [{}]\n    }}\n  }}",
+            hcl_string(&a.key),
+            hcl_string(a.source)
+        );
+    }
+    tf.push_str("}\n");
+    tf
+}
+
+fn cloudformation(instance_arn: Option<&str>, abac: &[AbacAttribute]) -> String {
+    let mut y = String::from("AWSTemplateFormatVersion: \"2010-09-09\"\nDescription: \"Attributes for access control in IAM Identity Center (written by samlbridge)\"\n");
+    y.push_str("Parameters:\n  InstanceArn:\n    Type: String\n    Description: \"The IAM Identity Center instance ARN (aws sso-admin list-instances)\"\n    AllowedPattern: \"arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}\"\n");
+    if let Some(arn) = instance_arn {
+        let _ = writeln!(y, "    Default: {}", yaml_string(arn));
+    }
+    y.push_str("Resources:\n  AccessControlAttributes:\n    Type: AWS::SSO::InstanceAccessControlAttributeConfiguration\n    Properties:\n      InstanceArn: !Ref InstanceArn\n      AccessControlAttributes:\n");
+    for a in abac {
+        let _ = writeln!(
+            y,
+            "        - Key: {}\n          Value:\n            Source:\n              - {}",
+            yaml_string(&a.key),
+            yaml_string(a.source)
+        );
+    }
+    y
+}
+
+/// Reply URLs in the order to enter them: the default ACS first.
+fn reply_urls(sp: &SpMetadata) -> Vec<String> {
+    let mut acs: Vec<&metadata::Endpoint> = sp.acs.iter().collect();
+    acs.sort_by_key(|a| (!a.is_default, a.index.unwrap_or(u32::MAX)));
+    acs.into_iter().map(|a| a.location.clone()).collect()
+}
+
+/// The Graph customClaimsPolicy body (PUT /beta/servicePrincipals/{id}/claimsPolicy).
+pub fn claims_policy(m: &ClaimMapping) -> serde_json::Value {
+    let attribute = |s: &Source| match s {
+        Source::Attribute(a) => {
+            let (source, id) = a.split_once('.').unwrap_or(("user", a));
+            json!({"@odata.type": "#microsoft.graph.sourcedAttribute", "id": id, "source": source, "isExtensionAttribute": id.starts_with("extension_")})
+        }
+        Source::Constant(v) => {
+            json!({"@odata.type": "#microsoft.graph.valueBasedAttribute", "value": v})
+        }
+        Source::Transformation(_) => serde_json::Value::Null,
+    };
+    let mut claims = Vec::new();
+    if let Some(n) = &m.name_id {
+        claims.push(json!({
+            "@odata.type": "#microsoft.graph.samlNameIdClaim",
+            "nameIdFormat": n.format.graph_name(),
+            "configurations": [{"attribute": attribute(&n.source), "transformations": []}],
+        }));
+    }
+    for c in &m.claims {
+        if matches!(c.source, Source::Transformation(_)) {
+            continue;
+        }
+        claims.push(json!({
+            "@odata.type": "#microsoft.graph.customClaim",
+            "name": c.name,
+            "namespace": c.namespace,
+            "tokenFormat": ["saml"],
+            "configurations": [{"attribute": attribute(&c.source), "transformations": []}],
+        }));
+    }
+    json!({"includeBasicClaimSet": true, "claims": claims})
+}
+
+fn entra_app(inp: &Inputs<'_>) -> serde_json::Value {
+    json!({
+        "identifier": inp.sp.entity_id,
+        "reply_urls": reply_urls(inp.sp),
+        "sign_on_url": inp.sign_on_url,
+        "claims_policy": claims_policy(inp.claims),
+    })
+}
+
+fn steps(
+    inp: &Inputs<'_>,
+    certs: &[&Certificate],
+    abac: &[AbacAttribute],
+    has_abac_claims: bool,
+) -> String {
+    let mut s = String::from("# Connecting Microsoft Entra ID to IAM Identity Center\n\nWritten by samlbridge. Do the steps in this order; every value below is filled in from your metadata.\n\n");
+    let replies = reply_urls(inp.sp);
+    let name_id = inp
+        .claims
+        .name_id
+        .as_ref()
+        .map(|n| n.source.to_string())
+        .unwrap_or_else(|| inp.scim_username_source.to_owned());
+    let _ = writeln!(s, "## 1. Entra: the enterprise application\n");
+    let _ = writeln!(s, "In the Microsoft Entra admin center: Enterprise applications → New application → **AWS IAM Identity Center** → Single sign-on → SAML. Upload the service-provider metadata from Identity Center, or enter:\n");
+    let _ = writeln!(s, "- Identifier (Entity ID): `{}`", inp.sp.entity_id);
+    for (i, url) in replies.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "- Reply URL{}: `{url}`",
+            if i == 0 { " (default)" } else { "" }
+        );
+    }
+    match inp.sign_on_url {
+        Some(url) => {
+            let _ = writeln!(s, "- Sign on URL: `{url}`");
+        }
+        None => {
+            let _ = writeln!(s, "- Sign on URL: your AWS access portal URL (optional; for sign-in started from My Apps)");
+        }
+    }
+    let _ = writeln!(s, "\nUnder **Attributes & Claims** (also in `entra-app.json` as a Microsoft Graph claims-policy body):\n");
+    let _ = writeln!(
+        s,
+        "- Unique User Identifier (Name ID): source `{name_id}`, format **Email address**."
+    );
+    for c in &inp.claims.claims {
+        let _ = writeln!(s, "- `{}` from {}", c.full_name(), c.source);
+    }
+    let _ = writeln!(
+        s,
+        "\n## 2. Identity Center: the external identity provider\n"
+    );
+    let _ = writeln!(s, "IAM Identity Center console → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL `{}`, certificate). Confirm with ACCEPT.\n", inp.metadata.entity_id);
+    for c in certs {
+        let _ = writeln!(
+            s,
+            "- Certificate {} (SHA-1 `{}`), valid until {}",
+            c.common_name(),
+            c.sha1,
+            c.not_after.format("%Y-%m-%d")
+        );
+    }
+    if certs.len() > 1 {
+        let _ = writeln!(s, "\nThe metadata holds {} signing certificates; Identity Center imports and trusts them all. Use `--signing-cert THUMBPRINT` to upload only the one active in Entra.", certs.len());
+    }
+    let _ = writeln!(s, "\n## 3. Provisioning (SCIM)\n");
+    let _ = writeln!(s, "Identity Center has no just-in-time provisioning: a user signs in only after SCIM created them.\n");
+    let _ = writeln!(s, "1. Identity Center → Settings → Automatic provisioning → Enable. Copy the **SCIM endpoint** and the **Access token** (shown once).");
+    let _ = writeln!(s, "2. Entra → the application → Provisioning → Automatic: paste them as **Tenant URL** and **Secret Token**, Test Connection, Save.");
+    let _ = writeln!(s, "3. Mappings: `userName` must come from **`{}`**, the same attribute as the Name ID (`{name_id}`). Identity Center signs in the user whose user name equals the NameID exactly.", inp.scim_username_source);
+    let _ = writeln!(s, "4. Assign users and groups to the application, then start provisioning (it runs about every 40 minutes).");
+    if has_abac_claims {
+        let _ = writeln!(s, "\n## 4. Attributes for access control\n");
+        let _ = writeln!(s, "Enable them, which also lets Identity Center use the `AccessControl:` attributes the assertion carries:\n");
+        let _ = writeln!(s, "```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json\n```\n");
+        if inp.instance_arn.is_none() {
+            let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances`) into `access-control-attributes.json` first.");
+        }
+        if !abac.is_empty() {
+            let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.yaml` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
+            for a in abac {
+                let _ = writeln!(s, "- `{}` ← `{}`", a.key, a.source);
+            }
+        }
+    }
+    let _ = writeln!(s, "\n## {}. Test\n", if has_abac_claims { 5 } else { 4 });
+    let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run:\n");
+    let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata <identity-center-metadata.xml> --expect-user <user name>\n```");
+    s
+}

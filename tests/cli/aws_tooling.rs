@@ -1,0 +1,281 @@
+//! What samlbridge writes, checked by AWS's own tooling: cfn-lint on every CloudFormation
+//! template, python-hcl2 on every Terraform file, and the AWS CLI against a moto server on
+//! 127.0.0.1 (for the sso-admin call moto lacks, the CLI's own parameter validation). Each test
+//! skips, saying so, when its tool is not installed; `.ci/run` installs them all.
+
+use crate::aws::{iam, identity_center};
+use crate::util::*;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn have(program: &str, args: &[&str]) -> bool {
+    let ok = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "skipped: `{program}` is not installed (.ci/run installs it from .ci/requirements.txt)"
+        );
+    }
+    ok
+}
+
+/// Both configuration sets, written from the shipped test data.
+fn written() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempdir();
+    let idc = tmp.path().join("idc");
+    let (exit, _, err) = identity_center(&idc, &[]);
+    assert_eq!(exit, 0, "{err}");
+    let iam_dir = tmp.path().join("iam");
+    let (exit, _, err) = iam(&iam_dir, &[]);
+    assert_eq!(exit, 0, "{err}");
+    (tmp, idc, iam_dir)
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn cfn_lint_accepts_every_template() {
+    if !have("cfn-lint", &["--version"]) {
+        return;
+    }
+    let (_tmp, idc, iam_dir) = written();
+    let templates: Vec<PathBuf> = [
+        files_ending(&idc, ".cfn.yaml"),
+        files_ending(&iam_dir, ".cfn.yaml"),
+    ]
+    .concat();
+    assert_eq!(templates.len(), 2);
+    for t in &templates {
+        let out = Command::new("cfn-lint").arg(t).output().unwrap();
+        assert!(
+            out.status.success(),
+            "cfn-lint {}:\n{}{}",
+            t.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The check has teeth: a template with two sources per key is refused.
+    let broken = std::fs::read_to_string(&templates[0]).unwrap().replacen(
+        "- \"${path:enterprise.department}\"",
+        "- \"${path:enterprise.department}\"\n              - \"${path:enterprise.division}\"",
+        1,
+    );
+    let path = templates[0].with_extension("broken.yaml");
+    std::fs::write(&path, broken).unwrap();
+    assert!(!Command::new("cfn-lint")
+        .arg(&path)
+        .output()
+        .unwrap()
+        .status
+        .success());
+}
+
+fn hcl2_parses(python: &str, file: &Path) -> Result<(), String> {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import hcl2, sys\nwith open(sys.argv[1]) as f:\n    hcl2.load(f)",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn python_hcl2_parses_every_terraform_file() {
+    let python = "python3";
+    if !have(python, &["-c", "import hcl2"]) {
+        return;
+    }
+    let (_tmp, idc, iam_dir) = written();
+    let files: Vec<PathBuf> = [files_ending(&idc, ".tf"), files_ending(&iam_dir, ".tf")].concat();
+    assert_eq!(files.len(), 2);
+    for f in &files {
+        hcl2_parses(python, f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+    }
+    // An unescaped template sequence is what a careless writer would produce; hcl2 refuses it.
+    let careless = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .replace("$${", "${");
+    let path = files[0].with_extension("careless.tf");
+    std::fs::write(&path, careless).unwrap();
+    assert!(hcl2_parses(python, &path).is_err());
+}
+
+/// A moto server on 127.0.0.1, stopped when dropped.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto { child, port }
+    }
+
+    fn aws(&self, args: &[&str]) -> std::process::Output {
+        aws_cli(args, Some(self.port))
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn aws_cli(args: &[&str], port: Option<u16>) -> std::process::Output {
+    let mut cmd = Command::new("aws");
+    if let Some(port) = port {
+        cmd.args(["--endpoint-url", &format!("http://127.0.0.1:{port}")]);
+    }
+    cmd.args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "aws failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn aws_cli_applies_the_iam_set_to_moto() {
+    if !have("aws", &["--version"]) || !have("moto_server", &["--help"]) {
+        return;
+    }
+    let (_tmp, _idc, iam_dir) = written();
+    let moto = Moto::start();
+    let created = ok(&moto.aws(&[
+        "iam",
+        "create-saml-provider",
+        "--cli-input-json",
+        &format!("file://{}", iam_dir.join("saml-provider.json").display()),
+    ]));
+    assert!(
+        created.contains("arn:aws:iam::123456789012:saml-provider/EntraID"),
+        "{created}"
+    );
+    for role in ["EntraAdmin", "ReadOnly"] {
+        let policy = format!(
+            "file://{}",
+            iam_dir.join(format!("trust-policy-{role}.json")).display()
+        );
+        let out = ok(&moto.aws(&[
+            "iam",
+            "create-role",
+            "--role-name",
+            role,
+            "--assume-role-policy-document",
+            &policy,
+        ]));
+        assert!(out.contains(&format!("\"RoleName\": \"{role}\"")), "{out}");
+    }
+    let got = ok(&moto.aws(&[
+        "iam",
+        "get-saml-provider",
+        "--saml-provider-arn",
+        "arn:aws:iam::123456789012:saml-provider/EntraID",
+    ]));
+    let doc: serde_json::Value = serde_json::from_str(&got).unwrap();
+    let uploaded = doc["SAMLMetadataDocument"].as_str().unwrap();
+    assert_eq!(
+        uploaded.as_bytes(),
+        std::fs::read(iam_dir.join("idp-metadata.xml")).unwrap()
+    );
+}
+
+/// moto does not implement the access-control-attribute calls, so the AWS CLI's own
+/// parameter validation (run locally, no request sent) judges the CLI input.
+#[test]
+fn aws_cli_validates_the_identity_center_input() {
+    if !have("aws", &["--version"]) {
+        return;
+    }
+    let (_tmp, idc, _iam) = written();
+    let input = idc.join("access-control-attributes.json");
+    let validate = |path: &Path| {
+        aws_cli(
+            &[
+                "sso-admin",
+                "create-instance-access-control-attribute-configuration",
+                "--cli-input-json",
+                &format!("file://{}", path.display()),
+                "--generate-cli-skeleton",
+                "output",
+            ],
+            None,
+        )
+    };
+    let out = validate(&input);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The check has teeth: two sources per key fail the CLI's validation.
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&input).unwrap()).unwrap();
+    json["InstanceAccessControlAttributeConfiguration"]["AccessControlAttributes"][0]["Value"]
+        ["Source"] = serde_json::json!(["a", "b"]);
+    json["InstanceAccessControlAttributeConfiguration"]["AccessControlAttributes"][0]["Key"] =
+        serde_json::json!("");
+    let broken = idc.join("broken.json");
+    std::fs::write(&broken, serde_json::to_vec(&json).unwrap()).unwrap();
+    let out = validate(&broken);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Parameter validation failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
