@@ -10,7 +10,7 @@ use samlbridge::aws::Target;
 use samlbridge::cert::Certificate;
 use samlbridge::diag::Overrides;
 use samlbridge::response::{
-    self, Binding, Captured, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings,
+    self, Binding, Captured, Engine, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings,
 };
 use std::path::Path;
 
@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
         },
         policy: SignaturePolicy::default(),
         overrides: Overrides::default(),
+        engine: Engine::Native,
     };
     let captured = Captured {
         label: "bench".into(),
@@ -57,6 +58,16 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("samlbridge validate (all rules)", |b| {
         b.iter(|| response::validate(&captured, &settings).unwrap())
+    });
+    let samael_settings = ValidateSettings {
+        engine: Engine::Samael,
+        ..settings.clone()
+    };
+    assert!(response::validate(&captured, &samael_settings)
+        .unwrap()
+        .accepted());
+    group.bench_function("samlbridge validate, samael engine (all rules)", |b| {
+        b.iter(|| response::validate(&captured, &samael_settings).unwrap())
     });
     let text = std::str::from_utf8(&xml).unwrap();
     let der = [CertificateDer::from(cert.der().to_vec())];

@@ -70,6 +70,21 @@ impl From<TargetArg> for Target {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Native,
+    Samael,
+}
+
+impl From<EngineArg> for samlbridge::response::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Native => samlbridge::response::Engine::Native,
+            EngineArg::Samael => samlbridge::response::Engine::Samael,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum CloudArg {
     Global,
     Usgov,
@@ -361,6 +376,9 @@ pub struct ValidateArgs {
     /// Largest input file accepted (a HAR can be big), in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
     pub max_input_size: usize,
+    /// The signature verifier: native (default) or samael (libxmlsec1, the reference).
+    #[arg(long, value_enum, default_value = "native", hide = true)]
+    pub engine: EngineArg,
     #[command(flatten)]
     pub http: HttpArgs,
     #[command(flatten)]

@@ -43,10 +43,26 @@ impl fmt::Display for KeyKind {
     }
 }
 
+/// The public key as it sits in the certificate, for building an OpenSSL key directly (OpenSSL
+/// 3.0 spends ~300 µs decoding a certificate's key through its provider decoders).
+#[derive(Clone, PartialEq, Eq)]
+enum KeyMaterial {
+    Rsa {
+        modulus: Vec<u8>,
+        exponent: Vec<u8>,
+    },
+    Ec {
+        curve: Option<String>,
+        point: Vec<u8>,
+    },
+    Other,
+}
+
 /// A parsed X.509 certificate with what the checks and reports need.
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,
+    material: KeyMaterial,
     common_name: Option<String>,
     pub subject: String,
     pub issuer: String,
@@ -89,10 +105,16 @@ impl Certificate {
         if !rest.is_empty() {
             return Err(CertError::Der("extra bytes after the certificate".into()));
         }
-        let key = match x.public_key().parsed() {
-            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => KeyKind::Rsa {
-                bits: rsa_bits(rsa.modulus),
-            },
+        let (key, material) = match x.public_key().parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => (
+                KeyKind::Rsa {
+                    bits: rsa_bits(rsa.modulus),
+                },
+                KeyMaterial::Rsa {
+                    modulus: rsa.modulus.to_vec(),
+                    exponent: rsa.exponent.to_vec(),
+                },
+            ),
             Ok(x509_parser::public_key::PublicKey::EC(point)) => {
                 let curve = x
                     .public_key()
@@ -100,17 +122,25 @@ impl Certificate {
                     .parameters
                     .as_ref()
                     .and_then(|p| p.as_oid().ok())
-                    .map(|oid| oid_name(&oid))
-                    .unwrap_or_else(|| "unknown curve".into());
-                KeyKind::Ec {
-                    bits: point.key_size() as u32,
-                    curve,
-                }
+                    .map(|oid| oid_name(&oid));
+                (
+                    KeyKind::Ec {
+                        bits: point.key_size() as u32,
+                        curve: curve.clone().unwrap_or_else(|| "unknown curve".into()),
+                    },
+                    KeyMaterial::Ec {
+                        curve,
+                        point: point.data().to_vec(),
+                    },
+                )
             }
-            _ => KeyKind::Other {
-                name: oid_name(&x.public_key().algorithm.algorithm),
-                bits: (x.public_key().subject_public_key.data.len() * 8) as u32,
-            },
+            _ => (
+                KeyKind::Other {
+                    name: oid_name(&x.public_key().algorithm.algorithm),
+                    bits: (x.public_key().subject_public_key.data.len() * 8) as u32,
+                },
+                KeyMaterial::Other,
+            ),
         };
         let time = |t: ASN1Time| {
             DateTime::from_timestamp(t.timestamp(), 0)
@@ -138,8 +168,49 @@ impl Certificate {
             key,
             signature_algorithm: oid_name(&x.signature_algorithm.algorithm),
             common_name,
+            material,
             der: der.to_vec(),
         })
+    }
+
+    /// The certificate's public key as an OpenSSL key, built from its components.
+    pub fn public_key(&self) -> Result<openssl::pkey::PKey<openssl::pkey::Public>, CertError> {
+        use openssl::bn::BigNum;
+        let bad =
+            |e: openssl::error::ErrorStack| CertError::Der(format!("unusable public key: {e}"));
+        match &self.material {
+            KeyMaterial::Rsa { modulus, exponent } => {
+                let rsa = openssl::rsa::Rsa::from_public_components(
+                    BigNum::from_slice(modulus).map_err(bad)?,
+                    BigNum::from_slice(exponent).map_err(bad)?,
+                )
+                .map_err(bad)?;
+                openssl::pkey::PKey::from_rsa(rsa).map_err(bad)
+            }
+            KeyMaterial::Ec { curve, point } => {
+                let nid = match curve.as_deref() {
+                    Some("prime256v1") => openssl::nid::Nid::X9_62_PRIME256V1,
+                    Some("secp384r1") => openssl::nid::Nid::SECP384R1,
+                    Some("secp521r1") => openssl::nid::Nid::SECP521R1,
+                    other => {
+                        return Err(CertError::Der(format!(
+                            "unsupported elliptic curve {}",
+                            other.unwrap_or("(unnamed)")
+                        )))
+                    }
+                };
+                let group = openssl::ec::EcGroup::from_curve_name(nid).map_err(bad)?;
+                let mut ctx = openssl::bn::BigNumContext::new().map_err(bad)?;
+                let point =
+                    openssl::ec::EcPoint::from_bytes(&group, point, &mut ctx).map_err(bad)?;
+                let key = openssl::ec::EcKey::from_public_key(&group, &point).map_err(bad)?;
+                openssl::pkey::PKey::from_ec_key(key).map_err(bad)
+            }
+            KeyMaterial::Other => Err(CertError::Der(format!(
+                "{} keys cannot verify XML signatures here",
+                self.key
+            ))),
+        }
     }
 
     /// Parses the base64 text of an `X509Certificate` element (whitespace allowed).

@@ -15,7 +15,7 @@ pub use assertion::{
 };
 pub use decode::{Binding, Captured, DecodeError, DecodeLimits};
 pub use rules::Expectations;
-pub use verify::{SignaturePolicy, Signer, SigningInfo, TrustAnchor, TrustAnchors};
+pub use verify::{Engine, SignaturePolicy, Signer, SigningInfo, TrustAnchor, TrustAnchors};
 
 use crate::aws::rules as aws;
 use crate::aws::Target;
@@ -32,6 +32,7 @@ pub struct ValidateSettings {
     pub expect: Expectations,
     pub policy: SignaturePolicy,
     pub overrides: Overrides,
+    pub engine: Engine,
 }
 
 /// A response that could not be validated at all (exit code 2 for that input).
@@ -137,8 +138,14 @@ pub fn validate(
     let text = std::str::from_utf8(&captured.xml)
         .map(|t| t.trim_start_matches('\u{feff}'))
         .map_err(|_| ResponseError::NotSaml("not UTF-8".into()))?;
-    let checked = verify::verify(&doc, text, &settings.trust, settings.policy)
-        .map_err(|e| ResponseError::NotSaml(e.0))?;
+    let checked = verify::verify(
+        &doc,
+        text,
+        &settings.trust,
+        settings.policy,
+        settings.engine,
+    )
+    .map_err(|e| ResponseError::NotSaml(e.0))?;
     findings.extend(checked.findings);
     if let Some(env) = &checked.envelope {
         findings.extend(rules::envelope(env, &settings.expect));

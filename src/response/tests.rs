@@ -44,6 +44,7 @@ fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
         },
         policy: SignaturePolicy::default(),
         overrides: Overrides::default(),
+        engine: Engine::Native,
     }
 }
 

@@ -11,6 +11,7 @@ use crate::diag::{Code, Finding, Severity};
 use crate::metadata::IdpMetadata;
 use crate::xml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
 use crate::xml::{self, ns, xmlsec, Document, Element};
+use base64::Engine as _;
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec,
 };
@@ -23,6 +24,21 @@ pub struct TrustAnchor {
     /// e.g. "metadata signing certificate #2" or "--cert entra.pem".
     pub label: String,
     pub cert: Certificate,
+    /// The public key, loaded once for the native verifier (`None` for key types it cannot use).
+    pub key: Option<openssl::pkey::PKey<openssl::pkey::Public>>,
+    /// The certificate's DER as base64, to recognise it in a KeyInfo.
+    base64: String,
+}
+
+impl TrustAnchor {
+    fn new(label: String, cert: Certificate) -> Self {
+        TrustAnchor {
+            label,
+            key: cert.public_key().ok(),
+            base64: base64::engine::general_purpose::STANDARD.encode(cert.der()),
+            cert,
+        }
+    }
 }
 
 /// The certificates responses may be signed with: only ever the IdP metadata's signing
@@ -38,10 +54,10 @@ impl TrustAnchors {
         let mut anchors: Vec<TrustAnchor> = Vec::new();
         for (i, cert) in md.signing_certificates().enumerate() {
             if anchors.iter().all(|a| a.cert != *cert) {
-                anchors.push(TrustAnchor {
-                    label: format!("metadata signing certificate #{}", i + 1),
-                    cert: cert.clone(),
-                });
+                anchors.push(TrustAnchor::new(
+                    format!("metadata signing certificate #{}", i + 1),
+                    cert.clone(),
+                ));
             }
         }
         TrustAnchors { anchors }
@@ -49,7 +65,7 @@ impl TrustAnchors {
 
     pub fn add(&mut self, label: String, cert: Certificate) {
         if self.anchors.iter().all(|a| a.cert != cert) {
-            self.anchors.push(TrustAnchor { label, cert });
+            self.anchors.push(TrustAnchor::new(label, cert));
         }
     }
 
@@ -63,6 +79,13 @@ impl TrustAnchors {
 
     fn find(&self, cert: &Certificate) -> Option<&TrustAnchor> {
         self.anchors.iter().find(|a| a.cert == *cert)
+    }
+
+    /// The anchor whose certificate a KeyInfo's base64 text names, compared as text (no
+    /// decoding or parsing on the way to the usual answer).
+    fn find_base64(&self, text: &str) -> Option<&TrustAnchor> {
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        self.anchors.iter().find(|a| a.base64 == compact)
     }
 }
 
@@ -142,12 +165,25 @@ fn finding(code: Code, message: impl Into<String>) -> Finding {
     Finding::new(code, message).subject(SIG_CONTEXT)
 }
 
+/// Which signature verifier runs once the structure is sound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// Exclusive canonicalization, digest and signature over the strict tree the claims are
+    /// read from (one parser for verifying and reading), with keys loaded once.
+    #[default]
+    Native,
+    /// samael's reduce-to-signed call through libxmlsec1, reading the pre-digest it returns:
+    /// kept as the differential oracle in tests and fuzzing.
+    Samael,
+}
+
 /// Verifies a parsed response. `text` is the exact document `doc` was parsed from.
 pub fn verify(
     doc: &Document,
     text: &str,
     trust: &TrustAnchors,
     policy: SignaturePolicy,
+    engine: Engine,
 ) -> Result<Checked, NotSaml> {
     let root = &doc.root;
     let is_response = root.is(ns::SAMLP, "Response");
@@ -275,6 +311,7 @@ pub fn verify(
     let mut response_signed = false;
     let mut signed_assertions: Vec<*const Element> = Vec::new();
     let mut infos = Vec::new();
+    let mut placed: Vec<(&Element, &Element)> = Vec::new();
     for (sig, parent) in &signatures {
         let Some(parent) = *parent else {
             unreachable!("the root is a Response or an Assertion, not a Signature")
@@ -304,6 +341,7 @@ pub fn verify(
         let info = dsig::inspect(sig);
         structural.extend(structure_problems(&info, parent));
         infos.push(info);
+        placed.push((*sig, parent));
     }
     let assertion_signed = !signed_assertions.is_empty();
 
@@ -360,84 +398,13 @@ pub fn verify(
         return Ok(out);
     }
 
-    let allowed = allowed_algorithms(policy);
-    let embedded: Vec<Certificate> = infos
+    // KeyInfo certificates, as the base64 text the message carries: matched against the
+    // anchors as text, decoded and parsed only to explain a failure.
+    let embedded: Vec<&str> = infos
         .iter()
         .flat_map(|i| i.key_info_certificates.iter())
-        .filter_map(|b64| Certificate::from_base64(b64).ok())
+        .map(String::as_str)
         .collect();
-
-    let (predigest, signer) = match reduce_with_trust(text, trust, &embedded, allowed.as_deref()) {
-        Ok(found) => found,
-        Err(messages) => {
-            out.findings.push(diagnose(
-                text,
-                trust,
-                &embedded,
-                allowed.as_deref(),
-                &messages,
-            ));
-            return Ok(out);
-        }
-    };
-
-    // Read only what the signature covers.
-    let signed = match xml::parse(predigest.as_bytes()) {
-        Ok(d) => d,
-        Err(e) => {
-            out.findings.push(finding(
-                Code::SignatureWrapping,
-                format!("the signed content cannot be read back: {e}"),
-            ));
-            return Ok(out);
-        }
-    };
-    let assertion_id = assertion.attr("ID");
-    let signed_assertion: &Element = if signed.root.is(ns::SAMLP, "Response") {
-        let same_response =
-            is_response && response_signed && signed.root.attr("ID") == root.attr("ID");
-        let inner: Vec<&Element> = std::iter::once(&signed.root)
-            .chain(signed.root.descendants())
-            .filter(|e| e.is(ns::SAML, "Assertion"))
-            .collect();
-        match inner.as_slice() {
-            [only]
-                if same_response
-                    && only.attr("ID") == assertion_id
-                    && signed.root.elements().any(|e| std::ptr::eq(e, *only)) =>
-            {
-                only
-            }
-            _ => {
-                out.findings.push(finding(
-                    Code::SignatureWrapping,
-                    "the signed Response is not the document's Response with its one Assertion",
-                ));
-                return Ok(out);
-            }
-        }
-    } else if signed.root.is(ns::SAML, "Assertion")
-        && assertion_signed
-        && !response_signed
-        && signed.root.attr("ID") == assertion_id
-    {
-        &signed.root
-    } else {
-        out.findings.push(finding(
-            Code::SignatureWrapping,
-            format!(
-                "the signature covers <{}> (ID {:?}), not the Response or Assertion that would be read",
-                signed.root.qualified_name(),
-                signed.root.attr("ID").unwrap_or("")
-            ),
-        ));
-        return Ok(out);
-    };
-
-    if response_signed {
-        // The Response's own fields come from the signed copy too.
-        out.envelope = Some(ResponseEnvelope::read(&signed.root));
-    }
     let first = &infos[0];
     let algorithm = first
         .algorithm
@@ -450,21 +417,203 @@ pub fn verify(
         .and_then(|r| r.digest.as_ref())
         .map(|d| d.name().to_owned())
         .unwrap_or_default();
-    out.verified = Some(Verified {
-        assertion: AssertionView::read(signed_assertion),
-        signing: SigningInfo {
-            response_signed,
-            assertion_signed,
-            algorithm,
-            digest,
-            signer,
-        },
-    });
+    let signing = |signer| SigningInfo {
+        response_signed,
+        assertion_signed,
+        algorithm: algorithm.clone(),
+        digest: digest.clone(),
+        signer,
+    };
+
+    match engine {
+        Engine::Native => {
+            let signer = match verify_native(root, &placed, trust, &embedded) {
+                Ok(signer) => signer,
+                Err(problem) => {
+                    out.findings.push(problem);
+                    return Ok(out);
+                }
+            };
+            out.verified = Some(Verified {
+                assertion: AssertionView::read(assertion),
+                signing: signing(signer),
+            });
+        }
+        Engine::Samael => {
+            let embedded: Vec<Certificate> = embedded
+                .iter()
+                .filter_map(|b64| Certificate::from_base64(b64).ok())
+                .collect();
+            let allowed = allowed_algorithms(policy);
+            let (predigest, signer) =
+                match reduce_with_trust(text, trust, &embedded, allowed.as_deref()) {
+                    Ok(found) => found,
+                    Err(messages) => {
+                        out.findings.push(diagnose(
+                            text,
+                            trust,
+                            &embedded,
+                            allowed.as_deref(),
+                            &messages,
+                        ));
+                        return Ok(out);
+                    }
+                };
+            // Read only what the signature covers: the pre-digest samael returns.
+            let signed = match xml::parse(predigest.as_bytes()) {
+                Ok(d) => d,
+                Err(e) => {
+                    out.findings.push(finding(
+                        Code::SignatureWrapping,
+                        format!("the signed content cannot be read back: {e}"),
+                    ));
+                    return Ok(out);
+                }
+            };
+            let assertion_id = assertion.attr("ID");
+            let signed_assertion: &Element = if signed.root.is(ns::SAMLP, "Response") {
+                let same_response =
+                    is_response && response_signed && signed.root.attr("ID") == root.attr("ID");
+                let inner: Vec<&Element> = std::iter::once(&signed.root)
+                    .chain(signed.root.descendants())
+                    .filter(|e| e.is(ns::SAML, "Assertion"))
+                    .collect();
+                match inner.as_slice() {
+                    [only]
+                        if same_response
+                            && only.attr("ID") == assertion_id
+                            && signed.root.elements().any(|e| std::ptr::eq(e, *only)) =>
+                    {
+                        only
+                    }
+                    _ => {
+                        out.findings.push(finding(
+                            Code::SignatureWrapping,
+                            "the signed Response is not the document's Response with its one Assertion",
+                        ));
+                        return Ok(out);
+                    }
+                }
+            } else if signed.root.is(ns::SAML, "Assertion")
+                && assertion_signed
+                && !response_signed
+                && signed.root.attr("ID") == assertion_id
+            {
+                &signed.root
+            } else {
+                out.findings.push(finding(
+                    Code::SignatureWrapping,
+                    format!(
+                        "the signature covers <{}> (ID {:?}), not the Response or Assertion that would be read",
+                        signed.root.qualified_name(),
+                        signed.root.attr("ID").unwrap_or("")
+                    ),
+                ));
+                return Ok(out);
+            };
+            if response_signed {
+                // The Response's own fields come from the signed copy too.
+                out.envelope = Some(ResponseEnvelope::read(&signed.root));
+            }
+            out.verified = Some(Verified {
+                assertion: AssertionView::read(signed_assertion),
+                signing: signing(signer),
+            });
+        }
+    }
     Ok(out)
 }
 
-/// The structural rules every signature must meet before libxmlsec1 sees it.
-/// The structural rules every signature must meet before libxmlsec1 sees it.
+/// Verifies every placed signature natively; each must verify with a trusted key. Returns the
+/// signer when one certificate verified them all.
+fn verify_native(
+    root: &Element,
+    placed: &[(&Element, &Element)],
+    trust: &TrustAnchors,
+    embedded: &[&str],
+) -> Result<Option<Signer>, Finding> {
+    // The certificate the KeyInfo names goes first when it is trusted: usually one try.
+    let mut order: Vec<&TrustAnchor> = embedded
+        .iter()
+        .filter_map(|b64| trust.find_base64(b64))
+        .collect();
+    for a in trust.iter() {
+        if !order.iter().any(|o| std::ptr::eq(*o, a)) {
+            order.push(a);
+        }
+    }
+    let usable: Vec<&TrustAnchor> = order.into_iter().filter(|a| a.key.is_some()).collect();
+    let keys: Vec<&openssl::pkey::PKey<openssl::pkey::Public>> =
+        usable.iter().filter_map(|a| a.key.as_ref()).collect();
+    let mut signers: Vec<usize> = Vec::new();
+    for (sig, parent) in placed {
+        let ancestors: Vec<&Element> = if std::ptr::eq(*parent, root) {
+            Vec::new()
+        } else {
+            vec![root]
+        };
+        match xml::signature::verify(&ancestors, parent, sig, &keys) {
+            Ok(i) => signers.push(i),
+            Err(xml::signature::Failure::Digest) => {
+                return Err(finding(
+                    Code::SignatureInvalid,
+                    "the signed content was changed after signing (digest mismatch)",
+                ))
+            }
+            Err(xml::signature::Failure::Malformed(m)) => {
+                return Err(finding(Code::SignatureInvalid, m))
+            }
+            Err(xml::signature::Failure::SignatureValue) => {
+                let embedded: Vec<Certificate> = embedded
+                    .iter()
+                    .filter_map(|b64| Certificate::from_base64(b64).ok())
+                    .collect();
+                // Only a diagnosis: the embedded certificate is never trusted.
+                for cert in embedded.iter().filter(|c| trust.find(c).is_none()) {
+                    if let Ok(key) = cert.public_key() {
+                        if xml::signature::verify(&ancestors, parent, sig, &[&key]).is_ok() {
+                            return Err(finding(
+                                Code::SignatureUntrustedKey,
+                                untrusted_message(cert),
+                            ));
+                        }
+                    }
+                }
+                let untrusted = embedded
+                    .iter()
+                    .find(|c| trust.find(c).is_none())
+                    .map(|c| {
+                        format!(
+                            "; its KeyInfo names an untrusted certificate, {} (SHA-1 {})",
+                            c.subject, c.sha1
+                        )
+                    })
+                    .unwrap_or_default();
+                return Err(finding(
+                    Code::SignatureInvalid,
+                    format!("the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered){untrusted}"),
+                ));
+            }
+        }
+    }
+    signers.dedup();
+    Ok(match signers.as_slice() {
+        [one] => Some(signer_of(usable[*one])),
+        _ => None,
+    })
+}
+
+fn untrusted_message(cert: &Certificate) -> String {
+    format!(
+        "the response is signed by {} (SHA-1 {}, valid {} to {}), which is not among the trusted certificates",
+        cert.subject,
+        cert.sha1,
+        cert.not_before.format("%Y-%m-%d"),
+        cert.not_after.format("%Y-%m-%d")
+    )
+}
+
+/// The structural rules every signature must meet before it is verified.
 fn structure_problems(info: &dsig::Signature, parent: &Element) -> Vec<Finding> {
     let mut out = Vec::new();
     let parent_id = parent.attr("ID");
@@ -645,16 +794,7 @@ fn diagnose(
     for cert in embedded.iter().filter(|c| trust.find(c).is_none()) {
         // Only a diagnosis: the embedded certificate is never trusted.
         if reduce(text, &[cert], allowed).0.is_some() {
-            return finding(
-                Code::SignatureUntrustedKey,
-                format!(
-                    "the response is signed by {} (SHA-1 {}, valid {} to {}), which is not among the trusted certificates",
-                    cert.subject,
-                    cert.sha1,
-                    cert.not_before.format("%Y-%m-%d"),
-                    cert.not_after.format("%Y-%m-%d")
-                ),
-            );
+            return finding(Code::SignatureUntrustedKey, untrusted_message(cert));
         }
     }
     let why = match xmlsec::classify(messages) {

@@ -171,7 +171,7 @@ pub fn inspect(sig: &Element) -> Signature {
                         uri: r.attr("URI").map(str::to_owned),
                         transforms_with_content: transforms.iter().any(|t| {
                             // An InclusiveNamespaces PrefixList under exc-c14n is data, not code.
-                            t.elements().any(|c| c.local != "InclusiveNamespaces")
+                            t.elements().any(|c| &*c.local != "InclusiveNamespaces")
                         }),
                         transforms: transforms
                             .iter()

@@ -6,16 +6,19 @@
 //! recover mode would silently repair (missing end tags, trailing garbage, several roots), so
 //! the signature library and this tree always see the same document.
 
+pub mod c14n;
 pub mod dsig;
+pub mod signature;
 mod tree;
 pub mod xmlsec;
 
-pub use tree::{Attribute, Element, Node, Span};
+pub use tree::{Attribute, Element, Node, NsDecl, Span};
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
+use quick_xml::name::{PrefixDeclaration, ResolveResult};
 use quick_xml::NsReader;
 use std::fmt;
+use std::sync::Arc;
 
 /// Namespace URIs used across the crate.
 pub mod ns {
@@ -197,6 +200,10 @@ struct Builder<'a> {
     stack: Vec<Element>,
     root: Option<Element>,
     elements: usize,
+    /// Namespace URIs seen so far, shared by every element that uses them.
+    namespaces: Vec<Arc<str>>,
+    /// Element and attribute names and prefixes, likewise.
+    names: Vec<Arc<str>>,
 }
 
 impl<'a> Builder<'a> {
@@ -217,6 +224,8 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             root: None,
             elements: 0,
+            namespaces: Vec::new(),
+            names: Vec::with_capacity(64),
         }
     }
 
@@ -299,9 +308,28 @@ impl<'a> Builder<'a> {
                     let resolved = self.reference(&r, start)?;
                     self.text(&resolved, start)?;
                 }
-                // Comments never split or end text: `a<!---->b` reads as `ab`, as exclusive
-                // canonicalization (without comments) hands it to the digest.
-                Event::Comment(_) | Event::PI(_) => {}
+                // Comments are kept as nodes of their own, so they never split or end text:
+                // `a<!---->b` reads as `ab`.
+                Event::Comment(c) => {
+                    let content = c
+                        .xml10_content()
+                        .map_err(|e| self.syntax(start, e.to_string()))?;
+                    if let Some(parent) = self.stack.last_mut() {
+                        parent.children.push(Node::Comment(content.into_owned()));
+                    }
+                }
+                Event::PI(pi) => {
+                    let target = String::from_utf8_lossy(pi.target()).into_owned();
+                    if target.eq_ignore_ascii_case("xml") {
+                        return Err(self.syntax(start, "misplaced XML declaration"));
+                    }
+                    let data = String::from_utf8_lossy(pi.content())
+                        .trim_start()
+                        .to_owned();
+                    if let Some(parent) = self.stack.last_mut() {
+                        parent.children.push(Node::Pi { target, data });
+                    }
+                }
                 Event::Eof => break,
             }
         }
@@ -370,16 +398,18 @@ impl<'a> Builder<'a> {
         }
 
         let (resolved, local) = self.reader.resolver().resolve_element(e.name());
-        let namespace = self.namespace(resolved, start)?;
-        let local = std::str::from_utf8(local.as_ref())
-            .map_err(|_| self.syntax(start, "element name is not UTF-8"))?
-            .to_owned();
+        let namespace = match resolve_ns(&mut self.namespaces, resolved) {
+            Ok(ns) => ns,
+            Err(prefix) => return Err(self.unknown_prefix(start, &prefix)),
+        };
+        let local = intern(&mut self.names, local.as_ref());
         let prefix = e
             .name()
             .prefix()
-            .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned());
+            .map(|p| intern(&mut self.names, p.as_ref()));
 
         let mut attributes = Vec::new();
+        let mut ns_decls = Vec::new();
         let mut count = 0usize;
         for attr in e.attributes().with_checks(true) {
             let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
@@ -393,14 +423,25 @@ impl<'a> Builder<'a> {
                 });
             }
             let key = attr.key;
-            if key.as_namespace_binding().is_some() {
+            if let Some(binding) = key.as_namespace_binding() {
+                let uri = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|err| self.syntax(start, err.to_string()))?;
+                let prefix = match binding {
+                    PrefixDeclaration::Default => None,
+                    PrefixDeclaration::Named(p) => Some(String::from_utf8_lossy(p).into_owned()),
+                };
+                let uri = intern(&mut self.namespaces, uri.as_bytes());
+                ns_decls.push(tree::NsDecl { prefix, uri });
                 continue;
             }
+            let attr_prefix = key.prefix().map(|p| intern(&mut self.names, p.as_ref()));
             let (resolved, attr_local) = self.reader.resolver().resolve_attribute(key);
-            let attr_ns = self.namespace(resolved, start)?;
-            let attr_local = std::str::from_utf8(attr_local.as_ref())
-                .map_err(|_| self.syntax(start, "attribute name is not UTF-8"))?
-                .to_owned();
+            let attr_ns = match resolve_ns(&mut self.namespaces, resolved) {
+                Ok(ns) => ns,
+                Err(prefix) => return Err(self.unknown_prefix(start, &prefix)),
+            };
+            let attr_local = intern(&mut self.names, attr_local.as_ref());
             if attr_local.is_empty() {
                 return Err(self.syntax(start, "empty attribute name"));
             }
@@ -425,6 +466,7 @@ impl<'a> Builder<'a> {
             }
             attributes.push(Attribute {
                 namespace: attr_ns,
+                prefix: attr_prefix,
                 local: attr_local,
                 value,
             });
@@ -434,6 +476,7 @@ impl<'a> Builder<'a> {
             namespace,
             local,
             prefix,
+            ns_decls,
             attributes,
             children: Vec::new(),
             span: Span {
@@ -443,22 +486,14 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn namespace(
-        &self,
-        resolved: ResolveResult<'_>,
-        at: usize,
-    ) -> Result<Option<String>, XmlError> {
-        match resolved {
-            ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.as_ref()).into_owned())),
-            ResolveResult::Unbound => Ok(None),
-            ResolveResult::Unknown(prefix) => Err(self.syntax(
-                at,
-                format!(
-                    "namespace prefix '{}' is not declared",
-                    String::from_utf8_lossy(&prefix)
-                ),
-            )),
-        }
+    fn unknown_prefix(&self, at: usize, prefix: &[u8]) -> XmlError {
+        self.syntax(
+            at,
+            format!(
+                "namespace prefix '{}' is not declared",
+                String::from_utf8_lossy(prefix)
+            ),
+        )
     }
 
     fn close(&mut self, element: Element, at: usize) -> Result<(), XmlError> {
@@ -473,6 +508,29 @@ impl<'a> Builder<'a> {
             }
             None => Err(self.syntax(at, "more than one root element")),
         }
+    }
+}
+
+/// The shared copy of a name or namespace URI (a document uses a few dozen, so a list beats
+/// a map). The input is valid UTF-8 already, and names are whole slices of it.
+fn intern(namespaces: &mut Vec<Arc<str>>, uri: &[u8]) -> Arc<str> {
+    if let Some(known) = namespaces.iter().find(|n| n.as_bytes() == uri) {
+        return known.clone();
+    }
+    let new: Arc<str> = Arc::from(String::from_utf8_lossy(uri).as_ref());
+    namespaces.push(new.clone());
+    new
+}
+
+/// Resolves a namespace; `Err` carries an undeclared prefix.
+fn resolve_ns(
+    namespaces: &mut Vec<Arc<str>>,
+    resolved: ResolveResult<'_>,
+) -> Result<Option<Arc<str>>, Vec<u8>> {
+    match resolved {
+        ResolveResult::Bound(ns) => Ok(Some(intern(namespaces, ns.as_ref()))),
+        ResolveResult::Unbound => Ok(None),
+        ResolveResult::Unknown(prefix) => Err(prefix),
     }
 }
 

@@ -1,4 +1,8 @@
-//! The owned element tree that [`super::parse`] builds.
+//! The owned element tree that [`super::parse`] builds. It keeps what exclusive
+//! canonicalization needs (prefixes, namespace declarations, comments, processing
+//! instructions), so signatures are verified over the very tree the claims are read from.
+
+use std::sync::Arc;
 
 /// Byte range of an element in the input, from `<` of its start tag to `>` of its end tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,24 +13,42 @@ pub struct Span {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
-    pub namespace: Option<String>,
-    pub local: String,
+    pub namespace: Option<Arc<str>>,
+    pub prefix: Option<Arc<str>>,
+    pub local: Arc<str>,
     /// The normalized value (references resolved, whitespace characters turned into spaces).
     pub value: String,
+}
+
+/// A namespace declaration on an element: `xmlns="uri"` (prefix `None`) or `xmlns:p="uri"`.
+/// `xmlns=""` is kept with an empty URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsDecl {
+    pub prefix: Option<String>,
+    pub uri: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     Element(Element),
-    /// Character data; adjacent text, CDATA and references are merged, comments dropped.
+    /// Character data; adjacent text, CDATA and references are merged.
     Text(String),
+    /// A comment: never part of [`Element::text`], so it cannot split or end a value.
+    Comment(String),
+    /// A processing instruction.
+    Pi {
+        target: String,
+        data: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    pub namespace: Option<String>,
-    pub local: String,
-    pub prefix: Option<String>,
+    pub namespace: Option<Arc<str>>,
+    pub local: Arc<str>,
+    pub prefix: Option<Arc<str>>,
+    /// The namespace declarations written on this element.
+    pub ns_decls: Vec<NsDecl>,
     /// Attributes other than namespace declarations, in document order.
     pub attributes: Vec<Attribute>,
     pub children: Vec<Node>,
@@ -38,13 +60,13 @@ impl Element {
     pub fn qualified_name(&self) -> String {
         match &self.prefix {
             Some(p) => format!("{p}:{}", self.local),
-            None => self.local.clone(),
+            None => self.local.to_string(),
         }
     }
 
     /// True when the element has namespace `ns` and local name `local`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
-        self.local == local && self.namespace.as_deref() == Some(ns)
+        &*self.local == local && self.namespace.as_deref() == Some(ns)
     }
 
     pub(super) fn push_text(&mut self, content: &str) {
@@ -62,7 +84,7 @@ impl Element {
     pub fn elements(&self) -> impl Iterator<Item = &Element> {
         self.children.iter().filter_map(|n| match n {
             Node::Element(e) => Some(e),
-            Node::Text(_) => None,
+            _ => None,
         })
     }
 
@@ -82,16 +104,16 @@ impl Element {
 
     /// Every descendant element (not the element itself), depth first in document order.
     pub fn descendants(&self) -> Descendants<'_> {
-        Descendants {
-            stack: vec![Box::new(self.elements())],
-        }
+        let mut stack = Vec::with_capacity(16);
+        stack.push(self.children.iter());
+        Descendants { stack }
     }
 
     /// The value of the attribute `local` that has no namespace.
     pub fn attr(&self, local: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|a| a.namespace.is_none() && a.local == local)
+            .find(|a| a.namespace.is_none() && &*a.local == local)
             .map(|a| a.value.as_str())
     }
 
@@ -99,7 +121,7 @@ impl Element {
     pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|a| a.namespace.as_deref() == Some(ns) && a.local == local)
+            .find(|a| a.namespace.as_deref() == Some(ns) && &*a.local == local)
             .map(|a| a.value.as_str())
     }
 
@@ -130,7 +152,7 @@ impl Element {
 
 /// Iterator behind [`Element::descendants`].
 pub struct Descendants<'a> {
-    stack: Vec<Box<dyn Iterator<Item = &'a Element> + 'a>>,
+    stack: Vec<std::slice::Iter<'a, Node>>,
 }
 
 impl<'a> Iterator for Descendants<'a> {
@@ -140,10 +162,11 @@ impl<'a> Iterator for Descendants<'a> {
         loop {
             let top = self.stack.last_mut()?;
             match top.next() {
-                Some(e) => {
-                    self.stack.push(Box::new(e.elements()));
+                Some(Node::Element(e)) => {
+                    self.stack.push(e.children.iter());
                     return Some(e);
                 }
+                Some(_) => {}
                 None => {
                     self.stack.pop();
                 }

@@ -160,7 +160,7 @@ fn first_instant(text: &str) -> Option<String> {
 }
 
 /// Runs samlbridge on one corpus row; returns the exit code and the decoded JSON.
-pub fn run_row(corpus: &Path, row: &Row, tmp: &Path) -> (i32, Value, String) {
+pub fn run_row(corpus: &Path, row: &Row, tmp: &Path, extra: &[&str]) -> (i32, Value, String) {
     let path = corpus.join(&row.file);
     let bytes = std::fs::read(&path).unwrap();
     let decoded = decode("x", &bytes, DecodeLimits::default())
@@ -253,6 +253,7 @@ pub fn run_row(corpus: &Path, row: &Row, tmp: &Path) -> (i32, Value, String) {
         .or_else(|| own.issue_instant.clone())
         .unwrap_or_else(|| "2020-01-01T00:00:00Z".into());
     args.extend(["--now".into(), now]);
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&refs);
     let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
@@ -464,7 +465,7 @@ fn every_corpus_response() {
     );
     let mut failures = Vec::new();
     for row in &rows {
-        let (exit, doc, err) = run_row(&corpus, row, tmp.path());
+        let (exit, doc, err) = run_row(&corpus, row, tmp.path(), &[]);
         assert!(!err.contains("panicked"), "{}: {err}", row.file);
         let errors = codes_of(&doc);
         let expected = expect(&row.file);

@@ -5,6 +5,7 @@ mod aws_tooling;
 mod check;
 mod corpus;
 mod corpus_responses;
+mod engines;
 mod explain;
 mod fetch;
 mod util;
