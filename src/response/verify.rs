@@ -17,6 +17,7 @@ use samael::crypto::{
 };
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A certificate trusted to sign responses, with how reports name it.
 #[derive(Debug, Clone)]
@@ -28,11 +29,19 @@ pub struct TrustAnchor {
     pub key: Option<openssl::pkey::PKey<openssl::pkey::Public>>,
     /// The certificate's DER as base64, to recognise it in a KeyInfo.
     base64: String,
+    /// What a verified response says of its signer, made once.
+    signer: Arc<Signer>,
 }
 
 impl TrustAnchor {
     fn new(label: String, cert: Certificate) -> Self {
         TrustAnchor {
+            signer: Arc::new(Signer {
+                label: label.clone(),
+                subject: cert.subject.clone(),
+                sha1: cert.sha1.to_string(),
+                sha256: cert.sha256.to_string(),
+            }),
             label,
             key: cert.public_key().ok(),
             base64: base64::engine::general_purpose::STANDARD.encode(cert.der()),
@@ -84,8 +93,11 @@ impl TrustAnchors {
     /// The anchor whose certificate a KeyInfo's base64 text names, compared as text (no
     /// decoding or parsing on the way to the usual answer).
     fn find_base64(&self, text: &str) -> Option<&TrustAnchor> {
-        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        self.anchors.iter().find(|a| a.base64 == compact)
+        let compact = text.bytes().filter(|b| !b.is_ascii_whitespace());
+        self.anchors.iter().find(|a| {
+            let mut candidate = compact.clone();
+            a.base64.bytes().all(|b| candidate.next() == Some(b)) && candidate.next().is_none()
+        })
     }
 }
 
@@ -113,7 +125,7 @@ pub struct SigningInfo {
     pub algorithm: String,
     pub digest: String,
     /// `None` when signatures by different trusted certificates verified together.
-    pub signer: Option<Signer>,
+    pub signer: Option<Arc<Signer>>,
 }
 
 impl SigningInfo {
@@ -531,7 +543,7 @@ fn verify_native(
     placed: &[(&Element, &Element)],
     trust: &TrustAnchors,
     embedded: &[&str],
-) -> Result<Option<Signer>, Finding> {
+) -> Result<Option<Arc<Signer>>, Finding> {
     // The certificate the KeyInfo names goes first when it is trusted: usually one try.
     let mut order: Vec<&TrustAnchor> = embedded
         .iter()
@@ -742,13 +754,8 @@ fn reduce(
     (result.ok(), messages)
 }
 
-fn signer_of(anchor: &TrustAnchor) -> Signer {
-    Signer {
-        label: anchor.label.clone(),
-        subject: anchor.cert.subject.clone(),
-        sha1: anchor.cert.sha1.to_string(),
-        sha256: anchor.cert.sha256.to_string(),
-    }
+fn signer_of(anchor: &TrustAnchor) -> Arc<Signer> {
+    anchor.signer.clone()
 }
 
 /// Verifies with the trusted certificates, learning which one signed: the one the KeyInfo names
@@ -758,7 +765,7 @@ fn reduce_with_trust(
     trust: &TrustAnchors,
     embedded: &[Certificate],
     allowed: Option<&[AllowedSignatureAlgorithm]>,
-) -> Result<(String, Option<Signer>), Vec<String>> {
+) -> Result<(String, Option<Arc<Signer>>), Vec<String>> {
     let mut order: Vec<&TrustAnchor> = embedded.iter().filter_map(|c| trust.find(c)).collect();
     for a in trust.iter() {
         if !order.iter().any(|o| std::ptr::eq(*o, a)) {

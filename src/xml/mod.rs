@@ -15,8 +15,7 @@ pub mod xmlsec;
 pub use tree::{Attribute, Element, Node, NsDecl, Span};
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{PrefixDeclaration, ResolveResult};
-use quick_xml::NsReader;
+use quick_xml::name::PrefixDeclaration;
 use std::fmt;
 use std::sync::Arc;
 
@@ -191,24 +190,49 @@ pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// `xml:` is bound in every document; `xmlns:` may never be declared.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// A namespace binding in scope: prefix (`None` for the default namespace) and URI (`None`
+/// after `xmlns=""` undeclares the default).
+struct Binding {
+    prefix: Option<Arc<str>>,
+    uri: Option<Arc<str>>,
+}
+
+/// Names seen by earlier parses on this thread: validating a batch of responses then allocates
+/// no names at all. Bounded, so hostile documents with endless new names cannot grow it.
+const NAME_CACHE_SIZE: usize = 4096;
+
+thread_local! {
+    static NAMES: std::cell::RefCell<rustc_hash::FxHashMap<Box<[u8]>, Arc<str>>> =
+        Default::default();
+}
+
 struct Builder<'a> {
     text: &'a str,
-    reader: NsReader<&'a [u8]>,
+    reader: quick_xml::Reader<&'a [u8]>,
     limits: Limits,
     /// Added to every span so spans index the caller's bytes (before the BOM was stripped).
     offset: usize,
     stack: Vec<Element>,
     root: Option<Element>,
     elements: usize,
+    /// Namespace bindings in scope, innermost last; `marks[i]` is where the bindings of the
+    /// i-th open element start.
+    bindings: Vec<Binding>,
+    marks: Vec<usize>,
+    xml_ns: Arc<str>,
     /// Namespace URIs seen so far, shared by every element that uses them.
     namespaces: Vec<Arc<str>>,
     /// Element and attribute names and prefixes, likewise.
-    names: Vec<Arc<str>>,
+    names: rustc_hash::FxHashMap<Box<[u8]>, Arc<str>>,
 }
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str, limits: Limits, offset: usize) -> Self {
-        let mut reader = NsReader::from_str(text);
+        let mut reader = quick_xml::Reader::from_str(text);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.check_comments = true;
@@ -216,6 +240,7 @@ impl<'a> Builder<'a> {
         config.expand_empty_elements = false;
         config.trim_text_start = false;
         config.trim_text_end = false;
+        let xml_ns: Arc<str> = Arc::from(XML_NS);
         Builder {
             text,
             reader,
@@ -224,8 +249,11 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             root: None,
             elements: 0,
-            namespaces: Vec::new(),
-            names: Vec::with_capacity(64),
+            bindings: Vec::new(),
+            marks: Vec::new(),
+            namespaces: vec![xml_ns.clone()],
+            xml_ns,
+            names: Default::default(),
         }
     }
 
@@ -246,8 +274,8 @@ impl<'a> Builder<'a> {
         let mut seen_decl = false;
         loop {
             let start = self.reader.buffer_position() as usize;
-            let event = match self.reader.read_resolved_event() {
-                Ok((_, event)) => event,
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
                 Err(e) => {
                     let at = self.reader.error_position() as usize;
                     return Err(self.syntax(at, e.to_string()));
@@ -377,6 +405,102 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The shared copy of an element or attribute name or prefix: from this thread's cache,
+    /// or (once that is full) from this document's own.
+    fn name(&mut self, bytes: &[u8]) -> Arc<str> {
+        let cached = NAMES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(known) = cache.get(bytes) {
+                return Some(known.clone());
+            }
+            (cache.len() < NAME_CACHE_SIZE).then(|| {
+                let new: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
+                cache.insert(bytes.into(), new.clone());
+                new
+            })
+        });
+        cached.unwrap_or_else(|| {
+            self.names
+                .entry(bytes.into())
+                .or_insert_with(|| Arc::from(String::from_utf8_lossy(bytes).as_ref()))
+                .clone()
+        })
+    }
+
+    /// The shared copy of a namespace URI (a document uses a handful).
+    fn namespace(&mut self, uri: &str) -> Arc<str> {
+        if let Some(known) = self.namespaces.iter().find(|n| &***n == uri) {
+            return known.clone();
+        }
+        let new: Arc<str> = Arc::from(uri);
+        self.namespaces.push(new.clone());
+        new
+    }
+
+    /// The URI bound to `prefix` (`None`: the default namespace); `Err` for an undeclared
+    /// prefix.
+    fn resolve(&self, prefix: Option<&[u8]>, at: usize) -> Result<Option<Arc<str>>, XmlError> {
+        if prefix == Some(b"xml") {
+            return Ok(Some(self.xml_ns.clone()));
+        }
+        let bound = self
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix.as_deref().map(str::as_bytes) == prefix);
+        match (bound, prefix) {
+            (Some(b), _) => Ok(b.uri.clone()),
+            (None, None) => Ok(None),
+            (None, Some(p)) => Err(self.syntax(
+                at,
+                format!(
+                    "namespace prefix '{}' is not declared",
+                    String::from_utf8_lossy(p)
+                ),
+            )),
+        }
+    }
+
+    /// Records a namespace declaration, refusing what Namespaces in XML 1.0 forbids.
+    fn declare(
+        &mut self,
+        prefix: Option<&[u8]>,
+        uri: &str,
+        decls: &mut Vec<NsDecl>,
+        at: usize,
+    ) -> Result<(), XmlError> {
+        let prefix = prefix.map(|p| self.name(p));
+        if decls.iter().any(|d| d.prefix == prefix) {
+            return Err(self.syntax(at, "a namespace prefix is declared twice in one element"));
+        }
+        let refuse = match prefix.as_deref() {
+            Some("xmlns") => Some("the 'xmlns' prefix cannot be declared".to_owned()),
+            Some("xml") if uri != XML_NS => {
+                Some(format!("the 'xml' prefix cannot be bound to '{uri}'"))
+            }
+            Some(p) if p != "xml" && (uri == XML_NS || uri == XMLNS_NS) => Some(format!(
+                "prefix '{p}' cannot be bound to the reserved namespace '{uri}'"
+            )),
+            Some(p) if uri.is_empty() => {
+                Some(format!("prefix '{p}' is bound to an empty namespace name"))
+            }
+            None if uri == XML_NS || uri == XMLNS_NS => Some(format!(
+                "the default namespace cannot be the reserved namespace '{uri}'"
+            )),
+            _ => None,
+        };
+        if let Some(message) = refuse {
+            return Err(self.syntax(at, message));
+        }
+        let uri = self.namespace(uri);
+        self.bindings.push(Binding {
+            prefix: prefix.clone(),
+            uri: (!uri.is_empty()).then(|| uri.clone()),
+        });
+        decls.push(NsDecl { prefix, uri });
+        Ok(())
+    }
+
     fn open(&mut self, e: &BytesStart<'_>, start: usize, end: usize) -> Result<Element, XmlError> {
         if self.root.is_some() {
             return Err(self.syntax(start, "more than one root element"));
@@ -397,24 +521,13 @@ impl<'a> Builder<'a> {
             });
         }
 
-        let (resolved, local) = self.reader.resolver().resolve_element(e.name());
-        let namespace = match resolve_ns(&mut self.namespaces, resolved) {
-            Ok(ns) => ns,
-            Err(prefix) => return Err(self.unknown_prefix(start, &prefix)),
-        };
-        let local = intern(&mut self.names, local.as_ref());
-        let prefix = e
-            .name()
-            .prefix()
-            .map(|p| intern(&mut self.names, p.as_ref()));
-
-        let mut attributes = Vec::new();
+        // Declarations first: they are in scope for the element's own name and attributes.
+        self.marks.push(self.bindings.len());
         let mut ns_decls = Vec::new();
-        let mut count = 0usize;
-        for attr in e.attributes().with_checks(true) {
+        let mut raw_attributes = Vec::new();
+        for attr in e.attributes().with_checks(false) {
             let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
-            count += 1;
-            if count > self.limits.max_attributes {
+            if raw_attributes.len() + ns_decls.len() >= self.limits.max_attributes {
                 let (line, column) = self.position(start);
                 return Err(XmlError::TooManyAttributes {
                     limit: self.limits.max_attributes,
@@ -422,31 +535,8 @@ impl<'a> Builder<'a> {
                     column,
                 });
             }
-            let key = attr.key;
-            if let Some(binding) = key.as_namespace_binding() {
-                let uri = attr
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|err| self.syntax(start, err.to_string()))?;
-                let prefix = match binding {
-                    PrefixDeclaration::Default => None,
-                    PrefixDeclaration::Named(p) => Some(String::from_utf8_lossy(p).into_owned()),
-                };
-                let uri = intern(&mut self.namespaces, uri.as_bytes());
-                ns_decls.push(tree::NsDecl { prefix, uri });
-                continue;
-            }
-            let attr_prefix = key.prefix().map(|p| intern(&mut self.names, p.as_ref()));
-            let (resolved, attr_local) = self.reader.resolver().resolve_attribute(key);
-            let attr_ns = match resolve_ns(&mut self.namespaces, resolved) {
-                Ok(ns) => ns,
-                Err(prefix) => return Err(self.unknown_prefix(start, &prefix)),
-            };
-            let attr_local = intern(&mut self.names, attr_local.as_ref());
-            if attr_local.is_empty() {
-                return Err(self.syntax(start, "empty attribute name"));
-            }
             let value = match attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
-                Ok(v) => v.into_owned(),
+                Ok(v) => v,
                 Err(quick_xml::Error::Escape(
                     quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
                 )) => {
@@ -455,9 +545,37 @@ impl<'a> Builder<'a> {
                 }
                 Err(err) => return Err(self.syntax(start, err.to_string())),
             };
+            match attr.key.as_namespace_binding() {
+                Some(PrefixDeclaration::Default) => {
+                    self.declare(None, &value, &mut ns_decls, start)?
+                }
+                Some(PrefixDeclaration::Named(p)) => {
+                    self.declare(Some(p), &value, &mut ns_decls, start)?
+                }
+                None => raw_attributes.push((attr.key, value.into_owned())),
+            }
+        }
+
+        let name = e.name();
+        let namespace = self.resolve(name.prefix().map(|p| p.into_inner()), start)?;
+        let local = self.name(name.local_name().as_ref());
+        let prefix = name.prefix().map(|p| self.name(p.as_ref()));
+
+        let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attributes.len());
+        for (key, value) in raw_attributes {
+            let attr_prefix = key.prefix().map(|p| p.into_inner());
+            // Unprefixed attributes are in no namespace, whatever the default namespace.
+            let attr_ns = match attr_prefix {
+                Some(p) => self.resolve(Some(p), start)?,
+                None => None,
+            };
+            let attr_local = self.name(key.local_name().as_ref());
+            if attr_local.is_empty() {
+                return Err(self.syntax(start, "empty attribute name"));
+            }
             if attributes
                 .iter()
-                .any(|a: &Attribute| a.local == attr_local && a.namespace == attr_ns)
+                .any(|a| a.local == attr_local && a.namespace == attr_ns)
             {
                 return Err(self.syntax(
                     start,
@@ -466,7 +584,7 @@ impl<'a> Builder<'a> {
             }
             attributes.push(Attribute {
                 namespace: attr_ns,
-                prefix: attr_prefix,
+                prefix: attr_prefix.map(|p| self.name(p)),
                 local: attr_local,
                 value,
             });
@@ -486,17 +604,9 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn unknown_prefix(&self, at: usize, prefix: &[u8]) -> XmlError {
-        self.syntax(
-            at,
-            format!(
-                "namespace prefix '{}' is not declared",
-                String::from_utf8_lossy(prefix)
-            ),
-        )
-    }
-
     fn close(&mut self, element: Element, at: usize) -> Result<(), XmlError> {
+        let mark = self.marks.pop().unwrap_or(0);
+        self.bindings.truncate(mark);
         match self.stack.last_mut() {
             Some(parent) => {
                 parent.children.push(Node::Element(element));
@@ -508,29 +618,6 @@ impl<'a> Builder<'a> {
             }
             None => Err(self.syntax(at, "more than one root element")),
         }
-    }
-}
-
-/// The shared copy of a name or namespace URI (a document uses a few dozen, so a list beats
-/// a map). The input is valid UTF-8 already, and names are whole slices of it.
-fn intern(namespaces: &mut Vec<Arc<str>>, uri: &[u8]) -> Arc<str> {
-    if let Some(known) = namespaces.iter().find(|n| n.as_bytes() == uri) {
-        return known.clone();
-    }
-    let new: Arc<str> = Arc::from(String::from_utf8_lossy(uri).as_ref());
-    namespaces.push(new.clone());
-    new
-}
-
-/// Resolves a namespace; `Err` carries an undeclared prefix.
-fn resolve_ns(
-    namespaces: &mut Vec<Arc<str>>,
-    resolved: ResolveResult<'_>,
-) -> Result<Option<Arc<str>>, Vec<u8>> {
-    match resolved {
-        ResolveResult::Bound(ns) => Ok(Some(intern(namespaces, ns.as_ref()))),
-        ResolveResult::Unbound => Ok(None),
-        ResolveResult::Unknown(prefix) => Err(prefix),
     }
 }
 

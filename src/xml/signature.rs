@@ -31,9 +31,9 @@ fn malformed(m: impl Into<String>) -> Failure {
 }
 
 fn base64(text: &str) -> Result<Vec<u8>, Failure> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
+        .decode(compact)
         .map_err(|e| malformed(format!("not base64: {e}")))
 }
 

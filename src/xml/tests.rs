@@ -141,3 +141,61 @@ fn errors_say_where() {
     let message = err.to_string();
     assert!(message.starts_with("line 3"), "{message}");
 }
+
+#[test]
+fn namespace_scoping() {
+    let doc = parse_str(
+        r#"<p:a xmlns:p="urn:one" xmlns="urn:d"><p:b xmlns:p="urn:two" p:x="1" y="2"/><c xmlns=""/><p:d/></p:a>"#,
+    )
+    .unwrap();
+    assert!(doc.root.is("urn:one", "a"));
+    let kids: Vec<&Element> = doc.root.elements().collect();
+    // A redeclared prefix binds inside its element only; unprefixed attributes are in no
+    // namespace whatever the default.
+    assert!(kids[0].is("urn:two", "b"));
+    assert_eq!(kids[0].attributes[0].namespace.as_deref(), Some("urn:two"));
+    assert_eq!(kids[0].attributes[1].namespace, None);
+    assert_eq!(kids[1].namespace, None, "xmlns=\"\" undeclares the default");
+    assert!(kids[2].is("urn:one", "d"));
+    let doc = parse_str(r#"<a xml:lang="en"/>"#).unwrap();
+    assert_eq!(
+        doc.root.attributes[0].namespace.as_deref(),
+        Some("http://www.w3.org/XML/1998/namespace")
+    );
+}
+
+#[test]
+fn refuses_what_namespaces_in_xml_forbids() {
+    for (xml, says) in [
+        (r#"<p:a/>"#, "namespace prefix 'p' is not declared"),
+        (r#"<a p:x="1"/>"#, "namespace prefix 'p' is not declared"),
+        (
+            r#"<a xmlns:p=""/>"#,
+            "prefix 'p' is bound to an empty namespace name",
+        ),
+        (
+            r#"<a xmlns:xmlns="urn:x"/>"#,
+            "the 'xmlns' prefix cannot be declared",
+        ),
+        (
+            r#"<a xmlns:xml="urn:x"/>"#,
+            "the 'xml' prefix cannot be bound",
+        ),
+        (
+            r#"<a xmlns:p="http://www.w3.org/XML/1998/namespace"/>"#,
+            "reserved namespace",
+        ),
+        (r#"<a xmlns:p="urn:x" xmlns:p="urn:y"/>"#, "declared twice"),
+        (
+            r#"<a xmlns:p="urn:x" xmlns:q="urn:x" p:k="1" q:k="2"/>"#,
+            "appears twice",
+        ),
+        (r#"<a k="1" k="2"/>"#, "appears twice"),
+    ] {
+        let err = parse_str(xml).unwrap_err().to_string();
+        assert!(err.contains(says), "{xml}: {err}");
+    }
+    // Namespace names are compared after references are resolved.
+    let doc = parse_str(r#"<p:a xmlns:p="urn:a&amp;b"/>"#).unwrap();
+    assert!(doc.root.is("urn:a&b", "a"));
+}

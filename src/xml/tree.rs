@@ -24,7 +24,7 @@ pub struct Attribute {
 /// `xmlns=""` is kept with an empty URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NsDecl {
-    pub prefix: Option<String>,
+    pub prefix: Option<Arc<str>>,
     pub uri: Arc<str>,
 }
 
