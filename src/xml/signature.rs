@@ -171,20 +171,30 @@ pub fn verify(
             .text(),
     )?;
 
-    // A same-document barename reference drops comments whatever the transform says
+    // Exactly enveloped-signature then exclusive canonicalization: with no canonicalization
+    // transform the reference would be canonicalized inclusively, which this verifier does
+    // not do. A same-document barename reference drops comments whatever the transform says
     // (XML-DSig 4.3.3.3), so the digest never covers comments.
-    let exc = reference_el
+    let transforms: Vec<&Element> = reference_el
         .child(ns::DSIG, "Transforms")
-        .and_then(|t| {
-            t.children_named(ns::DSIG, "Transform").find(|t| {
-                matches!(
-                    t.attr("Algorithm"),
-                    Some(dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS)
-                )
-            })
-        })
-        .map(prefix_list)
+        .map(|t| t.children_named(ns::DSIG, "Transform").collect())
         .unwrap_or_default();
+    let exc = match transforms.as_slice() {
+        [enveloped, canonical]
+            if enveloped.attr("Algorithm") == Some(dsig::ENVELOPED)
+                && matches!(
+                    canonical.attr("Algorithm"),
+                    Some(dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS)
+                ) =>
+        {
+            prefix_list(canonical)
+        }
+        _ => {
+            return Err(malformed(
+                "the Reference's transforms are not enveloped-signature then exclusive canonicalization",
+            ))
+        }
+    };
     let content = c14n::exclusive(
         ancestors,
         parent,
