@@ -376,6 +376,9 @@ pub struct ValidateArgs {
     /// Largest input file accepted (a HAR can be big), in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
     pub max_input_size: usize,
+    /// Validate on N threads (default: one per core); output stays in input order.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
     /// The signature verifier: native (default) or samael (libxmlsec1, the reference).
     #[arg(long, value_enum, default_value = "native", hide = true)]
     pub engine: EngineArg,
@@ -386,6 +389,12 @@ pub struct ValidateArgs {
 }
 
 impl ValidateArgs {
+    pub fn jobs(&self) -> usize {
+        self.jobs.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+    }
+
     pub fn skew(&self) -> Result<Duration> {
         let d = humantime::parse_duration(&self.skew).with_context(|| {
             format!("--skew {:?} is not a duration such as 3m or 90s", self.skew)

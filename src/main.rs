@@ -234,7 +234,7 @@ fn fetch(a: FetchArgs) -> Result<u8> {
 
 fn validate(a: ValidateArgs) -> Result<u8> {
     use samlbridge::response::{
-        self, DecodeLimits, Expectations, SignaturePolicy, TrustAnchors, ValidateReport,
+        self, DecodeLimits, Expectations, Outcome, SignaturePolicy, Summary, TrustAnchors,
         ValidateSettings,
     };
     a.common.color.apply();
@@ -326,44 +326,50 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         max_response_bytes: a.max_response_size,
     };
 
-    let mut report = ValidateReport::default();
-    for source in source::expand(&a.responses)? {
+    let inputs = source::expand(&a.responses)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs())
+        .build()
+        .context("starting the validation threads")?;
+    let load = |source: &Source| {
         let name = source.to_string();
-        match source::read(
-            &source,
-            a.max_input_size,
-            None,
-            &mut std::io::stdin().lock(),
-        ) {
-            Ok(bytes) => report.add_input(&name, &bytes, limits, &settings),
-            Err(e) => report.errors.push(response::InputError {
-                label: name,
-                message: e.to_string(),
-            }),
-        }
-    }
-
-    let text = match format {
-        Format::Json => {
-            let findings = report.findings();
-            let verdict = if report.all_accepted() {
-                "pass"
-            } else {
-                "fail"
-            };
-            json::to_string(&json::document_with_verdict(
-                "validate", verdict, &findings, &report,
-            ))
-        }
-        _ => human::validate(&report),
+        let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin().lock())
+            .map_err(|e| e.to_string());
+        (name, bytes)
     };
-    print(&text)?;
-    for e in &report.errors {
-        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
-    }
-    Ok(if !report.errors.is_empty() {
+    let out = std::io::BufWriter::new(anstream::stdout().lock());
+    let summary = match format {
+        Format::Json => {
+            let mut stream = json::ValidateStream::start(out)?;
+            response::validate_all(&inputs, load, limits, &settings, &pool, |outcome| {
+                if let Outcome::Error(e) = &outcome {
+                    eprintln!("samlbridge: error: {}: {}", e.label, e.message);
+                }
+                stream.add(outcome)
+            })?;
+            stream.finish()?
+        }
+        _ => {
+            let mut out = out;
+            let mut summary = Summary::default();
+            response::validate_all(&inputs, load, limits, &settings, &pool, |outcome| {
+                summary.add(&outcome);
+                match &outcome {
+                    Outcome::Response(r) => out.write_all(human::validated_response(r).as_bytes()),
+                    Outcome::Error(e) => {
+                        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
+                        out.write_all(human::validate_error(e).as_bytes())
+                    }
+                }
+            })?;
+            out.write_all(human::validate_summary(&summary).as_bytes())?;
+            out.flush()?;
+            summary
+        }
+    };
+    Ok(if summary.unreadable > 0 {
         FAILED
-    } else if report.all_accepted() {
+    } else if summary.all_accepted() {
         CLEAN
     } else {
         FINDINGS

@@ -260,9 +260,9 @@ pub fn code_list() -> String {
     out
 }
 
-/// The `validate` report: per response the verdict, the findings, the claims, the validity
-/// window and the signing details; then a summary line.
-pub fn validate(report: &crate::response::ValidateReport) -> String {
+/// One response of a `validate` run: the verdict, the findings, the claims, the validity
+/// window and the signing details.
+pub fn validated_response(r: &crate::response::ResponseReport) -> String {
     use crate::response::{Attribute, ResponseReport};
     let mut out = String::new();
     let attribute = |out: &mut String, a: &Attribute| {
@@ -428,28 +428,30 @@ pub fn validate(report: &crate::response::ValidateReport) -> String {
         }
         out.push('\n');
     };
-    for r in &report.responses {
-        block(&mut out, r);
-    }
-    for e in &report.errors {
-        let _ = writeln!(
-            out,
-            "{} {}: {}\n",
-            paint(RED, "ERROR"),
-            paint(BOLD, &e.label),
-            e.message
-        );
-    }
-    let accepted = report.responses.iter().filter(|r| r.accepted()).count();
-    let _ = writeln!(
-        out,
-        "{} response{}: {accepted} accepted, {} rejected, {} could not be read",
-        report.responses.len() + report.errors.len(),
-        plural(report.responses.len() + report.errors.len()),
-        report.responses.len() - accepted,
-        report.errors.len()
-    );
+    block(&mut out, r);
     out
+}
+
+/// An input (or one response in it) that could not be validated at all.
+pub fn validate_error(e: &crate::response::InputError) -> String {
+    format!(
+        "{} {}: {}\n\n",
+        paint(RED, "ERROR"),
+        paint(BOLD, &e.label),
+        e.message
+    )
+}
+
+/// The last line of a `validate` run.
+pub fn validate_summary(s: &crate::response::Summary) -> String {
+    format!(
+        "{} response{}: {} accepted, {} rejected, {} could not be read\n",
+        s.total(),
+        plural(s.total()),
+        s.accepted,
+        s.rejected,
+        s.unreadable
+    )
 }
 
 /// The files an `aws` command writes (or would), with a short diff for changed ones.

@@ -255,52 +255,107 @@ pub struct InputError {
     pub message: String,
 }
 
-/// Every response of one run, and the inputs that failed.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ValidateReport {
-    pub responses: Vec<ResponseReport>,
-    pub errors: Vec<InputError>,
+/// What became of one response (or of an input that could not be read).
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Response(Box<ResponseReport>),
+    Error(InputError),
 }
 
-impl ValidateReport {
-    /// All findings of all responses, in order.
-    pub fn findings(&self) -> Vec<Finding> {
-        self.responses
-            .iter()
-            .flat_map(|r| r.findings.iter().cloned())
-            .collect()
-    }
+/// Counts over a whole run; nothing per response is kept, so a run's memory does not grow
+/// with the number of responses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub accepted: usize,
+    pub rejected: usize,
+    pub unreadable: usize,
+}
 
-    pub fn all_accepted(&self) -> bool {
-        self.errors.is_empty()
-            && !self.responses.is_empty()
-            && self.responses.iter().all(ResponseReport::accepted)
-    }
-
-    /// Decodes one input (which may hold many responses) and validates each response in it.
-    pub fn add_input(
-        &mut self,
-        name: &str,
-        bytes: &[u8],
-        limits: DecodeLimits,
-        settings: &ValidateSettings,
-    ) {
-        match decode::decode(name, bytes, limits) {
-            Err(e) => self.errors.push(InputError {
-                label: name.to_owned(),
-                message: e.to_string(),
-            }),
-            Ok(captured) => {
-                for c in &captured {
-                    match validate(c, settings) {
-                        Ok(report) => self.responses.push(report),
-                        Err(e) => self.errors.push(InputError {
-                            label: c.label.clone(),
-                            message: e.to_string(),
-                        }),
-                    }
-                }
-            }
+impl Summary {
+    pub fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Response(r) if r.accepted() => self.accepted += 1,
+            Outcome::Response(_) => self.rejected += 1,
+            Outcome::Error(_) => self.unreadable += 1,
         }
     }
+
+    pub fn total(&self) -> usize {
+        self.accepted + self.rejected + self.unreadable
+    }
+
+    /// True when at least one response was read and AWS would accept every one.
+    pub fn all_accepted(&self) -> bool {
+        self.accepted > 0 && self.rejected == 0 && self.unreadable == 0
+    }
+}
+
+/// Decodes one input (which may hold many responses) and validates each response in it,
+/// spreading the responses of a large input (a HAR) over the pool's threads.
+pub fn validate_input(
+    name: &str,
+    bytes: &[u8],
+    limits: DecodeLimits,
+    settings: &ValidateSettings,
+) -> Vec<Outcome> {
+    use rayon::prelude::*;
+    match decode::decode(name, bytes, limits) {
+        Err(e) => vec![Outcome::Error(InputError {
+            label: name.to_owned(),
+            message: e.to_string(),
+        })],
+        Ok(captured) => captured
+            .par_iter()
+            .with_min_len(8)
+            .map(|c| match validate(c, settings) {
+                Ok(report) => Outcome::Response(Box::new(report)),
+                Err(e) => Outcome::Error(InputError {
+                    label: c.label.clone(),
+                    message: e.to_string(),
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// How many inputs are read and validated together: enough to keep every thread busy, few
+/// enough that memory stays flat however many inputs there are.
+const INPUTS_PER_ROUND_PER_THREAD: usize = 64;
+
+/// Validates `inputs` on `pool`: `load` reads one (its label and bytes, or why it could not be
+/// read), and `emit` receives every outcome in input order.
+pub fn validate_all<T, E>(
+    inputs: &[T],
+    load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
+    limits: DecodeLimits,
+    settings: &ValidateSettings,
+    pool: &rayon::ThreadPool,
+    mut emit: impl FnMut(Outcome) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Sync,
+{
+    use rayon::prelude::*;
+    let round = INPUTS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
+    for chunk in inputs.chunks(round) {
+        let outcomes: Vec<Vec<Outcome>> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|input| {
+                    let (name, bytes) = load(input);
+                    match bytes {
+                        Ok(bytes) => validate_input(&name, &bytes, limits, settings),
+                        Err(message) => vec![Outcome::Error(InputError {
+                            label: name,
+                            message,
+                        })],
+                    }
+                })
+                .collect()
+        });
+        for outcome in outcomes.into_iter().flatten() {
+            emit(outcome)?;
+        }
+    }
+    Ok(())
 }

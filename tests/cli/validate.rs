@@ -727,3 +727,99 @@ fn human_output_order() {
         "findings come before claims"
     );
 }
+
+/// Many inputs over several threads: every outcome comes out in input order, the same as on
+/// one thread, with unreadable inputs in their place.
+#[test]
+fn jobs_keep_input_order() {
+    let dir = tempdir();
+    let sources = [
+        "valid/idc-assertion-signed.xml",
+        "invalid/expired.xml",
+        "valid/idc-response-signed.xml",
+        "attacks/xsw3.xml",
+        "invalid/not-xml.txt",
+        "encodings/capture.har",
+    ];
+    let mut expected = Vec::new();
+    for i in 0..240 {
+        let f = sources[i % sources.len()];
+        let name = format!("{i:03}-{}", f.replace('/', "-"));
+        std::fs::copy(testdata(&format!("responses/{f}")), dir.path().join(&name)).unwrap();
+        expected.push(name);
+    }
+    let md = testdata("metadata/entra-app-rollover.xml");
+    let sp = testdata("metadata/identity-center-sp.xml");
+    let run_jobs = |jobs: &str, format: &str| {
+        run(&[
+            "validate",
+            dir.path().to_str().unwrap(),
+            "--metadata",
+            &md,
+            "--target",
+            "identity-center",
+            "--sp-metadata",
+            &sp,
+            "--now",
+            NOW,
+            "--jobs",
+            jobs,
+            "--format",
+            format,
+        ])
+    };
+    let one = run_jobs("1", "json");
+    let four = run_jobs("4", "json");
+    assert_eq!(code(&one), 2, "the unreadable inputs make it exit 2");
+    assert_eq!(code(&four), 2);
+    let (one, four) = (json(&one), json(&four));
+    let labels = |doc: &Value| -> Vec<(String, String)> {
+        doc["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["label"].as_str().unwrap().to_owned(),
+                    r["verdict"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(labels(&one), labels(&four));
+    assert_eq!(one["findings"], four["findings"]);
+    assert_eq!(one["errors"], four["errors"]);
+    // Files in name order; the HAR's responses where the HAR is.
+    let order: Vec<String> = labels(&four)
+        .iter()
+        .map(|(l, _)| {
+            let file = l
+                .split_once(dir.path().to_str().unwrap())
+                .map(|(_, rest)| rest.trim_start_matches('/'))
+                .unwrap_or_else(|| panic!("label {l:?} does not name its file"));
+            file[..3].to_owned()
+        })
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+    assert_eq!(
+        four["errors"].as_array().unwrap().len(),
+        40,
+        "one not-xml file in six"
+    );
+    assert_eq!(
+        four["summary"],
+        serde_json::json!({"accepted": one["summary"]["accepted"], "rejected": one["summary"]["rejected"], "unreadable": 40})
+    );
+    assert!(four["summary"]["accepted"].as_u64().unwrap() >= 80);
+
+    let one = run_jobs("1", "human");
+    let four = run_jobs("4", "human");
+    assert_eq!(stdout(&one), stdout(&four));
+    assert_eq!(stderr(&one), stderr(&four));
+
+    let out = run_jobs("0", "json");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--jobs"), "{}", stderr(&out));
+}
