@@ -337,9 +337,10 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             .map_err(|e| e.to_string());
         (name, bytes)
     };
-    let out = std::io::BufWriter::new(anstream::stdout().lock());
     let summary = match format {
         Format::Json => {
+            // JSON never carries colour, so it skips anstream's escape stripping.
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
             let mut stream = json::ValidateStream::start(out)?;
             response::validate_all(&inputs, load, limits, &settings, &pool, |outcome| {
                 if let Outcome::Error(e) = &outcome {
@@ -350,7 +351,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             stream.finish()?
         }
         _ => {
-            let mut out = out;
+            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
             let mut summary = Summary::default();
             response::validate_all(&inputs, load, limits, &settings, &pool, |outcome| {
                 summary.add(&outcome);

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Peer benchmark: samlbridge against python3-saml, `xmlsec1 --verify` and the OpenSSL floor,
+side by side on the same machine and the same responses.
+
+    python3 benches/peers/run.py [--count 2000] [--rounds 3] [--memory 100000]
+
+It builds samlbridge and the test IdP, writes COUNT signed Entra-style responses, installs
+python3-saml from PyPI into target/peers/venv (once), then times:
+
+- samlbridge validate on the whole directory (one process, every rule), --jobs 1 and 2;
+- python3-saml's Response.is_valid in one process (one core);
+- xmlsec1 --verify, one process per file (as a shell loop would run it), on 200 files;
+- `openssl speed rsa2048` verifies: one per response is the floor for any validator.
+
+Each tool must accept every response, or the script stops. Rounds alternate the tools and the
+median is reported, since these machines are noisy. Last, samlbridge's peak memory over
+MEMORY responses (the directory given repeatedly) against a tenth of that shows it does not
+grow with the number of responses. Needs: cargo, python3 with venv, xmlsec1, openssl.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+WORK = ROOT / "target" / "peers"
+PYTHON3_SAML = "python3-saml==1.16.0"
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def build():
+    run(["cargo", "build", "--release", "--quiet", "--bin", "samlbridge"], cwd=ROOT)
+    run(
+        ["cargo", "build", "--release", "--quiet", "-p", "samlbridge-testkit", "--bin", "gen-responses"],
+        cwd=ROOT,
+    )
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    return target / "release" / "samlbridge", target / "release" / "gen-responses"
+
+
+def venv_python():
+    venv = WORK / "venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        run([sys.executable, "-m", "venv", str(venv)])
+    probe = subprocess.run([str(python), "-c", "import onelogin.saml2"], capture_output=True)
+    if probe.returncode != 0:
+        run([str(python), "-m", "pip", "install", "--quiet", PYTHON3_SAML])
+    return python
+
+
+def samlbridge_args(binary, data, jobs, inputs):
+    cfg = json.loads((data / "settings.json").read_text())
+    return [
+        str(binary), "validate", *inputs,
+        "--metadata", str(data / "metadata.xml"),
+        "--sp-metadata", str(data / "sp-metadata.xml"),
+        "--target", "identity-center",
+        "--now", cfg["judge_at"],
+        "--jobs", str(jobs),
+        "--format", "json",
+    ]
+
+
+def time_samlbridge(binary, data, jobs, count):
+    args = samlbridge_args(binary, data, jobs, [str(data / "responses")])
+    start = time.perf_counter()
+    out = subprocess.run(args, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    summary = json.loads(out.stdout)["summary"]
+    if out.returncode != 0 or summary["accepted"] != count:
+        sys.exit(f"samlbridge did not accept every response: {summary} {out.stderr.decode()}")
+    return count / seconds
+
+
+def time_python_saml(python, data, count):
+    out = run(
+        [str(python), str(ROOT / "benches" / "peers" / "python_saml.py"), str(data)],
+        capture_output=True,
+    )
+    result = json.loads(out.stdout)
+    if result["valid"] != count:
+        sys.exit(f"python3-saml did not accept every response: {result}")
+    return count / result["seconds"]
+
+
+def time_xmlsec1(data, files):
+    cert = str(data / "idp-cert.pem")
+    start = time.perf_counter()
+    for f in files:
+        out = subprocess.run(
+            ["xmlsec1", "--verify", "--pubkey-cert-pem", cert,
+             "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", str(f)],
+            capture_output=True,
+        )
+        if out.returncode != 0:
+            sys.exit(f"xmlsec1 --verify refused {f}: {out.stderr.decode()}")
+    return len(files) / (time.perf_counter() - start)
+
+
+def openssl_verifies_per_second():
+    out = run(["openssl", "speed", "-seconds", "3", "rsa2048"], capture_output=True, text=True)
+    for line in out.stdout.splitlines():
+        m = re.match(r"rsa\s+2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)", line)
+        if m:
+            return float(m.group(1))
+    sys.exit("could not read `openssl speed rsa2048`")
+
+
+def peak_rss_mib(args):
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"samlbridge failed: {proc.stderr.read().decode()}")
+    return usage.ru_maxrss / 1024
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--memory", type=int, default=100_000, help="responses for the memory run (0: skip)")
+    a = p.parse_args()
+    for tool in ("xmlsec1", "openssl"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (Debian: apt-get install {'xmlsec1' if tool == 'xmlsec1' else 'openssl'})")
+
+    samlbridge, gen = build()
+    python = venv_python()
+    data = WORK / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    run([str(gen), "--count", str(a.count), "--out", str(data)], stdout=subprocess.DEVNULL)
+    files = sorted((data / "responses").iterdir())
+
+    print(f"{a.count} signed Entra-style responses ({files[0].stat().st_size} bytes each), "
+          f"{os.cpu_count()} cores, median of {a.rounds} rounds\n")
+    rates = {"samlbridge --jobs 1": [], "samlbridge --jobs 2": [], "python3-saml": [], "xmlsec1 --verify": []}
+    for _ in range(a.rounds):
+        rates["python3-saml"].append(time_python_saml(python, data, a.count))
+        rates["samlbridge --jobs 1"].append(time_samlbridge(samlbridge, data, 1, a.count))
+        rates["samlbridge --jobs 2"].append(time_samlbridge(samlbridge, data, 2, a.count))
+        rates["xmlsec1 --verify"].append(time_xmlsec1(data, files[:200]))
+    floor = openssl_verifies_per_second()
+    median = {k: statistics.median(v) for k, v in rates.items()}
+
+    one = median["samlbridge --jobs 1"]
+    print(f"{'':26}{'responses/s':>12}  {'per core':>9}  {'samlbridge (1 core) is':>24}")
+    for name, cores in [("samlbridge --jobs 1", 1), ("samlbridge --jobs 2", 2),
+                        ("python3-saml", 1), ("xmlsec1 --verify", 1)]:
+        rate = median[name]
+        ratio = "" if name.startswith("samlbridge") else f"{one / rate:.1f}x faster"
+        print(f"{name:26}{rate:12.0f}  {rate / cores:9.0f}  {ratio:>24}")
+    print(f"{'openssl rsa2048 verify':26}{floor:12.0f}  {floor:9.0f}  "
+          f"{f'{one / floor:.0%} of the floor':>24}")
+    print(f"\nscaling from 1 to 2 jobs: {median['samlbridge --jobs 2'] / one:.2f}x")
+
+    if a.memory:
+        repeat = max(1, a.memory // a.count)
+        tenth = max(1, repeat // 10)
+        small = peak_rss_mib(samlbridge_args(samlbridge, data, 2, [str(data / "responses")] * tenth))
+        large = peak_rss_mib(samlbridge_args(samlbridge, data, 2, [str(data / "responses")] * repeat))
+        print(f"peak memory: {small:.1f} MiB over {tenth * a.count} responses, "
+              f"{large:.1f} MiB over {repeat * a.count} responses")
+
+
+if __name__ == "__main__":
+    main()
