@@ -194,8 +194,29 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// IdP metadata: a file, "-" for stdin, or an https:// URL.
-    #[arg(value_name = "METADATA")]
-    pub metadata: String,
+    #[arg(value_name = "METADATA", required_unless_present = "apps")]
+    pub metadata: Option<String>,
+    /// Check many Entra applications: a TOML ([[app]] with tenant, app_id, optional name and
+    /// target) or CSV (header tenant,app_id[,name,target]) file, "-" for stdin.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["metadata", "sp_metadata", "claims", "pin_cert", "entity_id"]
+    )]
+    pub apps: Option<String>,
+    /// With --apps: how many applications are fetched at once.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "apps",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// With --apps: the national cloud the tenants are in.
+    #[arg(long, value_enum, default_value = "global", requires = "apps")]
+    pub cloud: CloudArg,
+    /// With --apps: no progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Reach Entra's login host at this https:// origin instead (a mirror, a test server).
+    #[arg(long, value_name = "URL", hide = true, requires = "apps")]
+    pub login_endpoint: Option<String>,
     /// IAM Identity Center's service-provider metadata, checked too.
     #[arg(long, value_name = "FILE")]
     pub sp_metadata: Option<PathBuf>,

@@ -4,6 +4,7 @@ pub mod check;
 pub mod claims;
 pub mod diag;
 pub mod entra;
+pub mod fleet;
 pub mod metadata;
 pub mod render;
 pub mod response;

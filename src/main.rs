@@ -9,11 +9,11 @@ use args::{
 };
 use clap::Parser;
 use samlbridge::check::{self, CheckReport, CheckSettings, Input};
-use samlbridge::diag::Code;
+use samlbridge::diag::{self, Code, Finding};
 use samlbridge::entra::{self, Fetcher};
 use samlbridge::render::{human, json, sarif, Format};
 use samlbridge::source::{self, Source};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// Exit codes, as DESIGN.md fixes them.
@@ -90,7 +90,11 @@ fn check(a: CheckArgs) -> Result<u8> {
     a.common.color.apply();
     let format = a.common.format.resolve(true)?;
     let settings = settings(&a.checks, &a.common)?;
-    let source = Source::parse(&a.metadata)?;
+    if let Some(apps) = &a.apps {
+        return check_fleet(apps, &a, settings, format);
+    }
+    let metadata = a.metadata.as_deref().unwrap_or("-");
+    let source = Source::parse(metadata)?;
     let fetcher = match &source {
         Source::Url(_) => Some(Fetcher::new(a.http.options()?)?),
         _ => None,
@@ -139,6 +143,71 @@ fn check(a: CheckArgs) -> Result<u8> {
     print(&render_check(&report, format, "check", None))?;
 
     Ok(exit_code(report.has_errors()))
+}
+
+/// `check --apps FILE`.
+fn check_fleet(apps: &str, a: &CheckArgs, settings: CheckSettings, format: Format) -> Result<u8> {
+    use samlbridge::fleet::{self, FleetSettings};
+    let source = Source::parse(apps)?;
+    if matches!(source, Source::Url(_)) {
+        anyhow::bail!("--apps takes a file or \"-\", not a URL");
+    }
+    let bytes = source::read(
+        &source,
+        16 * 1024 * 1024,
+        None,
+        &mut std::io::stdin().lock(),
+    )?;
+    let apps = fleet::parse_apps(&source.to_string(), &bytes)?;
+    let login_endpoint = a
+        .login_endpoint
+        .as_deref()
+        .map(|u| {
+            url::Url::parse(u)
+                .ok()
+                .filter(|u| u.scheme() == "https")
+                .ok_or_else(|| anyhow::anyhow!("--login-endpoint {u:?} is not an https:// URL"))
+        })
+        .transpose()?;
+    let fleet_settings = FleetSettings {
+        check: settings,
+        cloud: a.cloud.into(),
+        login_endpoint,
+        concurrency: a.concurrency.into(),
+    };
+    let fetcher = Fetcher::new(a.http.options()?)?;
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(apps.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {pos}/{len} applications {wide_bar} {elapsed} {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    };
+    let report = fleet::check_apps(&apps, &fetcher, &fleet_settings, &|done| {
+        bar.set_message(done.name.clone());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+
+    let findings = report.findings();
+    let text = match format {
+        Format::Human => human::fleet(&report),
+        Format::Json => json::to_string(&json::document("check", &findings, &report)),
+        Format::Sarif => {
+            let artifacts: Vec<(&str, &[Finding])> = report
+                .apps
+                .iter()
+                .map(|a| (a.url.as_str(), a.findings.as_slice()))
+                .collect();
+            json::to_string(&sarif::document_for(&artifacts))
+        }
+    };
+    print(&text)?;
+    Ok(exit_code(diag::has_errors(&findings)))
 }
 
 fn render_check(

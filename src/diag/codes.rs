@@ -162,6 +162,11 @@ codes! {
         why: "Sign-in traffic over plain HTTP exposes the authentication exchange; Entra's endpoints are always HTTPS.",
         fix: "Use the metadata as Entra serves it.";
 
+    MetadataUnavailable = "metadata-unavailable", Error, allowable: false,
+        summary: "An application's metadata could not be fetched or read",
+        why: "In a fleet check (check --apps) one application's metadata failed to download, or was not usable metadata, so none of its certificates could be checked; the other applications were checked as usual.",
+        fix: "Check the tenant and application ID in the apps file, that the application uses SAML single sign-on, and the network path to Entra; the message says what failed.";
+
     MetadataExpired = "metadata-expired", Error, allowable: true,
         summary: "The metadata's validUntil lies in the past",
         why: "Consumers that honour validUntil refuse expired metadata.",

@@ -488,3 +488,127 @@ pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
     let _ = writeln!(out, "\n{}", paint(BOLD, outcome));
     out
 }
+
+/// `check --apps`: one table, soonest certificate expiry first, then each application's
+/// findings, then a summary line.
+pub fn fleet(report: &crate::fleet::FleetReport) -> String {
+    let mut out = String::new();
+    let all = report.findings();
+    out.push_str(&verdict_line(
+        "check",
+        &format!(
+            "{} application{}",
+            report.apps.len(),
+            plural(report.apps.len())
+        ),
+        &all,
+    ));
+    let rows: Vec<[String; 5]> = report
+        .apps
+        .iter()
+        .map(|a| {
+            [
+                a.name.clone(),
+                a.soonest_expiry
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_else(|| "—".into()),
+                a.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                a.thumbprint.clone().unwrap_or_default(),
+                a.status.to_owned(),
+            ]
+        })
+        .collect();
+    let header = [
+        "APPLICATION",
+        "EXPIRES",
+        "DAYS",
+        "CERTIFICATE (SHA-1)",
+        "STATUS",
+    ];
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain(std::iter::once(header[i].len()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..5).map(width).collect();
+    let _ = writeln!(
+        out,
+        "\n  {}",
+        paint(
+            BOLD,
+            format!(
+                "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}",
+                header[0],
+                header[1],
+                header[2],
+                header[3],
+                header[4],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2],
+                w3 = widths[3]
+            )
+        )
+    );
+    for (a, r) in report.apps.iter().zip(&rows) {
+        let status_style = match a.status {
+            "ok" => GREEN,
+            "warnings" => YELLOW,
+            _ => RED,
+        };
+        let days = match a.days_left {
+            Some(d) if d <= 7 => paint(RED, format!("{:>w$}", r[2], w = widths[2])),
+            Some(d) if d <= 60 => paint(YELLOW, format!("{:>w$}", r[2], w = widths[2])),
+            _ => format!("{:>w$}", r[2], w = widths[2]),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<w0$}  {:<w1$}  {days}  {:<w3$}  {}",
+            r[0],
+            r[1],
+            r[3],
+            paint(status_style, &r[4]),
+            w0 = widths[0],
+            w1 = widths[1],
+            w3 = widths[3]
+        );
+    }
+    for a in report.apps.iter().filter(|a| !a.findings.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            paint(BOLD, &a.name),
+            paint(DIM, format!("(tenant {}, app {})", a.tenant, a.app_id))
+        );
+        for f in &a.findings {
+            let subject = f
+                .subject
+                .as_ref()
+                .filter(|s| **s != a.name)
+                .map(|s| format!("{}: ", paint(BOLD, s)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {subject}{}",
+                paint(
+                    severity_style(f.severity),
+                    format!("{}[{}]", f.severity, f.code)
+                ),
+                f.message
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} application{}: {} ok, {} with warnings, {} with errors, {} unavailable",
+        report.apps.len(),
+        plural(report.apps.len()),
+        report.count("ok"),
+        report.count("warnings"),
+        report.count("errors"),
+        report.count("unavailable")
+    );
+    out
+}

@@ -17,7 +17,15 @@ fn level(s: Severity) -> ResultLevel {
 
 /// One SARIF log with one run; `artifact` names the analysed document.
 pub fn document(artifact: &str, findings: &[Finding]) -> serde_json::Value {
-    let codes: BTreeSet<Code> = findings.iter().map(|f| f.code).collect();
+    document_for(&[(artifact, findings)])
+}
+
+/// One SARIF log with one run over several documents, each with its findings.
+pub fn document_for(artifacts: &[(&str, &[Finding])]) -> serde_json::Value {
+    let codes: BTreeSet<Code> = artifacts
+        .iter()
+        .flat_map(|(_, findings)| findings.iter().map(|f| f.code))
+        .collect();
     let rules: Vec<ReportingDescriptor> = codes
         .iter()
         .map(|c| {
@@ -37,9 +45,10 @@ pub fn document(artifact: &str, findings: &[Finding]) -> serde_json::Value {
                 .build()
         })
         .collect();
-    let results: Vec<SarifResult> = findings
+    let results: Vec<SarifResult> = artifacts
         .iter()
-        .map(|f| {
+        .flat_map(|(artifact, findings)| findings.iter().map(move |f| (*artifact, f)))
+        .map(|(artifact, f)| {
             let text = match &f.subject {
                 Some(s) => format!("{s}: {} ({})", f.message, f.help),
                 None => format!("{} ({})", f.message, f.help),

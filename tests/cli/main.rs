@@ -8,5 +8,6 @@ mod corpus_responses;
 mod engines;
 mod explain;
 mod fetch;
+mod fleet;
 mod util;
 mod validate;
