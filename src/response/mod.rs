@@ -7,6 +7,8 @@ pub mod rules;
 mod verify;
 
 #[cfg(test)]
+mod differential_tests;
+#[cfg(test)]
 mod tests;
 
 pub use assertion::{

@@ -13,7 +13,7 @@ fn issued() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap()
 }
 
-fn key(slot: u32) -> KeyPair {
+pub(super) fn key(slot: u32) -> KeyPair {
     CertBuilder::entra(
         shared_key(KeySpec::Rsa(2048), slot),
         issued() - Duration::days(30),
@@ -23,7 +23,7 @@ fn key(slot: u32) -> KeyPair {
     .build()
 }
 
-fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
+pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
     let mut trust = TrustAnchors::default();
     for (i, k) in trusted.iter().enumerate() {
         trust.add(
@@ -48,7 +48,7 @@ fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
     }
 }
 
-fn spec(signer: &KeyPair) -> ResponseSpec {
+pub(super) fn spec(signer: &KeyPair) -> ResponseSpec {
     ResponseSpec::entra(
         TENANT,
         signer.clone(),
@@ -59,15 +59,22 @@ fn spec(signer: &KeyPair) -> ResponseSpec {
     )
 }
 
-fn run(xml: &str, s: &ValidateSettings) -> ResponseReport {
+pub(super) fn run_result(
+    xml: &[u8],
+    s: &ValidateSettings,
+) -> Result<ResponseReport, ResponseError> {
     let captured = Captured {
         label: "test".into(),
         binding: Binding::Post,
-        xml: xml.as_bytes().to_vec(),
+        xml: xml.to_vec(),
         encoded_len: xml.len() * 4 / 3,
         relay_state: None,
     };
-    validate(&captured, s).unwrap()
+    validate(&captured, s)
+}
+
+fn run(xml: &str, s: &ValidateSettings) -> ResponseReport {
+    run_result(xml.as_bytes(), s).unwrap()
 }
 
 fn codes(r: &ResponseReport) -> Vec<Code> {
