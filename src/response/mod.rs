@@ -9,6 +9,8 @@ mod verify;
 #[cfg(test)]
 mod differential_tests;
 #[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
 mod tests;
 
 pub use assertion::{
