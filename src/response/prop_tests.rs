@@ -2,7 +2,6 @@
 //! is caught; changes exclusive canonicalization ignores are not.
 
 use super::tests::{key, run_result, settings, spec};
-use super::*;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
