@@ -9,5 +9,6 @@ mod engines;
 mod explain;
 mod fetch;
 mod fleet;
+mod limits;
 mod util;
 mod validate;

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Time and peak memory of samlbridge on hostile inputs: each must end quickly with a finding
+or exit code 2.
+
+    python3 benches/limits.py
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DATA = ROOT / "testdata"
+NOW = "2026-11-27T09:01:00Z"
+
+
+def measure(args):
+    """Exit code, seconds, peak MiB and the last line of stderr. GNU time measures the child
+    alone (a child forked from this script would count the script's own memory)."""
+    start = time.perf_counter()
+    out = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    lines = out.stderr.decode(errors="replace").strip().splitlines()
+    peak_kib = int(lines.pop())
+    lines = [l for l in lines if not l.startswith("Command exited with non-zero status")]
+    return out.returncode, seconds, peak_kib / 1024, (lines or [""])[-1]
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "samlbridge"], cwd=ROOT, check=True)
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = str(target / "release" / "samlbridge")
+    validate = [binary, "validate", "--metadata", str(DATA / "metadata/entra-app-rollover.xml"),
+                "--target", "identity-center", "--sp-metadata", str(DATA / "metadata/identity-center-sp.xml"),
+                "--now", NOW, "--format", "json"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        cases = []
+        cases.append(("billion laughs", validate + [str(DATA / "responses/invalid/billion-laughs.xml")]))
+        (tmp / "huge.b64").write_bytes(b"A" * (50 * 1024 * 1024))
+        cases.append(("50 MB base64 blob", validate + [str(tmp / "huge.b64")]))
+        (tmp / "deep.xml").write_text("<a>" * 100_000 + "</a>" * 100_000)
+        cases.append(("100,000-deep nesting (validate)", validate + [str(tmp / "deep.xml")]))
+        cases.append(("100,000-deep nesting (check)", [binary, "check", str(tmp / "deep.xml")]))
+        har = json.loads((DATA / "responses/encodings/capture.har").read_text())
+        post = next(e for e in har["log"]["entries"] if "SAMLResponse" in json.dumps(e))
+        entries = [post] * 10_000
+        (tmp / "saml.har").write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+        size = (tmp / "saml.har").stat().st_size / 1e6
+        cases.append((f"HAR, 10,000 SAML entries ({size:.0f} MB)", validate + [str(tmp / "saml.har")]))
+        wide = "<r>" + "<e/>" * 100_001 + "</r>"
+        (tmp / "wide.xml").write_text(wide)
+        cases.append(("100,001 elements", validate + [str(tmp / "wide.xml")]))
+
+        print(f"{'input':42} {'exit':>4} {'seconds':>8} {'peak MiB':>9}  last message")
+        for name, args in cases:
+            code, seconds, rss, message = measure(args)
+            print(f"{name:42} {code:4} {seconds:8.2f} {rss:9.1f}  {message[:90]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

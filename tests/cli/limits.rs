@@ -1,0 +1,129 @@
+//! Resource limits: hostile sizes and shapes end with a finding or exit 2, never a hang, a
+//! crash or unbounded memory. (`benches/limits.sh` reports the time and memory of each.)
+
+use crate::util::*;
+use serde_json::json;
+
+const NOW: &str = "2026-11-27T09:01:00Z";
+
+fn validate_args(path: &str) -> Vec<String> {
+    [
+        "validate",
+        path,
+        "--metadata",
+        &testdata("metadata/entra-app-rollover.xml"),
+        "--target",
+        "identity-center",
+        "--sp-metadata",
+        &testdata("metadata/identity-center-sp.xml"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+fn run_owned(args: &[String]) -> std::process::Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&refs)
+}
+
+#[test]
+fn hundred_thousand_deep_nesting() {
+    let dir = tempdir();
+    let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let path = dir.path().join("deep.xml");
+    std::fs::write(&path, &deep).unwrap();
+    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("nest deeper than 64 levels"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("nest deeper than 64 levels"));
+}
+
+#[test]
+fn har_with_ten_thousand_entries() {
+    let dir = tempdir();
+    let capture: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(testdata("responses/encodings/capture.har")).unwrap(),
+    )
+    .unwrap();
+    let saml_post = capture["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e.to_string().contains("SAMLResponse"))
+        .unwrap()
+        .clone();
+    // A load test's capture: mostly other requests, a sign-in every hundredth.
+    let entries: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| {
+            if i % 100 == 0 {
+                saml_post.clone()
+            } else {
+                json!({"request": {"method": "GET", "url": format!("https://console.aws.amazon.com/asset/{i}.js"), "headers": []}, "response": {"status": 200}})
+            }
+        })
+        .collect();
+    let har = json!({"log": {"version": "1.2", "entries": entries}});
+    let path = dir.path().join("load-test.har");
+    std::fs::write(&path, har.to_string()).unwrap();
+    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["accepted"], 100);
+    assert!(doc["responses"][99]["label"]
+        .as_str()
+        .unwrap()
+        .contains("entry 9901"));
+}
+
+#[test]
+fn oversized_metadata_is_refused_unread() {
+    let dir = tempdir();
+    let path = dir.path().join("huge.xml");
+    let mut huge = std::fs::read(testdata("metadata/entra-app.xml")).unwrap();
+    huge.extend(std::iter::repeat_n(b' ', 11 * 1024 * 1024));
+    std::fs::write(&path, &huge).unwrap();
+    let out = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("limit"), "{}", stderr(&out));
+    let out = run(&[
+        "check",
+        path.to_str().unwrap(),
+        "--max-size",
+        "20000000",
+        "--now",
+        NOW,
+    ]);
+    assert_ne!(code(&out), 2, "--max-size raises the cap: {}", stderr(&out));
+}
+
+#[test]
+fn too_many_attributes_and_elements() {
+    let dir = tempdir();
+    let attrs: String = (0..65).map(|i| format!(" a{i}=\"1\"")).collect();
+    let path = dir.path().join("attrs.xml");
+    std::fs::write(&path, format!("<r{attrs}/>")).unwrap();
+    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("more than 64 attributes"), "{}", stderr(&out));
+
+    let path = dir.path().join("wide.xml");
+    std::fs::write(&path, format!("<r>{}</r>", "<e/>".repeat(100_001))).unwrap();
+    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("more than 100000 elements"),
+        "{}",
+        stderr(&out)
+    );
+}
