@@ -169,9 +169,31 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document, XmlEr
             "line {line}, column {column}: the document is not valid UTF-8"
         ))
     })?;
+    if let Some(at) = forbidden_character(body) {
+        let (line, column) = line_column(body, at);
+        let c = text[at..].chars().next().unwrap_or_default();
+        return Err(XmlError::Syntax {
+            message: format!("character U+{:04X} is not allowed in XML", u32::from(c)),
+            line,
+            column,
+        });
+    }
     let offset = if had_bom { UTF8_BOM.len() } else { 0 };
     let root = Builder::new(text, limits, offset).run()?;
     Ok(Document { root, had_bom })
+}
+
+/// Where the first character outside XML 1.0's `Char` production is, in valid UTF-8: C0
+/// controls other than tab, line feed and carriage return, and U+FFFE / U+FFFF. Parsers
+/// differ on these (quick-xml keeps them, libxml2 stops or repairs), so none is accepted.
+fn forbidden_character(utf8: &[u8]) -> Option<usize> {
+    utf8.iter().enumerate().find_map(|(i, &b)| {
+        let control = b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r');
+        let nonchar = b == 0xEF
+            && utf8.get(i + 1) == Some(&0xBF)
+            && matches!(utf8.get(i + 2), Some(0xBE | 0xBF));
+        (control || nonchar).then_some(i)
+    })
 }
 
 /// 1-based line and column of byte `offset` in `bytes`.

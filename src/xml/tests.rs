@@ -199,3 +199,22 @@ fn refuses_what_namespaces_in_xml_forbids() {
     let doc = parse_str(r#"<p:a xmlns:p="urn:a&amp;b"/>"#).unwrap();
     assert!(doc.root.is("urn:a&b", "a"));
 }
+
+#[test]
+fn characters_outside_xml_are_refused() {
+    for (xml, says) in [
+        ("<a>x\u{0}y</a>", "U+0000"),
+        ("<a b=\"\u{1b}\"/>", "U+001B"),
+        ("<a><!--\u{c}--></a>", "U+000C"),
+        ("<a>\u{fffe}</a>", "U+FFFE"),
+        ("<a>\u{ffff}</a>", "U+FFFF"),
+    ] {
+        let err = parse_str(xml).unwrap_err().to_string();
+        assert!(
+            err.contains(says) && err.contains("not allowed"),
+            "{xml:?}: {err}"
+        );
+    }
+    // Tab, line feed, carriage return and the rest of Unicode are characters.
+    assert!(parse_str("<a>\t\n\r\u{e9}\u{fffd}\u{1f600}</a>").is_ok());
+}

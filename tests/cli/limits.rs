@@ -115,7 +115,11 @@ fn too_many_attributes_and_elements() {
     std::fs::write(&path, format!("<r{attrs}/>")).unwrap();
     let out = run_owned(&validate_args(path.to_str().unwrap()));
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("more than 64 attributes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("more than 64 attributes"),
+        "{}",
+        stderr(&out)
+    );
 
     let path = dir.path().join("wide.xml");
     std::fs::write(&path, format!("<r>{}</r>", "<e/>".repeat(100_001))).unwrap();
