@@ -179,30 +179,23 @@ pub fn verify(
     // The native verifier checks the very tree the certificates are read from, and costs a
     // fraction of a libxmlsec1 round trip; libxmlsec1 remains the judge of everything it does
     // not accept (other canonicalizations, whole-document references) and explains failures.
+    let valid = |cert: &Certificate| Verdict {
+        status: SignatureStatus::Valid {
+            signer: cert.sha256.to_string(),
+            signer_subject: cert.common_name(),
+            algorithm: algorithm.to_string(),
+            pinned: pin.is_some(),
+        },
+        sha1: algorithm.is_sha1(),
+    };
     if let Some(cert) = candidates.iter().find(|c| natively_verifies(doc, sig, c)) {
-        return Verdict {
-            status: SignatureStatus::Valid {
-                signer: cert.sha256.to_string(),
-                signer_subject: cert.common_name(),
-                algorithm: algorithm.to_string(),
-                pinned: pin.is_some(),
-            },
-            sha1: algorithm.is_sha1(),
-        };
+        return valid(cert);
     }
     let mut last_messages = Vec::new();
     for cert in &candidates {
         let (ok, messages) = verify_with(bytes, cert);
         if ok {
-            return Verdict {
-                status: SignatureStatus::Valid {
-                    signer: cert.sha256.to_string(),
-                    signer_subject: cert.common_name(),
-                    algorithm: algorithm.to_string(),
-                    pinned: pin.is_some(),
-                },
-                sha1: algorithm.is_sha1(),
-            };
+            return valid(cert);
         }
         last_messages = messages;
     }

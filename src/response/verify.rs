@@ -591,19 +591,12 @@ fn verify_native(
                         }
                     }
                 }
-                let untrusted = embedded
-                    .iter()
-                    .find(|c| trust.find(c).is_none())
-                    .map(|c| {
-                        format!(
-                            "; its KeyInfo names an untrusted certificate, {} (SHA-1 {})",
-                            c.subject, c.sha1
-                        )
-                    })
-                    .unwrap_or_default();
                 return Err(finding(
                     Code::SignatureInvalid,
-                    format!("the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered){untrusted}"),
+                    format!(
+                        "the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered){}",
+                        untrusted_key_info(&embedded, trust)
+                    ),
                 ));
             }
         }
@@ -814,7 +807,15 @@ fn diagnose(
             None => "it does not verify with any trusted certificate".to_owned(),
         },
     };
-    let untrusted = embedded
+    finding(
+        Code::SignatureInvalid,
+        format!("{why}{}", untrusted_key_info(embedded, trust)),
+    )
+}
+
+/// "; its KeyInfo names an untrusted certificate, …" when it does, else nothing.
+fn untrusted_key_info(embedded: &[Certificate], trust: &TrustAnchors) -> String {
+    embedded
         .iter()
         .find(|c| trust.find(c).is_none())
         .map(|c| {
@@ -823,6 +824,5 @@ fn diagnose(
                 c.subject, c.sha1
             )
         })
-        .unwrap_or_default();
-    finding(Code::SignatureInvalid, format!("{why}{untrusted}"))
+        .unwrap_or_default()
 }
