@@ -343,6 +343,9 @@ impl<'a> Builder<'a> {
                     self.close(element, start)?;
                 }
                 Event::Text(t) => {
+                    if t.windows(3).any(|w| w == b"]]>") {
+                        return Err(self.syntax(start, "']]>' is not allowed in text"));
+                    }
                     let content = t
                         .xml10_content()
                         .map_err(|e| self.syntax(start, e.to_string()))?;
@@ -428,25 +431,39 @@ impl<'a> Builder<'a> {
     }
 
     /// The shared copy of an element or attribute name or prefix: from this thread's cache,
-    /// or (once that is full) from this document's own.
-    fn name(&mut self, bytes: &[u8]) -> Arc<str> {
-        let cached = NAMES.with(|cache| {
+    /// or (once that is full) from this document's own. A name is checked against XML's
+    /// `NCName` production when first seen, so everything cached is a valid name.
+    fn name(&mut self, bytes: &[u8], at: usize) -> Result<Arc<str>, XmlError> {
+        let cached = NAMES.with(|cache| cache.borrow().get(bytes).cloned());
+        if let Some(known) = cached {
+            return Ok(known);
+        }
+        if let Some(known) = self.names.get(bytes) {
+            return Ok(known.clone());
+        }
+        let text = std::str::from_utf8(bytes)
+            .ok()
+            .filter(|t| is_ncname(t))
+            .ok_or_else(|| {
+                self.syntax(
+                    at,
+                    format!(
+                        "'{}' is not a valid XML name",
+                        String::from_utf8_lossy(bytes)
+                    ),
+                )
+            })?;
+        let new: Arc<str> = Arc::from(text);
+        let stored = NAMES.with(|cache| {
             let mut cache = cache.borrow_mut();
-            if let Some(known) = cache.get(bytes) {
-                return Some(known.clone());
-            }
-            (cache.len() < NAME_CACHE_SIZE).then(|| {
-                let new: Arc<str> = Arc::from(String::from_utf8_lossy(bytes).as_ref());
-                cache.insert(bytes.into(), new.clone());
-                new
-            })
+            (cache.len() < NAME_CACHE_SIZE)
+                .then(|| cache.insert(bytes.into(), new.clone()))
+                .is_some()
         });
-        cached.unwrap_or_else(|| {
-            self.names
-                .entry(bytes.into())
-                .or_insert_with(|| Arc::from(String::from_utf8_lossy(bytes).as_ref()))
-                .clone()
-        })
+        if !stored {
+            self.names.insert(bytes.into(), new.clone());
+        }
+        Ok(new)
     }
 
     /// The shared copy of a namespace URI (a document uses a handful).
@@ -491,7 +508,7 @@ impl<'a> Builder<'a> {
         decls: &mut Vec<NsDecl>,
         at: usize,
     ) -> Result<(), XmlError> {
-        let prefix = prefix.map(|p| self.name(p));
+        let prefix = prefix.map(|p| self.name(p, at)).transpose()?;
         if decls.iter().any(|d| d.prefix == prefix) {
             return Err(self.syntax(at, "a namespace prefix is declared twice in one element"));
         }
@@ -543,12 +560,20 @@ impl<'a> Builder<'a> {
             });
         }
 
+        if !attributes_separated(e.attributes_raw()) {
+            return Err(self.syntax(start, "attributes must be separated by white space"));
+        }
         // Declarations first: they are in scope for the element's own name and attributes.
         self.marks.push(self.bindings.len());
         let mut ns_decls = Vec::new();
         let mut raw_attributes = Vec::new();
         for attr in e.attributes().with_checks(false) {
             let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
+            // XML forbids a literal '<' in attribute values; libxml2 stops there, quick-xml
+            // would not.
+            if attr.value.contains(&b'<') {
+                return Err(self.syntax(start, "'<' inside an attribute value"));
+            }
             if raw_attributes.len() + ns_decls.len() >= self.limits.max_attributes {
                 let (line, column) = self.position(start);
                 return Err(XmlError::TooManyAttributes {
@@ -580,8 +605,11 @@ impl<'a> Builder<'a> {
 
         let name = e.name();
         let namespace = self.resolve(name.prefix().map(|p| p.into_inner()), start)?;
-        let local = self.name(name.local_name().as_ref());
-        let prefix = name.prefix().map(|p| self.name(p.as_ref()));
+        let local = self.name(name.local_name().as_ref(), start)?;
+        let prefix = name
+            .prefix()
+            .map(|p| self.name(p.as_ref(), start))
+            .transpose()?;
 
         let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attributes.len());
         for (key, value) in raw_attributes {
@@ -591,7 +619,7 @@ impl<'a> Builder<'a> {
                 Some(p) => self.resolve(Some(p), start)?,
                 None => None,
             };
-            let attr_local = self.name(key.local_name().as_ref());
+            let attr_local = self.name(key.local_name().as_ref(), start)?;
             if attr_local.is_empty() {
                 return Err(self.syntax(start, "empty attribute name"));
             }
@@ -606,7 +634,7 @@ impl<'a> Builder<'a> {
             }
             attributes.push(Attribute {
                 namespace: attr_ns,
-                prefix: attr_prefix.map(|p| self.name(p)),
+                prefix: attr_prefix.map(|p| self.name(p, start)).transpose()?,
                 local: attr_local,
                 value,
             });
@@ -641,6 +669,46 @@ impl<'a> Builder<'a> {
             None => Err(self.syntax(at, "more than one root element")),
         }
     }
+}
+
+/// XML 1.0's `NameStartChar`, without ':' (Namespaces in XML's `NCName`).
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+fn is_ncname(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start)
+        && chars.all(|c| {
+            is_name_start(c)
+                || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+        })
+}
+
+/// False when an attribute value's closing quote is directly followed by another attribute
+/// (`a="1"b="2"`): not well-formed, though quick-xml reads it.
+fn attributes_separated(raw: &[u8]) -> bool {
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            q @ (b'"' | b'\'') => {
+                let Some(close) = raw[i + 1..].iter().position(|&b| b == q) else {
+                    return true;
+                };
+                i += close + 2;
+                if raw.get(i).is_some_and(|b| !b.is_ascii_whitespace()) {
+                    return false;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 fn is_xml_space(c: char) -> bool {

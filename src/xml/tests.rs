@@ -215,6 +215,48 @@ fn characters_outside_xml_are_refused() {
             "{xml:?}: {err}"
         );
     }
+    for xml in [
+        r#"<a b="x<y"/>"#,
+        r#"<a xmlns="urn:a<b"/>"#,
+        r#"<a xmlns:p="<"/>"#,
+    ] {
+        let err = parse_str(xml).unwrap_err().to_string();
+        assert!(
+            err.contains("'<' inside an attribute value"),
+            "{xml}: {err}"
+        );
+    }
+    assert_eq!(
+        parse_str(r#"<a b="x&lt;y>"/>"#).unwrap().root.attr("b"),
+        Some("x<y>")
+    );
     // Tab, line feed, carriage return and the rest of Unicode are characters.
     assert!(parse_str("<a>\t\n\r\u{e9}\u{fffd}\u{1f600}</a>").is_ok());
+}
+
+#[test]
+fn refuses_what_quick_xml_would_let_through() {
+    // Each is not well-formed, and libxml2 (the oracle engine) stops at it.
+    for (xml, says) in [
+        ("<a>x]]>y</a>", "']]>' is not allowed in text"),
+        ("<a$b/>", "'a$b' is not a valid XML name"),
+        ("<1a/>", "'1a' is not a valid XML name"),
+        ("<a -b=\"1\"/>", "'-b' is not a valid XML name"),
+        (
+            "<a b:c:d=\"1\" xmlns:b=\"urn:b\"/>",
+            "'c:d' is not a valid XML name",
+        ),
+        ("<a b=\"1\"c=\"2\"/>", "separated by white space"),
+        ("<a>&#x110000;</a>", "invalid character reference"),
+        ("<a>x & y</a>", "not well-formed"),
+    ] {
+        let err = parse_str(xml).unwrap_err().to_string();
+        assert!(err.contains(says), "{xml:?}: {err}");
+    }
+    // Line ends are normalized before attribute values are: one space for CR LF.
+    let doc = parse_str("<a b=\"x\r\ny\" c='1\"'  d=\"\u{e9}\"/>").unwrap();
+    assert_eq!(doc.root.attr("b"), Some("x y"));
+    assert_eq!(doc.root.attr("c"), Some("1\""));
+    assert_eq!(parse_str("<a>x\r\ny</a>").unwrap().root.text(), "x\ny");
+    assert!(parse_str("<\u{e9}l\u{e9}ment xmlns:\u{e9}=\"urn:e\" \u{e9}:x-y.z=\"1\"/>").is_ok());
 }
