@@ -277,6 +277,11 @@ codes! {
         why: "Signature references find their target by ID; duplicates let an attacker make the verifier and the reader look at different elements (signature wrapping).",
         fix: "Reject the response; Entra never repeats an ID.";
 
+    ResponseInvalidId = "response-invalid-id", Error, allowable: false,
+        summary: "An ID attribute is not a valid XML ID",
+        why: "SAML IDs are xs:ID values, which must be XML names (a letter or '_' first, no spaces or symbols such as '*'). libxmlsec1 and other verifiers refuse to index such an ID and fail the whole signature, so two verifiers would judge the response differently.",
+        fix: "Reject the response; Entra's IDs are '_' followed by a GUID.";
+
     ResponseAssertionCount = "response-assertion-count", Error, allowable: false,
         summary: "The response holds more than one assertion",
         why: "IAM Identity Center requires exactly one assertion per response. Extra assertions, signed or not, are the core of signature-wrapping attacks (XSW 3 to 8).",

@@ -151,3 +151,15 @@ fn aws_attributes_come_first() {
     let v = r.validity.unwrap();
     assert_eq!(v.seconds_left, Some(5 * 60 - 30));
 }
+
+#[test]
+fn ids_must_be_xml_names() {
+    let k = key(0);
+    let mut s = spec(&k);
+    // Unsigned (only the assertion is signed), but an ID libxmlsec1 would not index.
+    s.response_id = "1f3d1c2e-8a4b-4c7d-9e1f-0a2b3c4d5e6f".into();
+    let r = run(&s.build(), &settings(&[&k]));
+    assert!(!r.accepted());
+    assert_eq!(codes(&r), vec![Code::ResponseInvalidId]);
+    assert!(r.findings[0].message.contains("\"1f3d1c2e-"));
+}

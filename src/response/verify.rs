@@ -235,6 +235,28 @@ pub fn verify(
             *ids.entry(id).or_default() += 1;
         }
     }
+    let mut invalid: Vec<&str> = ids
+        .keys()
+        .filter(|id| !xml::is_ncname(id))
+        .copied()
+        .collect();
+    if !invalid.is_empty() {
+        invalid.sort_unstable();
+        structural.push(
+            Finding::new(
+                Code::ResponseInvalidId,
+                format!(
+                    "ID {} is not an XML name",
+                    invalid
+                        .iter()
+                        .map(|i| format!("{i:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .subject("response"),
+        );
+    }
     let mut dups: Vec<&str> = ids
         .iter()
         .filter(|(_, n)| **n > 1)

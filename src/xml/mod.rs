@@ -223,6 +223,9 @@ struct Binding {
     uri: Option<Arc<str>>,
 }
 
+/// SAML's longest names are a few dozen characters; libxml2 stops at 50,000.
+const MAX_NAME_BYTES: usize = 1024;
+
 /// Names seen by earlier parses on this thread: validating a batch of responses then allocates
 /// no names at all. Bounded, so hostile documents with endless new names cannot grow it.
 const NAME_CACHE_SIZE: usize = 4096;
@@ -312,9 +315,26 @@ impl<'a> Builder<'a> {
                         );
                     }
                     seen_decl = true;
-                    if let Some(Ok(encoding)) = decl.encoding() {
-                        let name = String::from_utf8_lossy(&encoding).to_ascii_lowercase();
-                        if name != "utf-8" && name != "utf8" {
+                    // XML 1.0 only (1.1 reads line ends and control characters differently),
+                    // standalone yes or no, and UTF-8: what every parser agrees on.
+                    match decl.version() {
+                        Ok(v) if v.as_ref() == b"1.0" => {}
+                        _ => {
+                            return Err(
+                                self.syntax(start, "the XML declaration must say version=\"1.0\"")
+                            )
+                        }
+                    }
+                    if let Some(standalone) = decl.standalone() {
+                        if !matches!(standalone.as_deref(), Ok(b"yes" | b"no")) {
+                            return Err(self.syntax(start, "standalone must be \"yes\" or \"no\""));
+                        }
+                    }
+                    if let Some(encoding) = decl.encoding() {
+                        let name = encoding
+                            .map(|e| String::from_utf8_lossy(&e).into_owned())
+                            .unwrap_or_default();
+                        if !name.eq_ignore_ascii_case("utf-8") {
                             return Err(XmlError::Encoding(format!(
                                 "the document declares encoding '{name}'; only UTF-8 is accepted"
                             )));
@@ -434,6 +454,9 @@ impl<'a> Builder<'a> {
     /// or (once that is full) from this document's own. A name is checked against XML's
     /// `NCName` production when first seen, so everything cached is a valid name.
     fn name(&mut self, bytes: &[u8], at: usize) -> Result<Arc<str>, XmlError> {
+        if bytes.len() > MAX_NAME_BYTES {
+            return Err(self.syntax(at, format!("a name is longer than {MAX_NAME_BYTES} bytes")));
+        }
         let cached = NAMES.with(|cache| cache.borrow().get(bytes).cloned());
         if let Some(known) = cached {
             return Ok(known);
@@ -681,7 +704,8 @@ fn is_name_start(c: char) -> bool {
         | '\u{10000}'..='\u{EFFFF}')
 }
 
-fn is_ncname(name: &str) -> bool {
+/// Namespaces in XML's `NCName`: an XML name without ':' (also the form of an `xs:ID`).
+pub fn is_ncname(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start)
         && chars.all(|c| {

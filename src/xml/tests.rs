@@ -260,3 +260,32 @@ fn refuses_what_quick_xml_would_let_through() {
     assert_eq!(parse_str("<a>x\r\ny</a>").unwrap().root.text(), "x\ny");
     assert!(parse_str("<\u{e9}l\u{e9}ment xmlns:\u{e9}=\"urn:e\" \u{e9}:x-y.z=\"1\"/>").is_ok());
 }
+
+#[test]
+fn declarations_and_line_ends() {
+    for (xml, says) in [
+        ("<?xml version=\"1.1\"?><a/>", "version=\"1.0\""),
+        ("<?xml encoding=\"utf-8\"?><a/>", "version=\"1.0\""),
+        (
+            "<?xml version=\"1.0\" standalone=\"maybe\"?><a/>",
+            "standalone",
+        ),
+        (
+            "<?xml version=\"1.0\" encoding=\"utf8\"?><a/>",
+            "only UTF-8",
+        ),
+    ] {
+        let err = parse_str(xml).unwrap_err().to_string();
+        assert!(err.contains(says), "{xml}: {err}");
+    }
+    assert!(parse_str("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?><a/>").is_ok());
+    let long = "n".repeat(1025);
+    assert!(parse_str(&format!("<{long}/>"))
+        .unwrap_err()
+        .to_string()
+        .contains("longer than 1024"));
+    // A lone CR is a line end, in text and (as a space) in attribute values.
+    let doc = parse_str("<a b=\"x\ry\">x\ry</a>").unwrap();
+    assert_eq!(doc.root.attr("b"), Some("x y"));
+    assert_eq!(doc.root.text(), "x\ny");
+}
