@@ -163,3 +163,43 @@ fn ids_must_be_xml_names() {
     assert_eq!(codes(&r), vec![Code::ResponseInvalidId]);
     assert!(r.findings[0].message.contains("\"1f3d1c2e-"));
 }
+
+#[test]
+fn inclusive_prefix_lists_are_bounded() {
+    let k = key(0);
+    let xml = spec(&k).build();
+    let exc = r#"<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#;
+    assert!(xml.contains(exc));
+    let with_list = |list: &str| {
+        xml.replace(
+            exc,
+            &format!(
+                r#"<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="{list}"/></Transform>"#
+            ),
+        )
+    };
+    let many: Vec<String> = (0..17).map(|i| format!("p{i}")).collect();
+    let r = run(&with_list(&many.join(" ")), &settings(&[&k]));
+    assert_eq!(codes(&r), vec![Code::SignatureInvalid]);
+    assert!(
+        r.findings[0].message.contains("more than 16 prefixes"),
+        "{:?}",
+        r.findings
+    );
+    // Repeats count once: such a list is read, and (SignedInfo having been edited here) the
+    // signature value is what fails.
+    let r = run(&with_list(&["xs"; 40].join(" ")), &settings(&[&k]));
+    assert!(
+        r.findings[0]
+            .message
+            .contains("signature value does not match"),
+        "{:?}",
+        r.findings
+    );
+    let r = run(&with_list("not:a:prefix"), &settings(&[&k]));
+    assert!(
+        r.findings[0].message.contains("not a prefix"),
+        "{:?}",
+        r.findings
+    );
+}

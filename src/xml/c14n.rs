@@ -38,8 +38,32 @@ pub fn exclusive<'a>(ancestors: &[&'a Element], apex: &'a Element, opts: Options
     }
     let mut rendered: Vec<Binding<'a>> = Vec::new();
     let mut out = Vec::with_capacity(4096);
-    element(apex, &mut in_scope, &mut rendered, &opts, &mut out);
+    let inclusive = inclusive_in_scope(&in_scope, &opts);
+    element(
+        apex,
+        &mut in_scope,
+        &mut rendered,
+        &inclusive,
+        &opts,
+        &mut out,
+    );
     out
+}
+
+/// The bindings in scope of the PrefixList's prefixes. Computed again only where an element
+/// declares namespaces, so a long list costs nothing on the many elements that declare none.
+fn inclusive_in_scope<'a>(in_scope: &[Binding<'a>], opts: &Options<'a>) -> Vec<Binding<'a>> {
+    opts.inclusive_prefixes
+        .iter()
+        .filter_map(|p| {
+            let prefix = if p == "#default" {
+                None
+            } else {
+                Some(p.as_str())
+            };
+            lookup(in_scope, prefix).map(|uri| (prefix, uri))
+        })
+        .collect()
 }
 
 fn push_decls<'a>(e: &'a Element, stack: &mut Vec<Binding<'a>>) {
@@ -52,11 +76,19 @@ fn element<'a>(
     e: &'a Element,
     in_scope: &mut Vec<Binding<'a>>,
     rendered: &mut Vec<Binding<'a>>,
+    inherited: &[Binding<'a>],
     opts: &Options<'a>,
     out: &mut Vec<u8>,
 ) {
     let scope_mark = in_scope.len();
     push_decls(e, in_scope);
+    let own;
+    let inclusive = if e.ns_decls.is_empty() {
+        inherited
+    } else {
+        own = inclusive_in_scope(in_scope, opts);
+        &own
+    };
 
     // Namespaces visibly utilized by the element and its attributes, plus the inclusive ones.
     let mut wanted: Vec<Binding<'a>> = Vec::with_capacity(4);
@@ -65,7 +97,10 @@ fn element<'a>(
             wanted.push(b);
         }
     };
-    want((e.prefix.as_deref(), e.namespace.as_deref().unwrap_or("")));
+    // The `xml` prefix is bound by definition and never declared.
+    if e.prefix.as_deref() != Some("xml") {
+        want((e.prefix.as_deref(), e.namespace.as_deref().unwrap_or("")));
+    }
     for a in &e.attributes {
         if let (Some(p), Some(ns)) = (a.prefix.as_deref(), a.namespace.as_deref()) {
             if p != "xml" {
@@ -73,15 +108,8 @@ fn element<'a>(
             }
         }
     }
-    for p in opts.inclusive_prefixes {
-        let prefix = if p == "#default" {
-            None
-        } else {
-            Some(p.as_str())
-        };
-        if let Some(uri) = lookup(in_scope, prefix) {
-            want((prefix, uri));
-        }
+    for b in inclusive {
+        want(*b);
     }
     let mut emit: Vec<Binding<'a>> = wanted
         .into_iter()
@@ -132,7 +160,7 @@ fn element<'a>(
                 if opts.exclude.is_some_and(|x| std::ptr::eq(x, c)) {
                     continue;
                 }
-                element(c, in_scope, rendered, opts, out);
+                element(c, in_scope, rendered, inclusive, opts, out);
             }
             Node::Text(t) => escape_text(t, out),
             Node::Comment(c) if opts.with_comments => {
@@ -289,6 +317,11 @@ mod tests {
         assert_eq!(
             c14n(xml, &[], Options::default()),
             r#"<a xml:lang="en"><b></b></a>"#
+        );
+        let xml = r#"<a><xml:b/></a>"#;
+        assert_eq!(
+            c14n(xml, &[], Options::default()),
+            r#"<a><xml:b></xml:b></a>"#
         );
     }
 }

@@ -223,6 +223,10 @@ struct Binding {
     uri: Option<Arc<str>>,
 }
 
+/// Entra's responses declare about five namespaces and its metadata about ten; canonicalization
+/// looks every one up per element, so their number is bounded.
+const MAX_NS_DECLARATIONS: usize = 256;
+
 /// SAML's longest names are a few dozen characters; libxml2 stops at 50,000.
 const MAX_NAME_BYTES: usize = 1024;
 
@@ -248,6 +252,8 @@ struct Builder<'a> {
     /// i-th open element start.
     bindings: Vec<Binding>,
     marks: Vec<usize>,
+    /// Namespace declarations so far.
+    declarations: usize,
     xml_ns: Arc<str>,
     /// Namespace URIs seen so far, shared by every element that uses them.
     namespaces: Vec<Arc<str>>,
@@ -276,6 +282,7 @@ impl<'a> Builder<'a> {
             elements: 0,
             bindings: Vec::new(),
             marks: Vec::new(),
+            declarations: 0,
             namespaces: vec![xml_ns.clone()],
             xml_ns,
             names: Default::default(),
@@ -315,6 +322,12 @@ impl<'a> Builder<'a> {
                         );
                     }
                     seen_decl = true;
+                    if !declaration_well_formed(&decl) {
+                        return Err(self.syntax(
+                            start,
+                            "the XML declaration takes version, then optionally encoding, then standalone, nothing else",
+                        ));
+                    }
                     // XML 1.0 only (1.1 reads line ends and control characters differently),
                     // standalone yes or no, and UTF-8: what every parser agrees on.
                     match decl.version() {
@@ -371,6 +384,11 @@ impl<'a> Builder<'a> {
                         .map_err(|e| self.syntax(start, e.to_string()))?;
                     self.text(&content, start)?;
                 }
+                // Outside the root only white space may stand, never a CDATA section or a
+                // reference, whatever they hold.
+                Event::CData(_) | Event::GeneralRef(_) if self.stack.is_empty() => {
+                    return Err(self.syntax(start, "text outside the root element"));
+                }
                 Event::CData(t) => {
                     let content = t
                         .xml10_content()
@@ -396,9 +414,18 @@ impl<'a> Builder<'a> {
                     if target.eq_ignore_ascii_case("xml") {
                         return Err(self.syntax(start, "misplaced XML declaration"));
                     }
+                    if !is_ncname(&target) {
+                        return Err(self.syntax(
+                            start,
+                            format!("processing instruction target '{target}' is not an XML name"),
+                        ));
+                    }
+                    // Only XML's white space separates target and data; line ends are
+                    // normalized as everywhere else.
                     let data = String::from_utf8_lossy(pi.content())
-                        .trim_start()
-                        .to_owned();
+                        .trim_start_matches([' ', '\t', '\r', '\n'])
+                        .replace("\r\n", "\n")
+                        .replace('\r', "\n");
                     if let Some(parent) = self.stack.last_mut() {
                         parent.children.push(Node::Pi { target, data });
                     }
@@ -554,6 +581,13 @@ impl<'a> Builder<'a> {
         if let Some(message) = refuse {
             return Err(self.syntax(at, message));
         }
+        self.declarations += 1;
+        if self.declarations > MAX_NS_DECLARATIONS {
+            return Err(self.syntax(
+                at,
+                format!("more than {MAX_NS_DECLARATIONS} namespace declarations in one document"),
+            ));
+        }
         let uri = self.namespace(uri);
         self.bindings.push(Binding {
             prefix: prefix.clone(),
@@ -615,6 +649,13 @@ impl<'a> Builder<'a> {
                 }
                 Err(err) => return Err(self.syntax(start, err.to_string())),
             };
+            // The raw bytes held only XML characters; a reference must not bring in others.
+            if !value.chars().all(is_xml_char) {
+                return Err(self.syntax(
+                    start,
+                    "an attribute value refers to a character XML does not allow",
+                ));
+            }
             match attr.key.as_namespace_binding() {
                 Some(PrefixDeclaration::Default) => {
                     self.declare(None, &value, &mut ns_decls, start)?
@@ -711,6 +752,59 @@ pub fn is_ncname(name: &str) -> bool {
         && chars.all(|c| {
             is_name_start(c)
                 || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+        })
+}
+
+/// The XML declaration's pseudo-attributes: `version`, then optionally `encoding`, then
+/// optionally `standalone`, each once, separated by white space.
+fn declaration_well_formed(decl: &quick_xml::events::BytesDecl<'_>) -> bool {
+    let Some(rest) = decl.strip_prefix(b"xml") else {
+        return false;
+    };
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        let start = i;
+        while i < rest.len() && rest[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i == rest.len() {
+            break;
+        }
+        if i == start {
+            return false;
+        }
+        let name_start = i;
+        while i < rest.len() && rest[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        names.push(&rest[name_start..i]);
+        while i < rest.len() && rest[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if rest.get(i) != Some(&b'=') {
+            return false;
+        }
+        i += 1;
+        while i < rest.len() && rest[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let Some(&q @ (b'"' | b'\'')) = rest.get(i) else {
+            return false;
+        };
+        let Some(close) = rest[i + 1..].iter().position(|&b| b == q) else {
+            return false;
+        };
+        i += close + 2;
+    }
+    let allowed: [&[u8]; 3] = [b"version", b"encoding", b"standalone"];
+    let mut last = None;
+    names.first() == Some(&&b"version"[..])
+        && names.iter().all(|n| {
+            let at = allowed.iter().position(|a| a == n);
+            let in_order = at.is_some() && at > last;
+            last = at;
+            in_order
         })
 }
 

@@ -113,15 +113,38 @@ fn signature_ok(hash: Hash, key: &PKey<Public>, data: &[u8], signature: &[u8]) -
         && ctx.digest_verify(data, signature).unwrap_or(false)
 }
 
-/// The PrefixList of an `ec:InclusiveNamespaces` child, if any.
-fn prefix_list(e: &Element) -> Vec<String> {
-    e.elements()
+/// Most prefixes an InclusiveNamespaces PrefixList may name: signers list the handful their
+/// document uses, and canonicalization looks each up on every element.
+const MAX_INCLUSIVE_PREFIXES: usize = 16;
+
+/// The PrefixList of an `ec:InclusiveNamespaces` child, if any, without repeats.
+fn prefix_list(e: &Element) -> Result<Vec<String>, Failure> {
+    let Some(list) = e
+        .elements()
         .find(|c| {
             &*c.local == "InclusiveNamespaces" && c.namespace.as_deref() == Some(dsig::EXC_C14N)
         })
         .and_then(|c| c.attr("PrefixList"))
-        .map(|l| l.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default()
+    else {
+        return Ok(Vec::new());
+    };
+    let mut prefixes: Vec<String> = Vec::new();
+    for p in list.split_ascii_whitespace() {
+        if p != "#default" && !super::is_ncname(p) {
+            return Err(malformed(format!(
+                "the InclusiveNamespaces PrefixList names {p:?}, which is not a prefix"
+            )));
+        }
+        if !prefixes.iter().any(|q| q == p) {
+            prefixes.push(p.to_owned());
+        }
+        if prefixes.len() > MAX_INCLUSIVE_PREFIXES {
+            return Err(malformed(format!(
+                "the InclusiveNamespaces PrefixList names more than {MAX_INCLUSIVE_PREFIXES} prefixes"
+            )));
+        }
+    }
+    Ok(prefixes)
 }
 
 /// XML-DSig encodes an ECDSA signature as r‖s; OpenSSL wants DER.
@@ -187,7 +210,7 @@ pub fn verify(
                     Some(dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS)
                 ) =>
         {
-            prefix_list(canonical)
+            prefix_list(canonical)?
         }
         _ => {
             return Err(malformed(
@@ -215,7 +238,7 @@ pub fn verify(
     if !with_comments && c14n_method.attr("Algorithm") != Some(dsig::EXC_C14N) {
         return Err(malformed("SignedInfo is not canonicalized exclusively"));
     }
-    let si_prefixes = prefix_list(c14n_method);
+    let si_prefixes = prefix_list(c14n_method)?;
     let mut si_ancestors: Vec<&Element> = ancestors.to_vec();
     si_ancestors.push(parent);
     si_ancestors.push(sig);

@@ -265,7 +265,7 @@ fn refuses_what_quick_xml_would_let_through() {
 fn declarations_and_line_ends() {
     for (xml, says) in [
         ("<?xml version=\"1.1\"?><a/>", "version=\"1.0\""),
-        ("<?xml encoding=\"utf-8\"?><a/>", "version=\"1.0\""),
+        ("<?xml encoding=\"utf-8\"?><a/>", "takes version"),
         (
             "<?xml version=\"1.0\" standalone=\"maybe\"?><a/>",
             "standalone",
@@ -288,4 +288,59 @@ fn declarations_and_line_ends() {
     let doc = parse_str("<a b=\"x\ry\">x\ry</a>").unwrap();
     assert_eq!(doc.root.attr("b"), Some("x y"));
     assert_eq!(doc.root.text(), "x\ny");
+}
+
+#[test]
+fn review_findings_are_refused() {
+    for (xml, says) in [
+        // A reference may not bring in what the raw text may not hold.
+        ("<a b=\"&#1;\"/>", "character XML does not allow"),
+        ("<a b=\"&#xFFFE;\"/>", "character XML does not allow"),
+        ("<a><? x?></a>", "is not an XML name"),
+        ("<a><?1a?></a>", "is not an XML name"),
+        ("<?xml version=\"1.0\" foo=\"x\"?><a/>", "nothing else"),
+        (
+            "<?xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"?><a/>",
+            "nothing else",
+        ),
+        (
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" encoding=\"UTF-8\"?><a/>",
+            "nothing else",
+        ),
+        (
+            "<?xml version=\"1.0\"encoding=\"UTF-8\"?><a/>",
+            "nothing else",
+        ),
+        ("<![CDATA[]]><a/>", "outside the root"),
+        ("<a/>&#32;", "outside the root"),
+    ] {
+        let err = parse_str(xml).unwrap_err().to_string();
+        assert!(err.contains(says), "{xml:?}: {err}");
+    }
+    let elements: String = (0..5)
+        .map(|e| {
+            let decls: String = (0..52)
+                .map(|i| format!(" xmlns:p{e}x{i}=\"urn:{i}\""))
+                .collect();
+            format!("<b{decls}/>")
+        })
+        .collect();
+    let err = parse_str(&format!("<a>{elements}</a>"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("more than 256 namespace declarations"),
+        "{err}"
+    );
+    // PI data loses only XML white space before it, and has its line ends normalized.
+    let doc = parse_str("<a><?t \u{a0}x\r\ny?></a>").unwrap();
+    assert_eq!(
+        doc.root.children,
+        vec![Node::Pi {
+            target: "t".into(),
+            data: "\u{a0}x\ny".into()
+        }]
+    );
+    assert!(parse_str("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><a/>").is_ok());
+    assert!(parse_str("<?xml version='1.0'  standalone='no' ?><a/>").is_ok());
 }
