@@ -57,10 +57,24 @@ def main():
         (tmp / "wide.xml").write_text(wide)
         cases.append(("100,001 elements", validate + [str(tmp / "wide.xml")]))
 
-        print(f"{'input':42} {'exit':>4} {'seconds':>8} {'peak MiB':>9}  last message")
+        xml = (DATA / "responses/valid/idc-assertion-signed.xml").read_text()
+        exc = '<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+        prefixes = " ".join(f"q{i}" for i in range(16))
+        opens = "".join(
+            f"<n{l} " + " ".join(f'xmlns:d{l}x{i}="urn:{i}"' for i in range(60)) + ">" for l in range(4)
+        )
+        closes = "".join(f"</n{l}>" for l in reversed(range(4)))
+        xml = xml.replace(exc, '<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">'
+                          '<ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" '
+                          f'PrefixList="{prefixes}"/></Transform>')
+        xml = xml.replace("<Subject>", "<Subject>" + opens + "<b/>" * 99_000 + closes, 1)
+        (tmp / "c14n.xml").write_text(xml)
+        cases.append(("c14n worst case (16 prefixes, 240 ns, 99k el.)", validate + [str(tmp / "c14n.xml")]))
+
+        print(f"{'input':48} {'exit':>4} {'seconds':>8} {'peak MiB':>9}  last message")
         for name, args in cases:
             code, seconds, rss, message = measure(args)
-            print(f"{name:42} {code:4} {seconds:8.2f} {rss:9.1f}  {message[:90]}")
+            print(f"{name:48} {code:4} {seconds:8.2f} {rss:9.1f}  {message[:90]}")
 
 
 if __name__ == "__main__":

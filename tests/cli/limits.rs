@@ -131,3 +131,43 @@ fn too_many_attributes_and_elements() {
         stderr(&out)
     );
 }
+
+/// The costliest shape canonicalization can be given within the limits: a 16-prefix
+/// PrefixList, 240 namespace bindings in scope and 99,000 elements under them. It ends with
+/// the digest mismatch (the content was edited), not a hang.
+#[test]
+fn canonicalization_worst_case() {
+    let dir = tempdir();
+    let xml =
+        std::fs::read_to_string(testdata("responses/valid/idc-assertion-signed.xml")).unwrap();
+    let exc = r#"<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>"#;
+    let list: Vec<String> = (0..16).map(|i| format!("q{i}")).collect();
+    let opens: String = (0..4)
+        .map(|l| {
+            let decls: String = (0..60)
+                .map(|i| format!(" xmlns:d{l}x{i}=\"urn:{i}\""))
+                .collect();
+            format!("<n{l}{decls}>")
+        })
+        .collect();
+    let closes: String = (0..4).rev().map(|l| format!("</n{l}>")).collect();
+    let hostile = xml
+        .replace(
+            exc,
+            &format!(
+                r#"<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"><ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="{}"/></Transform>"#,
+                list.join(" ")
+            ),
+        )
+        .replacen(
+            "<Subject>",
+            &format!("<Subject>{opens}{}{closes}", "<b/>".repeat(99_000)),
+            1,
+        );
+    let path = dir.path().join("c14n-worst.xml");
+    std::fs::write(&path, hostile).unwrap();
+    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["findings"][0]["code"], "signature-invalid");
+}
