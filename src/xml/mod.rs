@@ -10,6 +10,7 @@ pub mod c14n;
 pub mod dsig;
 pub mod signature;
 mod tree;
+mod uri;
 pub mod xmlsec;
 
 pub use tree::{Attribute, Element, Node, NsDecl, Span};
@@ -83,6 +84,13 @@ pub enum XmlError {
         line: usize,
         column: usize,
     },
+    /// A namespace name that is not an absolute URI: well-formed, but canonical XML (and so
+    /// every signature check) refuses the document.
+    RelativeNamespace {
+        uri: String,
+        line: usize,
+        column: usize,
+    },
     /// Nesting deeper than [`Limits::max_depth`].
     TooDeep {
         limit: usize,
@@ -122,6 +130,11 @@ impl fmt::Display for XmlError {
             XmlError::Syntax { message, line, column } => {
                 write!(f, "line {line}, column {column}: not well-formed XML: {message}")
             }
+            XmlError::RelativeNamespace { uri, line, column } => write!(
+                f,
+                "line {line}, column {column}: namespace name '{}' is not an absolute URI; canonical XML refuses such documents, so no signature in them can be checked",
+                uri.escape_debug()
+            ),
             XmlError::TooDeep { limit, line, column } => write!(
                 f,
                 "line {line}, column {column}: elements nest deeper than {limit} levels"
@@ -580,6 +593,14 @@ impl<'a> Builder<'a> {
         };
         if let Some(message) = refuse {
             return Err(self.syntax(at, message));
+        }
+        if !uri.is_empty() && !uri::is_absolute(uri) {
+            let (line, column) = self.position(at);
+            return Err(XmlError::RelativeNamespace {
+                uri: uri.to_owned(),
+                line,
+                column,
+            });
         }
         self.declarations += 1;
         if self.declarations > MAX_NS_DECLARATIONS {

@@ -65,7 +65,7 @@ fn refuses_what_recover_mode_would_repair() {
         "<a></a><",
         "<p:a/>",
         "<a x='1' x='2'/>",
-        "<a xmlns:p='u' xmlns:q='u' p:x='1' q:x='2'/>",
+        "<a xmlns:p='urn:u' xmlns:q='urn:u' p:x='1' q:x='2'/>",
         "text only",
         "<a>&#0;</a>",
     ] {
@@ -162,6 +162,32 @@ fn namespace_scoping() {
         doc.root.attributes[0].namespace.as_deref(),
         Some("http://www.w3.org/XML/1998/namespace")
     );
+}
+
+#[test]
+fn refuses_namespace_names_canonical_xml_refuses() {
+    for (xml, uri) in [
+        (r#"<a xmlns="abc"/>"#, "abc"),
+        (r#"<a><b xmlns:p="../x"/></a>"#, "../x"),
+        (
+            r#"<a xmlns:p="http://ww&#x7f;.w3.org/"/>"#,
+            r"http://ww\u{7f}.w3.org/",
+        ),
+        (r#"<a xmlns:p="urn:a b"/>"#, "urn:a b"),
+    ] {
+        let err = parse_str(xml).unwrap_err();
+        assert!(
+            matches!(err, XmlError::RelativeNamespace { .. }),
+            "{xml}: {err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("namespace name '{uri}' is not an absolute URI")),
+            "{xml}: {err}"
+        );
+    }
+    // Undeclaring the default namespace is not a namespace name.
+    assert!(parse_str(r#"<a xmlns="urn:x"><b xmlns=""/></a>"#).is_ok());
 }
 
 #[test]
