@@ -54,24 +54,11 @@ fn fixture_files() -> Vec<String> {
 
 fn run_fixture(path: &str, engine: &str) -> (i32, Value) {
     let file = path;
-    let md = testdata("metadata/entra-app-rollover.xml");
-    let sp = testdata("metadata/identity-center-sp.xml");
-    let out = run(&[
-        "validate",
-        path,
-        "--metadata",
-        &md,
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &sp,
-        "--now",
-        "2026-11-27T09:01:00Z",
-        "--format",
-        "json",
-        "--engine",
-        engine,
-    ]);
+    let out = validate_idc(
+        &[path],
+        "metadata/entra-app-rollover.xml",
+        &["--format", "json", "--engine", engine],
+    );
     assert!(
         !stderr(&out).contains("panicked"),
         "{file}: {}",

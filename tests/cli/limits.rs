@@ -1,34 +1,18 @@
 //! Resource limits: hostile sizes and shapes end with a finding or exit 2, never a hang, a
-//! crash or unbounded memory. (`benches/limits.sh` reports the time and memory of each.)
+//! crash or unbounded memory. (`benches/limits.py` reports the time and memory of each.)
 
 use crate::util::*;
 use serde_json::json;
 
-const NOW: &str = "2026-11-27T09:01:00Z";
+const NOW: &str = FIXTURE_NOW;
 
-fn validate_args(path: &str) -> Vec<String> {
-    [
-        "validate",
-        path,
-        "--metadata",
-        &testdata("metadata/entra-app-rollover.xml"),
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &testdata("metadata/identity-center-sp.xml"),
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect()
-}
-
-fn run_owned(args: &[String]) -> std::process::Output {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&refs)
+/// Validates one file against the shipped test data, as JSON.
+fn validate_json(path: &std::path::Path) -> std::process::Output {
+    validate_idc(
+        &[path.to_str().unwrap()],
+        "metadata/entra-app-rollover.xml",
+        &["--format", "json"],
+    )
 }
 
 #[test]
@@ -37,7 +21,7 @@ fn hundred_thousand_deep_nesting() {
     let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
     let path = dir.path().join("deep.xml");
     std::fs::write(&path, &deep).unwrap();
-    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    let out = validate_json(&path);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("nest deeper than 64 levels"),
@@ -76,7 +60,7 @@ fn har_with_ten_thousand_entries() {
     let har = json!({"log": {"version": "1.2", "entries": entries}});
     let path = dir.path().join("load-test.har");
     std::fs::write(&path, har.to_string()).unwrap();
-    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    let out = validate_json(&path);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["summary"]["accepted"], 100);
@@ -113,7 +97,7 @@ fn too_many_attributes_and_elements() {
     let attrs: String = (0..65).map(|i| format!(" a{i}=\"1\"")).collect();
     let path = dir.path().join("attrs.xml");
     std::fs::write(&path, format!("<r{attrs}/>")).unwrap();
-    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    let out = validate_json(&path);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("more than 64 attributes"),
@@ -123,7 +107,7 @@ fn too_many_attributes_and_elements() {
 
     let path = dir.path().join("wide.xml");
     std::fs::write(&path, format!("<r>{}</r>", "<e/>".repeat(100_001))).unwrap();
-    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    let out = validate_json(&path);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("more than 100000 elements"),
@@ -166,7 +150,7 @@ fn canonicalization_worst_case() {
         );
     let path = dir.path().join("c14n-worst.xml");
     std::fs::write(&path, hostile).unwrap();
-    let out = run_owned(&validate_args(path.to_str().unwrap()));
+    let out = validate_json(&path);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["findings"][0]["code"], "signature-invalid");

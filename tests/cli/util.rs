@@ -36,6 +36,38 @@ pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// The instant the response fixtures in `testdata/responses/` are judged at.
+pub const FIXTURE_NOW: &str = "2026-11-27T09:01:00Z";
+
+/// Arguments for `validate` of `inputs` against the Identity Center target of the shipped test
+/// data, trusting the metadata `metadata` (under `testdata/`), at [`FIXTURE_NOW`] unless
+/// `extra` sets `--now`, followed by `extra`.
+pub fn validate_idc_args(inputs: &[&str], metadata: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = std::iter::once("validate")
+        .chain(inputs.iter().copied())
+        .map(str::to_owned)
+        .collect();
+    args.extend([
+        "--metadata".to_owned(),
+        testdata(metadata),
+        "--target".to_owned(),
+        "identity-center".to_owned(),
+        "--sp-metadata".to_owned(),
+        testdata("metadata/identity-center-sp.xml"),
+    ]);
+    if !extra.contains(&"--now") {
+        args.extend(["--now".to_owned(), FIXTURE_NOW.to_owned()]);
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+/// Runs [`validate_idc_args`].
+pub fn validate_idc(inputs: &[&str], metadata: &str, extra: &[&str]) -> Output {
+    let args = validate_idc_args(inputs, metadata, extra);
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exit code")
 }

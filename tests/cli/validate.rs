@@ -4,30 +4,16 @@
 use crate::util::*;
 use serde_json::Value;
 
-const NOW: &str = "2026-11-27T09:01:00Z";
+const NOW: &str = FIXTURE_NOW;
 
 fn idc(file: &str, extra: &[&str]) -> (i32, Value, String) {
-    let path = testdata(file);
-    let md = testdata("metadata/entra-app-rollover.xml");
-    let sp = testdata("metadata/identity-center-sp.xml");
-    let mut args = vec![
-        "validate",
-        &path,
-        "--metadata",
-        &md,
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &sp,
-        "--format",
-        "json",
-    ];
-    if !extra.contains(&"--now") {
-        args.extend(["--now", NOW]);
-    }
-    args.extend_from_slice(extra);
-
-    let out = run(&args);
+    let mut extra = extra.to_vec();
+    extra.extend(["--format", "json"]);
+    let out = validate_idc(
+        &[&testdata(file)],
+        "metadata/entra-app-rollover.xml",
+        &extra,
+    );
     (
         code(&out),
         serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
@@ -261,23 +247,11 @@ fn expect_user_compares_exactly() {
 fn rollover_certificate_not_yet_trusted() {
     // Metadata with only the active certificate: a response signed with the next one is
     // diagnosed as signed by an untrusted certificate, naming it.
-    let path = testdata("responses/valid/idc-signed-by-next-cert.xml");
-    let md = testdata("metadata/entra-app.xml");
-    let sp = testdata("metadata/identity-center-sp.xml");
-    let out = run(&[
-        "validate",
-        &path,
-        "--metadata",
-        &md,
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &sp,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
+    let out = validate_idc(
+        &[&testdata("responses/valid/idc-signed-by-next-cert.xml")],
+        "metadata/entra-app.xml",
+        &["--format", "json"],
+    );
     let doc = json(&out);
     assert_eq!(errors(&doc), ["signature-untrusted-key"]);
     assert!(doc["findings"][0]["message"]
@@ -500,20 +474,11 @@ fn several_files_a_directory_and_stdin() {
     std::fs::write(dir.path().join(".hidden.xml"), "not even xml").unwrap();
     let md = testdata("metadata/entra-app.xml");
     let sp = testdata("metadata/identity-center-sp.xml");
-    let out = run(&[
-        "validate",
-        dir.path().to_str().unwrap(),
-        "--metadata",
-        &md,
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &sp,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-    ]);
+    let out = validate_idc(
+        &[dir.path().to_str().unwrap()],
+        "metadata/entra-app.xml",
+        &["--format", "json"],
+    );
     assert_eq!(code(&out), 1, "one of three is expired");
     let doc = json(&out);
     let verdicts: Vec<&str> = doc["responses"]
@@ -669,21 +634,8 @@ fn skew_applies_to_both_ends() {
 
 #[test]
 fn human_output_order() {
-    let path = testdata("responses/valid/idc-abac.xml");
-    let md = testdata("metadata/entra-app-rollover.xml");
-    let sp = testdata("metadata/identity-center-sp.xml");
-    let out = run(&[
-        "validate",
-        &path,
-        "--metadata",
-        &md,
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &sp,
-        "--now",
-        NOW,
-    ]);
+    let md = "metadata/entra-app-rollover.xml";
+    let out = validate_idc(&[&testdata("responses/valid/idc-abac.xml")], md, &[]);
     let text = stdout(&out);
     assert!(text.starts_with("ACCEPT "), "{text}");
     let order = [
@@ -708,18 +660,7 @@ fn human_output_order() {
             .unwrap_or_else(|| panic!("{needle:?} missing or out of order in:\n{text}"));
         at += found + needle.len();
     }
-    let rejected = run(&[
-        "validate",
-        &testdata("responses/invalid/expired.xml"),
-        "--metadata",
-        &md,
-        "--target",
-        "identity-center",
-        "--sp-metadata",
-        &sp,
-        "--now",
-        NOW,
-    ]);
+    let rejected = validate_idc(&[&testdata("responses/invalid/expired.xml")], md, &[]);
     let text = stdout(&rejected);
     assert!(text.starts_with("REJECT "));
     assert!(
@@ -748,25 +689,12 @@ fn jobs_keep_input_order() {
         std::fs::copy(testdata(&format!("responses/{f}")), dir.path().join(&name)).unwrap();
         expected.push(name);
     }
-    let md = testdata("metadata/entra-app-rollover.xml");
-    let sp = testdata("metadata/identity-center-sp.xml");
     let run_jobs = |jobs: &str, format: &str| {
-        run(&[
-            "validate",
-            dir.path().to_str().unwrap(),
-            "--metadata",
-            &md,
-            "--target",
-            "identity-center",
-            "--sp-metadata",
-            &sp,
-            "--now",
-            NOW,
-            "--jobs",
-            jobs,
-            "--format",
-            format,
-        ])
+        validate_idc(
+            &[dir.path().to_str().unwrap()],
+            "metadata/entra-app-rollover.xml",
+            &["--jobs", jobs, "--format", format],
+        )
     };
     let one = run_jobs("1", "json");
     let four = run_jobs("4", "json");
