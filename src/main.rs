@@ -395,23 +395,25 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         max_response_bytes: a.max_response_size,
     };
 
-    let inputs = source::expand(&a.responses)?;
+    let inputs = source::inputs(&a.responses)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.jobs())
         .build()
         .context("starting the validation threads")?;
-    let load = |source: &Source| {
-        let name = source.to_string();
-        let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin().lock())
-            .map_err(|e| e.to_string());
-        (name, bytes)
+    let load = |input: &Result<Source, source::SourceError>| match input {
+        Ok(source) => {
+            let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin().lock())
+                .map_err(|e| e.reason());
+            (source.to_string(), bytes)
+        }
+        Err(e) => (e.name().to_owned(), Err(e.reason())),
     };
     let summary = match format {
         Format::Json => {
             // JSON never carries colour, so it skips anstream's escape stripping.
             let out = std::io::BufWriter::new(std::io::stdout().lock());
             let mut stream = json::ValidateStream::start(out)?;
-            response::validate_all(&inputs, load, limits, &settings, &pool, |outcome| {
+            response::validate_all(inputs, load, limits, &settings, &pool, |outcome| {
                 if let Outcome::Error(e) = &outcome {
                     eprintln!("samlbridge: error: {}: {}", e.label, e.message);
                 }
@@ -422,7 +424,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         _ => {
             let mut out = std::io::BufWriter::new(anstream::stdout().lock());
             let mut summary = Summary::default();
-            response::validate_all(&inputs, load, limits, &settings, &pool, |outcome| {
+            response::validate_all(inputs, load, limits, &settings, &pool, |outcome| {
                 summary.add(&outcome);
                 match &outcome {
                     Outcome::Response(r) => out.write_all(human::validated_response(r).as_bytes()),
@@ -437,7 +439,10 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             summary
         }
     };
-    Ok(if summary.unreadable > 0 {
+    if summary.total() == 0 {
+        eprintln!("samlbridge: error: no input to validate (the directories given hold no files other than hidden ones)");
+    }
+    Ok(if summary.unreadable > 0 || summary.total() == 0 {
         FAILED
     } else if summary.all_accepted() {
         CLEAN

@@ -29,12 +29,36 @@ pub enum SourceError {
     NotHttps(String),
     #[error("{0}: not a valid URL")]
     BadUrl(String),
+    #[error("{0}: a symbolic link leads back to a directory being read; not read again")]
+    DirectoryLoop(String),
     #[error("{name}: {source}")]
     Fetch {
         name: String,
         #[source]
         source: FetchError,
     },
+}
+
+impl SourceError {
+    /// The input the error is about.
+    pub fn name(&self) -> &str {
+        match self {
+            SourceError::Io { name, .. }
+            | SourceError::TooLarge { name, .. }
+            | SourceError::Fetch { name, .. } => name,
+            SourceError::NotHttps(name)
+            | SourceError::BadUrl(name)
+            | SourceError::DirectoryLoop(name) => name,
+        }
+    }
+
+    /// What went wrong, without the input's name (for reports that show it already).
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        full.strip_prefix(self.name())
+            .and_then(|r| r.strip_prefix(": "))
+            .map_or_else(|| full.clone(), str::to_owned)
+    }
 }
 
 impl Source {
@@ -73,45 +97,82 @@ impl fmt::Display for Source {
     }
 }
 
-/// Expands command-line inputs: directories become the files in them (recursively, sorted,
-/// hidden files skipped).
-pub fn expand(args: &[String]) -> Result<Vec<Source>, SourceError> {
-    let mut out = Vec::new();
-    for arg in args {
-        let source = Source::parse(arg)?;
-        match &source {
-            Source::File(path) if path.is_dir() => walk(path, &mut out)?,
-            _ => out.push(source),
-        }
-    }
-    Ok(out)
+/// Command-line inputs in order, with directories expanded as they are reached (recursively,
+/// sorted, hidden files skipped): only the listings of the directories being read are held, so
+/// memory does not grow with the number of inputs.
+pub struct Inputs {
+    args: std::vec::IntoIter<Source>,
+    /// The directories being read, outermost first: each one's canonical path and the
+    /// entries still to visit.
+    open: Vec<(PathBuf, std::vec::IntoIter<PathBuf>)>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<Source>) -> Result<(), SourceError> {
-    let io = |source| SourceError::Io {
-        name: dir.display().to_string(),
-        source,
-    };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for path in entries {
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden {
-            continue;
+/// Parses every argument first, so a malformed one stops the run before anything is read.
+pub fn inputs(args: &[String]) -> Result<Inputs, SourceError> {
+    let args = args
+        .iter()
+        .map(|a| Source::parse(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Inputs {
+        args: args.into_iter(),
+        open: Vec::new(),
+    })
+}
+
+impl Inputs {
+    fn enter(&mut self, dir: &Path) -> Result<(), SourceError> {
+        let io = |source| SourceError::Io {
+            name: dir.display().to_string(),
+            source,
+        };
+        let canonical = dir.canonicalize().map_err(io)?;
+        if self.open.iter().any(|(open, _)| *open == canonical) {
+            return Err(SourceError::DirectoryLoop(dir.display().to_string()));
         }
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else {
-            out.push(Source::File(path));
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .map(|e| e.map(|e| e.path()))
+            .filter(|p| {
+                !p.as_ref().is_ok_and(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort();
+        self.open.push((canonical, entries.into_iter()));
+        Ok(())
+    }
+}
+
+impl Iterator for Inputs {
+    /// A file or URL to read, or a directory that could not be read.
+    type Item = Result<Source, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let path = match self.open.last_mut() {
+                Some((_, entries)) => match entries.next() {
+                    Some(path) => path,
+                    None => {
+                        self.open.pop();
+                        continue;
+                    }
+                },
+                None => match self.args.next()? {
+                    Source::File(path) => path,
+                    other => return Some(Ok(other)),
+                },
+            };
+            if !path.is_dir() {
+                return Some(Ok(Source::File(path)));
+            }
+            if let Err(e) = self.enter(&path) {
+                return Some(Err(e));
+            }
         }
     }
-    Ok(())
 }
 
 /// Reads a source, at most `limit` bytes. `fetcher` is needed for URLs; `stdin` for `-`.
@@ -207,6 +268,61 @@ mod tests {
             Source::parse("https://"),
             Err(SourceError::BadUrl(_))
         ));
+    }
+
+    #[test]
+    fn directories_expand_in_order_as_they_are_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b/inner")).unwrap();
+        for f in ["c.xml", "a.xml", ".hidden.xml", "b/z.xml", "b/inner/y.xml"] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let arg = |p: &str| root.join(p).to_str().unwrap().to_owned();
+        let got: Vec<Source> = inputs(&[arg("c.xml"), arg(""), "-".into()])
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let file = |p: &str| Source::File(root.join(p));
+        assert_eq!(
+            got,
+            [
+                file("c.xml"),
+                file("a.xml"),
+                file("b/inner/y.xml"),
+                file("b/z.xml"),
+                file("c.xml"),
+                Source::Stdin,
+            ]
+        );
+
+        assert!(
+            matches!(
+                inputs(&["http://x.example/r".into()]),
+                Err(SourceError::NotHttps(_))
+            ),
+            "a bad argument stops the run before anything is read"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_loop_is_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.xml"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+        let got: Vec<_> = inputs(&[dir.path().to_str().unwrap().to_owned()])
+            .unwrap()
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(
+            got[0].as_ref().unwrap(),
+            &Source::File(dir.path().join("a.xml"))
+        );
+        assert!(
+            matches!(&got[1], Err(SourceError::DirectoryLoop(_))),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -329,7 +329,7 @@ const INPUTS_PER_ROUND_PER_THREAD: usize = 64;
 /// Validates `inputs` on `pool`: `load` reads one (its label and bytes, or why it could not be
 /// read), and `emit` receives every outcome in input order.
 pub fn validate_all<T, E>(
-    inputs: &[T],
+    inputs: impl IntoIterator<Item = T>,
     load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
     limits: DecodeLimits,
     settings: &ValidateSettings,
@@ -337,11 +337,16 @@ pub fn validate_all<T, E>(
     mut emit: impl FnMut(Outcome) -> Result<(), E>,
 ) -> Result<(), E>
 where
-    T: Sync,
+    T: Send + Sync,
 {
     use rayon::prelude::*;
     let round = INPUTS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
-    for chunk in inputs.chunks(round) {
+    let mut inputs = inputs.into_iter();
+    loop {
+        let chunk: Vec<T> = inputs.by_ref().take(round).collect();
+        if chunk.is_empty() {
+            break;
+        }
         let outcomes: Vec<Vec<Outcome>> = pool.install(|| {
             chunk
                 .par_iter()

@@ -522,6 +522,45 @@ fn several_files_a_directory_and_stdin() {
 }
 
 #[test]
+fn an_empty_directory_or_a_link_loop_is_an_input_error() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join(".only-hidden.xml"), "x").unwrap();
+    let out = validate_idc(
+        &[dir.path().to_str().unwrap()],
+        "metadata/entra-app.xml",
+        &[],
+    );
+    assert_eq!(code(&out), 2, "nothing validated is not a pass");
+    assert!(
+        stderr(&out).contains("no input to validate"),
+        "{}",
+        stderr(&out)
+    );
+
+    #[cfg(unix)]
+    {
+        let valid = testdata("responses/valid/idc-assertion-signed.xml");
+        std::fs::copy(valid, dir.path().join("r.xml")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("again")).unwrap();
+        let out = validate_idc(
+            &[dir.path().to_str().unwrap()],
+            "metadata/entra-app.xml",
+            &["--format", "json"],
+        );
+        assert_eq!(code(&out), 2, "the loop is reported, not followed");
+        let doc = json(&out);
+        assert_eq!(doc["responses"].as_array().unwrap().len(), 1);
+        assert_eq!(doc["responses"][0]["verdict"], "accept");
+        assert!(doc["errors"][0]["label"].as_str().unwrap().ends_with("again"));
+        assert!(
+            stderr(&out).contains("again: a symbolic link leads back to a directory being read"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
 fn missing_input_or_expectations_is_a_usage_error() {
     let md = testdata("metadata/entra-app.xml");
     let r = testdata("responses/valid/idc-assertion-signed.xml");
