@@ -185,7 +185,7 @@ pub fn read(
     let name = source.to_string();
     match source {
         Source::File(path) => read_file(path, limit),
-        Source::Stdin => read_limited(stdin, limit, &name),
+        Source::Stdin => read_limited(stdin, limit, &name, 0),
         Source::Url(url) => {
             let fetcher = fetcher.ok_or_else(|| SourceError::NotHttps(name.clone()))?;
             let fetched = fetcher.get(url).map_err(|source| SourceError::Fetch {
@@ -207,11 +207,19 @@ pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, SourceError> {
         name: name.clone(),
         source,
     })?;
-    read_limited(&mut std::io::BufReader::new(file), limit, &name)
+    // Sized from the start: growing by doubling would briefly hold a large file twice.
+    let size = file.metadata().map_or(0, |m| m.len());
+    let capacity = usize::try_from(size.min(limit as u64 + 1)).unwrap_or(0);
+    read_limited(file, limit, &name, capacity)
 }
 
-fn read_limited(reader: &mut dyn Read, limit: usize, name: &str) -> Result<Vec<u8>, SourceError> {
-    let mut bytes = Vec::new();
+fn read_limited(
+    reader: impl Read,
+    limit: usize,
+    name: &str,
+    capacity: usize,
+) -> Result<Vec<u8>, SourceError> {
+    let mut bytes = Vec::with_capacity(capacity);
     reader
         .take(limit as u64 + 1)
         .read_to_end(&mut bytes)

@@ -7,6 +7,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::io::Read;
 use thiserror::Error;
 
@@ -68,6 +69,8 @@ pub enum DecodeError {
     TooLarge { limit: usize },
     #[error("invalid JSON: {0}")]
     Json(String),
+    #[error("it has a 'log' member but is not a HAR file: {0}")]
+    Har(String),
     #[error("{what}: no request carries a SAMLResponse ({requests} request{} looked at)", if *.requests == 1 { "" } else { "s" })]
     NoSamlResponse { what: &'static str, requests: usize },
     #[error("the SAMLResponse field is empty")]
@@ -217,12 +220,22 @@ pub fn decode(
         }]);
     }
     if body.starts_with(b"{") {
+        // Which kind of JSON, without building a tree: a HAR can be hundreds of megabytes.
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            log: Option<serde::de::IgnoredAny>,
+            requests: Option<serde::de::IgnoredAny>,
+        }
+        let probe: Probe =
+            serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
+        if probe.log.is_some() {
+            let har: Har<'_> =
+                serde_json::from_slice(body).map_err(|e| DecodeError::Har(e.to_string()))?;
+            return from_har(name, har, limits);
+        }
         let json: Value =
             serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
-        if json.pointer("/log/entries").is_some() {
-            return har(name, &json, limits);
-        }
-        if json.get("requests").is_some_and(Value::is_array) {
+        if probe.requests.is_some() && json["requests"].is_array() {
             return saml_tracer(name, &json, limits);
         }
         return Err(DecodeError::Unrecognized(
@@ -272,21 +285,90 @@ pub fn decode(
     Ok(vec![captured(name.to_owned(), text, None, false, limits)?])
 }
 
-fn har(name: &str, json: &Value, limits: DecodeLimits) -> Result<Vec<Captured>, DecodeError> {
-    let entries = json
-        .pointer("/log/entries")
-        .and_then(Value::as_array)
-        .ok_or_else(|| DecodeError::Json("log.entries is not an array".into()))?;
+/// The parts of a HAR file (HTTP Archive 1.2) that can carry a SAML response, borrowed from
+/// the input where JSON escapes allow; everything else is skipped unread.
+#[derive(serde::Deserialize)]
+struct Har<'a> {
+    #[serde(borrow)]
+    log: HarLog<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct HarLog<'a> {
+    #[serde(borrow)]
+    entries: Vec<HarEntry<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct HarEntry<'a> {
+    #[serde(borrow)]
+    request: HarRequest<'a>,
+}
+
+/// A JSON string, borrowed unless it holds escapes. (serde borrows a `Cow` only when it is the
+/// field's own type, not inside an `Option` or a `Vec`; this newtype carries it there.)
+#[derive(serde::Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct HarRequest<'a> {
+    #[serde(borrow, default)]
+    method: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    url: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "postData")]
+    post_data: Option<HarPostData<'a>>,
+    #[serde(borrow, default, rename = "queryString")]
+    query_string: Vec<HarParam<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct HarPostData<'a> {
+    #[serde(borrow, default)]
+    text: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    params: Vec<HarParam<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct HarParam<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    value: Option<Text<'a>>,
+}
+
+fn param<'p>(params: &'p [HarParam<'_>], name: &str) -> Option<&'p str> {
+    params
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.as_deref())
+}
+
+fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captured>, DecodeError> {
+    let entries = har.log.entries;
     let mut out = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
-        let request = &entry["request"];
-        let method = request["method"].as_str().unwrap_or("?");
-        let url = request["url"].as_str().unwrap_or("?");
-        let label = format!("{name} entry {} ({method} {url})", i + 1);
-        let post = &request["postData"];
+        let request = &entry.request;
+        let label = || {
+            format!(
+                "{name} entry {} ({} {})",
+                i + 1,
+                request.method.as_deref().unwrap_or("?"),
+                request.url.as_deref().unwrap_or("?")
+            )
+        };
         // Chrome leaves params percent-encoded, Firefox decodes them: read the raw text first.
-        let mut from_post: Option<(String, Option<String>)> = post["text"]
-            .as_str()
+        let post = request.post_data.as_ref();
+        let mut from_post: Option<(String, Option<String>)> = post
+            .and_then(|p| p.text.as_deref())
             .filter(|t| t.contains("SAMLResponse="))
             .and_then(|t| {
                 let pairs = form_pairs(t);
@@ -298,28 +380,24 @@ fn har(name: &str, json: &Value, limits: DecodeLimits) -> Result<Vec<Captured>, 
                 Some((value, relay))
             });
         if from_post.is_none() {
-            from_post = post["params"].as_array().and_then(|params| {
+            from_post = post.and_then(|p| {
                 let get = |n: &str| {
-                    params
-                        .iter()
-                        .find(|p| p["name"].as_str() == Some(n))
-                        .and_then(|p| p["value"].as_str())
-                        .map(|v| {
-                            if v.contains('%') {
-                                percent_encoding::percent_decode_str(v)
-                                    .decode_utf8_lossy()
-                                    .into_owned()
-                            } else {
-                                v.to_owned()
-                            }
-                        })
+                    param(&p.params, n).map(|v| {
+                        if v.contains('%') {
+                            percent_encoding::percent_decode_str(v)
+                                .decode_utf8_lossy()
+                                .into_owned()
+                        } else {
+                            v.to_owned()
+                        }
+                    })
                 };
                 get("SAMLResponse").map(|v| (v, get("RelayState")))
             });
         }
         if let Some((value, relay)) = from_post {
             out.push(captured(
-                label,
+                label(),
                 &field_to_base64(&value),
                 relay,
                 false,
@@ -327,19 +405,14 @@ fn har(name: &str, json: &Value, limits: DecodeLimits) -> Result<Vec<Captured>, 
             )?);
             continue;
         }
-        let from_query = request["queryString"].as_array().and_then(|q| {
-            q.iter()
-                .find(|p| p["name"].as_str() == Some("SAMLResponse"))
-                .and_then(|p| p["value"].as_str())
-                .map(|v| {
-                    percent_encoding::percent_decode_str(v)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
+        let from_query = param(&request.query_string, "SAMLResponse").map(|v| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
         });
         if let Some(value) = from_query {
             out.push(captured(
-                label,
+                label(),
                 &field_to_base64(&value),
                 None,
                 true,

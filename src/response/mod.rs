@@ -294,40 +294,15 @@ impl Summary {
     }
 }
 
-/// Decodes one input (which may hold many responses) and validates each response in it,
-/// spreading the responses of a large input (a HAR) over the pool's threads.
-pub fn validate_input(
-    name: &str,
-    bytes: &[u8],
-    limits: DecodeLimits,
-    settings: &ValidateSettings,
-) -> Vec<Outcome> {
-    use rayon::prelude::*;
-    match decode::decode(name, bytes, limits) {
-        Err(e) => vec![Outcome::Error(InputError {
-            label: name.to_owned(),
-            message: e.to_string(),
-        })],
-        Ok(captured) => captured
-            .par_iter()
-            .with_min_len(8)
-            .map(|c| match validate(c, settings) {
-                Ok(report) => Outcome::Response(Box::new(report)),
-                Err(e) => Outcome::Error(InputError {
-                    label: c.label.clone(),
-                    message: e.to_string(),
-                }),
-            })
-            .collect(),
-    }
-}
-
-/// How many inputs are read and validated together: enough to keep every thread busy, few
-/// enough that memory stays flat however many inputs there are.
-const INPUTS_PER_ROUND_PER_THREAD: usize = 64;
+/// How many inputs are read together, and how many responses validated together: enough to
+/// keep every thread busy, few enough that memory stays flat however many inputs there are.
+const ITEMS_PER_ROUND_PER_THREAD: usize = 64;
 
 /// Validates `inputs` on `pool`: `load` reads one (its label and bytes, or why it could not be
-/// read), and `emit` receives every outcome in input order.
+/// read), and `emit` receives every outcome in input order. Inputs are read and decoded a
+/// round at a time; their responses are then validated a round at a time and each round's
+/// reports handed to `emit` and dropped, so a HAR with thousands of responses holds its
+/// decoded responses but never all their reports.
 pub fn validate_all<T, E>(
     inputs: impl IntoIterator<Item = T>,
     load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
@@ -340,31 +315,55 @@ where
     T: Send + Sync,
 {
     use rayon::prelude::*;
-    let round = INPUTS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
+    let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
     let mut inputs = inputs.into_iter();
     loop {
         let chunk: Vec<T> = inputs.by_ref().take(round).collect();
         if chunk.is_empty() {
-            break;
+            return Ok(());
         }
-        let outcomes: Vec<Vec<Outcome>> = pool.install(|| {
+        let decoded: Vec<Result<Vec<Captured>, InputError>> = pool.install(|| {
             chunk
                 .par_iter()
                 .map(|input| {
                     let (name, bytes) = load(input);
-                    match bytes {
-                        Ok(bytes) => validate_input(&name, &bytes, limits, settings),
-                        Err(message) => vec![Outcome::Error(InputError {
-                            label: name,
-                            message,
-                        })],
-                    }
+                    let error = |message| InputError {
+                        label: name.clone(),
+                        message,
+                    };
+                    let bytes = bytes.map_err(error)?;
+                    decode::decode(&name, &bytes, limits).map_err(|e| error(e.to_string()))
                 })
                 .collect()
         });
-        for outcome in outcomes.into_iter().flatten() {
-            emit(outcome)?;
+        drop(chunk);
+        let mut work = decoded.into_iter().flat_map(|d| match d {
+            Ok(captured) => captured.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e)],
+        });
+        loop {
+            let batch: Vec<Result<Captured, InputError>> = work.by_ref().take(round).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let outcomes: Vec<Outcome> = pool.install(|| {
+                batch
+                    .into_par_iter()
+                    .map(|item| match item {
+                        Err(e) => Outcome::Error(e),
+                        Ok(c) => match validate(&c, settings) {
+                            Ok(report) => Outcome::Response(Box::new(report)),
+                            Err(e) => Outcome::Error(InputError {
+                                label: c.label,
+                                message: e.to_string(),
+                            }),
+                        },
+                    })
+                    .collect()
+            });
+            for outcome in outcomes {
+                emit(outcome)?;
+            }
         }
     }
-    Ok(())
 }

@@ -354,6 +354,30 @@ fn har_results_name_their_requests() {
     assert!(labels[0].ends_with("capture.har entry 2 (POST https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e)"), "{labels:?}");
     assert!(labels[1].contains("entry 3 (POST"), "{labels:?}");
     assert_eq!(doc["responses"][1]["signing"]["response_signed"], true);
+
+    // The same HAR with every '/' written as the JSON escape '\/': strings that cannot be
+    // borrowed from the input read the same.
+    let escaped = std::fs::read_to_string(testdata("responses/encodings/capture.har"))
+        .unwrap()
+        .replace('/', "\\/");
+    let dir = tempdir();
+    let path = dir.path().join("escaped.har");
+    std::fs::write(&path, escaped).unwrap();
+    let (exit, again, err) = idc(path.to_str().unwrap(), &[]);
+    assert_eq!(exit, 0, "{err}");
+    let names = |d: &Value| -> Vec<Value> {
+        d["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["claims"]["name_id"].clone())
+            .collect()
+    };
+    assert_eq!(names(&again), names(&doc));
+    assert!(again["responses"][0]["label"]
+        .as_str()
+        .unwrap()
+        .ends_with("entry 2 (POST https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e)"));
 }
 
 #[test]
@@ -400,6 +424,11 @@ fn bad_input_exits_2_naming_it() {
             "HAR file: no request carries a SAMLResponse (1 request looked at)",
         ),
         ("other.json", br#"{"hello":1}"#, "neither a HAR file"),
+        (
+            "log-only.json",
+            br#"{"log":{"version":"1.2"}}"#,
+            "it has a 'log' member but is not a HAR file: missing field `entries`",
+        ),
         ("binary.bin", b"\x00\x01\x02\xff", "binary data"),
         (
             "deflate-garbage.b64",
@@ -551,7 +580,10 @@ fn an_empty_directory_or_a_link_loop_is_an_input_error() {
         let doc = json(&out);
         assert_eq!(doc["responses"].as_array().unwrap().len(), 1);
         assert_eq!(doc["responses"][0]["verdict"], "accept");
-        assert!(doc["errors"][0]["label"].as_str().unwrap().ends_with("again"));
+        assert!(doc["errors"][0]["label"]
+            .as_str()
+            .unwrap()
+            .ends_with("again"));
         assert!(
             stderr(&out).contains("again: a symbolic link leads back to a directory being read"),
             "{}",
