@@ -227,6 +227,28 @@ fn refuses_what_namespaces_in_xml_forbids() {
 }
 
 #[test]
+fn forbidden_characters_are_found_wherever_they_fall() {
+    // The scan works in 64-byte chunks: try every position around the chunk boundaries,
+    // including a three-byte U+FFFF split across two chunks, next to allowed characters that
+    // share its first byte (U+F123) or are line ends.
+    for pad in 55..=70 {
+        let text = "x".repeat(pad);
+        for (bad, code) in [("\u{ffff}", "U+FFFF"), ("\u{1}", "U+0001")] {
+            let xml = format!("<a>{text}\u{f123}\n{bad}</a>");
+            let err = parse_str(&xml).unwrap_err().to_string();
+            assert!(
+                err.contains(code) && err.contains("line 2, column 1"),
+                "pad {pad}: {err}"
+            );
+        }
+        assert!(
+            parse_str(&format!("<a>{text}\u{f123}\t\r\n</a>")).is_ok(),
+            "pad {pad}"
+        );
+    }
+}
+
+#[test]
 fn characters_outside_xml_are_refused() {
     for (xml, says) in [
         ("<a>x\u{0}y</a>", "U+0000"),
