@@ -393,6 +393,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
     };
     let limits = DecodeLimits {
         max_response_bytes: a.max_response_size,
+        max_total_bytes: a.max_input_size,
     };
 
     let inputs = source::inputs(&a.responses)?;
@@ -402,18 +403,23 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         .context("starting the validation threads")?;
     let load = |input: &Result<Source, source::SourceError>| match input {
         Ok(source) => {
-            let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin().lock())
+            // Stdin locks per read: files are read in parallel, never behind its lock.
+            let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin())
                 .map_err(|e| e.reason());
             (source.to_string(), bytes)
         }
         Err(e) => (e.name().to_owned(), Err(e.reason())),
+    };
+    let size = |input: &Result<Source, source::SourceError>| match input {
+        Ok(Source::File(path)) => std::fs::metadata(path).map_or(0, |m| m.len()),
+        _ => 0,
     };
     let summary = match format {
         Format::Json => {
             // JSON never carries colour, so it skips anstream's escape stripping.
             let out = std::io::BufWriter::new(std::io::stdout().lock());
             let mut stream = json::ValidateStream::start(out)?;
-            response::validate_all(inputs, load, limits, &settings, &pool, |outcome| {
+            response::validate_all(inputs, size, load, limits, &settings, &pool, |outcome| {
                 if let Outcome::Error(e) = &outcome {
                     eprintln!("samlbridge: error: {}: {}", e.label, e.message);
                 }
@@ -424,7 +430,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         _ => {
             let mut out = std::io::BufWriter::new(anstream::stdout().lock());
             let mut summary = Summary::default();
-            response::validate_all(inputs, load, limits, &settings, &pool, |outcome| {
+            response::validate_all(inputs, size, load, limits, &settings, &pool, |outcome| {
                 summary.add(&outcome);
                 match &outcome {
                     Outcome::Response(r) => out.write_all(human::validated_response(r).as_bytes()),

@@ -209,7 +209,7 @@ pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, SourceError> {
     })?;
     // Sized from the start: growing by doubling would briefly hold a large file twice.
     let size = file.metadata().map_or(0, |m| m.len());
-    let capacity = usize::try_from(size.min(limit as u64 + 1)).unwrap_or(0);
+    let capacity = usize::try_from(size.min((limit as u64).saturating_add(1))).unwrap_or(0);
     read_limited(file, limit, &name, capacity)
 }
 
@@ -221,7 +221,7 @@ fn read_limited(
 ) -> Result<Vec<u8>, SourceError> {
     let mut bytes = Vec::with_capacity(capacity);
     reader
-        .take(limit as u64 + 1)
+        .take((limit as u64).saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| SourceError::Io {
             name: name.to_owned(),

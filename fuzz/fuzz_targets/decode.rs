@@ -8,10 +8,12 @@ use samlbridge::response::{decode::decode, DecodeLimits};
 fuzz_target!(|data: &[u8]| {
     let limits = DecodeLimits {
         max_response_bytes: 1024 * 1024,
+        max_total_bytes: 4 * 1024 * 1024,
     };
     if let Ok(captured) = decode("fuzz", data, limits) {
-        for c in captured {
+        for c in &captured {
             assert!(c.xml.len() <= limits.max_response_bytes);
         }
+        assert!(captured.iter().map(|c| c.xml.len()).sum::<usize>() <= limits.max_total_bytes);
     }
 });

@@ -40,6 +40,9 @@ pub struct Captured {
 pub struct DecodeLimits {
     /// Largest decoded response accepted.
     pub max_response_bytes: usize,
+    /// Most decoded bytes one input (a HAR, a SAML-tracer export) may yield in all: many small
+    /// DEFLATE-compressed responses could otherwise inflate far beyond the input's size.
+    pub max_total_bytes: usize,
 }
 
 impl Default for DecodeLimits {
@@ -47,7 +50,34 @@ impl Default for DecodeLimits {
         // Real responses are a few kilobytes; STS takes 100,000 characters of base64.
         DecodeLimits {
             max_response_bytes: 1024 * 1024,
+            max_total_bytes: 256 * 1024 * 1024,
         }
+    }
+}
+
+/// The responses found in one input so far, within [`DecodeLimits::max_total_bytes`].
+struct Found {
+    captured: Vec<Captured>,
+    bytes: usize,
+    limit: usize,
+}
+
+impl Found {
+    fn new(limits: DecodeLimits) -> Self {
+        Found {
+            captured: Vec::new(),
+            bytes: 0,
+            limit: limits.max_total_bytes,
+        }
+    }
+
+    fn push(&mut self, c: Captured) -> Result<(), DecodeError> {
+        self.bytes = self.bytes.saturating_add(c.xml.len());
+        if self.bytes > self.limit {
+            return Err(DecodeError::TooMuchDecoded { limit: self.limit });
+        }
+        self.captured.push(c);
+        Ok(())
     }
 }
 
@@ -67,6 +97,8 @@ pub enum DecodeError {
         "the response is larger than the {limit}-byte limit (raise it with --max-response-size)"
     )]
     TooLarge { limit: usize },
+    #[error("its responses decode to more than {limit} bytes in all (--max-input-size)")]
+    TooMuchDecoded { limit: usize },
     #[error("invalid JSON: {0}")]
     Json(String),
     #[error("it has a 'log' member but is not a HAR file: {0}")]
@@ -301,8 +333,26 @@ struct HarLog<'a> {
 
 #[derive(serde::Deserialize)]
 struct HarEntry<'a> {
-    #[serde(borrow)]
-    request: HarRequest<'a>,
+    #[serde(borrow, default)]
+    request: Option<HarRequest<'a>>,
+}
+
+/// A label part (method, URL) that should be a string; anything else reads as absent rather
+/// than failing the whole file.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Lenient<'a> {
+    Text(#[serde(borrow)] Text<'a>),
+    Other(serde::de::IgnoredAny),
+}
+
+impl Lenient<'_> {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Lenient::Text(t) => Some(t),
+            Lenient::Other(_) => None,
+        }
+    }
 }
 
 /// A JSON string, borrowed unless it holds escapes. (serde borrows a `Cow` only when it is the
@@ -320,13 +370,13 @@ impl std::ops::Deref for Text<'_> {
 #[derive(serde::Deserialize)]
 struct HarRequest<'a> {
     #[serde(borrow, default)]
-    method: Option<Text<'a>>,
+    method: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    url: Option<Text<'a>>,
+    url: Option<Lenient<'a>>,
     #[serde(borrow, default, rename = "postData")]
     post_data: Option<HarPostData<'a>>,
     #[serde(borrow, default, rename = "queryString")]
-    query_string: Vec<HarParam<'a>>,
+    query_string: Option<Vec<HarParam<'a>>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -334,35 +384,41 @@ struct HarPostData<'a> {
     #[serde(borrow, default)]
     text: Option<Text<'a>>,
     #[serde(borrow, default)]
-    params: Vec<HarParam<'a>>,
+    params: Option<Vec<HarParam<'a>>>,
 }
 
 #[derive(serde::Deserialize)]
 struct HarParam<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Option<Text<'a>>,
     #[serde(borrow, default)]
     value: Option<Text<'a>>,
 }
 
-fn param<'p>(params: &'p [HarParam<'_>], name: &str) -> Option<&'p str> {
-    params
+fn param<'p>(params: Option<&'p [HarParam<'_>]>, name: &str) -> Option<&'p str> {
+    params?
         .iter()
-        .find(|p| p.name == name)
+        .find(|p| p.name.as_deref() == Some(name))
         .and_then(|p| p.value.as_deref())
 }
 
 fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captured>, DecodeError> {
     let entries = har.log.entries;
-    let mut out = Vec::new();
+    let mut out = Found::new(limits);
     for (i, entry) in entries.iter().enumerate() {
-        let request = &entry.request;
+        let Some(request) = &entry.request else {
+            continue;
+        };
         let label = || {
             format!(
                 "{name} entry {} ({} {})",
                 i + 1,
-                request.method.as_deref().unwrap_or("?"),
-                request.url.as_deref().unwrap_or("?")
+                request
+                    .method
+                    .as_ref()
+                    .and_then(Lenient::text)
+                    .unwrap_or("?"),
+                request.url.as_ref().and_then(Lenient::text).unwrap_or("?")
             )
         };
         // Chrome leaves params percent-encoded, Firefox decodes them: read the raw text first.
@@ -382,7 +438,7 @@ fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captur
         if from_post.is_none() {
             from_post = post.and_then(|p| {
                 let get = |n: &str| {
-                    param(&p.params, n).map(|v| {
+                    param(p.params.as_deref(), n).map(|v| {
                         if v.contains('%') {
                             percent_encoding::percent_decode_str(v)
                                 .decode_utf8_lossy()
@@ -402,10 +458,10 @@ fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captur
                 relay,
                 false,
                 limits,
-            )?);
+            )?)?;
             continue;
         }
-        let from_query = param(&request.query_string, "SAMLResponse").map(|v| {
+        let from_query = param(request.query_string.as_deref(), "SAMLResponse").map(|v| {
             percent_encoding::percent_decode_str(v)
                 .decode_utf8_lossy()
                 .into_owned()
@@ -417,16 +473,16 @@ fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captur
                 None,
                 true,
                 limits,
-            )?);
+            )?)?;
         }
     }
-    if out.is_empty() {
+    if out.captured.is_empty() {
         return Err(DecodeError::NoSamlResponse {
             what: "HAR file",
             requests: entries.len(),
         });
     }
-    Ok(out)
+    Ok(out.captured)
 }
 
 fn saml_tracer(
@@ -438,7 +494,7 @@ fn saml_tracer(
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let mut out = Vec::new();
+    let mut out = Found::new(limits);
     for (i, request) in requests.iter().enumerate() {
         let method = request["method"].as_str().unwrap_or("?");
         let url = request["url"].as_str().unwrap_or("?");
@@ -457,7 +513,7 @@ fn saml_tracer(
                 pair("post", "RelayState"),
                 false,
                 limits,
-            )?);
+            )?)?;
         } else if let Some(value) = pair("get", "SAMLResponse") {
             out.push(captured(
                 label,
@@ -465,7 +521,7 @@ fn saml_tracer(
                 pair("get", "RelayState"),
                 true,
                 limits,
-            )?);
+            )?)?;
         } else if let Some(xml) = request["saml"].as_str().filter(|x| is_response_xml(x)) {
             // The export keeps the decoded XML in clear even when form values are masked.
             if xml.len() > limits.max_response_bytes {
@@ -483,21 +539,40 @@ fn saml_tracer(
                 xml: xml.as_bytes().to_vec(),
                 encoded_len: xml.len().div_ceil(3) * 4,
                 relay_state: None,
-            });
+            })?;
         }
     }
-    if out.is_empty() {
+    if out.captured.is_empty() {
         return Err(DecodeError::NoSamlResponse {
             what: "SAML-tracer export",
             requests: requests.len(),
         });
     }
-    Ok(out)
+    Ok(out.captured)
 }
 
 /// Whether decoded XML is a SAML Response (not an AuthnRequest), judged by its root element.
+/// XML the strict parser refuses still counts when its first element is named `Response`, so
+/// validation reports why rather than the request silently dropping out of the run.
 fn is_response_xml(xml: &str) -> bool {
-    crate::xml::parse(xml.as_bytes())
-        .map(|d| d.root.is(crate::xml::ns::SAMLP, "Response"))
-        .unwrap_or(false)
+    match crate::xml::parse(xml.as_bytes()) {
+        Ok(d) => d.root.is(crate::xml::ns::SAMLP, "Response"),
+        Err(_) => first_element_local_name(xml) == Some("Response"),
+    }
+}
+
+/// The local name of the first element, skipping declarations, comments and instructions.
+fn first_element_local_name(xml: &str) -> Option<&str> {
+    let mut rest = xml;
+    loop {
+        rest = &rest[rest.find('<')? + 1..];
+        if rest.starts_with(['?', '!']) {
+            rest = &rest[rest.find('>')? + 1..];
+            continue;
+        }
+        let name = &rest[..rest
+            .find(|c: char| c.is_whitespace() || c == '/' || c == '>')
+            .unwrap_or(rest.len())];
+        return Some(name.rsplit(':').next().unwrap_or(name));
+    }
 }

@@ -298,13 +298,19 @@ impl Summary {
 /// keep every thread busy, few enough that memory stays flat however many inputs there are.
 const ITEMS_PER_ROUND_PER_THREAD: usize = 64;
 
-/// Validates `inputs` on `pool`: `load` reads one (its label and bytes, or why it could not be
-/// read), and `emit` receives every outcome in input order. Inputs are read and decoded a
-/// round at a time; their responses are then validated a round at a time and each round's
-/// reports handed to `emit` and dropped, so a HAR with thousands of responses holds its
-/// decoded responses but never all their reports.
+/// Most input bytes (as `size` tells them) read in one round, so a directory of large HAR
+/// files is read a few at a time, not a round's worth at once.
+const BYTES_PER_ROUND: u64 = 256 * 1024 * 1024;
+
+/// Validates `inputs` on `pool`: `size` tells how many bytes one will take to read (0 when
+/// unknown), `load` reads one (its label and bytes, or why it could not be read), and `emit`
+/// receives every outcome in input order. Inputs are read and decoded a round at a time; their
+/// responses are then validated a round at a time and each round's reports handed to `emit`
+/// and dropped, so a HAR with thousands of responses holds its decoded responses but never all
+/// their reports.
 pub fn validate_all<T, E>(
     inputs: impl IntoIterator<Item = T>,
+    size: impl Fn(&T) -> u64,
     load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
     limits: DecodeLimits,
     settings: &ValidateSettings,
@@ -318,7 +324,13 @@ where
     let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
     let mut inputs = inputs.into_iter();
     loop {
-        let chunk: Vec<T> = inputs.by_ref().take(round).collect();
+        let mut chunk: Vec<T> = Vec::new();
+        let mut bytes = 0u64;
+        while chunk.len() < round && bytes < BYTES_PER_ROUND {
+            let Some(input) = inputs.next() else { break };
+            bytes = bytes.saturating_add(size(&input));
+            chunk.push(input);
+        }
         if chunk.is_empty() {
             return Ok(());
         }

@@ -381,6 +381,102 @@ fn har_results_name_their_requests() {
 }
 
 #[test]
+fn odd_har_entries_do_not_hide_the_others() {
+    // Entries a browser would not write (no request, null lists, a numeric URL, a nameless
+    // param) are passed over; the SAML post among them is still validated.
+    let har: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("responses/encodings/capture.har")).unwrap(),
+    )
+    .unwrap();
+    let post = har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e.to_string().contains("SAMLResponse"))
+        .unwrap()
+        .clone();
+    let odd = serde_json::json!({"log": {"entries": [
+        {"startedDateTime": "x"},
+        {"request": {"method": "POST", "url": 5, "postData": {"params": null}, "queryString": null}},
+        {"request": {"method": null, "url": "https://x.example/", "queryString": [{"value": "v"}]}},
+        post,
+    ]}});
+    let dir = tempdir();
+    let path = dir.path().join("odd.har");
+    std::fs::write(&path, odd.to_string()).unwrap();
+    let (exit, doc, err) = idc(path.to_str().unwrap(), &[]);
+    assert_eq!(exit, 0, "{err}");
+    let responses = doc["responses"].as_array().unwrap();
+    assert_eq!(responses.len(), 1);
+    assert!(responses[0]["label"]
+        .as_str()
+        .unwrap()
+        .contains("odd.har entry 4 (POST https://"));
+}
+
+#[test]
+fn what_one_input_decodes_to_is_bounded() {
+    // Twenty DEFLATE-compressed responses in a HAR of about 70 KB inflate to about 100 KB: with
+    // --max-input-size 80000 the file is read, but what it decodes to is refused as a whole.
+    let url = std::fs::read_to_string(testdata("responses/encodings/idc.redirect.txt")).unwrap();
+    let value = url.trim().split_once("SAMLResponse=").unwrap().1;
+    let entry = serde_json::json!({"request": {"method": "GET", "url": "https://x.example/acs",
+        "queryString": [{"name": "SAMLResponse", "value": value}]}});
+    let har = serde_json::json!({"log": {"entries": vec![entry; 20]}}).to_string();
+    assert!(har.len() < 80_000);
+    let dir = tempdir();
+    let path = dir.path().join("inflating.har");
+    std::fs::write(&path, har).unwrap();
+    let (exit, _, err) = idc(path.to_str().unwrap(), &["--max-input-size", "80000"]);
+    assert_eq!(exit, 2);
+    assert!(
+        err.contains("its responses decode to more than 80000 bytes in all (--max-input-size)"),
+        "{err}"
+    );
+    let (exit, doc, err) = idc(path.to_str().unwrap(), &[]);
+    assert_ne!(exit, 2, "within the default limit all are read: {err}");
+    assert_eq!(doc["responses"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn a_masked_saml_tracer_response_the_parser_refuses_is_reported() {
+    // A masked export keeps the response only as XML in `saml`; when that XML is refused, the
+    // request is reported as unreadable instead of dropping out of the run.
+    let tracer: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata("responses/encodings/capture.saml-tracer.json")).unwrap(),
+    )
+    .unwrap();
+    let mut post = tracer["requests"][1].clone();
+    post["post"] = serde_json::json!([["SAMLResponse", "{hash:0f3c}"]]);
+    let masked = serde_json::json!({"requests": [post.clone()]});
+    let mut broken = post;
+    broken["saml"] = Value::String(broken["saml"].as_str().unwrap().replacen(
+        "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\"",
+        "xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:x=\"relative\"",
+        1,
+    ));
+    let with_broken = serde_json::json!({"requests": [masked["requests"][0].clone(), broken]});
+    let dir = tempdir();
+    for (name, doc, exit) in [
+        ("masked.json", &masked, 0),
+        ("broken.json", &with_broken, 2),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, doc.to_string()).unwrap();
+        let (code, out, err) = idc(path.to_str().unwrap(), &[]);
+        assert_eq!(code, exit, "{name}: {err}");
+        if exit == 2 {
+            assert_eq!(out["responses"].as_array().unwrap().len(), 1);
+            assert!(
+                err.contains("request 2 (POST")
+                    && err.contains("'relative' is not an absolute URI"),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_input_exits_2_naming_it() {
     let (exit, doc, err) = idc("responses/invalid/truncated.b64", &[]);
     assert_eq!(exit, 2);
