@@ -394,7 +394,8 @@ pub struct ValidateArgs {
     /// Largest decoded response accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub max_response_size: usize,
-    /// Largest input file accepted (a HAR can be big), in bytes.
+    /// Largest input file accepted (a HAR can be big), and most bytes its responses may
+    /// decode to in all, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
     pub max_input_size: usize,
     /// Validate on N threads (default: one per core); output stays in input order.
