@@ -36,17 +36,7 @@ fn hundred_thousand_deep_nesting() {
 #[test]
 fn har_with_ten_thousand_entries() {
     let dir = tempdir();
-    let capture: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(testdata("responses/encodings/capture.har")).unwrap(),
-    )
-    .unwrap();
-    let saml_post = capture["log"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e.to_string().contains("SAMLResponse"))
-        .unwrap()
-        .clone();
+    let saml_post = har_saml_post();
     // A load test's capture: mostly other requests, a sign-in every hundredth.
     let entries: Vec<serde_json::Value> = (0..10_000)
         .map(|i| {

@@ -36,6 +36,21 @@ pub fn run_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// The entry of `testdata/responses/encodings/capture.har` that posts a SAMLResponse.
+pub fn har_saml_post() -> Value {
+    let har: Value = serde_json::from_slice(
+        &std::fs::read(testdata("responses/encodings/capture.har")).unwrap(),
+    )
+    .unwrap();
+    har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e.to_string().contains("SAMLResponse"))
+        .unwrap()
+        .clone()
+}
+
 /// The instant the response fixtures in `testdata/responses/` are judged at.
 pub const FIXTURE_NOW: &str = "2026-11-27T09:01:00Z";
 

@@ -384,17 +384,7 @@ fn har_results_name_their_requests() {
 fn odd_har_entries_do_not_hide_the_others() {
     // Entries a browser would not write (no request, null lists, a numeric URL, a nameless
     // param) are passed over; the SAML post among them is still validated.
-    let har: Value = serde_json::from_str(
-        &std::fs::read_to_string(testdata("responses/encodings/capture.har")).unwrap(),
-    )
-    .unwrap();
-    let post = har["log"]["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e.to_string().contains("SAMLResponse"))
-        .unwrap()
-        .clone();
+    let post = har_saml_post();
     let odd = serde_json::json!({"log": {"entries": [
         {"startedDateTime": "x"},
         {"request": {"method": "POST", "url": 5, "postData": {"params": null}, "queryString": null}},
