@@ -401,8 +401,8 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         .num_threads(a.jobs())
         .build()
         .context("starting the validation threads")?;
-    let load = |input: &Result<Source, source::SourceError>| match input {
-        Ok(source) => {
+    let load = |input: &Result<source::Input, source::SourceError>| match input {
+        Ok(source::Input { source, .. }) => {
             // Stdin locks per read: files are read in parallel, never behind its lock.
             let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin())
                 .map_err(|e| e.reason());
@@ -410,10 +410,8 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         }
         Err(e) => (e.name().to_owned(), Err(e.reason())),
     };
-    let size = |input: &Result<Source, source::SourceError>| match input {
-        Ok(Source::File(path)) => std::fs::metadata(path).map_or(0, |m| m.len()),
-        _ => 0,
-    };
+    let size =
+        |input: &Result<source::Input, source::SourceError>| input.as_ref().map_or(0, |i| i.len);
     let summary = match format {
         Format::Json => {
             // JSON never carries colour, so it skips anstream's escape stripping.

@@ -146,9 +146,17 @@ impl Inputs {
     }
 }
 
+/// One input to read, with its size on disk when it is a file (0 otherwise, or when the file
+/// cannot be looked at: reading it will say why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub source: Source,
+    pub len: u64,
+}
+
 impl Iterator for Inputs {
     /// A file or URL to read, or a directory that could not be read.
-    type Item = Result<Source, SourceError>;
+    type Item = Result<Input, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -162,14 +170,27 @@ impl Iterator for Inputs {
                 },
                 None => match self.args.next()? {
                     Source::File(path) => path,
-                    other => return Some(Ok(other)),
+                    other => {
+                        return Some(Ok(Input {
+                            source: other,
+                            len: 0,
+                        }))
+                    }
                 },
             };
-            if !path.is_dir() {
-                return Some(Ok(Source::File(path)));
-            }
-            if let Err(e) = self.enter(&path) {
-                return Some(Err(e));
+            // One look at the path tells both whether to descend and how big the file is.
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    if let Err(e) = self.enter(&path) {
+                        return Some(Err(e));
+                    }
+                }
+                found => {
+                    return Some(Ok(Input {
+                        source: Source::File(path),
+                        len: found.map_or(0, |m| m.len()),
+                    }))
+                }
             }
         }
     }
@@ -289,6 +310,7 @@ mod tests {
         let arg = |p: &str| root.join(p).to_str().unwrap().to_owned();
         let got: Vec<Source> = inputs(&[arg("c.xml"), arg(""), "-".into()])
             .unwrap()
+            .map(|i| i.map(|i| i.source))
             .collect::<Result<_, _>>()
             .unwrap();
         let file = |p: &str| Source::File(root.join(p));
@@ -325,7 +347,10 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(
             got[0].as_ref().unwrap(),
-            &Source::File(dir.path().join("a.xml"))
+            &Input {
+                source: Source::File(dir.path().join("a.xml")),
+                len: 1
+            }
         );
         assert!(
             matches!(&got[1], Err(SourceError::DirectoryLoop(_))),

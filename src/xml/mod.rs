@@ -540,14 +540,23 @@ impl<'a> Builder<'a> {
         Ok(new)
     }
 
-    /// The shared copy of a namespace URI (a document uses a handful).
-    fn namespace(&mut self, uri: &str) -> Arc<str> {
+    /// The shared copy of a namespace URI (a document uses a handful). A URI is checked to be
+    /// absolute (or empty, undeclaring the default) when first seen.
+    fn namespace(&mut self, uri: &str, at: usize) -> Result<Arc<str>, XmlError> {
         if let Some(known) = self.namespaces.iter().find(|n| &***n == uri) {
-            return known.clone();
+            return Ok(known.clone());
+        }
+        if !uri.is_empty() && !uri::is_absolute(uri) {
+            let (line, column) = self.position(at);
+            return Err(XmlError::RelativeNamespace {
+                uri: uri.to_owned(),
+                line,
+                column,
+            });
         }
         let new: Arc<str> = Arc::from(uri);
         self.namespaces.push(new.clone());
-        new
+        Ok(new)
     }
 
     /// The URI bound to `prefix` (`None`: the default namespace); `Err` for an undeclared
@@ -605,14 +614,6 @@ impl<'a> Builder<'a> {
         if let Some(message) = refuse {
             return Err(self.syntax(at, message));
         }
-        if !uri.is_empty() && !uri::is_absolute(uri) {
-            let (line, column) = self.position(at);
-            return Err(XmlError::RelativeNamespace {
-                uri: uri.to_owned(),
-                line,
-                column,
-            });
-        }
         self.declarations += 1;
         if self.declarations > MAX_NS_DECLARATIONS {
             return Err(self.syntax(
@@ -620,7 +621,7 @@ impl<'a> Builder<'a> {
                 format!("more than {MAX_NS_DECLARATIONS} namespace declarations in one document"),
             ));
         }
-        let uri = self.namespace(uri);
+        let uri = self.namespace(uri, at)?;
         self.bindings.push(Binding {
             prefix: prefix.clone(),
             uri: (!uri.is_empty()).then(|| uri.clone()),
