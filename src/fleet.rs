@@ -8,8 +8,6 @@ use crate::entra::Fetcher;
 use crate::entra::{app_metadata_url, AppId, Cloud, TenantId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use thiserror::Error;
 use url::Url;
 
@@ -119,6 +117,7 @@ pub fn parse_apps(file: &str, bytes: &[u8]) -> Result<Vec<App>, AppsError> {
         });
     }
     let mut apps: Vec<App> = Vec::with_capacity(raw.len());
+    let mut listed: std::collections::HashMap<(TenantId, AppId), usize> = Default::default();
     for (entry, r) in raw {
         let bad = |message: String| AppsError::Entry {
             file: file.to_owned(),
@@ -137,15 +136,13 @@ pub fn parse_apps(file: &str, bytes: &[u8]) -> Result<Vec<App>, AppsError> {
                 )))
             }
         };
-        if let Some(first) = apps
-            .iter()
-            .find(|a| a.tenant == tenant && a.app_id == app_id)
-        {
+        if let Some(&first) = listed.get(&(tenant.clone(), app_id.clone())) {
             return Err(bad(format!(
                 "application {app_id} of tenant {tenant} is already listed as {:?}",
-                first.name
+                apps[first].name
             )));
         }
+        listed.insert((tenant.clone(), app_id.clone()), apps.len());
         let name = r
             .name
             .map(|n| n.trim().to_owned())
@@ -284,35 +281,27 @@ pub fn check_apps(
     settings: &FleetSettings,
     progress: &(dyn Fn(&AppReport) + Sync),
 ) -> FleetReport {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<AppReport>>> = Mutex::new(vec![None; apps.len()]);
-    let workers = settings.concurrency.clamp(1, apps.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(app) = apps.get(i) else { break };
+    use rayon::prelude::*;
+    let check_all = || -> Vec<AppReport> {
+        apps.par_iter()
+            .map(|app| {
                 let report = check_one(app, fetcher, settings);
                 progress(&report);
-                if let Ok(mut results) = results.lock() {
-                    results[i] = Some(report);
-                }
-            });
-        }
-    });
-    let mut reports: Vec<AppReport> = results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect();
-    reports.sort_by(|a, b| {
-        (a.soonest_expiry.is_some(), a.soonest_expiry, &a.name).cmp(&(
-            b.soonest_expiry.is_some(),
-            b.soonest_expiry,
-            &b.name,
-        ))
-    });
+                report
+            })
+            .collect()
+    };
+    // A pool of exactly `concurrency` threads bounds the fetches in flight; fetching is
+    // mostly waiting, so it is not the machine's core count.
+    let mut reports = match rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.concurrency.clamp(1, apps.len().max(1)))
+        .build()
+    {
+        Ok(pool) => pool.install(check_all),
+        Err(_) => check_all(),
+    };
+    // `None` (could not be checked) sorts first.
+    reports.sort_by(|a, b| (a.soonest_expiry, &a.name).cmp(&(b.soonest_expiry, &b.name)));
     FleetReport { apps: reports }
 }
 

@@ -159,16 +159,14 @@ fn check_fleet(apps: &str, a: &CheckArgs, settings: CheckSettings, format: Forma
         &mut std::io::stdin().lock(),
     )?;
     let apps = fleet::parse_apps(&source.to_string(), &bytes)?;
-    let login_endpoint = a
-        .login_endpoint
-        .as_deref()
-        .map(|u| {
-            url::Url::parse(u)
-                .ok()
-                .filter(|u| u.scheme() == "https")
-                .ok_or_else(|| anyhow::anyhow!("--login-endpoint {u:?} is not an https:// URL"))
-        })
-        .transpose()?;
+    let login_endpoint = match a.login_endpoint.as_deref().map(Source::parse) {
+        None => None,
+        Some(Ok(Source::Url(url))) => Some(url),
+        Some(_) => anyhow::bail!(
+            "--login-endpoint {:?} is not an https:// URL",
+            a.login_endpoint.as_deref().unwrap_or_default()
+        ),
+    };
     let fleet_settings = FleetSettings {
         check: settings,
         cloud: a.cloud.into(),
@@ -195,7 +193,7 @@ fn check_fleet(apps: &str, a: &CheckArgs, settings: CheckSettings, format: Forma
 
     let findings = report.findings();
     let text = match format {
-        Format::Human => human::fleet(&report),
+        Format::Human => human::fleet(&report, &findings),
         Format::Json => json::to_string(&json::document("check", &findings, &report)),
         Format::Sarif => {
             let artifacts: Vec<(&str, &[Finding])> = report

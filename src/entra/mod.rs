@@ -42,11 +42,11 @@ impl Cloud {
 }
 
 /// A tenant: its GUID or one of its verified domain names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TenantId(String);
 
 /// An application (client) ID: a GUID.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AppId(String);
 
 /// A directory object ID (a service principal's, say): a GUID.

@@ -188,7 +188,7 @@ pub fn verify(
         },
         sha1: algorithm.is_sha1(),
     };
-    if let Some(cert) = candidates.iter().find(|c| natively_verifies(doc, sig, c)) {
+    if let Some(cert) = natively_verified_by(doc, sig, &candidates) {
         return valid(cert);
     }
     let mut last_messages = Vec::new();
@@ -241,9 +241,20 @@ pub fn verify(
     }
 }
 
-fn natively_verifies(doc: &Document, sig: &Element, cert: &Certificate) -> bool {
-    cert.public_key()
-        .is_ok_and(|key| signature::verify(&[], &doc.root, sig, &[&key]).is_ok())
+/// Which of `certs` verifies the signature natively: the document is canonicalized and
+/// digested once, whatever the number of certificates.
+fn natively_verified_by<'c>(
+    doc: &Document,
+    sig: &Element,
+    certs: &'c [Certificate],
+) -> Option<&'c Certificate> {
+    let keyed: Vec<(&Certificate, _)> = certs
+        .iter()
+        .filter_map(|c| Some((c, c.public_key().ok()?)))
+        .collect();
+    let keys: Vec<_> = keyed.iter().map(|(_, key)| key).collect();
+    let i = signature::verify(&[], &doc.root, sig, &keys).ok()?;
+    Some(keyed[i].0)
 }
 
 fn verify_with(bytes: &[u8], cert: &Certificate) -> (bool, Vec<String>) {
@@ -332,7 +343,7 @@ mod tests {
                 .iter()
                 .filter_map(|b| Certificate::from_base64(b).ok())
             {
-                if natively_verifies(&doc, sig, &cert) {
+                if natively_verified_by(&doc, sig, std::slice::from_ref(&cert)).is_some() {
                     native_valid += 1;
                     assert!(
                         verify_with(&bytes, &cert).0,

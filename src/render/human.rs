@@ -491,9 +491,8 @@ pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
 
 /// `check --apps`: one table, soonest certificate expiry first, then each application's
 /// findings, then a summary line.
-pub fn fleet(report: &crate::fleet::FleetReport) -> String {
+pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
     let mut out = String::new();
-    let all = report.findings();
     out.push_str(&verdict_line(
         "check",
         &format!(
@@ -501,7 +500,7 @@ pub fn fleet(report: &crate::fleet::FleetReport) -> String {
             report.apps.len(),
             plural(report.apps.len())
         ),
-        &all,
+        all,
     ));
     let rows: Vec<[String; 5]> = report
         .apps
