@@ -65,23 +65,23 @@ fn keep(x: String) -> Vec<u8> {
     x.into_bytes()
 }
 
+/// [`both`] on the fixture response, its assertion rewritten by `edit` before signing.
+fn both_edited(edit: impl Fn(String) -> String) -> serde_json::Value {
+    both(&signed_with(&spec(&key(0)), edit, keep))
+}
+
 fn name_id(o: &serde_json::Value) -> &str {
     o["claims"]["name_id"]["value"].as_str().unwrap_or("")
 }
 
 #[test]
 fn comments_and_cdata_inside_text() {
-    let s = spec(&key(0));
-    let o = both(&signed_with(
-        &s,
-        |a| {
-            a.edit(
-                "alice@contoso.com</NameID>",
-                "alice@contoso.com<!--x-->.evil</NameID>",
-            )
-        },
-        keep,
-    ));
+    let o = both_edited(|a| {
+        a.edit(
+            "alice@contoso.com</NameID>",
+            "alice@contoso.com<!--x-->.evil</NameID>",
+        )
+    });
     assert_eq!(o["verdict"], "accept");
     assert_eq!(
         name_id(&o),
@@ -89,33 +89,24 @@ fn comments_and_cdata_inside_text() {
         "a comment never ends a value"
     );
 
-    let o = both(&signed_with(
-        &s,
-        |a| {
-            a.edit(
-                "alice@contoso.com</NameID>",
-                "<![CDATA[alice@]]>contoso.com</NameID>",
-            )
-        },
-        keep,
-    ));
+    let o = both_edited(|a| {
+        a.edit(
+            "alice@contoso.com</NameID>",
+            "<![CDATA[alice@]]>contoso.com</NameID>",
+        )
+    });
     assert_eq!(name_id(&o), "alice@contoso.com");
 }
 
 #[test]
 fn character_references() {
-    let s = spec(&key(0));
-    let o = both(&signed_with(
-        &s,
-        |a| {
-            a.edit(
-                "<AttributeValue>Alice</AttributeValue>",
-                "<AttributeValue>A&#13;l&#xd;i&#x0D;c&#101;</AttributeValue>",
-            )
-            .edit(r#"Format="urn"#, r#"Format="&#117;rn"#)
-        },
-        keep,
-    ));
+    let o = both_edited(|a| {
+        a.edit(
+            "<AttributeValue>Alice</AttributeValue>",
+            "<AttributeValue>A&#13;l&#xd;i&#x0D;c&#101;</AttributeValue>",
+        )
+        .edit(r#"Format="urn"#, r#"Format="&#117;rn"#)
+    });
     assert_eq!(o["verdict"], "accept");
     let given = o["claims"]["other_attributes"]
         .as_array()
@@ -128,27 +119,18 @@ fn character_references() {
 
 #[test]
 fn namespace_prefix_redefinition() {
-    let s = spec(&key(0));
     // The NameID under a prefix rebound to the SAML namespace is the NameID.
-    let o = both(&signed_with(
-        &s,
-        |a| {
-            a.edit("<Subject><NameID", r#"<Subject xmlns:p="urn:other"><p:NameID xmlns:p="urn:oasis:names:tc:SAML:2.0:assertion""#)
+    let o = both_edited(|a| {
+        a.edit("<Subject><NameID", r#"<Subject xmlns:p="urn:other"><p:NameID xmlns:p="urn:oasis:names:tc:SAML:2.0:assertion""#)
                 .edit("</NameID>", "</p:NameID>")
-        },
-        keep,
-    ));
+    });
     assert_eq!(o["verdict"], "accept");
     assert_eq!(name_id(&o), "alice@contoso.com");
     // One whose prefix is bound elsewhere is not, though it is spelt the same.
-    let o = both(&signed_with(
-        &s,
-        |a| {
-            a.edit("<Subject><NameID", r#"<Subject xmlns:p="urn:oasis:names:tc:SAML:2.0:assertion"><p:NameID xmlns:p="urn:other""#)
+    let o = both_edited(|a| {
+        a.edit("<Subject><NameID", r#"<Subject xmlns:p="urn:oasis:names:tc:SAML:2.0:assertion"><p:NameID xmlns:p="urn:other""#)
                 .edit("</NameID>", "</p:NameID>")
-        },
-        keep,
-    ));
+    });
     assert_eq!(o["verdict"], "reject");
     assert!(o["codes"]
         .as_array()
@@ -158,63 +140,38 @@ fn namespace_prefix_redefinition() {
 
 #[test]
 fn same_local_attribute_name_in_other_namespaces() {
-    let s = spec(&key(0));
-    let o = both(&signed_with(
-        &s,
-        |a| {
-            a.edit(
+    let o = both_edited(|a| {
+        a.edit(
                 r#"<Attribute Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname">"#,
                 r#"<Attribute xmlns:x="urn:x" x:Name="https://aws.amazon.com/SAML/Attributes/AccessControl:Role" Name="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname">"#,
             )
-        },
-        keep,
-    ));
+    });
     assert_eq!(o["verdict"], "accept");
     assert!(o["claims"]["aws_attributes"].as_array().unwrap().is_empty());
 }
 
 #[test]
 fn byte_order_marks_and_declared_encodings() {
-    let s = spec(&key(0));
-    let o = both(&signed_with(
-        &s,
-        |a| a,
-        |r| {
-            let mut b = b"\xEF\xBB\xBF".to_vec();
-            b.extend(r.into_bytes());
-            b
-        },
-    ));
+    let r = String::from_utf8(signed_with(&spec(&key(0)), |a| a, keep)).unwrap();
+    let with_mark = |mark: &[u8]| [mark, r.as_bytes()].concat();
+    let o = both(&with_mark(b"\xEF\xBB\xBF"));
     assert_eq!(
         o["verdict"], "accept",
         "a UTF-8 byte-order mark is harmless"
     );
     for encoding in ["ISO-8859-1", "UTF-16", "windows-1252"] {
-        let o = both(&signed_with(
-            &s,
-            |a| a,
-            |r| format!(r#"<?xml version="1.0" encoding="{encoding}"?>{r}"#).into_bytes(),
-        ));
+        let o = both(format!(r#"<?xml version="1.0" encoding="{encoding}"?>{r}"#).as_bytes());
         assert!(
             o["refused"].as_str().unwrap().contains("only UTF-8"),
             "{encoding}: {o}"
         );
     }
-    let o = both(&signed_with(
-        &s,
-        |a| a,
-        |r| {
-            let mut b = b"\xFF\xFE".to_vec();
-            b.extend(r.into_bytes());
-            b
-        },
-    ));
+    let o = both(&with_mark(b"\xFF\xFE"));
     assert!(o["refused"].as_str().unwrap().contains("UTF-16"), "{o}");
 }
 
 #[test]
 fn deep_nesting() {
-    let s = spec(&key(0));
     let nest = |depth: usize| {
         move |a: String| {
             let open = "<x:n xmlns:x=\"urn:x\">".repeat(depth);
@@ -226,10 +183,10 @@ fn deep_nesting() {
         }
     };
     // Within the limit both read the same (structured) value.
-    let o = both(&signed_with(&s, nest(40), keep));
+    let o = both_edited(nest(40));
     assert_eq!(o["verdict"], "accept", "{o}");
     // Beyond it the document is refused before any signature is looked at.
-    let o = both(&signed_with(&s, nest(80), keep));
+    let o = both_edited(nest(80));
     assert!(
         o["refused"].as_str().unwrap().contains("nest deeper"),
         "{o}"

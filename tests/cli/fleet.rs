@@ -3,15 +3,15 @@
 
 use crate::util::*;
 use chrono::{Duration, TimeZone, Utc};
+use samlbridge_testkit::fixtures::TENANT;
 use samlbridge_testkit::https::{Reply, Server};
 use samlbridge_testkit::idp::MetadataSpec;
 use samlbridge_testkit::pki::{shared_key, CertBuilder, KeySpec};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-const TENANT: &str = "4f6e2c1a-9b7d-4e3f-8a5c-2d1b0e9f7a63";
 const NOW: &str = "2026-11-27T09:00:00Z";
 const APPS: usize = 200;
 
@@ -41,20 +41,29 @@ struct Fleet {
     in_flight_max: Arc<AtomicUsize>,
 }
 
+/// Each application's signed metadata, by app id: made once for every test here.
+fn documents() -> &'static HashMap<String, Vec<u8>> {
+    static DOCS: OnceLock<HashMap<String, Vec<u8>>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
+        (0..APPS)
+            .map(|i| {
+                let cert = CertBuilder::entra(
+                    shared_key(KeySpec::Rsa(2048), 20 + (i % 4) as u32),
+                    now - Duration::days(700),
+                    now + Duration::days(days_left(i)),
+                )
+                .serial(1000 + i as u32)
+                .build();
+                let xml = MetadataSpec::entra_app(TENANT, vec![cert]).build();
+                (app_id(i), xml.into_bytes())
+            })
+            .collect()
+    })
+}
+
 fn fleet() -> Fleet {
-    let now = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
-    let mut docs: HashMap<String, Vec<u8>> = HashMap::new();
-    for i in 0..APPS {
-        let cert = CertBuilder::entra(
-            shared_key(KeySpec::Rsa(2048), 20 + (i % 4) as u32),
-            now - Duration::days(700),
-            now + Duration::days(days_left(i)),
-        )
-        .serial(1000 + i as u32)
-        .build();
-        let xml = MetadataSpec::entra_app(TENANT, vec![cert]).build();
-        docs.insert(app_id(i), xml.into_bytes());
-    }
+    let docs = documents();
     let in_flight = Arc::new(AtomicUsize::new(0));
     let in_flight_max = Arc::new(AtomicUsize::new(0));
     let (current, max) = (in_flight.clone(), in_flight_max.clone());
