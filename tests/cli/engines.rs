@@ -53,15 +53,10 @@ fn fixture_files() -> Vec<String> {
 }
 
 fn run_fixture(path: &str, engine: &str) -> (i32, Value) {
-    let file = path;
-    let out = validate_idc(
-        &[path],
-        "metadata/entra-app-rollover.xml",
-        &["--format", "json", "--engine", engine],
-    );
+    let out = validate_json(path, &["--engine", engine]);
     assert!(
         !stderr(&out).contains("panicked"),
-        "{file}: {}",
+        "{path}: {}",
         stderr(&out)
     );
     (

@@ -77,6 +77,14 @@ pub fn validate_idc_args(inputs: &[&str], metadata: &str, extra: &[&str]) -> Vec
     args
 }
 
+/// `validate` of one file against the shipped Identity Center test data (the rollover
+/// metadata, trusting both certificates), as JSON, plus `extra`.
+pub fn validate_json(path: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    validate_idc(&[path], "metadata/entra-app-rollover.xml", &args)
+}
+
 /// Runs [`validate_idc_args`].
 pub fn validate_idc(inputs: &[&str], metadata: &str, extra: &[&str]) -> Output {
     let args = validate_idc_args(inputs, metadata, extra);

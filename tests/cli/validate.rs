@@ -6,14 +6,14 @@ use serde_json::Value;
 
 const NOW: &str = FIXTURE_NOW;
 
+/// Validates the fixture `file` (under testdata/) for Identity Center.
 fn idc(file: &str, extra: &[&str]) -> (i32, Value, String) {
-    let mut extra = extra.to_vec();
-    extra.extend(["--format", "json"]);
-    let out = validate_idc(
-        &[&testdata(file)],
-        "metadata/entra-app-rollover.xml",
-        &extra,
-    );
+    idc_path(&testdata(file), extra)
+}
+
+/// Validates the file at `path` for Identity Center.
+fn idc_path(path: &str, extra: &[&str]) -> (i32, Value, String) {
+    let out = validate_json(path, extra);
     (
         code(&out),
         serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
@@ -363,7 +363,7 @@ fn har_results_name_their_requests() {
     let dir = tempdir();
     let path = dir.path().join("escaped.har");
     std::fs::write(&path, escaped).unwrap();
-    let (exit, again, err) = idc(path.to_str().unwrap(), &[]);
+    let (exit, again, err) = idc_path(path.to_str().unwrap(), &[]);
     assert_eq!(exit, 0, "{err}");
     let names = |d: &Value| -> Vec<Value> {
         d["responses"]
@@ -394,7 +394,7 @@ fn odd_har_entries_do_not_hide_the_others() {
     let dir = tempdir();
     let path = dir.path().join("odd.har");
     std::fs::write(&path, odd.to_string()).unwrap();
-    let (exit, doc, err) = idc(path.to_str().unwrap(), &[]);
+    let (exit, doc, err) = idc_path(path.to_str().unwrap(), &[]);
     assert_eq!(exit, 0, "{err}");
     let responses = doc["responses"].as_array().unwrap();
     assert_eq!(responses.len(), 1);
@@ -417,13 +417,13 @@ fn what_one_input_decodes_to_is_bounded() {
     let dir = tempdir();
     let path = dir.path().join("inflating.har");
     std::fs::write(&path, har).unwrap();
-    let (exit, _, err) = idc(path.to_str().unwrap(), &["--max-input-size", "80000"]);
+    let (exit, _, err) = idc_path(path.to_str().unwrap(), &["--max-input-size", "80000"]);
     assert_eq!(exit, 2);
     assert!(
         err.contains("its responses decode to more than 80000 bytes in all (--max-input-size)"),
         "{err}"
     );
-    let (exit, doc, err) = idc(path.to_str().unwrap(), &[]);
+    let (exit, doc, err) = idc_path(path.to_str().unwrap(), &[]);
     assert_ne!(exit, 2, "within the default limit all are read: {err}");
     assert_eq!(doc["responses"].as_array().unwrap().len(), 20);
 }
@@ -453,7 +453,7 @@ fn a_masked_saml_tracer_response_the_parser_refuses_is_reported() {
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, doc.to_string()).unwrap();
-        let (code, out, err) = idc(path.to_str().unwrap(), &[]);
+        let (code, out, err) = idc_path(path.to_str().unwrap(), &[]);
         assert_eq!(code, exit, "{name}: {err}");
         if exit == 2 {
             assert_eq!(out["responses"].as_array().unwrap().len(), 1);
@@ -587,8 +587,6 @@ fn several_files_a_directory_and_stdin() {
         std::fs::copy(testdata(&format!("responses/{f}")), dir.path().join(name)).unwrap();
     }
     std::fs::write(dir.path().join(".hidden.xml"), "not even xml").unwrap();
-    let md = testdata("metadata/entra-app.xml");
-    let sp = testdata("metadata/identity-center-sp.xml");
     let out = validate_idc(
         &[dir.path().to_str().unwrap()],
         "metadata/entra-app.xml",
@@ -609,24 +607,12 @@ fn several_files_a_directory_and_stdin() {
     );
 
     let b64 = std::fs::read(testdata("responses/encodings/idc.b64")).unwrap();
-    let out = run_stdin(
-        &[
-            "validate",
-            "-",
-            &testdata("responses/valid/iam.xml"),
-            "--metadata",
-            &md,
-            "--target",
-            "identity-center",
-            "--sp-metadata",
-            &sp,
-            "--now",
-            NOW,
-            "--format",
-            "json",
-        ],
-        &b64,
+    let args = validate_idc_args(
+        &["-", &testdata("responses/valid/iam.xml")],
+        "metadata/entra-app.xml",
+        &["--format", "json"],
     );
+    let out = run_stdin(&args.iter().map(String::as_str).collect::<Vec<_>>(), &b64);
     let doc = json(&out);
     assert_eq!(doc["responses"][0]["label"], "<stdin>");
     assert_eq!(doc["responses"][0]["verdict"], "accept");
