@@ -26,6 +26,16 @@ pub(crate) fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
+/// How days left before a certificate expires are shown: red within a week, yellow within the
+/// first warning step.
+fn days_style(days: i64) -> Style {
+    match days {
+        ..=7 => RED,
+        8..=60 => YELLOW,
+        _ => Style::new(),
+    }
+}
+
 fn severity_style(s: Severity) -> Style {
     match s {
         Severity::Error => RED,
@@ -133,9 +143,10 @@ pub fn certificate(out: &mut String, index: usize, c: &CertSummary) {
     let days = match c.status {
         "expired" => paint(RED, format!("expired {} days ago", -c.days_left)),
         "not-yet-valid" => paint(YELLOW, "not valid yet"),
-        _ if c.days_left <= 7 => paint(RED, format!("{} days left", c.days_left)),
-        _ if c.days_left <= 60 => paint(YELLOW, format!("{} days left", c.days_left)),
-        _ => format!("{} days left", c.days_left),
+        _ => paint(
+            days_style(c.days_left),
+            format!("{} days left", c.days_left),
+        ),
     };
     let _ = writeln!(out, "  #{index} {}{tags}", paint(BOLD, &c.subject));
     let _ = writeln!(out, "     SHA-1    {}", c.sha1);
@@ -263,7 +274,7 @@ pub fn code_list() -> String {
 /// One response of a `validate` run: the verdict, the findings, the claims, the validity
 /// window and the signing details.
 pub fn validated_response(r: &crate::response::ResponseReport) -> String {
-    use crate::response::{Attribute, ResponseReport};
+    use crate::response::Attribute;
     let mut out = String::new();
     let attribute = |out: &mut String, a: &Attribute| {
         let _ = match a.values.as_slice() {
@@ -288,147 +299,144 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
             }
         };
     };
-    let block = |out: &mut String, r: &ResponseReport| {
-        let errors = r
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .count();
-        let verdict = if r.accepted() {
-            paint(GREEN, "ACCEPT")
-        } else {
-            paint(RED, "REJECT")
-        };
-        let _ = writeln!(
-            out,
-            "{verdict} {}  {}",
-            paint(BOLD, &r.label),
-            paint(
-                DIM,
-                format!(
-                    "(AWS would {}; {errors} error{})",
-                    if r.accepted() {
-                        "accept it"
-                    } else {
-                        "reject it"
-                    },
-                    plural(errors)
-                )
+    let errors = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let verdict = if r.accepted() {
+        paint(GREEN, "ACCEPT")
+    } else {
+        paint(RED, "REJECT")
+    };
+    let _ = writeln!(
+        out,
+        "{verdict} {}  {}",
+        paint(BOLD, &r.label),
+        paint(
+            DIM,
+            format!(
+                "(AWS would {}; {errors} error{})",
+                if r.accepted() {
+                    "accept it"
+                } else {
+                    "reject it"
+                },
+                plural(errors)
             )
-        );
-        if !r.findings.is_empty() {
-            findings(out, &r.findings);
-        }
-        if let Some(c) = &r.claims {
-            let _ = writeln!(out, "\n{}", paint(BOLD, "Claims (from the signed content)"));
-            match &c.name_id {
-                Some(n) => {
-                    let fmt = n
-                        .format
-                        .as_deref()
-                        .map(|f| f.rsplit(':').next().unwrap_or(f))
-                        .unwrap_or("no format");
-                    let _ = writeln!(
-                        out,
-                        "  NameID  {}  {}",
-                        paint(BOLD, &n.value),
-                        paint(DIM, format!("({fmt})"))
-                    );
-                }
-                None => {
-                    let _ = writeln!(out, "  NameID  {}", paint(RED, "(none)"));
-                }
-            }
-            if !c.aws_attributes.is_empty() {
-                let _ = writeln!(out, "  AWS attributes");
-                for a in &c.aws_attributes {
-                    attribute(out, a);
-                }
-            }
-            if !c.other_attributes.is_empty() {
-                let _ = writeln!(out, "  Other attributes");
-                for a in &c.other_attributes {
-                    attribute(out, a);
-                }
-            }
-        }
-        if let Some(v) = &r.validity {
-            let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                    .unwrap_or_else(|| "—".into())
-            };
-            let left = match v.seconds_left {
-                Some(s) if s > 0 => format!(
-                    "{} left",
-                    crate::response::rules::human_duration(chrono::Duration::seconds(s))
-                ),
-                Some(s) => paint(
-                    RED,
-                    format!(
-                        "expired {} ago",
-                        crate::response::rules::human_duration(chrono::Duration::seconds(-s))
-                    ),
-                ),
-                None => "no end".into(),
-            };
-            let _ = writeln!(out, "\n{}", paint(BOLD, "Validity"));
-            let _ = writeln!(
-                out,
-                "  {} to {}  ({left})",
-                fmt(v.not_before),
-                fmt(v.not_on_or_after)
-            );
-            if let Some(s) = v.session_not_on_or_after {
-                let _ = writeln!(out, "  session until {}", s.format("%Y-%m-%d %H:%M:%S UTC"));
-            }
-        }
-        if let Some(s) = &r.signing {
-            let _ = writeln!(out, "\n{}", paint(BOLD, "Signature"));
-            let _ = writeln!(
-                out,
-                "  {} with {} ({} digest)",
-                s.option(),
-                s.algorithm,
-                s.digest
-            );
-            match &s.signer {
-                Some(signer) => {
-                    let _ = writeln!(out, "  verified by {}: {}", signer.label, signer.subject);
-                    let _ = writeln!(out, "    SHA-1 {}  SHA-256 {}", signer.sha1, signer.sha256);
-                }
-                None => {
-                    let _ = writeln!(out, "  verified by the trusted certificates together");
-                }
-            }
-        }
-        if let Some(env) = &r.response {
-            let _ = writeln!(out, "\n{}", paint(BOLD, "Response"));
-            let status = env
-                .status
-                .code
-                .as_deref()
-                .map(|c| c.rsplit(':').next().unwrap_or(c))
-                .unwrap_or("(none)");
-            let _ = writeln!(out, "  status       {status}");
-            if let Some(m) = &env.status.message {
+        )
+    );
+    if !r.findings.is_empty() {
+        findings(&mut out, &r.findings);
+    }
+    if let Some(c) = &r.claims {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Claims (from the signed content)"));
+        match &c.name_id {
+            Some(n) => {
+                let fmt = n
+                    .format
+                    .as_deref()
+                    .map(|f| f.rsplit(':').next().unwrap_or(f))
+                    .unwrap_or("no format");
                 let _ = writeln!(
                     out,
-                    "  message      {}",
-                    m.lines().next().unwrap_or_default()
+                    "  NameID  {}  {}",
+                    paint(BOLD, &n.value),
+                    paint(DIM, format!("({fmt})"))
                 );
             }
-            let _ = writeln!(
-                out,
-                "  destination  {}",
-                env.destination.as_deref().unwrap_or("(none)")
-            );
-            if let Some(irt) = &env.in_response_to {
-                let _ = writeln!(out, "  in reply to  {irt}");
+            None => {
+                let _ = writeln!(out, "  NameID  {}", paint(RED, "(none)"));
             }
         }
-        out.push('\n');
-    };
-    block(&mut out, r);
+        if !c.aws_attributes.is_empty() {
+            let _ = writeln!(out, "  AWS attributes");
+            for a in &c.aws_attributes {
+                attribute(&mut out, a);
+            }
+        }
+        if !c.other_attributes.is_empty() {
+            let _ = writeln!(out, "  Other attributes");
+            for a in &c.other_attributes {
+                attribute(&mut out, a);
+            }
+        }
+    }
+    if let Some(v) = &r.validity {
+        let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_else(|| "—".into())
+        };
+        let left = match v.seconds_left {
+            Some(s) if s > 0 => format!(
+                "{} left",
+                crate::response::rules::human_duration(chrono::Duration::seconds(s))
+            ),
+            Some(s) => paint(
+                RED,
+                format!(
+                    "expired {} ago",
+                    crate::response::rules::human_duration(chrono::Duration::seconds(-s))
+                ),
+            ),
+            None => "no end".into(),
+        };
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Validity"));
+        let _ = writeln!(
+            out,
+            "  {} to {}  ({left})",
+            fmt(v.not_before),
+            fmt(v.not_on_or_after)
+        );
+        if let Some(s) = v.session_not_on_or_after {
+            let _ = writeln!(out, "  session until {}", s.format("%Y-%m-%d %H:%M:%S UTC"));
+        }
+    }
+    if let Some(s) = &r.signing {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Signature"));
+        let _ = writeln!(
+            out,
+            "  {} with {} ({} digest)",
+            s.option(),
+            s.algorithm,
+            s.digest
+        );
+        match &s.signer {
+            Some(signer) => {
+                let _ = writeln!(out, "  verified by {}: {}", signer.label, signer.subject);
+                let _ = writeln!(out, "    SHA-1 {}  SHA-256 {}", signer.sha1, signer.sha256);
+            }
+            None => {
+                let _ = writeln!(out, "  verified by the trusted certificates together");
+            }
+        }
+    }
+    if let Some(env) = &r.response {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Response"));
+        let status = env
+            .status
+            .code
+            .as_deref()
+            .map(|c| c.rsplit(':').next().unwrap_or(c))
+            .unwrap_or("(none)");
+        let _ = writeln!(out, "  status       {status}");
+        if let Some(m) = &env.status.message {
+            let _ = writeln!(
+                out,
+                "  message      {}",
+                m.lines().next().unwrap_or_default()
+            );
+        }
+        let _ = writeln!(
+            out,
+            "  destination  {}",
+            env.destination.as_deref().unwrap_or("(none)")
+        );
+        if let Some(irt) = &env.in_response_to {
+            let _ = writeln!(out, "  in reply to  {irt}");
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -557,10 +565,10 @@ pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
             "warnings" => YELLOW,
             _ => RED,
         };
+        let days = format!("{:>w$}", r[2], w = widths[2]);
         let days = match a.days_left {
-            Some(d) if d <= 7 => paint(RED, format!("{:>w$}", r[2], w = widths[2])),
-            Some(d) if d <= 60 => paint(YELLOW, format!("{:>w$}", r[2], w = widths[2])),
-            _ => format!("{:>w$}", r[2], w = widths[2]),
+            Some(d) => paint(days_style(d), days),
+            None => days,
         };
         let _ = writeln!(
             out,

@@ -7,15 +7,7 @@ use serde_json::{Map, Value};
 /// Builds the one JSON document a command prints. `data` must serialize to an object; its
 /// fields are added beside the envelope's.
 pub fn document<T: Serialize>(command: &str, findings: &[Finding], data: &T) -> Value {
-    document_with_verdict(command, diag::verdict(findings), findings, data)
-}
-
-pub fn document_with_verdict<T: Serialize>(
-    command: &str,
-    verdict: &str,
-    findings: &[Finding],
-    data: &T,
-) -> Value {
+    let verdict = diag::verdict(findings);
     let mut doc = Map::new();
     doc.insert("tool".into(), "samlbridge".into());
     doc.insert("version".into(), env!("CARGO_PKG_VERSION").into());
