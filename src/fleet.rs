@@ -182,6 +182,28 @@ pub fn metadata_url(app: &App, settings: &FleetSettings) -> Url {
     url
 }
 
+/// How an application's check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppStatus {
+    Ok,
+    Warnings,
+    Errors,
+    /// Not fetched, or what was fetched is not metadata.
+    Unavailable,
+}
+
+impl AppStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppStatus::Ok => "ok",
+            AppStatus::Warnings => "warnings",
+            AppStatus::Errors => "errors",
+            AppStatus::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// One application's outcome.
 #[derive(Debug, Clone, Serialize)]
 pub struct AppReport {
@@ -190,8 +212,7 @@ pub struct AppReport {
     pub app_id: String,
     pub target: Option<Target>,
     pub url: String,
-    /// "ok", "warnings", "errors" or "unavailable" (not fetched or not metadata).
-    pub status: &'static str,
+    pub status: AppStatus,
     /// The signing certificate that expires first.
     pub soonest_expiry: Option<DateTime<Utc>>,
     pub days_left: Option<i64>,
@@ -216,16 +237,16 @@ impl AppReport {
             .as_ref()
             .and_then(|c| c.certificates.iter().min_by_key(|c| c.not_after));
         let status = if check.is_none() {
-            "unavailable"
+            AppStatus::Unavailable
         } else if diag::has_errors(&findings) {
-            "errors"
+            AppStatus::Errors
         } else if findings
             .iter()
             .any(|f| f.severity == diag::Severity::Warning)
         {
-            "warnings"
+            AppStatus::Warnings
         } else {
-            "ok"
+            AppStatus::Ok
         };
         AppReport {
             name: app.name.clone(),
@@ -268,7 +289,7 @@ impl FleetReport {
             .collect()
     }
 
-    pub fn count(&self, status: &str) -> usize {
+    pub fn count(&self, status: AppStatus) -> usize {
         self.apps.iter().filter(|a| a.status == status).count()
     }
 }

@@ -500,6 +500,7 @@ pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
 /// `check --apps`: one table, soonest certificate expiry first, then each application's
 /// findings, then a summary line.
 pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
+    use crate::fleet::AppStatus;
     let mut out = String::new();
     out.push_str(&verdict_line(
         "check",
@@ -521,7 +522,7 @@ pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
                     .unwrap_or_else(|| "—".into()),
                 a.days_left.map(|d| d.to_string()).unwrap_or_default(),
                 a.thumbprint.clone().unwrap_or_default(),
-                a.status.to_owned(),
+                a.status.as_str().to_owned(),
             ]
         })
         .collect();
@@ -561,9 +562,9 @@ pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
     );
     for (a, r) in report.apps.iter().zip(&rows) {
         let status_style = match a.status {
-            "ok" => GREEN,
-            "warnings" => YELLOW,
-            _ => RED,
+            AppStatus::Ok => GREEN,
+            AppStatus::Warnings => YELLOW,
+            AppStatus::Errors | AppStatus::Unavailable => RED,
         };
         let days = format!("{:>w$}", r[2], w = widths[2]);
         let days = match a.days_left {
@@ -612,10 +613,10 @@ pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
         "\n{} application{}: {} ok, {} with warnings, {} with errors, {} unavailable",
         report.apps.len(),
         plural(report.apps.len()),
-        report.count("ok"),
-        report.count("warnings"),
-        report.count("errors"),
-        report.count("unavailable")
+        report.count(AppStatus::Ok),
+        report.count(AppStatus::Warnings),
+        report.count(AppStatus::Errors),
+        report.count(AppStatus::Unavailable)
     );
     out
 }
