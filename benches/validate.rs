@@ -59,6 +59,14 @@ fn bench(c: &mut Criterion) {
     group.bench_function("samlbridge validate (all rules)", |b| {
         b.iter(|| response::validate(&captured, &settings).unwrap())
     });
+    // The stages, for where the time goes.
+    group.bench_function("stage: strict parse only", |b| {
+        b.iter(|| samlbridge::xml::parse(&xml).unwrap())
+    });
+    let report = response::validate(&captured, &settings).unwrap();
+    group.bench_function("stage: JSON report only", |b| {
+        b.iter(|| serde_json::to_vec_pretty(&report).unwrap())
+    });
     let samael_settings = ValidateSettings {
         engine: Engine::Samael,
         ..settings.clone()

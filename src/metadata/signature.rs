@@ -250,7 +250,7 @@ fn natively_verified_by<'c>(
 ) -> Option<&'c Certificate> {
     let keyed: Vec<(&Certificate, _)> = certs
         .iter()
-        .filter_map(|c| Some((c, c.public_key().ok()?)))
+        .filter_map(|c| Some((c, signature::VerifyKey::new(c.public_key().ok()?))))
         .collect();
     let keys: Vec<_> = keyed.iter().map(|(_, key)| key).collect();
     let i = signature::verify(&[], &doc.root, sig, &keys).ok()?;

@@ -26,7 +26,7 @@ pub struct TrustAnchor {
     pub label: String,
     pub cert: Certificate,
     /// The public key, loaded once for the native verifier (`None` for key types it cannot use).
-    pub key: Option<openssl::pkey::PKey<openssl::pkey::Public>>,
+    pub key: Option<xml::signature::VerifyKey>,
     /// The certificate's DER as base64, to recognise it in a KeyInfo.
     base64: String,
     /// What a verified response says of its signer, made once.
@@ -43,7 +43,7 @@ impl TrustAnchor {
                 sha256: cert.sha256.to_string(),
             }),
             label,
-            key: cert.public_key().ok(),
+            key: cert.public_key().ok().map(xml::signature::VerifyKey::new),
             base64: base64::engine::general_purpose::STANDARD.encode(cert.der()),
             cert,
         }
@@ -577,7 +577,7 @@ fn verify_native(
         }
     }
     let usable: Vec<&TrustAnchor> = order.into_iter().filter(|a| a.key.is_some()).collect();
-    let keys: Vec<&openssl::pkey::PKey<openssl::pkey::Public>> =
+    let keys: Vec<&xml::signature::VerifyKey> =
         usable.iter().filter_map(|a| a.key.as_ref()).collect();
     let mut signers: Vec<usize> = Vec::new();
     for (sig, parent) in placed {
@@ -606,6 +606,7 @@ fn verify_native(
                 // canonicalizes again, so only the first two are tried.
                 for cert in embedded.iter().filter(|c| trust.find(c).is_none()).take(2) {
                     if let Ok(key) = cert.public_key() {
+                        let key = xml::signature::VerifyKey::new(key);
                         if xml::signature::verify(&ancestors, parent, sig, &[&key]).is_ok() {
                             return Err(finding(
                                 Code::SignatureUntrustedKey,

@@ -400,7 +400,7 @@ impl<'a> Builder<'a> {
                     self.close(element, start)?;
                 }
                 Event::Text(t) => {
-                    if t.windows(3).any(|w| w == b"]]>") {
+                    if memchr::memmem::find(&t, b"]]>").is_some() {
                         return Err(self.syntax(start, "']]>' is not allowed in text"));
                     }
                     let content = t
@@ -661,9 +661,10 @@ impl<'a> Builder<'a> {
             let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
             // XML forbids a literal '<' in attribute values; libxml2 stops there, quick-xml
             // would not.
-            if attr.value.contains(&b'<') {
+            if memchr::memchr(b'<', &attr.value).is_some() {
                 return Err(self.syntax(start, "'<' inside an attribute value"));
             }
+            let has_reference = memchr::memchr(b'&', &attr.value).is_some();
             if raw_attributes.len() + ns_decls.len() >= self.limits.max_attributes {
                 let (line, column) = self.position(start);
                 return Err(XmlError::TooManyAttributes {
@@ -683,7 +684,7 @@ impl<'a> Builder<'a> {
                 Err(err) => return Err(self.syntax(start, err.to_string())),
             };
             // The raw bytes held only XML characters; a reference must not bring in others.
-            if !value.chars().all(is_xml_char) {
+            if has_reference && !value.chars().all(is_xml_char) {
                 return Err(self.syntax(
                     start,
                     "an attribute value refers to a character XML does not allow",
@@ -845,18 +846,15 @@ fn declaration_well_formed(decl: &quick_xml::events::BytesDecl<'_>) -> bool {
 /// (`a="1"b="2"`): not well-formed, though quick-xml reads it.
 fn attributes_separated(raw: &[u8]) -> bool {
     let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            q @ (b'"' | b'\'') => {
-                let Some(close) = raw[i + 1..].iter().position(|&b| b == q) else {
-                    return true;
-                };
-                i += close + 2;
-                if raw.get(i).is_some_and(|b| !b.is_ascii_whitespace()) {
-                    return false;
-                }
-            }
-            _ => i += 1,
+    while let Some(open) = memchr::memchr2(b'"', b'\'', &raw[i..]) {
+        let quote = raw[i + open];
+        i += open + 1;
+        let Some(close) = memchr::memchr(quote, &raw[i..]) else {
+            return true;
+        };
+        i += close + 1;
+        if raw.get(i).is_some_and(|b| !b.is_ascii_whitespace()) {
+            return false;
         }
     }
     true

@@ -12,8 +12,10 @@ use super::{ns, Element};
 use base64::Engine;
 use openssl::md::{Md, MdRef};
 use openssl::md_ctx::MdCtx;
-use openssl::pkey::{PKey, Public};
-use std::sync::OnceLock;
+use openssl::pkey::{Id, PKey, Public};
+use openssl::pkey_ctx::PkeyCtx;
+use openssl::rsa::Padding;
+use std::sync::{Mutex, OnceLock};
 
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +41,7 @@ fn base64(text: &str) -> Result<Vec<u8>, Failure> {
 
 /// Digest algorithms fetched from OpenSSL's provider once: an implicit fetch on every use
 /// costs more than hashing a SAML assertion.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Hash {
     Sha1,
     Sha256,
@@ -104,13 +106,80 @@ fn digest(hash: Hash, data: &[u8]) -> Result<Vec<u8>, Failure> {
     Ok(out)
 }
 
-fn signature_ok(hash: Hash, key: &PKey<Public>, data: &[u8], signature: &[u8]) -> bool {
-    let Ok(md) = hash.md() else { return false };
-    let Ok(mut ctx) = MdCtx::new() else {
-        return false;
-    };
-    ctx.digest_verify_init(Some(md), key).is_ok()
-        && ctx.digest_verify(data, signature).unwrap_or(false)
+/// Most verify contexts a key keeps for reuse: one per thread validating in parallel.
+const MAX_READY_CONTEXTS: usize = 64;
+
+/// A public key to verify signatures with. It keeps the OpenSSL verify contexts it has set up
+/// for reuse: setting one up fetches the algorithm from the provider again, which costs as
+/// much as a fifth of the RSA verify itself. A context is tied to its key's lifetime, so no
+/// cache outlives the key it was made for.
+pub struct VerifyKey {
+    key: PKey<Public>,
+    ready: Mutex<Vec<(Hash, PkeyCtx<Public>)>>,
+}
+
+impl VerifyKey {
+    pub fn new(key: PKey<Public>) -> Self {
+        VerifyKey {
+            key,
+            ready: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn is_ec(&self) -> bool {
+        self.key.id() == Id::EC
+    }
+
+    /// A context ready to verify `hash` digests, reused when one is free.
+    fn context(&self, hash: Hash) -> Option<PkeyCtx<Public>> {
+        if let Ok(mut ready) = self.ready.lock() {
+            if let Some(i) = ready.iter().position(|(h, _)| *h == hash) {
+                return Some(ready.swap_remove(i).1);
+            }
+        }
+        let mut ctx = PkeyCtx::new(&self.key).ok()?;
+        ctx.verify_init().ok()?;
+        if !self.is_ec() {
+            ctx.set_rsa_padding(Padding::PKCS1).ok()?;
+        }
+        ctx.set_signature_md(hash.md().ok()?).ok()?;
+        Some(ctx)
+    }
+
+    /// Whether `signature` is this key's signature over the message whose `hash` digest is
+    /// `digest`. OpenSSL checks the padding and the DigestInfo.
+    fn verifies(&self, hash: Hash, digest: &[u8], signature: &[u8]) -> bool {
+        let Some(mut ctx) = self.context(hash) else {
+            return false;
+        };
+        match ctx.verify(digest, signature) {
+            Ok(verified) => {
+                if let Ok(mut ready) = self.ready.lock() {
+                    if ready.len() < MAX_READY_CONTEXTS {
+                        ready.push((hash, ctx));
+                    }
+                }
+                verified
+            }
+            // A context that reported an error is not reused.
+            Err(_) => false,
+        }
+    }
+}
+
+impl Clone for VerifyKey {
+    fn clone(&self) -> Self {
+        VerifyKey::new(self.key.clone())
+    }
+}
+
+impl std::fmt::Debug for VerifyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyKey")
+            .field("type", &self.key.id())
+            .field("bits", &self.key.bits())
+            .finish()
+    }
 }
 
 /// Most prefixes an InclusiveNamespaces PrefixList may name: signers list the handful their
@@ -169,7 +238,7 @@ pub fn verify(
     ancestors: &[&Element],
     parent: &Element,
     sig: &Element,
-    keys: &[&PKey<Public>],
+    keys: &[&VerifyKey],
 ) -> Result<usize, Failure> {
     let signed_info = sig
         .child(ns::DSIG, "SignedInfo")
@@ -265,14 +334,120 @@ pub fn verify(
     if ecdsa {
         value = ecdsa_der(&value)?;
     }
+    let signed_digest = digest(md, &signed_bytes)?;
     for (i, key) in keys.iter().enumerate() {
-        let is_ec = key.id() == openssl::pkey::Id::EC;
-        if is_ec != ecdsa {
-            continue;
-        }
-        if signature_ok(md, key, &signed_bytes, &value) {
+        if key.is_ec() == ecdsa && key.verifies(md, &signed_digest, &value) {
             return Ok(i);
         }
     }
     Err(Failure::SignatureValue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::nid::Nid;
+    use openssl::pkey::Private;
+
+    fn sign(key: &PKey<Private>, hash: Hash, message: &[u8]) -> Vec<u8> {
+        let mut ctx = MdCtx::new().unwrap();
+        ctx.digest_sign_init(Some(hash.md().unwrap()), key).unwrap();
+        let mut signature = Vec::new();
+        ctx.digest_sign_to_vec(message, &mut signature).unwrap();
+        signature
+    }
+
+    fn public(key: &PKey<Private>) -> VerifyKey {
+        VerifyKey::new(PKey::public_key_from_der(&key.public_key_to_der().unwrap()).unwrap())
+    }
+
+    fn ready(key: &VerifyKey) -> usize {
+        key.ready.lock().unwrap().len()
+    }
+
+    #[test]
+    fn a_reused_context_judges_every_signature_afresh() {
+        let private = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        let key = public(&private);
+        let message = b"<ds:SignedInfo>...</ds:SignedInfo>";
+        let good = sign(&private, Hash::Sha256, message);
+        let digest256 = digest(Hash::Sha256, message).unwrap();
+        let mut forged = good.clone();
+        forged[100] ^= 1;
+
+        assert!(key.verifies(Hash::Sha256, &digest256, &good));
+        assert_eq!(ready(&key), 1, "the context is kept");
+        assert!(!key.verifies(Hash::Sha256, &digest256, &forged));
+        let other = digest(Hash::Sha256, b"another message").unwrap();
+        assert!(!key.verifies(Hash::Sha256, &other, &good));
+        assert!(
+            key.verifies(Hash::Sha256, &digest256, &good),
+            "after failures"
+        );
+        assert_eq!(ready(&key), 1, "one context served every call");
+
+        // The DigestInfo names the hash: a SHA-1 signature is no SHA-256 one, even over a
+        // digest of the right length.
+        let sha1 = sign(&private, Hash::Sha1, message);
+        assert!(key.verifies(Hash::Sha1, &digest(Hash::Sha1, message).unwrap(), &sha1));
+        assert_eq!(ready(&key), 2, "one context per hash");
+        assert!(!key.verifies(Hash::Sha256, &digest256, &sha1));
+        assert!(
+            !key.verifies(Hash::Sha1, &digest256, &good),
+            "a digest of the wrong length"
+        );
+
+        // Another key's signature never verifies, whatever context the key has cached.
+        let stranger = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        assert!(!key.verifies(
+            Hash::Sha256,
+            &digest256,
+            &sign(&stranger, Hash::Sha256, message)
+        ));
+    }
+
+    #[test]
+    fn ecdsa_keys_verify_through_the_same_contexts() {
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        let private = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let key = public(&private);
+        assert!(key.is_ec());
+        let message = b"signed info";
+        let good = sign(&private, Hash::Sha256, message);
+        let d = digest(Hash::Sha256, message).unwrap();
+        assert!(key.verifies(Hash::Sha256, &d, &good));
+        assert!(!key.verifies(
+            Hash::Sha256,
+            &digest(Hash::Sha256, b"other").unwrap(),
+            &good
+        ));
+        assert!(key.verifies(Hash::Sha256, &d, &good));
+    }
+
+    #[test]
+    fn threads_share_a_key_without_sharing_a_context() {
+        let private = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+        let key = public(&private);
+        let message = b"parallel";
+        let good = sign(&private, Hash::Sha256, message);
+        let d = digest(Hash::Sha256, message).unwrap();
+        let mut forged = good.clone();
+        forged[0] ^= 0x80;
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (key, d, good, forged) = (&key, &d, &good, &forged);
+                s.spawn(move || {
+                    for i in 0..50 {
+                        if (i + t) % 3 == 0 {
+                            assert!(!key.verifies(Hash::Sha256, d, forged));
+                        } else {
+                            assert!(key.verifies(Hash::Sha256, d, good));
+                        }
+                    }
+                });
+            }
+        });
+        assert!((1..=4).contains(&ready(&key)));
+    }
 }

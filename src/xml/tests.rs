@@ -295,6 +295,13 @@ fn refuses_what_quick_xml_would_let_through() {
             "'c:d' is not a valid XML name",
         ),
         ("<a b=\"1\"c=\"2\"/>", "separated by white space"),
+        ("<a b='1'c=\"2\"/>", "separated by white space"),
+        ("<a b=\"x'y\"c=\"2\"/>", "separated by white space"),
+        ("<a b=\"1\" c='x\"y'd=\"2\"/>", "separated by white space"),
+        (
+            "<a>a long text before the end of a section ]]></a>",
+            "']]>' is not allowed in text",
+        ),
         ("<a>&#x110000;</a>", "invalid character reference"),
         ("<a>x & y</a>", "not well-formed"),
     ] {
@@ -302,7 +309,9 @@ fn refuses_what_quick_xml_would_let_through() {
         assert!(err.contains(says), "{xml:?}: {err}");
     }
     // Line ends are normalized before attribute values are: one space for CR LF.
-    let doc = parse_str("<a b=\"x\r\ny\" c='1\"'  d=\"\u{e9}\"/>").unwrap();
+    let doc = parse_str("<a b=\"x\r\ny\" c='1\"'  d=\"\u{e9}\" e=\"'\"\tf='\"'/>").unwrap();
+    assert_eq!(doc.root.attr("e"), Some("'"));
+    assert_eq!(doc.root.attr("f"), Some("\""));
     assert_eq!(doc.root.attr("b"), Some("x y"));
     assert_eq!(doc.root.attr("c"), Some("1\""));
     assert_eq!(parse_str("<a>x\r\ny</a>").unwrap().root.text(), "x\ny");
