@@ -21,6 +21,9 @@ const CLEAN: u8 = 0;
 const FINDINGS: u8 = 1;
 const FAILED: u8 = 2;
 
+/// Output is written in large blocks: a batch run prints kilobytes per response.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -413,29 +416,49 @@ fn validate(a: ValidateArgs) -> Result<u8> {
     let summary = match format {
         Format::Json => {
             // JSON never carries colour, so it skips anstream's escape stripping.
-            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
             let mut stream = json::ValidateStream::start(out)?;
-            response::validate_all(inputs, size, load, limits, &settings, &pool, |outcome| {
-                if let Outcome::Error(e) = &outcome {
-                    eprintln!("samlbridge: error: {}: {}", e.label, e.message);
-                }
-                stream.add(outcome)
-            })?;
+            response::validate_all(
+                inputs,
+                size,
+                load,
+                limits,
+                &settings,
+                &pool,
+                json::response_entry,
+                |outcome, entry| {
+                    if let Outcome::Error(e) = &outcome {
+                        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
+                    }
+                    stream.add(outcome, &entry)
+                },
+            )?;
             stream.finish()?
         }
         _ => {
-            let mut out = std::io::BufWriter::new(anstream::stdout().lock());
+            let mut out =
+                std::io::BufWriter::with_capacity(OUTPUT_BUFFER, anstream::stdout().lock());
             let mut summary = Summary::default();
-            response::validate_all(inputs, size, load, limits, &settings, &pool, |outcome| {
-                summary.add(&outcome);
-                match &outcome {
-                    Outcome::Response(r) => out.write_all(human::validated_response(r).as_bytes()),
-                    Outcome::Error(e) => {
+            let prepare = |outcome: &Outcome| match outcome {
+                Outcome::Response(r) => human::validated_response(r),
+                Outcome::Error(e) => human::validate_error(e),
+            };
+            response::validate_all(
+                inputs,
+                size,
+                load,
+                limits,
+                &settings,
+                &pool,
+                prepare,
+                |outcome, text| {
+                    summary.add(&outcome);
+                    if let Outcome::Error(e) = &outcome {
                         eprintln!("samlbridge: error: {}: {}", e.label, e.message);
-                        out.write_all(human::validate_error(e).as_bytes())
                     }
-                }
-            })?;
+                    out.write_all(text.as_bytes())
+                },
+            )?;
             out.write_all(human::validate_summary(&summary).as_bytes())?;
             out.flush()?;
             summary

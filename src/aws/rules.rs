@@ -205,15 +205,17 @@ pub fn misnamed_attribute(name: &str, iam: bool) -> Option<String> {
     {
         return None;
     }
-    let lower = name.to_ascii_lowercase();
     STS_ATTRIBUTES
         .iter()
-        .find(|k| k.to_ascii_lowercase() == lower)
+        .find(|k| k.eq_ignore_ascii_case(name))
         .map(|k| (*k).to_owned())
         .or_else(|| {
             [PRINCIPAL_TAG_PREFIX, ACCESS_CONTROL_PREFIX]
                 .iter()
-                .find(|p| lower.starts_with(&p.to_ascii_lowercase()))
+                .find(|p| {
+                    name.get(..p.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(p))
+                })
                 .map(|p| format!("{p}{}", &name[p.len()..]))
         })
         .or_else(|| {

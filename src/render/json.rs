@@ -34,6 +34,17 @@ pub fn to_string(value: &Value) -> String {
     s
 }
 
+/// A response's entry in the `validate` document's `responses`, made on any thread so that
+/// rendering runs in parallel with validation; empty for an input error (listed at the end).
+pub fn response_entry(outcome: &crate::response::Outcome) -> Vec<u8> {
+    let mut entry = Vec::new();
+    if let crate::response::Outcome::Response(r) = outcome {
+        // Writing to memory cannot fail, and the report is plain data.
+        let _ = write_indented(&mut entry, &**r, 4);
+    }
+    entry
+}
+
 /// The `validate` document, written as responses arrive so that memory does not grow with
 /// their number: the envelope, `responses` one by one, then `errors`, `findings` (every
 /// response's, which grows only with the problems found), `summary` and `verdict`.
@@ -61,7 +72,8 @@ impl<W: std::io::Write> ValidateStream<W> {
         })
     }
 
-    pub fn add(&mut self, outcome: crate::response::Outcome) -> std::io::Result<()> {
+    /// Adds an outcome, with its entry from [`response_entry`].
+    pub fn add(&mut self, outcome: crate::response::Outcome, entry: &[u8]) -> std::io::Result<()> {
         use crate::response::Outcome;
         self.summary.add(&outcome);
         match outcome {
@@ -71,7 +83,7 @@ impl<W: std::io::Write> ValidateStream<W> {
                 }
                 self.responses += 1;
                 self.out.write_all(b"\n    ")?;
-                write_indented(&mut self.out, &*r, 4)?;
+                self.out.write_all(entry)?;
                 self.findings.extend(r.findings.iter().cloned());
             }
             Outcome::Error(e) => self.errors.push(e),

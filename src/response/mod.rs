@@ -303,22 +303,26 @@ const ITEMS_PER_ROUND_PER_THREAD: usize = 64;
 const BYTES_PER_ROUND: u64 = 256 * 1024 * 1024;
 
 /// Validates `inputs` on `pool`: `size` tells how many bytes one will take to read (0 when
-/// unknown), `load` reads one (its label and bytes, or why it could not be read), and `emit`
-/// receives every outcome in input order. Inputs are read and decoded a round at a time; their
+/// unknown), `load` reads one (its label and bytes, or why it could not be read), `prepare`
+/// renders an outcome on the pool (so rendering runs in parallel too), and `emit` receives
+/// every outcome with what `prepare` made of it, in input order. Inputs are read and decoded a round at a time; their
 /// responses are then validated a round at a time and each round's reports handed to `emit`
 /// and dropped, so a HAR with thousands of responses holds its decoded responses but never all
 /// their reports.
-pub fn validate_all<T, E>(
+#[allow(clippy::too_many_arguments)]
+pub fn validate_all<T, R, E>(
     inputs: impl IntoIterator<Item = T>,
     size: impl Fn(&T) -> u64,
     load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
     limits: DecodeLimits,
     settings: &ValidateSettings,
     pool: &rayon::ThreadPool,
-    mut emit: impl FnMut(Outcome) -> Result<(), E>,
+    prepare: impl Fn(&Outcome) -> R + Sync,
+    mut emit: impl FnMut(Outcome, R) -> Result<(), E>,
 ) -> Result<(), E>
 where
     T: Send + Sync,
+    R: Send,
 {
     use rayon::prelude::*;
     let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
@@ -358,23 +362,27 @@ where
             if batch.is_empty() {
                 break;
             }
-            let outcomes: Vec<Outcome> = pool.install(|| {
+            let outcomes: Vec<(Outcome, R)> = pool.install(|| {
                 batch
                     .into_par_iter()
-                    .map(|item| match item {
-                        Err(e) => Outcome::Error(e),
-                        Ok(c) => match validate(&c, settings) {
-                            Ok(report) => Outcome::Response(Box::new(report)),
-                            Err(e) => Outcome::Error(InputError {
-                                label: c.label,
-                                message: e.to_string(),
-                            }),
-                        },
+                    .map(|item| {
+                        let outcome = match item {
+                            Err(e) => Outcome::Error(e),
+                            Ok(c) => match validate(&c, settings) {
+                                Ok(report) => Outcome::Response(Box::new(report)),
+                                Err(e) => Outcome::Error(InputError {
+                                    label: c.label,
+                                    message: e.to_string(),
+                                }),
+                            },
+                        };
+                        let prepared = prepare(&outcome);
+                        (outcome, prepared)
                     })
                     .collect()
             });
-            for outcome in outcomes {
-                emit(outcome)?;
+            for (outcome, prepared) in outcomes {
+                emit(outcome, prepared)?;
             }
         }
     }

@@ -196,35 +196,43 @@ fn qname(prefix: Option<&str>, local: &str, out: &mut Vec<u8>) {
 }
 
 fn escape_text(s: &str, out: &mut Vec<u8>) {
-    escape(s, out, |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'>' => Some(b"&gt;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
-    })
+    escape(s, out, &TEXT_SPECIAL)
 }
 
 fn escape_attr(s: &str, out: &mut Vec<u8>) {
-    escape(s, out, |b| match b {
-        b'&' => Some(b"&amp;"),
-        b'<' => Some(b"&lt;"),
-        b'"' => Some(b"&quot;"),
-        b'\t' => Some(b"&#x9;"),
-        b'\n' => Some(b"&#xA;"),
-        b'\r' => Some(b"&#xD;"),
-        _ => None,
-    })
+    escape(s, out, &ATTRIBUTE_SPECIAL)
 }
 
-/// Copies `s` in runs between the bytes `replace` maps to a reference.
-fn escape(s: &str, out: &mut Vec<u8>, replace: impl Fn(u8) -> Option<&'static [u8]>) {
+/// The bytes Canonical XML writes as references, in text and in attribute values.
+const TEXT_SPECIAL: [bool; 256] = special(b"&<>\r");
+const ATTRIBUTE_SPECIAL: [bool; 256] = special(b"&<\"\t\n\r");
+
+const fn special(bytes: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// Copies `s` in runs between the `special` bytes, each written as its reference.
+fn escape(s: &str, out: &mut Vec<u8>, special: &[bool; 256]) {
     let bytes = s.as_bytes();
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if let Some(reference) = replace(b) {
+        if special[usize::from(b)] {
             out.extend_from_slice(&bytes[run..i]);
-            out.extend_from_slice(reference);
+            out.extend_from_slice(match b {
+                b'&' => b"&amp;",
+                b'<' => b"&lt;",
+                b'>' => b"&gt;",
+                b'"' => b"&quot;",
+                b'\t' => b"&#x9;",
+                b'\n' => b"&#xA;",
+                _ => b"&#xD;",
+            });
             run = i + 1;
         }
     }

@@ -448,6 +448,9 @@ mod tests {
                 });
             }
         });
+        // A context that saw a forged signature is dropped; at most one per thread is kept.
+        assert!(ready(&key) <= 4);
+        assert!(key.verifies(Hash::Sha256, &d, &good));
         assert!((1..=4).contains(&ready(&key)));
     }
 }
