@@ -403,11 +403,11 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         .build()
         .context("starting the validation threads")?;
     let load = |input: &Result<source::Input, source::SourceError>| match input {
-        Ok(source::Input { source, .. }) => {
+        Ok(input) => {
             // Stdin locks per read: files are read in parallel, never behind its lock.
-            let bytes = source::read(source, a.max_input_size, None, &mut std::io::stdin())
+            let bytes = source::read_input(input, a.max_input_size, None, &mut std::io::stdin())
                 .map_err(|e| e.reason());
-            (source.to_string(), bytes)
+            (input.source.to_string(), bytes)
         }
         Err(e) => (e.name().to_owned(), Err(e.reason())),
     };

@@ -223,13 +223,31 @@ pub fn read(
 
 /// Reads a file, refusing more than `limit` bytes without reading them all.
 pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, SourceError> {
+    read_file_sized(path, limit, None)
+}
+
+/// Reads a listed input: a file with the size its listing saw (a hint for the buffer; the
+/// limit holds whatever the file has become since) or any other source.
+pub fn read_input(
+    input: &Input,
+    limit: usize,
+    fetcher: Option<&Fetcher>,
+    stdin: &mut dyn Read,
+) -> Result<Vec<u8>, SourceError> {
+    match &input.source {
+        Source::File(path) => read_file_sized(path, limit, Some(input.len)),
+        other => read(other, limit, fetcher, stdin),
+    }
+}
+
+fn read_file_sized(path: &Path, limit: usize, size: Option<u64>) -> Result<Vec<u8>, SourceError> {
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| SourceError::Io {
         name: name.clone(),
         source,
     })?;
     // Sized from the start: growing by doubling would briefly hold a large file twice.
-    let size = file.metadata().map_or(0, |m| m.len());
+    let size = size.unwrap_or_else(|| file.metadata().map_or(0, |m| m.len()));
     let capacity = usize::try_from(size.min((limit as u64).saturating_add(1))).unwrap_or(0);
     read_limited(file, limit, &name, capacity)
 }

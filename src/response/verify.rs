@@ -93,6 +93,10 @@ impl TrustAnchors {
     /// The anchor whose certificate a KeyInfo's base64 text names, compared as text (no
     /// decoding or parsing on the way to the usual answer).
     fn find_base64(&self, text: &str) -> Option<&TrustAnchor> {
+        // Entra writes the certificate on one line: usually a plain comparison settles it.
+        if let Some(exact) = self.anchors.iter().find(|a| a.base64 == text) {
+            return Some(exact);
+        }
         let compact = text.bytes().filter(|b| !b.is_ascii_whitespace());
         self.anchors.iter().find(|a| {
             let mut candidate = compact.clone();
