@@ -302,6 +302,13 @@ fn fetch(a: FetchArgs) -> Result<u8> {
     Ok(exit_code(report.has_errors()))
 }
 
+/// An input that could not be read or decoded is also said on stderr, whatever the format.
+fn warn_unreadable(outcome: &samlbridge::response::Outcome) {
+    if let samlbridge::response::Outcome::Error(e) = outcome {
+        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
+    }
+}
+
 fn validate(a: ValidateArgs) -> Result<u8> {
     use samlbridge::response::{
         self, DecodeLimits, Expectations, Outcome, SignaturePolicy, Summary, TrustAnchors,
@@ -427,9 +434,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
                 &pool,
                 json::response_entry,
                 |outcome, entry| {
-                    if let Outcome::Error(e) = &outcome {
-                        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
-                    }
+                    warn_unreadable(&outcome);
                     stream.add(outcome, &entry)
                 },
             )?;
@@ -453,9 +458,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
                 prepare,
                 |outcome, text| {
                     summary.add(&outcome);
-                    if let Outcome::Error(e) = &outcome {
-                        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
-                    }
+                    warn_unreadable(&outcome);
                     out.write_all(text.as_bytes())
                 },
             )?;

@@ -279,7 +279,7 @@ codes! {
 
     ResponseInvalidId = "response-invalid-id", Error, allowable: false,
         summary: "An ID attribute is not a valid XML ID",
-        why: "SAML IDs are xs:ID values, which must be XML names (a letter or '_' first, no spaces or symbols such as '*'). libxmlsec1 and other verifiers refuse to index such an ID and fail the whole signature, so two verifiers would judge the response differently.",
+        why: "SAML IDs are xs:ID values, which must be XML names (a letter or '_' first, no spaces or symbols such as '*'). libxmlsec1 and other verifiers refuse to index such an ID and fail the whole signature, so two verifiers would judge the response differently. Outside ASCII, a name must also pass XML 1.0's first-edition character classes, which libxml2 still applies to IDs (U+FEFF or U+F900 pass today's rules but not those).",
         fix: "Reject the response; Entra's IDs are '_' followed by a GUID.";
 
     ResponseAssertionCount = "response-assertion-count", Error, allowable: false,

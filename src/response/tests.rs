@@ -162,6 +162,22 @@ fn ids_must_be_xml_names() {
     assert!(!r.accepted());
     assert_eq!(codes(&r), vec![Code::ResponseInvalidId]);
     assert!(r.findings[0].message.contains("\"1f3d1c2e-"));
+
+    // Names today's XML allows and libxml2's older character classes do not (the fuzzer
+    // found U+FEFF), against one both allow.
+    for (id, valid) in [
+        ("_6f3d1c2e-\u{FEFF}4c7d", false),
+        ("_6f3d1c2e-\u{F900}4c7d", false),
+        ("_6f3d1c2e-\u{FFFD}4c7d", false),
+        ("_6f3d1c2e-\u{E9}4c7d", true),
+    ] {
+        s.response_id = id.into();
+        let r = run(&s.build(), &settings(&[&k]));
+        assert_eq!(r.accepted(), valid, "{id:?}: {:?}", r.findings);
+        if !valid {
+            assert_eq!(codes(&r), vec![Code::ResponseInvalidId], "{id:?}");
+        }
+    }
 }
 
 #[test]

@@ -239,11 +239,7 @@ pub fn verify(
             *ids.entry(id).or_default() += 1;
         }
     }
-    let mut invalid: Vec<&str> = ids
-        .keys()
-        .filter(|id| !xml::is_ncname(id))
-        .copied()
-        .collect();
+    let mut invalid: Vec<&str> = ids.keys().filter(|id| !xml::is_id(id)).copied().collect();
     if !invalid.is_empty() {
         invalid.sort_unstable();
         structural.push(

@@ -789,6 +789,31 @@ pub fn is_ncname(name: &str) -> bool {
         })
 }
 
+/// Whether `id` is an `xs:ID` every verifier indexes: an `NCName` by XML 1.0's current rules
+/// and by the first edition's character classes, which libxml2 (and so libxmlsec1) still
+/// applies to IDs. The two differ only outside ASCII (U+F900, U+FEFF and many more pass the
+/// first and not the second); a name only one of them accepts would let two verifiers judge
+/// one response differently, so it is refused.
+pub fn is_id(id: &str) -> bool {
+    is_ncname(id) && (id.is_ascii() || libxml2_accepts_ncname(id))
+}
+
+fn libxml2_accepts_ncname(name: &str) -> bool {
+    // libxml2 is linked through samael; xmlValidateNCName reads only the string.
+    extern "C" {
+        fn xmlValidateNCName(
+            value: *const std::ffi::c_uchar,
+            space: std::ffi::c_int,
+        ) -> std::ffi::c_int;
+    }
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: `c` is a NUL-terminated string that outlives the call, which only reads it
+    // and returns 0 for a valid name.
+    unsafe { xmlValidateNCName(c.as_ptr().cast(), 0) == 0 }
+}
+
 /// The XML declaration's pseudo-attributes: `version`, then optionally `encoding`, then
 /// optionally `standalone`, each once, separated by white space.
 fn declaration_well_formed(decl: &quick_xml::events::BytesDecl<'_>) -> bool {
