@@ -420,18 +420,20 @@ fn validate(a: ValidateArgs) -> Result<u8> {
     };
     let size =
         |input: &Result<source::Input, source::SourceError>| input.as_ref().map_or(0, |i| i.len);
+    let batch = response::Batch {
+        limits,
+        settings: &settings,
+        pool: &pool,
+    };
     let summary = match format {
         Format::Json => {
             // JSON never carries colour, so it skips anstream's escape stripping.
             let out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
             let mut stream = json::ValidateStream::start(out)?;
-            response::validate_all(
+            batch.run(
                 inputs,
                 size,
                 load,
-                limits,
-                &settings,
-                &pool,
                 json::response_entry,
                 |outcome, entry| {
                     warn_unreadable(&outcome);
@@ -448,20 +450,11 @@ fn validate(a: ValidateArgs) -> Result<u8> {
                 Outcome::Response(r) => human::validated_response(r),
                 Outcome::Error(e) => human::validate_error(e),
             };
-            response::validate_all(
-                inputs,
-                size,
-                load,
-                limits,
-                &settings,
-                &pool,
-                prepare,
-                |outcome, text| {
-                    summary.add(&outcome);
-                    warn_unreadable(&outcome);
-                    out.write_all(text.as_bytes())
-                },
-            )?;
+            batch.run(inputs, size, load, prepare, |outcome, text| {
+                summary.add(&outcome);
+                warn_unreadable(&outcome);
+                out.write_all(text.as_bytes())
+            })?;
             out.write_all(human::validate_summary(&summary).as_bytes())?;
             out.flush()?;
             summary

@@ -302,87 +302,98 @@ const ITEMS_PER_ROUND_PER_THREAD: usize = 64;
 /// files is read a few at a time, not a round's worth at once.
 const BYTES_PER_ROUND: u64 = 256 * 1024 * 1024;
 
-/// Validates `inputs` on `pool`: `size` tells how many bytes one will take to read (0 when
-/// unknown), `load` reads one (its label and bytes, or why it could not be read), `prepare`
-/// renders an outcome on the pool (so rendering runs in parallel too), and `emit` receives
-/// every outcome with what `prepare` made of it, in input order. Inputs are read and decoded a round at a time; their
-/// responses are then validated a round at a time and each round's reports handed to `emit`
-/// and dropped, so a HAR with thousands of responses holds its decoded responses but never all
-/// their reports.
-#[allow(clippy::too_many_arguments)]
-pub fn validate_all<T, R, E>(
-    inputs: impl IntoIterator<Item = T>,
-    size: impl Fn(&T) -> u64,
-    load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
-    limits: DecodeLimits,
-    settings: &ValidateSettings,
-    pool: &rayon::ThreadPool,
-    prepare: impl Fn(&Outcome) -> R + Sync,
-    mut emit: impl FnMut(Outcome, R) -> Result<(), E>,
-) -> Result<(), E>
-where
-    T: Send + Sync,
-    R: Send,
-{
-    use rayon::prelude::*;
-    let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
-    let mut inputs = inputs.into_iter();
-    loop {
-        let mut chunk: Vec<T> = Vec::new();
-        let mut bytes = 0u64;
-        while chunk.len() < round && bytes < BYTES_PER_ROUND {
-            let Some(input) = inputs.next() else { break };
-            bytes = bytes.saturating_add(size(&input));
-            chunk.push(input);
-        }
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let decoded: Vec<Result<Vec<Captured>, InputError>> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|input| {
-                    let (name, bytes) = load(input);
-                    let error = |message| InputError {
-                        label: name.clone(),
-                        message,
-                    };
-                    let bytes = bytes.map_err(error)?;
-                    decode::decode(&name, &bytes, limits).map_err(|e| error(e.to_string()))
-                })
-                .collect()
-        });
-        drop(chunk);
-        let mut work = decoded.into_iter().flat_map(|d| match d {
-            Ok(captured) => captured.into_iter().map(Ok).collect::<Vec<_>>(),
-            Err(e) => vec![Err(e)],
-        });
+/// How a batch of inputs is validated: the decoding limits, the settings and the threads.
+pub struct Batch<'a> {
+    pub limits: DecodeLimits,
+    pub settings: &'a ValidateSettings,
+    pub pool: &'a rayon::ThreadPool,
+}
+
+impl Batch<'_> {
+    /// Validates `inputs`: `size` tells how many bytes one will take to read (0 when unknown),
+    /// `load` reads one (its label and bytes, or why it could not be read), `prepare` renders
+    /// an outcome on the pool (so rendering runs in parallel too), and `emit` receives every
+    /// outcome with what `prepare` made of it, in input order. Inputs are read and decoded a
+    /// round at a time; their responses are then validated a round at a time and each round's
+    /// reports handed to `emit` and dropped, so a HAR with thousands of responses holds its
+    /// decoded responses but never all their reports.
+    pub fn run<T, R, E>(
+        &self,
+        inputs: impl IntoIterator<Item = T>,
+        size: impl Fn(&T) -> u64,
+        load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
+        prepare: impl Fn(&Outcome) -> R + Sync,
+        mut emit: impl FnMut(Outcome, R) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        T: Send + Sync,
+        R: Send,
+    {
+        let Batch {
+            limits,
+            settings,
+            pool,
+        } = *self;
+        use rayon::prelude::*;
+        let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
+        let mut inputs = inputs.into_iter();
         loop {
-            let batch: Vec<Result<Captured, InputError>> = work.by_ref().take(round).collect();
-            if batch.is_empty() {
-                break;
+            let mut chunk: Vec<T> = Vec::new();
+            let mut bytes = 0u64;
+            while chunk.len() < round && bytes < BYTES_PER_ROUND {
+                let Some(input) = inputs.next() else { break };
+                bytes = bytes.saturating_add(size(&input));
+                chunk.push(input);
             }
-            let outcomes: Vec<(Outcome, R)> = pool.install(|| {
-                batch
-                    .into_par_iter()
-                    .map(|item| {
-                        let outcome = match item {
-                            Err(e) => Outcome::Error(e),
-                            Ok(c) => match validate(&c, settings) {
-                                Ok(report) => Outcome::Response(Box::new(report)),
-                                Err(e) => Outcome::Error(InputError {
-                                    label: c.label,
-                                    message: e.to_string(),
-                                }),
-                            },
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let decoded: Vec<Result<Vec<Captured>, InputError>> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|input| {
+                        let (name, bytes) = load(input);
+                        let error = |message| InputError {
+                            label: name.clone(),
+                            message,
                         };
-                        let prepared = prepare(&outcome);
-                        (outcome, prepared)
+                        let bytes = bytes.map_err(error)?;
+                        decode::decode(&name, &bytes, limits).map_err(|e| error(e.to_string()))
                     })
                     .collect()
             });
-            for (outcome, prepared) in outcomes {
-                emit(outcome, prepared)?;
+            drop(chunk);
+            let mut work = decoded.into_iter().flat_map(|d| match d {
+                Ok(captured) => captured.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            });
+            loop {
+                let batch: Vec<Result<Captured, InputError>> = work.by_ref().take(round).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let outcomes: Vec<(Outcome, R)> = pool.install(|| {
+                    batch
+                        .into_par_iter()
+                        .map(|item| {
+                            let outcome = match item {
+                                Err(e) => Outcome::Error(e),
+                                Ok(c) => match validate(&c, settings) {
+                                    Ok(report) => Outcome::Response(Box::new(report)),
+                                    Err(e) => Outcome::Error(InputError {
+                                        label: c.label,
+                                        message: e.to_string(),
+                                    }),
+                                },
+                            };
+                            let prepared = prepare(&outcome);
+                            (outcome, prepared)
+                        })
+                        .collect()
+                });
+                for (outcome, prepared) in outcomes {
+                    emit(outcome, prepared)?;
+                }
             }
         }
     }
