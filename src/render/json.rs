@@ -217,3 +217,40 @@ impl serde_json::ser::Formatter for Nested {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What `write_indented` must write: serde_json's own pretty layout, each line after the
+    /// first indented by the depth the value sits at.
+    fn reindented(value: &Value, indent: usize) -> String {
+        let pad = format!("\n{}", " ".repeat(indent));
+        serde_json::to_string_pretty(value)
+            .unwrap()
+            .replace('\n', &pad)
+    }
+
+    #[test]
+    fn nested_values_are_laid_out_as_serde_json_lays_them_out() {
+        let value = json!({
+            "label": "a \"quoted\"\nname",
+            "empty_list": [],
+            "empty_map": {},
+            "nested": [[], {}, [1, [2, {"k": []}]], {"a": {"b": {}}}],
+            "number": 1.5,
+            "none": null,
+        });
+        for indent in [0, 2, 4, 6] {
+            let mut out = Vec::new();
+            write_indented(&mut out, &value, indent).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), reindented(&value, indent));
+        }
+        for scalar in [json!([]), json!({}), json!("text"), json!(7)] {
+            let mut out = Vec::new();
+            write_indented(&mut out, &scalar, 4).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), reindented(&scalar, 4));
+        }
+    }
+}
