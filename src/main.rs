@@ -437,7 +437,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
                 json::response_entry,
                 |outcome, entry| {
                     warn_unreadable(&outcome);
-                    stream.add(outcome, &entry)
+                    stream.add(outcome, &entry?)
                 },
             )?;
             stream.finish()?

@@ -36,13 +36,12 @@ pub fn to_string(value: &Value) -> String {
 
 /// A response's entry in the `validate` document's `responses`, made on any thread so that
 /// rendering runs in parallel with validation; empty for an input error (listed at the end).
-pub fn response_entry(outcome: &crate::response::Outcome) -> Vec<u8> {
+pub fn response_entry(outcome: &crate::response::Outcome) -> std::io::Result<Vec<u8>> {
     let mut entry = Vec::new();
     if let crate::response::Outcome::Response(r) = outcome {
-        // Writing to memory cannot fail, and the report is plain data.
-        let _ = write_indented(&mut entry, &**r, 4);
+        write_indented(&mut entry, &**r, 2)?;
     }
-    entry
+    Ok(entry)
 }
 
 /// The `validate` document, written as responses arrive so that memory does not grow with
@@ -100,29 +99,29 @@ impl<W: std::io::Write> ValidateStream<W> {
         };
         let close = if self.responses > 0 { "\n  ]" } else { "]" };
         write!(self.out, "{close},\n  \"errors\": ")?;
-        write_indented(&mut self.out, &self.errors, 2)?;
+        write_indented(&mut self.out, &self.errors, 1)?;
         write!(self.out, ",\n  \"findings\": ")?;
-        write_indented(&mut self.out, &self.findings, 2)?;
+        write_indented(&mut self.out, &self.findings, 1)?;
         write!(self.out, ",\n  \"summary\": ")?;
-        write_indented(&mut self.out, &self.summary, 2)?;
+        write_indented(&mut self.out, &self.summary, 1)?;
         writeln!(self.out, ",\n  \"verdict\": \"{verdict}\"\n}}")?;
         self.out.flush()?;
         Ok(self.summary)
     }
 }
 
-/// Pretty JSON, as `serde_json::to_string_pretty` lays it out, for a value nested `indent`
-/// spaces deep in the document being written (the first line goes where the cursor is).
-/// Written straight to `out`, with no intermediate text to split into lines.
+/// Pretty JSON, as `serde_json::to_string_pretty` lays it out, for a value nested `level`
+/// levels (two spaces each) deep in the document being written (the first line goes where the
+/// cursor is). Written straight to `out`, with no intermediate text to split into lines.
 fn write_indented<T: Serialize + ?Sized>(
     out: &mut impl std::io::Write,
     value: &T,
-    indent: usize,
+    level: usize,
 ) -> std::io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(
         out,
         Nested {
-            level: indent / 2,
+            level,
             has_value: false,
         },
     );
@@ -225,8 +224,8 @@ mod tests {
 
     /// What `write_indented` must write: serde_json's own pretty layout, each line after the
     /// first indented by the depth the value sits at.
-    fn reindented(value: &Value, indent: usize) -> String {
-        let pad = format!("\n{}", " ".repeat(indent));
+    fn reindented(value: &Value, level: usize) -> String {
+        let pad = format!("\n{}", "  ".repeat(level));
         serde_json::to_string_pretty(value)
             .unwrap()
             .replace('\n', &pad)
@@ -242,15 +241,15 @@ mod tests {
             "number": 1.5,
             "none": null,
         });
-        for indent in [0, 2, 4, 6] {
+        for level in [0, 1, 2, 3] {
             let mut out = Vec::new();
-            write_indented(&mut out, &value, indent).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), reindented(&value, indent));
+            write_indented(&mut out, &value, level).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), reindented(&value, level));
         }
         for scalar in [json!([]), json!({}), json!("text"), json!(7)] {
             let mut out = Vec::new();
-            write_indented(&mut out, &scalar, 4).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), reindented(&scalar, 4));
+            write_indented(&mut out, &scalar, 2).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), reindented(&scalar, 2));
         }
     }
 }
