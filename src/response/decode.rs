@@ -252,27 +252,29 @@ pub fn decode(
         }]);
     }
     if body.starts_with(b"{") {
-        // Which kind of JSON, without building a tree: a HAR can be hundreds of megabytes.
-        #[derive(serde::Deserialize)]
-        struct Probe {
-            log: Option<serde::de::IgnoredAny>,
-            requests: Option<serde::de::IgnoredAny>,
-        }
-        let probe: Probe =
-            serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
-        if probe.log.is_some() {
-            let har: Har<'_> =
-                serde_json::from_slice(body).map_err(|e| DecodeError::Har(e.to_string()))?;
-            return from_har(name, har, limits);
-        }
-        let json: Value =
-            serde_json::from_slice(body).map_err(|e| DecodeError::Json(e.to_string()))?;
-        if probe.requests.is_some() && json["requests"].is_array() {
-            return saml_tracer(name, &json, limits);
-        }
-        return Err(DecodeError::Unrecognized(
-            ": it is JSON, but neither a HAR file (log.entries) nor a SAML-tracer export (requests)".into(),
-        ));
+        return match serde_json::from_slice::<Export<'_>>(body) {
+            Ok(Export { log: Some(log), .. }) => from_har(name, log, limits),
+            Ok(Export {
+                requests: Some(Value::Array(requests)),
+                ..
+            }) => saml_tracer(name, &requests, limits),
+            Ok(_) => Err(DecodeError::Unrecognized(
+                ": it is JSON, but neither a HAR file (log.entries) nor a SAML-tracer export (requests)".into(),
+            )),
+            // Read again only to say which: a HAR that is not one, or no JSON at all.
+            Err(e) => {
+                #[derive(serde::Deserialize)]
+                struct Probe {
+                    log: Option<serde::de::IgnoredAny>,
+                }
+                let har = serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.log.is_some());
+                Err(if har {
+                    DecodeError::Har(e.to_string())
+                } else {
+                    DecodeError::Json(e.to_string())
+                })
+            }
+        };
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| DecodeError::Unrecognized(": it is binary data".into()))?
@@ -317,12 +319,14 @@ pub fn decode(
     Ok(vec![captured(name.to_owned(), text, None, false, limits)?])
 }
 
-/// The parts of a HAR file (HTTP Archive 1.2) that can carry a SAML response, borrowed from
-/// the input where JSON escapes allow; everything else is skipped unread.
+/// The JSON exports read, in one pass over the input: a HAR's `log` (HTTP Archive 1.2), of
+/// which only the parts that can carry a SAML response are kept, borrowed from the input where
+/// JSON escapes allow; a SAML-tracer export's `requests`; anything else skipped unread.
 #[derive(serde::Deserialize)]
-struct Har<'a> {
+struct Export<'a> {
     #[serde(borrow)]
-    log: HarLog<'a>,
+    log: Option<HarLog<'a>>,
+    requests: Option<Value>,
 }
 
 #[derive(serde::Deserialize)]
@@ -402,8 +406,12 @@ fn param<'p>(params: Option<&'p [HarParam<'_>]>, name: &str) -> Option<&'p str> 
         .and_then(|p| p.value.as_deref())
 }
 
-fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captured>, DecodeError> {
-    let entries = har.log.entries;
+fn from_har(
+    name: &str,
+    log: HarLog<'_>,
+    limits: DecodeLimits,
+) -> Result<Vec<Captured>, DecodeError> {
+    let entries = log.entries;
     let mut out = Found::new(limits);
     for (i, entry) in entries.iter().enumerate() {
         let Some(request) = &entry.request else {
@@ -487,13 +495,9 @@ fn from_har(name: &str, har: Har<'_>, limits: DecodeLimits) -> Result<Vec<Captur
 
 fn saml_tracer(
     name: &str,
-    json: &Value,
+    requests: &[Value],
     limits: DecodeLimits,
 ) -> Result<Vec<Captured>, DecodeError> {
-    let requests = json["requests"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
     let mut out = Found::new(limits);
     for (i, request) in requests.iter().enumerate() {
         let method = request["method"].as_str().unwrap_or("?");
