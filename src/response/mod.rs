@@ -363,9 +363,12 @@ impl Batch<'_> {
                     .collect()
             });
             drop(chunk);
-            let mut work = decoded.into_iter().flat_map(|d| match d {
-                Ok(captured) => captured.into_iter().map(Ok).collect::<Vec<_>>(),
-                Err(e) => vec![Err(e)],
+            let mut work = decoded.into_iter().flat_map(|d| {
+                let (captured, error) = match d {
+                    Ok(captured) => (captured, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                captured.into_iter().map(Ok).chain(error.map(Err))
             });
             loop {
                 let batch: Vec<Result<Captured, InputError>> = work.by_ref().take(round).collect();
