@@ -82,6 +82,11 @@ impl Finding {
     }
 }
 
+/// How many findings have `severity`.
+pub fn count(findings: &[Finding], severity: Severity) -> usize {
+    findings.iter().filter(|f| f.severity == severity).count()
+}
+
 /// Whether any finding is at error level: the exit-code rule.
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)

@@ -2,7 +2,7 @@
 //! removes them when the output is not a terminal or `NO_COLOR` is set.
 
 use crate::check::{CertSummary, CheckReport};
-use crate::diag::{Code, Finding, Severity};
+use crate::diag::{self, Code, Finding, Severity};
 use crate::metadata::SignatureStatus;
 use anstyle::{AnsiColor, Color, Style};
 use std::fmt::Write;
@@ -46,14 +46,8 @@ fn severity_style(s: Severity) -> Style {
 
 /// `PASS` / `FAIL` with counts, the first line of every report.
 pub fn verdict_line(command: &str, subject: &str, findings: &[Finding]) -> String {
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
+    let errors = diag::count(findings, Severity::Error);
+    let warnings = diag::count(findings, Severity::Warning);
     let verdict = if errors > 0 {
         paint(RED, "FAIL")
     } else {
@@ -299,11 +293,7 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
             }
         };
     };
-    let errors = r
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
+    let errors = diag::count(&r.findings, Severity::Error);
     let verdict = if r.accepted() {
         paint(GREEN, "ACCEPT")
     } else {
