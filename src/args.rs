@@ -285,12 +285,16 @@ pub struct ClaimsArgs {
 /// Options of writing a configuration set.
 #[derive(Debug, Args)]
 pub struct WriteArgs {
-    /// The directory to write into (created; replaced only with --force).
+    /// The directory to write into (created if missing). Only files samlbridge wrote there
+    /// are ever replaced or removed; the rest of the directory is left alone.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Write even when error-level findings stand, and replace an existing directory.
+    /// Replace files samlbridge wrote earlier that were edited since (the diff is shown).
     #[arg(long)]
     pub force: bool,
+    /// Write the files even though error-level findings stand.
+    #[arg(long)]
+    pub write_despite_errors: bool,
     /// Print what would be written and how it differs from the directory; write nothing.
     #[arg(long)]
     pub dry_run: bool,

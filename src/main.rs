@@ -578,35 +578,67 @@ fn finish_setup(
     command: &str,
     claims: &samlbridge::claims::ClaimMapping,
 ) -> Result<u8> {
-    use samlbridge::aws::output;
+    use samlbridge::aws::output::{self, WriteError, WriteOptions};
     let format = common.format.resolve(false)?;
-    let plan = output::plan(&w.out, &prepared.files)?;
-    let blocked_by_findings = prepared.has_errors() && !w.force;
-    let blocked_by_existing = plan.changes_existing() && !w.force;
-    let (written, outcome) = if w.dry_run {
-        (false, "dry run: nothing written".to_owned())
-    } else if blocked_by_findings {
+    let mut plan = output::plan(&w.out, &prepared.files)?;
+    let not_owned = !plan.not_owned().is_empty();
+    let edited = !plan.edited().is_empty() && !w.force;
+    let dir = w.out.display();
+    let (written, failed, outcome) = if w.dry_run {
+        (false, false, "dry run: nothing written".to_owned())
+    } else if prepared.has_errors() && !w.write_despite_errors {
         (
             false,
-            "not written: error-level findings stand (fix them, or use --force)".to_owned(),
+            false,
+            "not written: error-level findings stand (fix them, or use --write-despite-errors)"
+                .to_owned(),
         )
-    } else if blocked_by_existing {
-        (false, format!("not written: {} already holds a different configuration (review the changes, then use --force)", w.out.display()))
-    } else {
-        output::write(&w.out, &prepared.files, w.force)?;
+    } else if not_owned {
         (
+            false,
             true,
             format!(
-                "wrote {} files to {}",
-                prepared.files.files.len(),
-                w.out.display()
+                "not written: {}",
+                WriteError::NotOwned {
+                    dir: dir.to_string(),
+                    names: plan.not_owned().iter().map(|n| n.to_string()).collect()
+                }
             ),
         )
+    } else if edited {
+        (
+            false,
+            true,
+            format!(
+                "not written: {}",
+                WriteError::Edited {
+                    dir: dir.to_string(),
+                    names: plan.edited().iter().map(|n| n.to_string()).collect()
+                }
+            ),
+        )
+    } else {
+        let options = WriteOptions {
+            force: w.force,
+            after_each_file: test_pause(),
+        };
+        plan = output::write(&w.out, &prepared.files, &options)?;
+        let count = plan
+            .files
+            .iter()
+            .filter(|f| {
+                !matches!(
+                    f.change,
+                    output::Change::Removed | output::Change::KeptEdited
+                )
+            })
+            .count();
+        (true, false, format!("wrote {count} files to {dir}"))
     };
     let text = match format {
         Format::Json => {
             let extra = serde_json::json!({
-                "out_dir": w.out.display().to_string(),
+                "out_dir": dir.to_string(),
                 "written": written,
                 "files": plan.files,
                 "claims": claims,
@@ -620,12 +652,25 @@ fn finish_setup(
         }
     };
     print(&text)?;
-    Ok(if prepared.has_errors() {
-        FINDINGS
-    } else if blocked_by_existing && !w.dry_run {
+    Ok(if failed {
         FAILED
+    } else if prepared.has_errors() {
+        FINDINGS
     } else {
         CLEAN
+    })
+}
+
+/// A pause after each file written, so the test suite can interrupt a write between two
+/// files (`SAMLBRIDGE_TEST_WRITE_PAUSE_MS`); nothing otherwise.
+fn test_pause() -> Option<fn(&str)> {
+    std::env::var_os("SAMLBRIDGE_TEST_WRITE_PAUSE_MS")?;
+    Some(|_| {
+        let ms = std::env::var("SAMLBRIDGE_TEST_WRITE_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     })
 }
 

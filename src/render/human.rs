@@ -458,19 +458,43 @@ pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n{} {}", paint(BOLD, "Files in"), plan.directory);
     for f in &plan.files {
-        let (tag, style) = match &f.change {
-            Change::New => ("new      ", GREEN),
-            Change::Unchanged => ("unchanged", DIM),
-            Change::Modified { .. } => ("changed  ", YELLOW),
-            Change::Removed => ("removed  ", RED),
+        let (tag, style, note) = match &f.change {
+            Change::New => ("new      ", GREEN, ""),
+            Change::Unchanged => ("unchanged", DIM, ""),
+            Change::Modified { .. } => ("changed  ", YELLOW, ""),
+            Change::Edited { .. } => (
+                "edited   ",
+                RED,
+                "  (edited since samlbridge wrote it; --force replaces it)",
+            ),
+            Change::NotOwned => (
+                "yours    ",
+                RED,
+                "  (not written by samlbridge: never replaced)",
+            ),
+            Change::Removed => ("removed  ", RED, "  (written by an earlier run, no longer part of the set)"),
+            Change::KeptEdited => (
+                "kept     ",
+                YELLOW,
+                "  (no longer part of the set, but edited since samlbridge wrote it: left as it is)",
+            ),
         };
-        let size = if matches!(f.change, Change::Removed) {
+        let size = if matches!(
+            f.change,
+            Change::Removed | Change::KeptEdited | Change::NotOwned
+        ) {
             String::new()
         } else {
             format!("  {}", paint(DIM, format!("{} bytes", f.bytes)))
         };
-        let _ = writeln!(out, "  {} {}{size}", paint(style, tag), f.name);
-        if let Change::Modified { diff } = &f.change {
+        let _ = writeln!(
+            out,
+            "  {} {}{size}{}",
+            paint(style, tag),
+            f.name,
+            paint(DIM, note)
+        );
+        if let Change::Modified { diff } | Change::Edited { diff } = &f.change {
             for line in diff.lines() {
                 let styled = if line.starts_with('+') && !line.starts_with("+++") {
                     paint(GREEN, line)

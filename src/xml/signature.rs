@@ -218,7 +218,7 @@ fn prefix_list(e: &Element) -> Result<Vec<String>, Failure> {
 
 /// XML-DSig encodes an ECDSA signature as r‖s; OpenSSL wants DER.
 fn ecdsa_der(raw: &[u8]) -> Result<Vec<u8>, Failure> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(malformed("the ECDSA signature value is not r‖s"));
     }
     let (r, s) = raw.split_at(raw.len() / 2);

@@ -10,5 +10,6 @@ mod explain;
 mod fetch;
 mod fleet;
 mod limits;
+mod outdir;
 mod util;
 mod validate;
