@@ -5,7 +5,7 @@ use super::identity_center::claims_policy;
 use super::metadata_file::{self, TrimError};
 use super::output::FileSet;
 use super::rules as aws;
-use super::text::{hcl_string, json_pretty, yaml_block, yaml_string};
+use super::text::{hcl_string, json_pretty};
 use crate::cert::Thumbprint;
 use crate::claims::ClaimMapping;
 use crate::metadata::IdpMetadata;
@@ -179,10 +179,7 @@ impl Inputs<'_> {
 /// Builds the files.
 pub fn build(inp: &Inputs<'_>) -> Result<FileSet, TrimError> {
     let mut files = FileSet::default();
-    let document = match inp.signing_cert {
-        Some(keep) => metadata_file::trim_to_certificate(inp.metadata_bytes, keep)?,
-        None => metadata_file::strip_bom(inp.metadata_bytes).to_vec(),
-    };
+    let document = metadata_file::upload_document(inp.metadata_bytes, inp.signing_cert)?;
     let text = String::from_utf8_lossy(&document).into_owned();
     files.add("idp-metadata.xml", document);
     files.add(
@@ -196,27 +193,42 @@ pub fn build(inp: &Inputs<'_>) -> Result<FileSet, TrimError> {
         );
     }
     files.add("iam.tf", terraform(inp));
-    files.add("iam.cfn.yaml", cloudformation(inp, &text));
+    files.add("iam.cfn.json", json_pretty(&cloudformation(inp, &text)));
     files.add("entra-claims.json", json_pretty(&claims_policy(inp.claims)));
     files.add("STEPS.md", steps(inp));
     Ok(files)
 }
 
-fn terraform_ident(name: &str) -> String {
-    let mut id: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
+/// Terraform resource names: letters, digits and `_`; distinct role names that differ only
+/// in other characters (`a.b`, `a_b`) get distinct names.
+fn terraform_idents(roles: &[RoleName]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    roles
+        .iter()
+        .map(|role| {
+            let mut base: String = role
+                .0
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if !base.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+                base.insert(0, '_');
             }
+            let mut id = base.clone();
+            let mut n = 1;
+            while !seen.insert(id.clone()) {
+                n += 1;
+                id = format!("{base}_{n}");
+            }
+            id
         })
-        .collect();
-    if !id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
-        id.insert(0, '_');
-    }
-    id
+        .collect()
 }
 
 fn terraform(inp: &Inputs<'_>) -> String {
@@ -233,12 +245,8 @@ fn terraform(inp: &Inputs<'_>) -> String {
         "  saml_metadata_document = file(\"${{path.module}}/idp-metadata.xml\")\n}}"
     );
     let actions: Vec<String> = inp.actions().iter().map(|a| hcl_string(a)).collect();
-    for role in inp.roles {
-        let _ = writeln!(
-            tf,
-            "\nresource \"aws_iam_role\" {} {{",
-            hcl_string(&terraform_ident(&role.0))
-        );
+    for (role, ident) in inp.roles.iter().zip(terraform_idents(inp.roles)) {
+        let _ = writeln!(tf, "\nresource \"aws_iam_role\" {} {{", hcl_string(&ident));
         let _ = writeln!(tf, "  name = {}", hcl_string(&role.0));
         let _ = writeln!(tf, "  assume_role_policy = jsonencode({{");
         let _ = writeln!(tf, "    Version = \"2012-10-17\"");
@@ -259,37 +267,65 @@ fn terraform(inp: &Inputs<'_>) -> String {
     tf
 }
 
-fn cfn_logical_id(name: &str) -> String {
-    let id: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("Role{id}")
+/// Logical IDs are alphanumeric; distinct role names that differ only in other characters
+/// (`a.b`, `a_b`) get distinct IDs.
+fn cfn_logical_ids(roles: &[RoleName]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    roles
+        .iter()
+        .map(|role| {
+            let base: String = role.0.chars().filter(char::is_ascii_alphanumeric).collect();
+            let mut id = format!("Role{base}");
+            let mut n = 1;
+            while !seen.insert(id.clone()) {
+                n += 1;
+                id = format!("Role{base}{n}");
+            }
+            id
+        })
+        .collect()
 }
 
-fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> String {
-    let mut y = String::from("AWSTemplateFormatVersion: \"2010-09-09\"\nDescription: \"IAM SAML federation with Microsoft Entra ID (written by samlbridge)\"\nResources:\n");
-    let _ = write!(
-        y,
-        "  EntraSamlProvider:\n    Type: AWS::IAM::SAMLProvider\n    Properties:\n      Name: {}\n      SamlMetadataDocument: {}",
-        yaml_string(&inp.provider.0),
-        yaml_block(metadata, 8)
+/// The CloudFormation template, as JSON (which CloudFormation reads as it reads YAML): every
+/// value goes through the serializer, so no input can add to the template's structure.
+fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> serde_json::Value {
+    let mut resources = serde_json::Map::new();
+    resources.insert(
+        "EntraSamlProvider".into(),
+        json!({
+            "Type": "AWS::IAM::SAMLProvider",
+            "Properties": {
+                "Name": inp.provider.0,
+                "SamlMetadataDocument": metadata,
+            },
+        }),
     );
-    let mut seen = std::collections::HashSet::new();
-    for role in inp.roles {
-        let mut id = cfn_logical_id(&role.0);
-        while !seen.insert(id.clone()) {
-            id.push('X');
-        }
-        let _ = writeln!(y, "  {id}:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: {}\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal:\n              Federated: !Ref EntraSamlProvider\n            Action:", yaml_string(&role.0));
-        for a in inp.actions() {
-            let _ = writeln!(y, "              - {}", yaml_string(a));
-        }
-        let _ = writeln!(
-            y,
-            "            Condition:\n              StringEquals:\n                \"SAML:aud\": {}",
-            yaml_string(inp.partition.signin_endpoint())
+    for (role, id) in inp.roles.iter().zip(cfn_logical_ids(inp.roles)) {
+        resources.insert(
+            id,
+            json!({
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": role.0,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": {"Federated": {"Ref": "EntraSamlProvider"}},
+                            "Action": inp.actions(),
+                            "Condition": {"StringEquals": {"SAML:aud": inp.partition.signin_endpoint()}},
+                        }],
+                    },
+                },
+            }),
         );
     }
-    y.push_str("Outputs:\n  SamlProviderArn:\n    Value: !Ref EntraSamlProvider\n");
-    y
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "IAM SAML federation with Microsoft Entra ID (written by samlbridge)",
+        "Resources": resources,
+        "Outputs": {"SamlProviderArn": {"Value": {"Ref": "EntraSamlProvider"}}},
+    })
 }
 
 fn steps(inp: &Inputs<'_>) -> String {
@@ -304,7 +340,7 @@ fn steps(inp: &Inputs<'_>) -> String {
     for role in inp.roles {
         let _ = writeln!(s, "aws iam create-role --role-name {role} --assume-role-policy-document file://trust-policy-{role}.json");
     }
-    let _ = writeln!(s, "```\n\n(or `iam.tf` with Terraform, or `iam.cfn.yaml` with CloudFormation). Then attach permission policies to the roles.\n");
+    let _ = writeln!(s, "```\n\n(or `iam.tf` with Terraform, or `iam.cfn.json` with CloudFormation). Then attach permission policies to the roles.\n");
     let _ = writeln!(s, "`idp-metadata.xml` is the Entra metadata without its byte-order mark, which IAM refuses.\n");
     let _ = writeln!(s, "## 2. Entra: the enterprise application\n");
     let _ = writeln!(s, "Enterprise applications → New application → **AWS Single-Account Access** → Single sign-on → SAML:\n");

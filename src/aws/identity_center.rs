@@ -4,7 +4,7 @@
 
 use super::metadata_file::{self, TrimError};
 use super::output::FileSet;
-use super::text::{hcl_string, json_pretty, yaml_string};
+use super::text::{hcl_string, json_pretty};
 use crate::cert::{Certificate, Thumbprint};
 use crate::claims::{self, ClaimMapping, Source};
 use crate::diag::{Code, Finding};
@@ -41,25 +41,20 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
     let mut files = FileSet::default();
     let mut findings = Vec::new();
 
-    let (metadata_bytes, certs) = match inp.signing_cert {
-        Some(keep) => {
-            let trimmed = metadata_file::trim_to_certificate(inp.metadata_bytes, keep)?;
-            let certs: Vec<&Certificate> = inp
-                .metadata
-                .signing_certificates()
-                .filter(|c| c.matches(keep))
-                .take(1)
-                .collect();
-            (trimmed, certs)
-        }
+    let metadata_bytes = metadata_file::upload_document(inp.metadata_bytes, inp.signing_cert)?;
+    let certs: Vec<&Certificate> = match inp.signing_cert {
+        Some(keep) => inp
+            .metadata
+            .signing_certificates()
+            .filter(|c| c.matches(keep))
+            .take(1)
+            .collect(),
         None => {
             let mut seen = std::collections::HashSet::new();
-            let certs = inp
-                .metadata
+            inp.metadata
                 .signing_certificates()
                 .filter(|c| seen.insert(c.sha256.clone()))
-                .collect();
-            (inp.metadata_bytes.to_vec(), certs)
+                .collect()
         }
     };
     files.add("idp-metadata.xml", metadata_bytes);
@@ -133,8 +128,8 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
         if !abac.is_empty() {
             files.add("identity-center.tf", terraform(inp.instance_arn, &abac));
             files.add(
-                "identity-center.cfn.yaml",
-                cloudformation(inp.instance_arn, &abac),
+                "identity-center.cfn.json",
+                json_pretty(&cloudformation(inp.instance_arn, &abac)),
             );
         }
     }
@@ -172,22 +167,33 @@ fn terraform(instance_arn: Option<&str>, abac: &[AbacAttribute]) -> String {
     tf
 }
 
-fn cloudformation(instance_arn: Option<&str>, abac: &[AbacAttribute]) -> String {
-    let mut y = String::from("AWSTemplateFormatVersion: \"2010-09-09\"\nDescription: \"Attributes for access control in IAM Identity Center (written by samlbridge)\"\n");
-    y.push_str("Parameters:\n  InstanceArn:\n    Type: String\n    Description: \"The IAM Identity Center instance ARN (aws sso-admin list-instances)\"\n    AllowedPattern: \"arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}\"\n");
+/// The CloudFormation template, as JSON: every value goes through the serializer.
+fn cloudformation(instance_arn: Option<&str>, abac: &[AbacAttribute]) -> serde_json::Value {
+    let mut instance = json!({
+        "Type": "String",
+        "Description": "The IAM Identity Center instance ARN (aws sso-admin list-instances)",
+        "AllowedPattern": "arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}",
+    });
     if let Some(arn) = instance_arn {
-        let _ = writeln!(y, "    Default: {}", yaml_string(arn));
+        instance["Default"] = json!(arn);
     }
-    y.push_str("Resources:\n  AccessControlAttributes:\n    Type: AWS::SSO::InstanceAccessControlAttributeConfiguration\n    Properties:\n      InstanceArn: !Ref InstanceArn\n      AccessControlAttributes:\n");
-    for a in abac {
-        let _ = writeln!(
-            y,
-            "        - Key: {}\n          Value:\n            Source:\n              - {}",
-            yaml_string(&a.key),
-            yaml_string(a.source)
-        );
-    }
-    y
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Attributes for access control in IAM Identity Center (written by samlbridge)",
+        "Parameters": {"InstanceArn": instance},
+        "Resources": {
+            "AccessControlAttributes": {
+                "Type": "AWS::SSO::InstanceAccessControlAttributeConfiguration",
+                "Properties": {
+                    "InstanceArn": {"Ref": "InstanceArn"},
+                    "AccessControlAttributes": abac
+                        .iter()
+                        .map(|a| json!({"Key": a.key, "Value": {"Source": [a.source]}}))
+                        .collect::<Vec<_>>(),
+                },
+            },
+        },
+    })
 }
 
 /// Reply URLs in the order to enter them: the default ACS first.
@@ -312,7 +318,7 @@ fn steps(
             let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances`) into `access-control-attributes.json` first.");
         }
         if !abac.is_empty() {
-            let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.yaml` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
+            let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.json` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
             for a in abac {
                 let _ = writeln!(s, "- `{}` ← `{}`", a.key, a.source);
             }

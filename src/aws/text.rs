@@ -24,32 +24,11 @@ pub fn hcl_string(s: &str) -> String {
     out
 }
 
-/// A YAML double-quoted scalar (JSON's string syntax is a subset YAML reads the same way).
-pub fn yaml_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
 /// Pretty JSON with a trailing newline.
 pub fn json_pretty(value: &serde_json::Value) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s.into_bytes()
-}
-
-/// A YAML literal block scalar holding `text`, indented by `indent` spaces.
-pub fn yaml_block(text: &str, indent: usize) -> String {
-    let pad = " ".repeat(indent);
-    let mut out = String::from("|\n");
-    for line in text.trim_end_matches('\n').lines() {
-        if line.is_empty() {
-            out.push('\n');
-        } else {
-            out.push_str(&pad);
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -64,15 +43,5 @@ mod tests {
         );
         assert_eq!(hcl_string("a\"b\\c\nd"), r#""a\"b\\c\nd""#);
         assert_eq!(hcl_string("100%{x} $5"), r#""100%%{x} $5""#);
-    }
-
-    #[test]
-    fn yaml_quoting() {
-        assert_eq!(yaml_string("${path:userName}"), "\"${path:userName}\"");
-        assert_eq!(yaml_string("a: \"b\""), r#""a: \"b\"""#);
-        assert_eq!(
-            yaml_block("<a>\n  <b/>\n</a>", 4),
-            "|\n    <a>\n      <b/>\n    </a>\n"
-        );
     }
 }

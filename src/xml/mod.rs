@@ -61,6 +61,10 @@ pub struct Document {
     pub root: Element,
     /// The input started with a UTF-8 byte-order mark (stripped before parsing).
     pub had_bom: bool,
+    /// Where the content no signature can cover lies, in document order: every comment
+    /// (canonicalization without comments leaves them out) and every processing instruction
+    /// outside the root element.
+    pub unsigned: Vec<Span>,
 }
 
 /// Why a document was refused.
@@ -192,8 +196,13 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document, XmlEr
         });
     }
     let offset = if had_bom { UTF8_BOM.len() } else { 0 };
-    let root = Builder::new(text, limits, offset).run()?;
-    Ok(Document { root, had_bom })
+    let mut builder = Builder::new(text, limits, offset);
+    let root = builder.run()?;
+    Ok(Document {
+        root,
+        had_bom,
+        unsigned: builder.unsigned,
+    })
 }
 
 /// Where the first character outside XML 1.0's `Char` production is, in valid UTF-8: C0
@@ -283,6 +292,8 @@ struct Builder<'a> {
     namespaces: Vec<Arc<str>>,
     /// Element and attribute names and prefixes, likewise.
     names: rustc_hash::FxHashMap<Box<[u8]>, Arc<str>>,
+    /// See [`Document::unsigned`].
+    unsigned: Vec<Span>,
 }
 
 impl<'a> Builder<'a> {
@@ -310,6 +321,7 @@ impl<'a> Builder<'a> {
             namespaces: vec![xml_ns.clone()],
             xml_ns,
             names: Default::default(),
+            unsigned: Vec::new(),
         }
     }
 
@@ -326,7 +338,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(mut self) -> Result<Element, XmlError> {
+    fn run(&mut self) -> Result<Element, XmlError> {
         let mut seen_decl = false;
         loop {
             let start = self.reader.buffer_position() as usize;
@@ -429,6 +441,10 @@ impl<'a> Builder<'a> {
                     let content = c
                         .xml10_content()
                         .map_err(|e| self.syntax(start, e.to_string()))?;
+                    self.unsigned.push(Span {
+                        start: start + self.offset,
+                        end: end + self.offset,
+                    });
                     if let Some(parent) = self.stack.last_mut() {
                         parent.children.push(Node::Comment(content.into_owned()));
                     }
@@ -450,8 +466,12 @@ impl<'a> Builder<'a> {
                         .trim_start_matches([' ', '\t', '\r', '\n'])
                         .replace("\r\n", "\n")
                         .replace('\r', "\n");
-                    if let Some(parent) = self.stack.last_mut() {
-                        parent.children.push(Node::Pi { target, data });
+                    match self.stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::Pi { target, data }),
+                        None => self.unsigned.push(Span {
+                            start: start + self.offset,
+                            end: end + self.offset,
+                        }),
                     }
                 }
                 Event::Eof => break,
@@ -462,7 +482,7 @@ impl<'a> Builder<'a> {
             let message = format!("end of input inside element <{}>", open.qualified_name());
             return Err(self.syntax(at, message));
         }
-        self.root.ok_or(XmlError::Empty)
+        self.root.take().ok_or(XmlError::Empty)
     }
 
     fn reference(

@@ -79,19 +79,21 @@ fn identity_center_writes_the_set() {
     assert_eq!(
         names(&out),
         [
+            ".samlbridge-manifest.json",
             "STEPS.md",
             "access-control-attributes.json",
             "entra-app.json",
-            "identity-center.cfn.yaml",
+            "identity-center.cfn.json",
             "identity-center.tf",
             "idp-metadata.xml",
             "idp-settings.json"
         ]
     );
-    // The metadata to upload is the exact document.
+    // The metadata to upload is the exact document, without its byte-order mark.
+    let original = std::fs::read(testdata("metadata/entra-app-rollover.xml")).unwrap();
     assert_eq!(
         std::fs::read(out.join("idp-metadata.xml")).unwrap(),
-        std::fs::read(testdata("metadata/entra-app-rollover.xml")).unwrap()
+        original.strip_prefix(b"\xEF\xBB\xBF").unwrap()
     );
 
     let abac = read_json(&out.join("access-control-attributes.json"));
@@ -173,7 +175,7 @@ fn the_graph_claims_policy_gives_the_same_set() {
     for f in [
         "access-control-attributes.json",
         "identity-center.tf",
-        "identity-center.cfn.yaml",
+        "identity-center.cfn.json",
         "entra-app.json",
     ] {
         assert_eq!(
@@ -201,8 +203,11 @@ fn refuses_to_write_while_errors_stand() {
     assert!(has_finding(&doc, "claims-nameid-source", "error"));
     assert!(!out.exists(), "nothing written");
 
-    let (exit, doc, _) = identity_center(&out, &["--claims", bad.to_str().unwrap(), "--force"]);
-    assert_eq!(exit, 1, "forced, but the errors still stand");
+    let (exit, doc, _) = identity_center(
+        &out,
+        &["--claims", bad.to_str().unwrap(), "--write-despite-errors"],
+    );
+    assert_eq!(exit, 1, "written, but the errors still stand");
     assert_eq!(doc["written"], true);
     assert!(out.join("STEPS.md").exists());
 }
@@ -238,7 +243,7 @@ fn bad_claims_files_exit_2_with_line_and_field() {
 }
 
 #[test]
-fn reruns_show_changes_and_need_force() {
+fn reruns_show_and_make_the_changes() {
     let tmp = tempdir();
     let out = tmp.path().join("idc");
     assert_eq!(identity_center(&out, &[]).0, 0);
@@ -251,31 +256,9 @@ fn reruns_show_changes_and_need_force() {
         .iter()
         .all(|f| f["change"] == "unchanged"));
 
-    // Another instance: the diff is shown and --force is needed.
+    // Another instance: the diff is shown first, then the files samlbridge wrote (and nobody
+    // edited since) are replaced.
     let other = "arn:aws:sso:::instance/ssoins-abcdef1234567890";
-    let (exit, doc, _) = identity_center(&out, &["--instance-arn", other]);
-    assert_eq!(exit, 2, "the directory holds another configuration");
-    assert_eq!(doc["written"], false);
-    let changed: Vec<&Value> = doc["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["change"] == "modified")
-        .collect();
-    assert!(!changed.is_empty());
-    assert!(
-        changed.iter().any(|f| f["diff"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("+  \"InstanceArn\": \"{other}\""))),
-        "{changed:?}"
-    );
-    assert_eq!(
-        read_json(&out.join("access-control-attributes.json"))["InstanceArn"],
-        INSTANCE,
-        "untouched"
-    );
-
     let o = run(&[
         "aws",
         "identity-center",
@@ -290,6 +273,7 @@ fn reruns_show_changes_and_need_force() {
         out.to_str().unwrap(),
         "--now",
         NOW,
+        "--dry-run",
     ]);
     let text = stdout(&o);
     assert!(
@@ -300,10 +284,28 @@ fn reruns_show_changes_and_need_force() {
         text.contains(&format!("+  \"InstanceArn\": \"{other}\"")),
         "{text}"
     );
+    assert_eq!(
+        read_json(&out.join("access-control-attributes.json"))["InstanceArn"],
+        INSTANCE,
+        "a dry run writes nothing"
+    );
 
-    let (exit, doc, _) = identity_center(&out, &["--instance-arn", other, "--force"]);
+    let (exit, doc, _) = identity_center(&out, &["--instance-arn", other]);
     assert_eq!(exit, 0);
     assert_eq!(doc["written"], true);
+    let changed: Vec<&Value> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["change"] == "modified")
+        .collect();
+    assert!(
+        changed.iter().any(|f| f["diff"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("+  \"InstanceArn\": \"{other}\""))),
+        "{changed:?}"
+    );
     assert_eq!(
         read_json(&out.join("access-control-attributes.json"))["InstanceArn"],
         other
@@ -431,9 +433,10 @@ fn iam_writes_the_set() {
     assert_eq!(
         names(&out),
         [
+            ".samlbridge-manifest.json",
             "STEPS.md",
             "entra-claims.json",
-            "iam.cfn.yaml",
+            "iam.cfn.json",
             "iam.tf",
             "idp-metadata.xml",
             "saml-provider.json",

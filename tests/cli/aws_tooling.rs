@@ -54,8 +54,8 @@ fn cfn_lint_accepts_every_template() {
     }
     let (_tmp, idc, iam_dir) = written();
     let templates: Vec<PathBuf> = [
-        files_ending(&idc, ".cfn.yaml"),
-        files_ending(&iam_dir, ".cfn.yaml"),
+        files_ending(&idc, ".cfn.json"),
+        files_ending(&iam_dir, ".cfn.json"),
     ]
     .concat();
     assert_eq!(templates.len(), 2);
@@ -70,12 +70,15 @@ fn cfn_lint_accepts_every_template() {
         );
     }
     // The check has teeth: a template with two sources per key is refused.
-    let broken = std::fs::read_to_string(&templates[0]).unwrap().replacen(
-        "- \"${path:enterprise.department}\"",
-        "- \"${path:enterprise.department}\"\n              - \"${path:enterprise.division}\"",
-        1,
-    );
-    let path = templates[0].with_extension("broken.yaml");
+    let mut broken: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&templates[0]).unwrap()).unwrap();
+    broken["Resources"]["AccessControlAttributes"]["Properties"]["AccessControlAttributes"][0]
+        ["Value"]["Source"]
+        .as_array_mut()
+        .unwrap()
+        .push("${path:enterprise.division}".into());
+    let broken = serde_json::to_string_pretty(&broken).unwrap();
+    let path = templates[0].with_extension("broken.json");
     std::fs::write(&path, broken).unwrap();
     assert!(!Command::new("cfn-lint")
         .arg(&path)
