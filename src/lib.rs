@@ -9,5 +9,6 @@ pub mod metadata;
 pub mod render;
 pub mod response;
 pub mod setup;
+pub mod shape;
 pub mod source;
 pub mod xml;

@@ -2,6 +2,7 @@
 //! CloudFormation, the claims for Entra, and the steps.
 
 use super::identity_center::claims_policy;
+use super::markdown::{code, shell};
 use super::metadata_file::{self, TrimError};
 use super::output::FileSet;
 use super::rules as aws;
@@ -338,7 +339,13 @@ fn steps(inp: &Inputs<'_>) -> String {
         "```sh\naws iam create-saml-provider --cli-input-json file://saml-provider.json"
     );
     for role in inp.roles {
-        let _ = writeln!(s, "aws iam create-role --role-name {role} --assume-role-policy-document file://trust-policy-{role}.json");
+        // Role names are checked against IAM's pattern when parsed; quoting is the second lock.
+        let name = shell(&role.0).unwrap_or_default();
+        let policy = shell(&format!("file://trust-policy-{role}.json")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "aws iam create-role --role-name {name} --assume-role-policy-document {policy}"
+        );
     }
     let _ = writeln!(s, "```\n\n(or `iam.tf` with Terraform, or `iam.cfn.json` with CloudFormation). Then attach permission policies to the roles.\n");
     let _ = writeln!(s, "`idp-metadata.xml` is the Entra metadata without its byte-order mark, which IAM refuses.\n");
@@ -351,14 +358,23 @@ fn steps(inp: &Inputs<'_>) -> String {
     );
     let _ = writeln!(s, "\nClaims (`entra-claims.json` is the Microsoft Graph claims-policy body), all in namespace `https://aws.amazon.com/SAML/Attributes`, names case-sensitive:\n");
     for c in &inp.claims.claims {
-        let _ = writeln!(s, "- `{}` from {}", c.name, c.source);
+        let _ = writeln!(
+            s,
+            "- {} from {}",
+            code(&c.name),
+            code(&c.source.to_string())
+        );
     }
     let _ = writeln!(
         s,
         "\nEach app role's value must be the role and provider ARNs, comma-separated:\n"
     );
     for role in inp.roles {
-        let _ = writeln!(s, "- `{},{provider}`", inp.role_arn(role));
+        let _ = writeln!(
+            s,
+            "- {}",
+            code(&format!("{},{provider}", inp.role_arn(role)))
+        );
     }
     let _ = writeln!(s, "\nProvisioning (with an IAM user allowed `iam:ListRoles`) imports these roles as app roles; assign them to users and groups.\n");
     let _ = writeln!(s, "## 3. Test\n\nSign in from My Apps, save the SAMLResponse posted to `{endpoint}` (developer tools → Network → Save all as HAR), and run:\n");

@@ -2,6 +2,7 @@
 //! enter in Entra, the attribute configuration as CLI JSON, Terraform and CloudFormation, and
 //! the console steps.
 
+use super::markdown::code;
 use super::metadata_file::{self, TrimError};
 use super::output::FileSet;
 use super::text::{hcl_string, json_pretty};
@@ -134,6 +135,7 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
         }
     }
 
+    findings.extend(idp_value_findings(inp.metadata));
     files.add("entra-app.json", json_pretty(&entra_app(inp)));
     files.add("STEPS.md", steps(inp, &certs, &abac, has_abac_claims));
     Ok((files, findings))
@@ -263,17 +265,18 @@ fn steps(
         .unwrap_or_else(|| inp.scim_username_source.to_owned());
     let _ = writeln!(s, "## 1. Entra: the enterprise application\n");
     let _ = writeln!(s, "In the Microsoft Entra admin center: Enterprise applications → New application → **AWS IAM Identity Center** → Single sign-on → SAML. Upload the service-provider metadata from Identity Center, or enter:\n");
-    let _ = writeln!(s, "- Identifier (Entity ID): `{}`", inp.sp.entity_id);
+    let _ = writeln!(s, "- Identifier (Entity ID): {}", code(&inp.sp.entity_id));
     for (i, url) in replies.iter().enumerate() {
         let _ = writeln!(
             s,
-            "- Reply URL{}: `{url}`",
-            if i == 0 { " (default)" } else { "" }
+            "- Reply URL{}: {}",
+            if i == 0 { " (default)" } else { "" },
+            code(url)
         );
     }
     match inp.sign_on_url {
         Some(url) => {
-            let _ = writeln!(s, "- Sign on URL: `{url}`");
+            let _ = writeln!(s, "- Sign on URL: {}", code(url));
         }
         None => {
             let _ = writeln!(s, "- Sign on URL: your AWS access portal URL (optional; for sign-in started from My Apps)");
@@ -282,21 +285,27 @@ fn steps(
     let _ = writeln!(s, "\nUnder **Attributes & Claims** (also in `entra-app.json` as a Microsoft Graph claims-policy body):\n");
     let _ = writeln!(
         s,
-        "- Unique User Identifier (Name ID): source `{name_id}`, format **Email address**."
+        "- Unique User Identifier (Name ID): source {}, format **Email address**.",
+        code(&name_id)
     );
     for c in &inp.claims.claims {
-        let _ = writeln!(s, "- `{}` from {}", c.full_name(), c.source);
+        let _ = writeln!(
+            s,
+            "- {} from {}",
+            code(&c.full_name()),
+            code(&c.source.to_string())
+        );
     }
     let _ = writeln!(
         s,
         "\n## 2. Identity Center: the external identity provider\n"
     );
-    let _ = writeln!(s, "IAM Identity Center console → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL `{}`, certificate). Confirm with ACCEPT.\n", inp.metadata.entity_id);
+    let _ = writeln!(s, "IAM Identity Center console → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL {}, certificate). Confirm with ACCEPT.\n", code(&inp.metadata.entity_id));
     for c in certs {
         let _ = writeln!(
             s,
             "- Certificate {} (SHA-1 `{}`), valid until {}",
-            c.common_name(),
+            code(&c.common_name()),
             c.sha1,
             c.not_after.format("%Y-%m-%d")
         );
@@ -308,7 +317,7 @@ fn steps(
     let _ = writeln!(s, "Identity Center has no just-in-time provisioning: a user signs in only after SCIM created them.\n");
     let _ = writeln!(s, "1. Identity Center → Settings → Automatic provisioning → Enable. Copy the **SCIM endpoint** and the **Access token** (shown once).");
     let _ = writeln!(s, "2. Entra → the application → Provisioning → Automatic: paste them as **Tenant URL** and **Secret Token**, Test Connection, Save.");
-    let _ = writeln!(s, "3. Mappings: `userName` must come from **`{}`**, the same attribute as the Name ID (`{name_id}`). Identity Center signs in the user whose user name equals the NameID exactly.", inp.scim_username_source);
+    let _ = writeln!(s, "3. Mappings: `userName` must come from **{}**, the same attribute as the Name ID ({}). Identity Center signs in the user whose user name equals the NameID exactly.", code(inp.scim_username_source), code(&name_id));
     let _ = writeln!(s, "4. Assign users and groups to the application, then start provisioning (it runs about every 40 minutes).");
     if has_abac_claims {
         let _ = writeln!(s, "\n## 4. Attributes for access control\n");
@@ -320,7 +329,7 @@ fn steps(
         if !abac.is_empty() {
             let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.json` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
             for a in abac {
-                let _ = writeln!(s, "- `{}` ← `{}`", a.key, a.source);
+                let _ = writeln!(s, "- {} ← `{}`", code(&a.key), a.source);
             }
         }
     }
@@ -328,4 +337,32 @@ fn steps(
     let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run:\n");
     let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata <identity-center-metadata.xml> --expect-user <user name>\n```");
     s
+}
+
+/// Findings for the values from the identity provider's metadata that this set writes: each
+/// must have its documented shape.
+fn idp_value_findings(md: &IdpMetadata) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut judge = |what: &str, value: &str, result: Result<(), crate::shape::ShapeError>| {
+        if let Err(e) = result {
+            out.push(
+                Finding::new(Code::MetadataValueInvalid, format!("{what} {value:?}: {e}"))
+                    .subject(md.entity_id.clone()),
+            );
+        }
+    };
+    judge(
+        "the entityID",
+        &md.entity_id,
+        crate::shape::uri(&md.entity_id),
+    );
+    for e in md.sso_services.iter().chain(&md.slo_services) {
+        // Plain http:// has a finding of its own (metadata-sso-not-https).
+        let shape = match crate::shape::https_url(&e.location) {
+            Err(crate::shape::ShapeError::NotHttps) => Ok(()),
+            other => other.map(drop),
+        };
+        judge("the endpoint", &e.location, shape);
+    }
+    out
 }

@@ -2,6 +2,7 @@
 
 pub mod iam;
 pub mod identity_center;
+pub mod markdown;
 
 pub mod metadata_file;
 pub mod output;

@@ -1,6 +1,7 @@
 //! The signing-certificate rollover plan: which certificate Entra signs with, which comes
 //! next, and the order and dates of the steps that rotate without a sign-in outage.
 
+use super::markdown::cell;
 use super::Target;
 use crate::cert::{CertPolicy, Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
@@ -110,7 +111,7 @@ pub fn plan(
         let _ = writeln!(
             s,
             "| {what} | {} SHA-1 `{}` | {} to {} | {} days left |",
-            c.common_name(),
+            cell(&c.common_name()),
             c.sha1,
             day(c.not_before),
             day(c.not_after),
@@ -122,7 +123,8 @@ pub fn plan(
         None => {
             let _ = writeln!(
                 s,
-                "| trusted by AWS today | {label} | not in the metadata | |"
+                "| trusted by AWS today | {} | not in the metadata | |",
+                cell(&label)
             );
         }
     }

@@ -4,6 +4,7 @@ use super::{Claim, ClaimMapping, NameIdFormat, Source};
 use crate::aws::rules as aws;
 use crate::aws::Target;
 use crate::diag::{Code, Finding};
+use crate::shape;
 use std::collections::HashMap;
 
 /// What the claim checks need besides the mapping.
@@ -32,7 +33,33 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
             .subject(name.clone()),
         );
     }
+    if let Some(n) = &m.name_id {
+        if let Err(e) = source_shape(&n.source) {
+            out.push(
+                Finding::new(
+                    Code::ClaimsValueInvalid,
+                    format!("the NameID source {:?}: {e}", n.source.to_string()),
+                )
+                .subject("NameID"),
+            );
+        }
+    }
     for c in &m.claims {
+        let shape = shape::visible_text(&c.name)
+            .map_err(|e| format!("the name {:?}: {e}", c.name))
+            .and(match c.namespace.as_deref() {
+                Some(ns) if !ns.is_empty() => {
+                    shape::uri(ns).map_err(|e| format!("the namespace {ns:?}: {e}"))
+                }
+                _ => Ok(()),
+            })
+            .and(
+                source_shape(&c.source)
+                    .map_err(|e| format!("the source {:?}: {e}", c.source.to_string())),
+            );
+        if let Err(message) = shape {
+            out.push(at(Code::ClaimsValueInvalid, c, message));
+        }
         if let Source::Transformation(t) = &c.source {
             out.push(at(
                 Code::ClaimsTransformation,
@@ -56,6 +83,17 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
         Target::Iam => iam(m, ctx, &mut out),
     }
     out
+}
+
+/// Attribute sources are Entra attribute names; constants are visible text. Transformations
+/// are described, not evaluated, and shown escaped.
+fn source_shape(source: &Source) -> Result<(), shape::ShapeError> {
+    match source {
+        Source::Attribute(a) => shape::attribute_source(a),
+        Source::Constant(v) if v.is_empty() => Ok(()),
+        Source::Constant(v) => shape::visible_text(v),
+        Source::Transformation(_) => Ok(()),
+    }
 }
 
 fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {

@@ -482,6 +482,16 @@ codes! {
         why: "samlbridge cannot evaluate Entra's claim transformations and conditions, so rules about the value are checked only on validated responses.",
         fix: "Validate a captured response with samlbridge validate to check the values.";
 
+    ClaimsValueInvalid = "claims-value-invalid", Error, allowable: false,
+        summary: "A claim name, namespace or source does not have its documented shape",
+        why: "Claim names and values reach the assertion, the Graph request bodies and the steps samlbridge writes. A name with a line break, a zero-width or bidirectional character, a namespace that is not a URI, or a source that is not an Entra attribute is a typo at best and an attempt to change what the written instructions say at worst.",
+        fix: "Correct the claim in Entra (or in the claims file): names and constants in visible characters, namespaces as absolute URIs, sources as source.attribute (user.department).";
+
+    MetadataValueInvalid = "metadata-value-invalid", Error, allowable: false,
+        summary: "An entityID or endpoint URL in the metadata does not have its documented shape",
+        why: "samlbridge copies entityIDs, endpoint URLs and identifiers from the metadata into the files and steps it writes. A URL that is not plain https://, or holds a line break, a backtick or characters outside RFC 3986, can change what the written instructions tell you to run, so it is never written as it is.",
+        fix: "Fetch the metadata again from its source and compare; the document you have was changed or comes from somewhere else. The value is shown escaped in the message.";
+
     ClaimsNotSaml = "claims-not-saml", Info, allowable: true,
         summary: "A claim is issued in JWT tokens only",
         why: "Its tokenFormat does not include saml, so it never reaches AWS.",
@@ -521,6 +531,11 @@ codes! {
         summary: "An AssertionConsumerService URL is not https://",
         why: "Responses posted over plain HTTP can be captured and replayed.",
         fix: "Use the metadata as IAM Identity Center serves it.";
+
+    SpUrlInvalid = "sp-url-invalid", Error, allowable: false,
+        summary: "The service provider's entityID or an ACS URL is not a plain https:// URL",
+        why: "The entityID and ACS URLs become Entra's Identifier and Reply URLs and are compared exactly with every response. One holding a line break (written &#10; in XML, which URL parsers drop), a backtick, a user name before @ or characters outside RFC 3986 never matches a real response, and can change the instructions samlbridge writes.",
+        fix: "Download the service-provider metadata again from the IAM Identity Center console (Settings, Identity source, Change identity source) and use it unchanged.";
 
     SpNotIdentityCenter = "sp-not-identity-center", Warning, allowable: true,
         summary: "The service-provider metadata does not look like IAM Identity Center's",

@@ -5,6 +5,7 @@ use crate::aws::{self, Target};
 use crate::cert::{self, CertPolicy, CertRole, Certificate};
 use crate::diag::{Code, Finding, Severity};
 use crate::entra;
+use crate::shape::{self, ShapeError};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
@@ -468,12 +469,28 @@ pub fn check_sp(sp: &SpMetadata) -> Vec<Finding> {
             .subject(subject.clone()),
         );
     }
+    // The raw text is judged, not what a URL parser makes of it: parsers drop tabs and line
+    // breaks, which would then reach the Entra reply URLs and the steps samlbridge writes.
+    if let Err(e) = shape::https_url(&sp.entity_id) {
+        out.push(
+            Finding::new(
+                Code::SpUrlInvalid,
+                format!("entityID {:?}: {e}", sp.entity_id),
+            )
+            .subject(subject.clone()),
+        );
+    }
     for acs in &sp.acs {
-        if !url::Url::parse(&acs.location).is_ok_and(|u| u.scheme() == "https") {
-            out.push(
+        match shape::https_url(&acs.location) {
+            Ok(_) => {}
+            Err(ShapeError::NotHttps) => out.push(
                 Finding::new(Code::SpAcsNotHttps, format!("ACS {:?}", acs.location))
                     .subject(subject.clone()),
-            );
+            ),
+            Err(e) => out.push(
+                Finding::new(Code::SpUrlInvalid, format!("ACS {:?}: {e}", acs.location))
+                    .subject(subject.clone()),
+            ),
         }
     }
     let idc_entity = url::Url::parse(&sp.entity_id).is_ok_and(|u| {

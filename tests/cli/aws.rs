@@ -591,7 +591,7 @@ fn rollover_plan() {
     assert_eq!(exit, 0, "{err} {doc}");
     assert!(has_finding(&doc, "cert-trusted-expiring", "warning"));
     let plan = std::fs::read_to_string(out.join("ROLLOVER.md")).unwrap();
-    for needle in ["| trusted by AWS today | Microsoft Azure Federated SSO Certificate SHA-1 `0400299F422E4DE4FA21199A5A08A1581E350153`", "| next |", "**Import** the new certificate (SHA-1 `EDC1A05CF7DC7B15836E4CC939656EE66854D5AC`", "**By 2028-12-21**", "**Make certificate active**", "remove the old certificate"] {
+    for needle in ["| trusted by AWS today | `Microsoft Azure Federated SSO Certificate` SHA-1 `0400299F422E4DE4FA21199A5A08A1581E350153`", "| next |", "**Import** the new certificate (SHA-1 `EDC1A05CF7DC7B15836E4CC939656EE66854D5AC`", "**By 2028-12-21**", "**Make certificate active**", "remove the old certificate"] {
         assert!(plan.contains(needle), "ROLLOVER.md lacks {needle:?}:\n{plan}");
     }
     assert!(

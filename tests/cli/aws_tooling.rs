@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn have(program: &str, args: &[&str]) -> bool {
+pub fn have(program: &str, args: &[&str]) -> bool {
     let ok = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
@@ -126,7 +126,7 @@ fn python_hcl2_parses_every_terraform_file() {
 }
 
 /// A moto server on 127.0.0.1, stopped when dropped.
-struct Moto {
+pub struct Moto {
     child: Child,
     port: u16,
 }
@@ -152,8 +152,49 @@ impl Moto {
         Moto { child, port }
     }
 
+    /// A moto server when the AWS CLI and moto are installed (`.ci/run` installs them).
+    pub fn start_if_installed() -> Option<Moto> {
+        (have("aws", &["--version"]) && have("moto_server", &["--help"])).then(Moto::start)
+    }
+
     fn aws(&self, args: &[&str]) -> std::process::Output {
         aws_cli(args, Some(self.port))
+    }
+
+    /// Creates a CloudFormation stack from `template` and asserts it completes with exactly
+    /// these IAM roles in the account (moto models IAM roles; it skips SAML providers).
+    pub fn creates_exactly_these_roles(&self, template: &Path, roles: &[&str]) {
+        ok(&self.aws(&[
+            "cloudformation",
+            "create-stack",
+            "--stack-name",
+            "samlbridge",
+            "--template-body",
+            &format!("file://{}", template.display()),
+        ]));
+        let stacks: serde_json::Value = serde_json::from_str(&ok(&self.aws(&[
+            "cloudformation",
+            "describe-stacks",
+            "--stack-name",
+            "samlbridge",
+        ])))
+        .unwrap();
+        assert_eq!(
+            stacks["Stacks"][0]["StackStatus"], "CREATE_COMPLETE",
+            "{stacks}"
+        );
+        let listed: serde_json::Value =
+            serde_json::from_str(&ok(&self.aws(&["iam", "list-roles"]))).unwrap();
+        let mut names: Vec<&str> = listed["Roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["RoleName"].as_str().unwrap())
+            .collect();
+        names.sort();
+        let mut expected = roles.to_vec();
+        expected.sort();
+        assert_eq!(names, expected, "the stack created other roles");
     }
 }
 

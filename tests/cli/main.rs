@@ -9,6 +9,7 @@ mod engines;
 mod explain;
 mod fetch;
 mod fleet;
+mod injection;
 mod limits;
 mod outdir;
 mod util;

@@ -1,0 +1,208 @@
+//! Arbitrary IdP metadata and claim mappings through both `aws` writers. Whatever the input,
+//! every written file parses with its real parser (JSON, HCL, XML, CommonMark) and holds exactly
+//! the resources, keys and command blocks intended; the embedded metadata is the written
+//! `idp-metadata.xml`, byte for byte. Never a panic, including with `--signing-cert`.
+//!
+//! Input: a flags byte, then the metadata, then (after the bytes `\xFF\xFE`, when present) a
+//! claim mapping in TOML or Graph JSON.
+#![no_main]
+
+use chrono::{TimeZone, Utc};
+use libfuzzer_sys::fuzz_target;
+use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+use samlbridge::aws::iam::{AccountId, Partition, ProviderName, RoleName};
+use samlbridge::aws::output::FileSet;
+use samlbridge::check::{CheckSettings, Input};
+use samlbridge::claims::ClaimMapping;
+use samlbridge::setup::{self, Common};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const SP: &[u8] = include_bytes!("../../testdata/metadata/identity-center-sp.xml");
+const ROLES: [&str; 3] = ["Admin", "a.b", "a_b"];
+
+fn settings() -> CheckSettings {
+    CheckSettings {
+        target: None,
+        pin: None,
+        cert_policy: Default::default(),
+        now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap(),
+        entity_id: None,
+        overrides: Default::default(),
+    }
+}
+
+fn json(files: &FileSet, name: &str) -> Value {
+    let bytes = files.get(name).unwrap_or_else(|| panic!("{name} not written"));
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object().expect("an object").keys().cloned().collect()
+}
+
+/// The code blocks of a Markdown file; HTML is never written.
+fn code_blocks(name: &str, bytes: &[u8]) -> Vec<String> {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|_| panic!("{name} is not UTF-8"));
+    let mut blocks = Vec::new();
+    let mut open = false;
+    for event in Parser::new(text) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                open = true;
+                blocks.push(String::new());
+            }
+            Event::End(TagEnd::CodeBlock) => open = false,
+            Event::Text(t) if open => blocks.last_mut().unwrap().push_str(&t),
+            Event::Html(h) | Event::InlineHtml(h) => panic!("HTML in {name}: {h}"),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// Checks what every set has in common, and returns the uploaded document.
+fn common(files: &FileSet) -> String {
+    for f in &files.files {
+        if f.name.ends_with(".json") {
+            json(files, &f.name);
+        }
+        if f.name.ends_with(".tf") {
+            let text = std::str::from_utf8(&f.contents).expect("Terraform is UTF-8");
+            hcl::from_str::<hcl::Body>(text)
+                .unwrap_or_else(|e| panic!("{} does not parse: {e}\n{text}", f.name));
+        }
+    }
+    let document = files.get("idp-metadata.xml").expect("idp-metadata.xml");
+    let doc = samlbridge::xml::parse(document).expect("the written metadata parses");
+    assert!(doc.unsigned.is_empty(), "comments or outer instructions written");
+    assert!(!doc.had_bom);
+    assert!(!document.contains(&b'\r'));
+    if let Some(rollover) = files.get("ROLLOVER.md") {
+        assert!(code_blocks("ROLLOVER.md", rollover).is_empty());
+    }
+    String::from_utf8(document.to_vec()).expect("UTF-8")
+}
+
+fn check_iam(files: &FileSet) {
+    let document = common(files);
+    let template = json(files, "iam.cfn.json");
+    assert_eq!(
+        keys(&template["Resources"]),
+        ["EntraSamlProvider", "RoleAdmin", "Roleab", "Roleab2"]
+            .map(String::from)
+            .into()
+    );
+    assert_eq!(
+        template["Resources"]["EntraSamlProvider"]["Properties"]["SamlMetadataDocument"],
+        document.as_str()
+    );
+    assert_eq!(json(files, "saml-provider.json")["SAMLMetadataDocument"], document.as_str());
+    let tf = std::str::from_utf8(files.get("iam.tf").unwrap()).unwrap();
+    let body: hcl::Body = hcl::from_str(tf).unwrap();
+    let names: Vec<String> = body
+        .blocks()
+        .map(|b| b.labels().iter().map(|l| l.as_str()).collect::<Vec<_>>().join("."))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "aws_iam_saml_provider.entra",
+            "aws_iam_role.Admin",
+            "aws_iam_role.a_b",
+            "aws_iam_role.a_b_2"
+        ]
+    );
+    let blocks = code_blocks("STEPS.md", files.get("STEPS.md").unwrap());
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    assert_eq!(blocks[0].lines().count(), 1 + ROLES.len(), "{blocks:?}");
+    assert!(blocks[0].lines().all(|l| l.starts_with("aws iam create-")));
+    assert!(blocks[1].starts_with("samlbridge validate "));
+}
+
+fn check_identity_center(files: &FileSet) {
+    common(files);
+    let blocks = code_blocks("STEPS.md", files.get("STEPS.md").unwrap());
+    let abac = files.get("access-control-attributes.json").is_some();
+    assert_eq!(blocks.len(), 1 + usize::from(abac), "{blocks:?}");
+    assert!(blocks.last().unwrap().starts_with("samlbridge validate "));
+    if let Some(t) = files.get("identity-center.cfn.json") {
+        let template: Value = serde_json::from_slice(t).unwrap();
+        assert_eq!(
+            keys(&template["Resources"]),
+            ["AccessControlAttributes".to_owned()].into()
+        );
+        let cli = json(files, "access-control-attributes.json");
+        assert_eq!(
+            template["Resources"]["AccessControlAttributes"]["Properties"]
+                ["AccessControlAttributes"],
+            cli["InstanceAccessControlAttributeConfiguration"]["AccessControlAttributes"]
+        );
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let (metadata, claims) = match rest.windows(2).position(|w| w == b"\xFF\xFE") {
+        Some(at) => (&rest[..at], Some(&rest[at + 2..])),
+        None => (rest, None),
+    };
+    let mapping = match claims.map(|c| samlbridge::claims::parse("fuzz", c)) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(_)) => return,
+        None => None,
+    };
+    let settings = settings();
+    let input = Input {
+        name: "fuzz.xml",
+        bytes: metadata,
+        url: None,
+    };
+    // With the flag, trim to the first certificate the check found (a rollover).
+    let signing_cert = (flags & 1 == 1)
+        .then(|| samlbridge::check::check(input, None, &settings).ok())
+        .flatten()
+        .and_then(|r| r.certificates.first().map(|c| c.sha256.clone()))
+        .and_then(|t| t.parse().ok());
+
+    let iam_claims = mapping.clone().unwrap_or_else(ClaimMapping::iam_default);
+    let iam_common = Common {
+        claims: &iam_claims,
+        scim_username_source: "user.userprincipalname",
+        signing_cert: signing_cert.as_ref(),
+        current_cert: None,
+        cert_policy: Default::default(),
+    };
+    let roles: Vec<RoleName> = ROLES.iter().map(|r| r.parse().unwrap()).collect();
+    let account: AccountId = "123456789012".parse().unwrap();
+    let provider: ProviderName = "EntraID".parse().unwrap();
+    if let Ok(prepared) = setup::iam(
+        input,
+        &iam_common,
+        &account,
+        &provider,
+        &roles,
+        Partition::Aws,
+        &settings,
+    ) {
+        check_iam(&prepared.files);
+    }
+
+    let idc_claims = mapping.unwrap_or_else(ClaimMapping::identity_center_default);
+    let idc_common = Common {
+        claims: &idc_claims,
+        ..iam_common
+    };
+    let sp = Input {
+        name: "sp.xml",
+        bytes: SP,
+        url: None,
+    };
+    if let Ok(prepared) =
+        setup::identity_center(input, sp, &idc_common, None, None, &settings)
+    {
+        check_identity_center(&prepared.files);
+    }
+});
