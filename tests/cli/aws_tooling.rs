@@ -1,7 +1,8 @@
 //! What samlbridge writes, checked by AWS's own tooling: cfn-lint on every CloudFormation
 //! template, python-hcl2 on every Terraform file, and the AWS CLI against a moto server on
 //! 127.0.0.1 (for the sso-admin call moto lacks, the CLI's own parameter validation). Each test
-//! skips, saying so, when its tool is not installed; `.ci/run` installs them all.
+//! skips, saying so, when its tool is not installed (a plain `cargo test`); `cargo xtask test`, which CI runs,
+//! installs them all first.
 
 use crate::aws::{iam, identity_center};
 use crate::util::*;
@@ -19,7 +20,7 @@ pub fn have(program: &str, args: &[&str]) -> bool {
         .is_ok_and(|s| s.success());
     if !ok {
         eprintln!(
-            "skipped: `{program}` is not installed (.ci/run installs it from .ci/requirements.txt)"
+            "skipped: `{program}` is not installed (cargo xtask test installs it from .ci/requirements.txt)"
         );
     }
     ok

@@ -217,9 +217,46 @@ fn test(extra: &[String]) -> Result<(), String> {
         clippy,
         "cargo clippy --workspace --all-targets -- -D warnings",
     )?;
+    let tools = python_tools()?;
+    let path = std::env::join_paths(
+        std::iter::once(tools).chain(env::var_os("PATH").iter().flat_map(env::split_paths)),
+    )
+    .map_err(|e| format!("PATH: {e}"))?;
     let mut test = cargo();
-    test.args(["test", "--workspace"]).args(extra);
+    test.args(["test", "--workspace"])
+        .args(extra)
+        .env("PATH", path);
     run(test, "cargo test --workspace")
+}
+
+/// AWS's own tooling the tests check samlbridge's output with (cfn-lint, python-hcl2, the AWS
+/// CLI, moto), installed into `target/ci-venv` from `.ci/requirements.txt` when missing, so no
+/// test skips for want of a tool. Returns the directory to put first on PATH.
+fn python_tools() -> Result<PathBuf, String> {
+    let venv = root().join("target").join("ci-venv");
+    let bin = venv.join("bin");
+    let python = bin.join("python");
+    let ready = Command::new(&python)
+        .args(["-c", "import cfnlint, hcl2, awscli, moto"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ready {
+        return Ok(bin);
+    }
+    let mut create = Command::new("python3");
+    create.args(["-m", "venv"]).arg(&venv);
+    run(create, "python3 -m venv target/ci-venv")?;
+    let mut install = Command::new(bin.join("pip"));
+    install
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(root().join(".ci").join("requirements.txt"));
+    run(
+        install,
+        "pip install -r .ci/requirements.txt (cfn-lint, python-hcl2, awscli, moto)",
+    )?;
+    Ok(bin)
 }
 
 fn fixtures(extra: &[String]) -> Result<(), String> {
