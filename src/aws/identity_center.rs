@@ -135,7 +135,6 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
         }
     }
 
-    findings.extend(idp_value_findings(inp.metadata));
     files.add("entra-app.json", json_pretty(&entra_app(inp)));
     files.add("STEPS.md", steps(inp, &certs, &abac, has_abac_claims));
     Ok((files, findings))
@@ -337,32 +336,4 @@ fn steps(
     let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run:\n");
     let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata <identity-center-metadata.xml> --expect-user <user name>\n```");
     s
-}
-
-/// Findings for the values from the identity provider's metadata that this set writes: each
-/// must have its documented shape.
-fn idp_value_findings(md: &IdpMetadata) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let mut judge = |what: &str, value: &str, result: Result<(), crate::shape::ShapeError>| {
-        if let Err(e) = result {
-            out.push(
-                Finding::new(Code::MetadataValueInvalid, format!("{what} {value:?}: {e}"))
-                    .subject(md.entity_id.clone()),
-            );
-        }
-    };
-    judge(
-        "the entityID",
-        &md.entity_id,
-        crate::shape::uri(&md.entity_id),
-    );
-    for e in md.sso_services.iter().chain(&md.slo_services) {
-        // Plain http:// has a finding of its own (metadata-sso-not-https).
-        let shape = match crate::shape::https_url(&e.location) {
-            Err(crate::shape::ShapeError::NotHttps) => Ok(()),
-            other => other.map(drop),
-        };
-        judge("the endpoint", &e.location, shape);
-    }
-    out
 }

@@ -129,8 +129,13 @@ codes! {
 
     MetadataEntityId = "metadata-entity-id", Error, allowable: true,
         summary: "The entityID is not the shape Entra uses",
-        why: "Entra's issuer is exactly https://sts.windows.net/<tenant-guid>/ (with the trailing slash); AWS compares the response Issuer with this value character for character.",
+        why: "Entra's issuer is exactly https://sts.windows.net/<tenant-guid>/ (with the trailing slash and the GUID in lowercase; https://login.microsoftonline.us/<tenant-guid>/ in the US Government cloud, https://sts.chinacloudapi.cn/<tenant-guid>/ in China); AWS compares the response Issuer with this value character for character.",
         fix: "Use the metadata as Entra serves it, without editing the entityID.";
+
+    MetadataEntityIdLookalike = "metadata-entity-id-lookalike", Error, allowable: false,
+        summary: "The entityID imitates Entra's issuer without being it",
+        why: "An entityID that differs from Entra's (https://sts.windows.net/<tenant-guid>/) by a look-alike character (a Cyrillic 'о' for 'o', a capital 'I' for 'l'), an internationalized host, user information before an '@', a domain after Entra's host, plain HTTP or a port is made to pass for Entra's at a glance. Entra never publishes one: the document was forged or edited, and the certificates in it are not Entra's to trust.",
+        fix: "Do not use this document. Download the application's metadata from Entra (samlbridge fetch --tenant <tenant-id> --app-id <app-id>) and compare its entityID with the Microsoft Entra Identifier on the application's Single sign-on page.";
 
     MetadataCommonEndpoint = "metadata-common-endpoint", Error, allowable: false,
         summary: "The metadata comes from the multi-tenant 'common' endpoint",
@@ -161,6 +166,11 @@ codes! {
         summary: "A SingleSignOnService endpoint is not an https:// URL",
         why: "Sign-in traffic over plain HTTP exposes the authentication exchange; Entra's endpoints are always HTTPS.",
         fix: "Use the metadata as Entra serves it.";
+
+    MetadataEndpointNotEntra = "metadata-endpoint-not-entra", Error, allowable: false,
+        summary: "An endpoint in Entra metadata is not on Entra's login host for the tenant, over HTTPS",
+        why: "Entra lists its sign-in, sign-out and WS-Federation endpoints on its own login host (login.microsoftonline.com; login.microsoftonline.us and login.partner.microsoftonline.cn in the national clouds), over HTTPS, with the entityID's tenant ID as the first path segment. IAM Identity Center sends users to the SingleSignOnService URL to sign in: a look-alike host (login.microsoftonIine.com), user information (login.microsoftonline.com@evil.example), an extra domain (login.microsoftonline.com.evil.example), another tenant or plain HTTP sends them, and their passwords, somewhere else.",
+        fix: "Do not use this document. Download the application's metadata from Entra again (samlbridge fetch --tenant <tenant-id> --app-id <app-id>) and do not edit it.";
 
     MetadataUnavailable = "metadata-unavailable", Error, allowable: false,
         summary: "An application's metadata could not be fetched or read",

@@ -1,8 +1,10 @@
 //! Microsoft Entra ID: clouds, tenant and application identifiers, metadata URLs, fetching.
 
 mod fetch;
+mod urls;
 
 pub use fetch::{FetchError, FetchOptions, Fetched, Fetcher};
+pub use urls::{difference, judge_endpoint, judge_issuer, resembled_host, Issuer};
 
 use serde::Serialize;
 use std::fmt;
@@ -10,7 +12,8 @@ use std::str::FromStr;
 use thiserror::Error;
 use url::Url;
 
-/// A national cloud, which decides the login host.
+/// A national cloud, which decides the login host and the issuer. This is the one place these
+/// hosts are written down: parsing, the checks and the fetcher all ask here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cloud {
@@ -20,24 +23,72 @@ pub enum Cloud {
 }
 
 impl Cloud {
-    pub fn login_host(self) -> &'static str {
+    pub const ALL: [Cloud; 3] = [Cloud::Global, Cloud::UsGov, Cloud::China];
+
+    /// How messages name the cloud.
+    pub fn name(self) -> &'static str {
         match self {
-            Cloud::Global => "login.microsoftonline.com",
-            Cloud::UsGov => "login.microsoftonline.us",
-            Cloud::China => "login.partner.microsoftonline.cn",
+            Cloud::Global => "global",
+            Cloud::UsGov => "US Government",
+            Cloud::China => "China (21Vianet)",
         }
     }
 
-    /// The cloud a login host belongs to (older aliases included).
-    pub fn from_login_host(host: &str) -> Option<Cloud> {
-        match host {
-            "login.microsoftonline.com" | "login.windows.net" | "login.microsoft.com" => {
-                Some(Cloud::Global)
-            }
-            "login.microsoftonline.us" => Some(Cloud::UsGov),
-            "login.partner.microsoftonline.cn" | "login.chinacloudapi.cn" => Some(Cloud::China),
-            _ => None,
+    /// The login host: sign-in, sign-out and metadata.
+    pub fn login_host(self) -> &'static str {
+        self.login_hosts()[0]
+    }
+
+    /// Every host Entra publishes this cloud's endpoints on: the login host, then the older
+    /// names that Entra's metadata of earlier years carries (and that still answer).
+    pub fn login_hosts(self) -> &'static [&'static str] {
+        match self {
+            Cloud::Global => &[
+                "login.microsoftonline.com",
+                "login.windows.net",
+                "login.microsoft.com",
+            ],
+            Cloud::UsGov => &["login.microsoftonline.us"],
+            Cloud::China => &["login.partner.microsoftonline.cn", "login.chinacloudapi.cn"],
         }
+    }
+
+    /// The host of Entra's SAML issuer, which is the metadata's entityID.
+    pub fn issuer_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "sts.windows.net",
+            Cloud::UsGov => "login.microsoftonline.us",
+            Cloud::China => "sts.chinacloudapi.cn",
+        }
+    }
+
+    /// Entra's SAML issuer (the entityID of its metadata) for `tenant`, exactly as Entra writes it.
+    pub fn issuer(self, tenant: &str) -> String {
+        format!("https://{}/{tenant}/", self.issuer_host())
+    }
+
+    /// The common name of the tenant-wide token-signing certificates in this cloud.
+    pub fn tenant_key_common_name(self) -> &'static str {
+        match self {
+            Cloud::Global => "accounts.accesscontrol.windows.net",
+            Cloud::UsGov => "login.microsoftonline.us",
+            Cloud::China => "accounts.accesscontrol.chinacloudapi.cn",
+        }
+    }
+
+    /// The cloud a login host belongs to (older aliases included). Exact, lowercase.
+    pub fn from_login_host(host: &str) -> Option<Cloud> {
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.login_hosts().contains(&host))
+    }
+
+    /// The cloud whose issuer or login host `host` is exactly.
+    pub fn from_host(host: &str) -> Option<Cloud> {
+        Cloud::ALL
+            .into_iter()
+            .find(|c| c.issuer_host() == host)
+            .or_else(|| Cloud::from_login_host(host))
     }
 }
 

@@ -4,7 +4,7 @@ use super::model::*;
 use crate::aws::{self, Target};
 use crate::cert::{self, CertPolicy, CertRole, Certificate};
 use crate::diag::{Code, Finding, Severity};
-use crate::entra;
+use crate::entra::{self, Cloud, Issuer};
 use crate::shape::{self, ShapeError};
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -45,7 +45,7 @@ pub fn check_idp(md: &IdpMetadata, raw: &[u8], opts: &CheckOptions) -> Vec<Findi
     let mut out = Vec::new();
     let subject = md.entity_id.clone();
 
-    check_kind(md, opts, &mut out);
+    let claim = check_kind(md, opts, &mut out);
     check_signature(md, &mut out);
     check_size(raw, opts.target, &subject, &mut out);
 
@@ -72,50 +72,103 @@ pub fn check_idp(md: &IdpMetadata, raw: &[u8], opts: &CheckOptions) -> Vec<Findi
         return out;
     }
 
-    check_endpoints(md, &subject, &mut out);
+    check_endpoints(md, claim.as_ref(), &subject, &mut out);
     check_keys(md, opts, &subject, &mut out);
     out
 }
 
-fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) {
+/// The cloud and tenant whose login host an Entra document's endpoints must be on. `tenant` is
+/// the tenant GUID in lowercase as Entra writes it; `None` when the document names no usable
+/// tenant (the multi-tenant metadata, an entityID without a GUID).
+struct EntraClaim {
+    cloud: Cloud,
+    tenant: Option<String>,
+    /// Where the tenant comes from, for messages.
+    source: &'static str,
+}
+
+/// Judges the entityID; returns what the document claims when it claims to be Entra's.
+fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) -> Option<EntraClaim> {
     let subject = md.entity_id.clone();
-    match &md.kind {
-        IdpKind::Other => out.push(
+    let issuer = entra::judge_issuer(&md.entity_id);
+    if let Issuer::LookAlike { cloud, problem, .. } = &issuer {
+        out.push(
             Finding::new(
-                Code::MetadataNotEntra,
-                format!("entityID {} is not an Entra issuer", md.entity_id),
-            )
-            .subject(subject),
-        ),
-        IdpKind::EntraCommon => out.push(
-            Finding::new(
-                Code::MetadataCommonEndpoint,
+                Code::MetadataEntityIdLookalike,
                 format!(
-                    "entityID {} holds the placeholder {{tenantid}}",
+                    "entityID {:?} imitates Entra's issuer without being it: {problem}",
                     md.entity_id
                 ),
             )
-            .subject(subject),
-        ),
-        IdpKind::Entra { tenant } => {
-            let expected = format!("https://sts.windows.net/{}/", tenant.to_ascii_lowercase());
-            let china = format!(
-                "https://sts.chinacloudapi.cn/{}/",
-                tenant.to_ascii_lowercase()
+            .help(format!(
+                "Entra's entityID is exactly {} ({} cloud), in plain ASCII. Do not use this document: download the application's metadata from Entra (samlbridge fetch --tenant <tenant-id> --app-id <app-id>) and compare the entityID with the Microsoft Entra Identifier on the application's Single sign-on page.",
+                cloud.issuer("<tenant-guid>"),
+                cloud.name()
+            ))
+            .subject(subject.clone()),
+        );
+    }
+    match &md.kind {
+        IdpKind::Other => match issuer {
+            Issuer::LookAlike { cloud, tenant, .. } => Some(EntraClaim {
+                cloud,
+                tenant,
+                source: "named by the look-alike entityID",
+            }),
+            _ => {
+                out.push(
+                    Finding::new(
+                        Code::MetadataNotEntra,
+                        format!("entityID {} is not an Entra issuer", md.entity_id),
+                    )
+                    .subject(subject.clone()),
+                );
+                // Entra's own shape is judged above; any other issuer is at least a URI.
+                if let Err(e) = shape::uri(&md.entity_id) {
+                    out.push(
+                        Finding::new(
+                            Code::MetadataValueInvalid,
+                            format!("entityID {:?}: {e}", md.entity_id),
+                        )
+                        .subject(subject),
+                    );
+                }
+                None
+            }
+        },
+        IdpKind::EntraCommon { cloud } => {
+            out.push(
+                Finding::new(
+                    Code::MetadataCommonEndpoint,
+                    format!(
+                        "entityID {} holds the placeholder {{tenantid}}",
+                        md.entity_id
+                    ),
+                )
+                .subject(subject),
             );
-            let usgov = format!(
-                "https://login.microsoftonline.us/{}/",
-                tenant.to_ascii_lowercase()
-            );
-            let shape_ok = entra::is_guid(tenant)
-                && [expected.as_str(), china.as_str(), usgov.as_str()]
-                    .contains(&md.entity_id.as_str());
-            if !shape_ok {
+            Some(EntraClaim {
+                cloud: *cloud,
+                tenant: None,
+                source: "",
+            })
+        }
+        IdpKind::Entra { tenant, cloud } => {
+            let guid = entra::is_guid(tenant).then(|| tenant.to_ascii_lowercase());
+            let problem = match &issuer {
+                Issuer::Misshapen { problem, .. } => Some(problem.clone()),
+                Issuer::NotEntra => Some(format!(
+                    "its SingleSignOnService is on Entra's login host for tenant {tenant}, whose issuer is {}",
+                    cloud.issuer(guid.as_deref().unwrap_or("<tenant-guid>"))
+                )),
+                Issuer::Exact { .. } | Issuer::Common { .. } | Issuer::LookAlike { .. } => None,
+            };
+            if let Some(problem) = problem {
                 out.push(
                     Finding::new(
                         Code::MetadataEntityId,
                         format!(
-                            "entityID {} is not of the form https://sts.windows.net/<tenant-guid>/",
+                            "entityID {:?} is not Entra's issuer: {problem}",
                             md.entity_id
                         ),
                     )
@@ -144,6 +197,14 @@ fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) {
                     .subject(subject),
                 );
             }
+            Some(EntraClaim {
+                cloud: *cloud,
+                tenant: guid,
+                source: match issuer {
+                    Issuer::Exact { .. } | Issuer::Misshapen { .. } => "the entityID's",
+                    _ => "named by the SingleSignOnService on Entra's login host",
+                },
+            })
         }
     }
 }
@@ -151,12 +212,10 @@ fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) {
 /// Entra's tenant-wide token-signing keys; application SAML certificates are named
 /// "Microsoft Azure Federated SSO Certificate" (or whatever the admin uploaded).
 fn is_tenant_signing_key(c: &Certificate) -> bool {
-    matches!(
-        c.common_name().as_str(),
-        "accounts.accesscontrol.windows.net"
-            | "login.microsoftonline.us"
-            | "accounts.accesscontrol.chinacloudapi.cn"
-    )
+    let cn = c.common_name();
+    Cloud::ALL
+        .iter()
+        .any(|cloud| cloud.tenant_key_common_name() == cn)
 }
 
 fn check_signature(md: &IdpMetadata, out: &mut Vec<Finding>) {
@@ -264,7 +323,13 @@ fn check_size(raw: &[u8], target: Option<Target>, subject: &str, out: &mut Vec<F
     }
 }
 
-fn check_endpoints(md: &IdpMetadata, subject: &str, out: &mut Vec<Finding>) {
+fn check_endpoints(
+    md: &IdpMetadata,
+    claim: Option<&EntraClaim>,
+    subject: &str,
+    out: &mut Vec<Finding>,
+) {
+    check_entra_endpoints(md, claim, subject, out);
     if md.sso_services.is_empty() {
         out.push(
             Finding::new(
@@ -275,20 +340,36 @@ fn check_endpoints(md: &IdpMetadata, subject: &str, out: &mut Vec<Finding>) {
         );
         return;
     }
-    for e in &md.sso_services {
-        let https = url::Url::parse(&e.location).is_ok_and(|u| u.scheme() == "https");
-        if !https {
-            out.push(
-                Finding::new(
-                    Code::MetadataSsoNotHttps,
-                    format!(
-                        "SingleSignOnService ({}) at {:?}",
-                        e.binding_name(),
-                        e.location
-                    ),
-                )
-                .subject(subject.to_owned()),
-            );
+    // For Entra's metadata, an endpoint is judged against Entra's exact form (above); any other
+    // identity provider's endpoints are at least plain https:// URLs, judged as written.
+    if claim.is_none() {
+        for a in addresses(md).iter().filter(|a| !a.is_scope) {
+            match shape::https_url(a.location) {
+                Ok(_) | Err(ShapeError::NotHttps) => {}
+                Err(e) => out.push(
+                    Finding::new(
+                        Code::MetadataValueInvalid,
+                        format!("{} {:?}: {e}", a.what, a.location),
+                    )
+                    .subject(subject.to_owned()),
+                ),
+            }
+        }
+        for e in &md.sso_services {
+            let https = url::Url::parse(&e.location).is_ok_and(|u| u.scheme() == "https");
+            if !https {
+                out.push(
+                    Finding::new(
+                        Code::MetadataSsoNotHttps,
+                        format!(
+                            "SingleSignOnService ({}) at {:?}",
+                            e.binding_name(),
+                            e.location
+                        ),
+                    )
+                    .subject(subject.to_owned()),
+                );
+            }
         }
     }
     if !md
@@ -302,6 +383,103 @@ fn check_endpoints(md: &IdpMetadata, subject: &str, out: &mut Vec<Finding>) {
                 Code::MetadataSsoBinding,
                 format!("SingleSignOnService bindings: {}", bindings.join(", ")),
             )
+            .subject(subject.to_owned()),
+        );
+    }
+}
+
+/// One address the document lists, named for messages.
+struct Address<'a> {
+    what: String,
+    location: &'a str,
+    /// A WS-Federation TargetScopes: the issuer itself, not an endpoint.
+    is_scope: bool,
+}
+
+/// Every address in the document: SAML endpoints with their binding, then the WS-Federation
+/// addresses with their role.
+fn addresses(md: &IdpMetadata) -> Vec<Address<'_>> {
+    let saml = [
+        ("SingleSignOnService", &md.sso_services),
+        ("SingleLogoutService", &md.slo_services),
+    ]
+    .into_iter()
+    .flat_map(|(name, endpoints)| {
+        endpoints.iter().map(move |e| Address {
+            what: format!("{name} ({})", e.binding_name()),
+            location: &e.location,
+            is_scope: false,
+        })
+    });
+    let wsfed = md.wsfed_roles.iter().flat_map(|role| {
+        let kind = role.role_type.rsplit(':').next().unwrap_or_default();
+        role.endpoints.iter().map(move |e| Address {
+            what: format!("{} of {kind}", e.element),
+            location: &e.address,
+            is_scope: e.element == "TargetScopes",
+        })
+    });
+    saml.chain(wsfed).collect()
+}
+
+/// Entra's metadata lists its endpoints on its own login host, over HTTPS, under the tenant the
+/// entityID names, and its WS-Federation TargetScopes is that same issuer: anything else is an
+/// error. A document that does not claim to be Entra's is only held to this for addresses that
+/// imitate one of Entra's hosts.
+fn check_entra_endpoints(
+    md: &IdpMetadata,
+    claim: Option<&EntraClaim>,
+    subject: &str,
+    out: &mut Vec<Finding>,
+) {
+    for Address {
+        what,
+        location,
+        is_scope,
+    } in addresses(md)
+    {
+        let problem = match claim {
+            Some(EntraClaim { cloud, tenant, .. }) if is_scope => match tenant {
+                Some(t) if location != cloud.issuer(t) => Some(format!(
+                    "is not Entra's issuer {}: {}",
+                    cloud.issuer(t),
+                    entra::difference(location, &cloud.issuer(t))
+                )),
+                _ => None,
+            },
+            Some(EntraClaim { cloud, tenant, .. }) => {
+                entra::judge_endpoint(location, *cloud, tenant.as_deref()).err()
+            }
+            None if is_scope => None,
+            None => entra::resembled_host(location).and_then(|known| {
+                let cloud = Cloud::from_host(known).expect("a known host belongs to a cloud");
+                entra::judge_endpoint(location, cloud, None)
+                    .err()
+                    .map(|p| format!("imitates Entra's {known} and {p}"))
+            }),
+        };
+        let Some(problem) = problem else { continue };
+        let help = match claim {
+            Some(EntraClaim {
+                cloud,
+                tenant,
+                source,
+            }) => format!(
+                "Entra lists its endpoints as https://{}/<tenant-id>/saml2 (WS-Federation: …/wsfed) with the tenant ID{} as the first path segment: the lowercase GUID its application metadata always uses, never a domain name, so samlbridge accepts only that GUID, byte for byte. Do not use this document: download the application's metadata from Entra again (samlbridge fetch --tenant <tenant-id> --app-id <app-id>) and do not edit it.",
+                cloud.login_host(),
+                tenant
+                    .as_deref()
+                    .map(|t| format!(" {t} ({source})"))
+                    .unwrap_or_default()
+            ),
+            None => Code::MetadataEndpointNotEntra.info().fix.to_owned(),
+        };
+        out.push(
+            Finding::new(
+                Code::MetadataEndpointNotEntra,
+                format!("{what} {location:?} {problem}"),
+            )
+            .help(help)
             .subject(subject.to_owned()),
         );
     }

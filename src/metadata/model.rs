@@ -1,6 +1,7 @@
 //! The metadata model: what samlbridge reads out of IdP and SP metadata.
 
 use crate::cert::{CertError, Certificate};
+use crate::entra::Cloud;
 use crate::xml::Span;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -58,12 +59,16 @@ pub struct KeyEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum IdpKind {
-    /// Microsoft Entra ID, with the tenant named by the entityID.
+    /// Microsoft Entra ID, with the tenant named by the entityID (or, when the entityID is not
+    /// Entra's, by the SingleSignOnService URLs on Entra's login host).
     Entra {
         tenant: String,
+        cloud: Cloud,
     },
     /// Entra's multi-tenant ("common") metadata: the entityID holds `{tenantid}`.
-    EntraCommon,
+    EntraCommon {
+        cloud: Cloud,
+    },
     Other,
 }
 
@@ -74,6 +79,16 @@ pub struct WsFedRole {
     pub role_type: String,
     pub claim_types_offered: Vec<String>,
     pub signing_certificates: usize,
+    /// The addresses it lists: its `fed:…Endpoint` elements and `fed:TargetScopes`.
+    pub endpoints: Vec<WsFedEndpoint>,
+}
+
+/// One address of a WS-Federation RoleDescriptor (`wsa:EndpointReference/wsa:Address`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WsFedEndpoint {
+    /// The element's local name: `PassiveRequestorEndpoint`, `TargetScopes`, …
+    pub element: String,
+    pub address: String,
 }
 
 /// Where the metadata's own signature stands.

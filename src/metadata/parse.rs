@@ -2,6 +2,7 @@
 
 use super::model::*;
 use crate::cert::Certificate;
+use crate::entra::{self, Issuer};
 use crate::xml::{ns, Document, Element, XmlError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -116,36 +117,50 @@ fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// Judges whether an entityID (and SSO endpoints) belong to Entra.
+/// Judges whether an entityID (and SSO endpoints) belong to Entra. An entityID that only
+/// imitates Entra's issuer does not make the document Entra's; the checks report it.
 pub fn classify(entity_id: &str, sso: &[Endpoint]) -> IdpKind {
-    const ISSUER_HOSTS: &[&str] = &[
-        "https://sts.windows.net/",
-        "https://sts.chinacloudapi.cn/",
-        "https://login.microsoftonline.us/",
-    ];
-    for prefix in ISSUER_HOSTS {
-        if let Some(rest) = entity_id.strip_prefix(prefix) {
-            let tenant = rest.trim_end_matches('/');
-            if tenant.eq_ignore_ascii_case("{tenantid}") {
-                return IdpKind::EntraCommon;
-            }
-            return IdpKind::Entra {
-                tenant: tenant.to_owned(),
-            };
+    match entra::judge_issuer(entity_id) {
+        Issuer::Exact { cloud, tenant } | Issuer::Misshapen { cloud, tenant, .. } => {
+            return IdpKind::Entra { tenant, cloud }
         }
+        Issuer::Common { cloud } => return IdpKind::EntraCommon { cloud },
+        Issuer::LookAlike { .. } | Issuer::NotEntra => {}
     }
     let entra_sso = sso.iter().find_map(|e| {
         let url = url::Url::parse(&e.location).ok()?;
         let host = url.host_str()?.to_ascii_lowercase();
-        crate::entra::Cloud::from_login_host(&host)?;
+        let cloud = entra::Cloud::from_login_host(&host)?;
         let tenant = url.path_segments()?.next()?.to_owned();
-        Some(tenant)
+        Some((tenant, cloud))
     });
     match entra_sso {
-        Some(tenant) if tenant.eq_ignore_ascii_case("{tenantid}") => IdpKind::EntraCommon,
-        Some(tenant) => IdpKind::Entra { tenant },
+        Some((tenant, cloud)) if tenant.eq_ignore_ascii_case("{tenantid}") => {
+            IdpKind::EntraCommon { cloud }
+        }
+        Some((tenant, cloud)) => IdpKind::Entra { tenant, cloud },
         None => IdpKind::Other,
     }
+}
+
+/// The addresses of a WS-Federation RoleDescriptor: each `fed:…Endpoint` and `fed:TargetScopes`
+/// child's `wsa:EndpointReference/wsa:Address`, in document order.
+fn wsfed_endpoints(role: &Element) -> Vec<WsFedEndpoint> {
+    role.elements()
+        .filter(|e| {
+            e.namespace.as_deref() == Some(ns::FED)
+                && (e.local.ends_with("Endpoint") || &*e.local == "TargetScopes")
+        })
+        .flat_map(|e| {
+            e.children_named(ns::WSA, "EndpointReference")
+                .flat_map(|r| r.children_named(ns::WSA, "Address"))
+                .map(move |a| WsFedEndpoint {
+                    element: e.local.to_string(),
+                    // xs:anyURI: whitespace around the address is not part of it.
+                    address: a.trimmed_text(),
+                })
+        })
+        .collect()
 }
 
 /// Reads identity-provider metadata. The signature is not looked at here (see
@@ -167,6 +182,7 @@ pub fn idp(doc: &Document, entity_id: Option<&str>) -> Result<IdpMetadata, Metad
                 .filter_map(|c| c.attr("Uri").map(str::to_owned))
                 .collect(),
             signing_certificates: key_entries(rd).len(),
+            endpoints: wsfed_endpoints(rd),
         })
         .collect();
     // validUntil may sit on the entity or on an enclosing EntitiesDescriptor; the earliest wins.

@@ -70,7 +70,8 @@ fn healthy_app_metadata() {
     assert_eq!(
         c.md.kind,
         IdpKind::Entra {
-            tenant: TENANT.into()
+            tenant: TENANT.into(),
+            cloud: crate::entra::Cloud::Global
         }
     );
     assert_eq!(c.md.sso_services.len(), 2);
@@ -203,7 +204,12 @@ fn entity_id_shapes() {
     let mut spec = MetadataSpec::entra_app("{tenantid}", vec![k.clone()]);
     spec.entity_id = Some("https://sts.windows.net/{tenantid}/".into());
     let c = check_bytes(spec.build().as_bytes(), None, None);
-    assert_eq!(c.md.kind, IdpKind::EntraCommon);
+    assert_eq!(
+        c.md.kind,
+        IdpKind::EntraCommon {
+            cloud: crate::entra::Cloud::Global
+        }
+    );
     assert!(has(&c, Code::MetadataCommonEndpoint, Severity::Error));
 
     let mut spec = MetadataSpec::entra_app(TENANT, vec![k]);
@@ -212,6 +218,80 @@ fn entity_id_shapes() {
     let c = check_bytes(spec.build().as_bytes(), None, None);
     assert_eq!(c.md.kind, IdpKind::Other);
     assert!(has(&c, Code::MetadataNotEntra, Severity::Info));
+}
+
+#[test]
+fn other_idps_may_not_imitate_entra_endpoints() {
+    let k = key(0, -30, 1000);
+    let mut spec = MetadataSpec::entra_app(TENANT, vec![k.clone()]);
+    spec.entity_id = Some("https://idp.example.com/saml".into());
+    spec.login_host = "idp.example.com".into();
+    spec.sso_url = Some(format!("https://login.microsoftonIine.com/{TENANT}/saml2"));
+    let c = check_bytes(spec.build().as_bytes(), None, None);
+    assert_eq!(c.md.kind, IdpKind::Other);
+    assert!(has(&c, Code::MetadataNotEntra, Severity::Info));
+    let imitations: Vec<&Finding> = c
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::MetadataEndpointNotEntra)
+        .collect();
+    assert_eq!(imitations.len(), 2, "{:#?}", c.findings);
+    assert!(
+        imitations[0].message.contains(
+            "imitates Entra's login.microsoftonline.com and is not on Entra's login host"
+        ),
+        "{}",
+        imitations[0].message
+    );
+
+    // An entityID that imitates Entra's holds the document to Entra's endpoints.
+    let mut spec = MetadataSpec::entra_app(TENANT, vec![k]);
+    spec.entity_id = Some(format!("https://sts.wind\u{43e}ws.net/{TENANT}/"));
+    spec.login_host = "idp.example.com".into();
+    let c = check_bytes(spec.build().as_bytes(), None, None);
+    assert_eq!(c.md.kind, IdpKind::Other);
+    assert!(has(&c, Code::MetadataEntityIdLookalike, Severity::Error));
+    assert!(!has(&c, Code::MetadataNotEntra, Severity::Info));
+    assert!(c
+        .findings
+        .iter()
+        .any(|f| f.code == Code::MetadataEndpointNotEntra
+            && f.message.starts_with("SingleSignOnService (HTTP-Redirect)")
+            && f.message
+                .contains("is not on Entra's login host login.microsoftonline.com")));
+}
+
+#[test]
+fn target_scopes_must_be_the_issuer() {
+    let mut spec = MetadataSpec::entra_app(TENANT, vec![key(0, -30, 1000)]);
+    spec.signer = None;
+    let genuine = spec.build();
+    let scope = format!("<wsa:Address>https://sts.windows.net/{TENANT}/</wsa:Address>");
+    assert!(genuine.contains(&scope));
+    let c = check_bytes(genuine.as_bytes(), None, None);
+    assert!(!has(&c, Code::MetadataEndpointNotEntra, Severity::Error));
+    assert_eq!(c.md.wsfed_roles[1].endpoints[0].element, "TargetScopes");
+
+    let forged = genuine.replace(
+        &scope,
+        &format!("<wsa:Address>https://sts.windows.net.evil.example/{TENANT}/</wsa:Address>"),
+    );
+    let c = check_bytes(forged.as_bytes(), None, None);
+    let messages: Vec<&str> = c
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::MetadataEndpointNotEntra)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert!(
+        messages[0].starts_with("TargetScopes of ApplicationServiceType")
+            && messages[0].contains(&format!(
+                "is not Entra's issuer https://sts.windows.net/{TENANT}/: character 24 is '.' (U+002E) where Entra's has '/' (U+002F)"
+            )),
+        "{}",
+        messages[0]
+    );
 }
 
 #[test]
@@ -271,16 +351,25 @@ fn endpoint_rules() {
         Severity::Warning
     ));
 
+    // Entra's own endpoints over plain HTTP are not Entra's; another IdP's are only not HTTPS.
     let mut spec = MetadataSpec::entra_app(TENANT, vec![k.clone()]);
     spec.signer = None;
     let plain = spec
         .build()
         .replace("Location=\"https://login", "Location=\"http://login");
-    assert!(has(
-        &check_bytes(plain.as_bytes(), None, None),
-        Code::MetadataSsoNotHttps,
-        Severity::Error
-    ));
+    let c = check_bytes(plain.as_bytes(), None, None);
+    assert!(has(&c, Code::MetadataEndpointNotEntra, Severity::Error));
+    assert!(!has(&c, Code::MetadataSsoNotHttps, Severity::Error));
+    let mut spec = MetadataSpec::entra_app(TENANT, vec![k.clone()]);
+    spec.signer = None;
+    spec.entity_id = Some("https://idp.example.com/saml".into());
+    spec.login_host = "idp.example.com".into();
+    let plain = spec
+        .build()
+        .replace("Location=\"https://idp", "Location=\"http://idp");
+    let c = check_bytes(plain.as_bytes(), None, None);
+    assert!(has(&c, Code::MetadataSsoNotHttps, Severity::Error));
+    assert!(!has(&c, Code::MetadataEndpointNotEntra, Severity::Error));
 
     let mut spec = MetadataSpec::entra_app(TENANT, vec![k]);
     spec.valid_until = Some("2026-01-01T00:00:00Z".into());
@@ -433,7 +522,8 @@ fn entities_descriptor_wrappers() {
     assert_eq!(
         chosen.kind,
         IdpKind::Entra {
-            tenant: "11111111-2222-3333-4444-555555555555".into()
+            tenant: "11111111-2222-3333-4444-555555555555".into(),
+            cloud: crate::entra::Cloud::Global
         }
     );
     assert!(matches!(

@@ -26,6 +26,14 @@ pub(crate) fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
+/// The national cloud, when it is not the global one.
+fn cloud_note(cloud: crate::entra::Cloud) -> String {
+    match cloud {
+        crate::entra::Cloud::Global => String::new(),
+        other => format!(" ({})", other.name()),
+    }
+}
+
 /// How days left before a certificate expires are shown: red within a week, yellow within the
 /// first warning step.
 fn days_style(days: i64) -> Style {
@@ -170,11 +178,14 @@ pub fn check(command: &str, report: &CheckReport) -> String {
     if let Some(md) = &report.metadata {
         let _ = writeln!(out, "\n{}", paint(BOLD, "Metadata"));
         let kind = match &md.kind {
-            crate::metadata::IdpKind::Entra { tenant } => {
-                format!("Microsoft Entra ID, tenant {tenant}")
+            crate::metadata::IdpKind::Entra { tenant, cloud } => {
+                format!("Microsoft Entra ID{}, tenant {tenant}", cloud_note(*cloud))
             }
-            crate::metadata::IdpKind::EntraCommon => {
-                "Microsoft Entra ID, multi-tenant (common) endpoint".into()
+            crate::metadata::IdpKind::EntraCommon { cloud } => {
+                format!(
+                    "Microsoft Entra ID{}, multi-tenant (common) endpoint",
+                    cloud_note(*cloud)
+                )
             }
             crate::metadata::IdpKind::Other => "not Entra".into(),
         };

@@ -30,6 +30,7 @@ pub mod ns {
     pub const FED: &str = "http://docs.oasis-open.org/wsfed/federation/200706";
     pub const AUTH: &str = "http://docs.oasis-open.org/wsfed/authorization/200706";
     pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+    pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
 }
 
 /// Structural limits applied while parsing.

@@ -153,6 +153,12 @@ pub struct MetadataSpec {
     pub valid_until: Option<String>,
     /// SingleSignOnService bindings to list (binding URI suffixes `HTTP-Redirect`, `HTTP-POST`).
     pub sso_bindings: Vec<&'static str>,
+    /// The SingleSignOnService Location; defaults to `https://<login host>/<tenant>/saml2`.
+    pub sso_url: Option<String>,
+    /// The SingleLogoutService Location; defaults to `https://<login host>/<tenant>/saml2`.
+    pub slo_url: Option<String>,
+    /// The WS-Federation endpoints' address; defaults to `https://<login host>/<tenant>/wsfed`.
+    pub wsfed_url: Option<String>,
 }
 
 impl MetadataSpec {
@@ -169,6 +175,9 @@ impl MetadataSpec {
             wsfed: true,
             valid_until: None,
             sso_bindings: vec!["HTTP-Redirect", "HTTP-POST"],
+            sso_url: None,
+            slo_url: None,
+            wsfed_url: None,
         }
     }
 
@@ -195,10 +204,24 @@ impl MetadataSpec {
     pub fn build(&self) -> String {
         let tenant = &self.tenant_id;
         let host = &self.login_host;
-        let entity_id = self
-            .entity_id
-            .clone()
-            .unwrap_or_else(|| format!("https://sts.windows.net/{tenant}/"));
+        let entity_id = escape(
+            &self
+                .entity_id
+                .clone()
+                .unwrap_or_else(|| format!("https://sts.windows.net/{tenant}/")),
+        );
+        let url = |given: &Option<String>, path: &str| {
+            escape(
+                &given
+                    .clone()
+                    .unwrap_or_else(|| format!("https://{host}/{tenant}/{path}")),
+            )
+        };
+        let (sso_url, slo_url, wsfed_url) = (
+            url(&self.sso_url, "saml2"),
+            url(&self.slo_url, "saml2"),
+            url(&self.wsfed_url, "wsfed"),
+        );
         let valid_until = self
             .valid_until
             .as_ref()
@@ -228,16 +251,16 @@ impl MetadataSpec {
                 concat!(
                     r#"<RoleDescriptor xsi:type="fed:SecurityTokenServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706">"#,
                     "{keys}<fed:ClaimTypesOffered>{claims}</fed:ClaimTypesOffered>",
-                    r#"<fed:SecurityTokenServiceEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:SecurityTokenServiceEndpoint>"#,
-                    r#"<fed:PassiveRequestorEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor>"#,
+                    r#"<fed:SecurityTokenServiceEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>{wsfed_url}</wsa:Address></wsa:EndpointReference></fed:SecurityTokenServiceEndpoint>"#,
+                    r#"<fed:PassiveRequestorEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>{wsfed_url}</wsa:Address></wsa:EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor>"#,
                     r#"<RoleDescriptor xsi:type="fed:ApplicationServiceType" protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706">"#,
                     r#"{keys}<fed:TargetScopes><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://sts.windows.net/{tenant}/</wsa:Address></wsa:EndpointReference></fed:TargetScopes>"#,
-                    r#"<fed:ApplicationServiceEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:ApplicationServiceEndpoint>"#,
-                    r#"<fed:PassiveRequestorEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>https://{host}/{tenant}/wsfed</wsa:Address></wsa:EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor>"#
+                    r#"<fed:ApplicationServiceEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>{wsfed_url}</wsa:Address></wsa:EndpointReference></fed:ApplicationServiceEndpoint>"#,
+                    r#"<fed:PassiveRequestorEndpoint><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>{wsfed_url}</wsa:Address></wsa:EndpointReference></fed:PassiveRequestorEndpoint></RoleDescriptor>"#
                 ),
                 keys = self.key_descriptors(true),
                 claims = claims,
-                host = host,
+                wsfed_url = wsfed_url,
                 tenant = tenant,
             )
         } else {
@@ -248,7 +271,7 @@ impl MetadataSpec {
             .iter()
             .map(|b| {
                 format!(
-                    r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{b}" Location="https://{host}/{tenant}/saml2"/>"#
+                    r#"<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:{b}" Location="{sso_url}"/>"#
                 )
             })
             .collect();
@@ -257,7 +280,7 @@ impl MetadataSpec {
                 r#"<EntityDescriptor ID="{id}" entityID="{entity_id}"{valid_until} xmlns="urn:oasis:names:tc:SAML:2.0:metadata">"#,
                 "{signature}{wsfed}",
                 r#"<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">{keys}"#,
-                r#"<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://{host}/{tenant}/saml2"/>"#,
+                r#"<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{slo_url}"/>"#,
                 "{sso}</IDPSSODescriptor></EntityDescriptor>"
             ),
             id = self.document_id,
@@ -266,8 +289,7 @@ impl MetadataSpec {
             signature = signature,
             wsfed = wsfed,
             keys = self.key_descriptors(true),
-            host = host,
-            tenant = tenant,
+            slo_url = slo_url,
             sso = sso,
         );
         match &self.signer {

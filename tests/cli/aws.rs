@@ -29,7 +29,11 @@ fn run_with(command: &[&str], base: &[(&str, String)], extra: &[&str]) -> (i32, 
 }
 
 pub fn identity_center(out: &Path, extra: &[&str]) -> (i32, Value, String) {
-    let md = testdata("metadata/entra-app-rollover.xml");
+    identity_center_with(&testdata("metadata/entra-app-rollover.xml"), out, extra)
+}
+
+/// [`identity_center`] with the IdP metadata `md`.
+fn identity_center_with(md: &str, out: &Path, extra: &[&str]) -> (i32, Value, String) {
     let base = [
         ("--sp-metadata", testdata("metadata/identity-center-sp.xml")),
         ("--claims", testdata("claims/identity-center.toml")),
@@ -38,11 +42,15 @@ pub fn identity_center(out: &Path, extra: &[&str]) -> (i32, Value, String) {
         ("--now", NOW.to_owned()),
         ("--format", "json".to_owned()),
     ];
-    run_with(&["aws", "identity-center", &md], &base, extra)
+    run_with(&["aws", "identity-center", md], &base, extra)
 }
 
 pub fn iam(out: &Path, extra: &[&str]) -> (i32, Value, String) {
-    let md = testdata("metadata/entra-app.xml");
+    iam_with(&testdata("metadata/entra-app.xml"), out, extra)
+}
+
+/// [`iam`] with the IdP metadata `md`.
+fn iam_with(md: &str, out: &Path, extra: &[&str]) -> (i32, Value, String) {
     let base = [
         ("--account-id", "123456789012".to_owned()),
         ("--provider-name", "EntraID".to_owned()),
@@ -53,7 +61,7 @@ pub fn iam(out: &Path, extra: &[&str]) -> (i32, Value, String) {
         ("--now", NOW.to_owned()),
         ("--format", "json".to_owned()),
     ];
-    run_with(&["aws", "iam", &md], &base, extra)
+    run_with(&["aws", "iam", md], &base, extra)
 }
 
 fn read_json(path: &Path) -> Value {
@@ -210,6 +218,63 @@ fn refuses_to_write_while_errors_stand() {
     assert_eq!(exit, 1, "written, but the errors still stand");
     assert_eq!(doc["written"], true);
     assert!(out.join("STEPS.md").exists());
+}
+
+/// Signed metadata whose entityID or SSO URL only looks like Entra's is never written into the
+/// AWS configuration: `idp-settings.json` and the IAM provider would carry the attacker's URL.
+#[test]
+fn look_alike_entra_metadata_is_not_written() {
+    let tmp = tempdir();
+    let t = samlbridge_testkit::fixtures::TENANT;
+    let cases = [
+        (
+            signed_entra_metadata(tmp.path(), "sso.xml", |spec| {
+                spec.sso_url = Some(format!(
+                    "https://login.microsoftonline.com.evil.example/{t}/saml2"
+                ))
+            }),
+            "metadata-endpoint-not-entra",
+        ),
+        (
+            signed_entra_metadata(tmp.path(), "issuer.xml", |spec| {
+                spec.entity_id = Some(format!("https://sts.wind\u{43e}ws.net/{t}/"))
+            }),
+            "metadata-entity-id-lookalike",
+        ),
+    ];
+    for (i, (md, code_name)) in cases.iter().enumerate() {
+        let errors = |doc: &Value| -> Vec<String> {
+            let mut codes: Vec<String> = findings(doc)
+                .into_iter()
+                .filter(|(_, s)| s == "error")
+                .map(|(c, _)| c)
+                .collect();
+            codes.dedup();
+            codes
+        };
+        let out = tmp.path().join(format!("idc{i}"));
+        let (exit, doc, err) = identity_center_with(md, &out, &[]);
+        assert_eq!(exit, 1, "{code_name}: {err}");
+        assert_eq!(doc["written"], false);
+        assert_eq!(
+            errors(&doc),
+            vec![code_name.to_string()],
+            "only this error blocks"
+        );
+        assert!(!out.join("idp-settings.json").exists());
+        assert!(!out.exists(), "nothing written");
+
+        let out = tmp.path().join(format!("iam{i}"));
+        let (exit, doc, err) = iam_with(md, &out, &[]);
+        assert_eq!(exit, 1, "{code_name}: {err}");
+        assert_eq!(doc["written"], false);
+        assert_eq!(
+            errors(&doc),
+            vec![code_name.to_string()],
+            "only this error blocks"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
 }
 
 #[test]

@@ -348,3 +348,267 @@ fn doctype_is_a_finding_not_a_parse() {
     assert!(has_finding(&doc, "xml-dtd", "error"));
     assert!(doc["metadata"].is_null());
 }
+
+/// Which address of the metadata a look-alike case replaces.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    EntityId,
+    Sso,
+    Slo,
+    WsFed,
+}
+
+/// The messages of `code` findings in a JSON report.
+fn messages(doc: &serde_json::Value, code: &str) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Metadata whose signature verifies with the pinned application certificate but whose entityID
+/// or endpoints only look like Entra's: each is an error that names the difference, for the
+/// JSON and the human report alike.
+#[test]
+fn look_alike_entra_addresses_are_errors() {
+    let tmp = tempdir();
+    let t = fixtures::TENANT;
+    let other = "11111111-2222-3333-4444-555555555555";
+    let pin = active_sha256();
+    let endpoint = "metadata-endpoint-not-entra";
+    let other_tenant = format!("is for tenant \"{other}\", not {t}");
+    let cases: Vec<(Place, String, &str, Vec<&str>)> = vec![
+        (
+            Place::Sso,
+            format!("https://login.microsoftonIine.com/{t}/saml2"),
+            endpoint,
+            vec![
+                "SingleSignOnService (HTTP-Redirect) \"https://login.microsoftonIine.com/",
+                "is not on Entra's login host login.microsoftonline.com",
+                "character 18 is 'I' (U+0049) where Entra's has 'l' (U+006C)",
+            ],
+        ),
+        (
+            Place::Sso,
+            format!("https://login.micros\u{43e}ftonline.com/{t}/saml2"),
+            endpoint,
+            vec!["character 13 is 'о' (U+043E) where Entra's has 'o' (U+006F)"],
+        ),
+        (
+            Place::Sso,
+            format!("https://login.xn--micrsftonline-l7kb.com/{t}/saml2"),
+            endpoint,
+            vec![
+                "\"login.xn--micrsftonline-l7kb.com\" (the IDNA form of \"login.micrоsоftonline.com\")",
+                "character 11 is 'о' (U+043E) where Entra's has 'o' (U+006F)",
+            ],
+        ),
+        (
+            Place::Sso,
+            format!("https://login.microsoftonline.com@evil.example/{t}/saml2"),
+            endpoint,
+            vec![
+                "has \"login.microsoftonline.com\" before an '@': that is user information, and the host it leads to is \"evil.example\"",
+            ],
+        ),
+        (
+            Place::Sso,
+            format!("https://login.microsoftonline.com.evil.example/{t}/saml2"),
+            endpoint,
+            vec![
+                "its host \"login.microsoftonline.com.evil.example\" differs",
+                "after Entra's \"login.microsoftonline.com\" it goes on with \".evil.example\"",
+            ],
+        ),
+        (
+            Place::Sso,
+            format!("https://login.microsoftonline.com/{other}/saml2"),
+            endpoint,
+            vec![&other_tenant],
+        ),
+        (
+            Place::Slo,
+            format!("http://login.microsoftonline.com/{t}/saml2"),
+            endpoint,
+            vec![
+                "SingleLogoutService (HTTP-Redirect) \"http://login.microsoftonline.com/",
+                "uses http:// where Entra's endpoints use https://",
+            ],
+        ),
+        (
+            Place::WsFed,
+            format!("https://login.microsoftonIine.com/{t}/wsfed"),
+            endpoint,
+            vec![
+                "PassiveRequestorEndpoint of SecurityTokenServiceType \"https://login.microsoftonIine.com/",
+                "character 18 is 'I' (U+0049)",
+            ],
+        ),
+        (
+            Place::EntityId,
+            format!("https://sts.wind\u{43e}ws.net/{t}/"),
+            "metadata-entity-id-lookalike",
+            vec![
+                "imitates Entra's issuer without being it",
+                "its host \"sts.windоws.net\" imitates sts.windows.net: character 9 is 'о' (U+043E) where Entra's has 'o' (U+006F)",
+            ],
+        ),
+    ];
+    for (i, (place, address, code_name, needles)) in cases.iter().enumerate() {
+        let md = signed_entra_metadata(tmp.path(), &format!("case{i}.xml"), |spec| {
+            let value = Some(address.clone());
+            match place {
+                Place::EntityId => spec.entity_id = value,
+                Place::Sso => spec.sso_url = value,
+                Place::Slo => spec.slo_url = value,
+                Place::WsFed => spec.wsfed_url = value,
+            }
+        });
+        let base = ["check", &md, "--pin-cert", &pin, "--now", NOW];
+        let out = run(&[&base[..], &["--format", "json"]].concat());
+        assert_eq!(code(&out), 1, "{place:?} {address}: {}", stderr(&out));
+        let doc = json(&out);
+        assert_eq!(
+            doc["metadata"]["signature"]["status"], "valid",
+            "{address}: the document is genuinely signed"
+        );
+        assert_eq!(doc["verdict"], "fail");
+        assert!(
+            has_finding(&doc, code_name, "error"),
+            "{place:?} {address}: {:?}",
+            findings(&doc)
+        );
+        assert!(
+            !has_finding(&doc, "metadata-not-entra", "info"),
+            "{address}: a look-alike is not merely 'not Entra'"
+        );
+        let found = messages(&doc, code_name);
+        for needle in needles {
+            assert!(
+                found.iter().any(|m| m.contains(needle)),
+                "{place:?} {address}: no {needle:?} in {found:#?}"
+            );
+        }
+
+        let human = run(&base);
+        assert_eq!(code(&human), 1);
+        let text = stdout(&human);
+        assert!(text.starts_with("FAIL check "), "{text}");
+        assert!(text.contains(&format!("error[{code_name}]")), "{text}");
+        for needle in needles {
+            assert!(text.contains(needle), "{address}: no {needle:?} in\n{text}");
+        }
+    }
+}
+
+/// The WS-Federation addresses are checked one by one: a look-alike in both roles is reported
+/// for each element that carries it.
+#[test]
+fn every_wsfed_address_is_checked() {
+    let tmp = tempdir();
+    let md = signed_entra_metadata(tmp.path(), "wsfed.xml", |spec| {
+        spec.wsfed_url = Some(format!(
+            "https://login.microsoftonline.com.evil.example/{}/wsfed",
+            fixtures::TENANT
+        ))
+    });
+    let doc = json(&run(&["check", &md, "--now", NOW, "--format", "json"]));
+    let found = messages(&doc, "metadata-endpoint-not-entra");
+    for element in [
+        "SecurityTokenServiceEndpoint of SecurityTokenServiceType",
+        "PassiveRequestorEndpoint of SecurityTokenServiceType",
+        "ApplicationServiceEndpoint of ApplicationServiceType",
+        "PassiveRequestorEndpoint of ApplicationServiceType",
+    ] {
+        assert!(
+            found.iter().any(|m| m.starts_with(element)),
+            "{element}: {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), 4, "{found:#?}");
+}
+
+/// The help of an endpoint finding says which tenant forms are accepted and why.
+#[test]
+fn endpoint_help_names_the_accepted_tenant_form() {
+    let tmp = tempdir();
+    let md = signed_entra_metadata(tmp.path(), "domain.xml", |spec| {
+        spec.sso_url = Some("https://login.microsoftonline.com/contoso.com/saml2".into())
+    });
+    let doc = json(&run(&["check", &md, "--now", NOW, "--format", "json"]));
+    let finding = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "metadata-endpoint-not-entra")
+        .expect("the domain-named SSO URL is an error")
+        .clone();
+    let help = finding["help"].as_str().unwrap();
+    assert!(
+        help.contains(&format!(
+            "https://login.microsoftonline.com/<tenant-id>/saml2 (WS-Federation: …/wsfed) with the tenant ID {} (the entityID's) as the first path segment",
+            fixtures::TENANT
+        )),
+        "{help}"
+    );
+    assert!(help.contains("lowercase GUID"), "{help}");
+    assert!(help.contains("never a domain name"), "{help}");
+}
+
+/// Genuine Entra metadata, and another IdP's, raise neither finding.
+#[test]
+fn genuine_metadata_has_no_look_alike_findings() {
+    for md in ["metadata/entra-app.xml", "metadata/entra-app-rollover.xml"] {
+        let doc = json(&run(&[
+            "check",
+            &testdata(md),
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ]));
+        for code_name in [
+            "metadata-endpoint-not-entra",
+            "metadata-entity-id-lookalike",
+        ] {
+            assert!(messages(&doc, code_name).is_empty(), "{md}: {code_name}");
+        }
+        assert_eq!(doc["metadata"]["cloud"], "global");
+    }
+    let tmp = tempdir();
+    let okta = signed_entra_metadata(tmp.path(), "other.xml", |spec| {
+        spec.entity_id = Some("http://www.okta.com/exk3xwuhvra92gqDg5d7".into());
+        spec.login_host = "contoso.okta.com".into();
+        spec.wsfed = false;
+    });
+    let doc = json(&run(&["check", &okta, "--now", NOW, "--format", "json"]));
+    assert!(has_finding(&doc, "metadata-not-entra", "info"));
+    assert_eq!(
+        findings(&doc).iter().filter(|(_, s)| s == "error").count(),
+        0
+    );
+}
+
+/// A look-alike cannot be waved through: `--allow` refuses both codes.
+#[test]
+fn look_alike_codes_cannot_be_allowed() {
+    let md = testdata("metadata/entra-app.xml");
+    for code_name in [
+        "metadata-endpoint-not-entra",
+        "metadata-entity-id-lookalike",
+    ] {
+        let out = run(&["check", &md, "--now", NOW, "--allow", code_name]);
+        assert_eq!(code(&out), 2, "{code_name}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("'{code_name}' cannot be allowed")),
+            "{err}"
+        );
+        let explained = json(&run(&["explain", code_name, "--format", "json"]));
+        assert_eq!(explained["allowable"], false);
+        assert_eq!(explained["severity"], "error");
+    }
+}

@@ -199,3 +199,55 @@ fn corpus_entra_specific_verdicts() {
     assert_eq!(rollover["certificates"][0]["signs_document"], true);
     assert_eq!(rollover["certificates"][1]["newest"], true);
 }
+
+/// Real Entra metadata (app, tenant-wide, multi-tenant, the 2014 document on login.windows.net)
+/// lists every endpoint on Entra's login host for its own tenant, and other IdPs' metadata
+/// imitates nothing: neither look-alike finding may fire on the corpus.
+#[test]
+fn corpus_endpoints_and_issuers_are_genuine() {
+    let Some(corpus) = corpus() else { return };
+    let rows: Vec<Row> = manifest(&corpus)
+        .into_iter()
+        .filter(|r| r.kind.contains("metadata") && r.file.ends_with(".xml"))
+        .collect();
+    let mut entra = 0;
+    for row in &rows {
+        let doc = json(&run(&[
+            "check",
+            corpus.join(&row.file).to_str().unwrap(),
+            "--now",
+            "2026-11-27T00:00:00Z",
+            "--format",
+            "json",
+        ]));
+        for (code, _) in findings(&doc) {
+            assert!(
+                code != "metadata-endpoint-not-entra" && code != "metadata-entity-id-lookalike",
+                "{}: {code} on a real document: {}",
+                row.file,
+                doc["findings"]
+            );
+        }
+        if row.file.starts_with("entra-metadata/") {
+            let kind = doc["metadata"]["kind"].as_str().unwrap();
+            assert!(kind.starts_with("entra"), "{}: {kind}", row.file);
+            assert_eq!(doc["metadata"]["cloud"], "global", "{}", row.file);
+            let wsfed: usize = doc["metadata"]["wsfed_roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["endpoints"].as_array().unwrap().len())
+                .sum();
+            assert_eq!(
+                wsfed, 5,
+                "{}: the WS-Federation addresses are read",
+                row.file
+            );
+            entra += 1;
+        }
+    }
+    assert!(
+        entra >= 12,
+        "expected the corpus's Entra metadata, found {entra}"
+    );
+}

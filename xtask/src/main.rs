@@ -3,6 +3,8 @@
 //!
 //! This crate uses the standard library only, so it builds before any of those libraries exist.
 
+mod same_output;
+
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command, Stdio};
@@ -26,6 +28,10 @@ fn main() {
         "test" => prerequisites().and_then(|()| test(&rest)),
         "fixtures" => prerequisites().and_then(|()| fixtures(&rest)),
         "deps" => prerequisites(),
+        "same-output" => match rest.as_slice() {
+            [before, after] => same_output::compare(&root(), Path::new(before), Path::new(after)),
+            _ => Err("usage: cargo xtask same-output BEFORE-BINARY AFTER-BINARY".into()),
+        },
         _ => {
             eprintln!(
                 "usage: cargo xtask <task>\n\n\
@@ -33,7 +39,8 @@ fn main() {
                  demo       install missing system libraries, then run samlbridge on testdata/\n  \
                  test       install missing system libraries, then cargo fmt --check, clippy and cargo test\n  \
                  fixtures   regenerate testdata/ from the committed test keys (--new-keys for new keys)\n  \
-                 deps       only install missing system libraries"
+                 deps       only install missing system libraries\n  \
+                 same-output BEFORE AFTER   run two samlbridge binaries over testdata/ and the corpus, diff the JSON"
             );
             exit(2);
         }
