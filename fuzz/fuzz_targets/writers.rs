@@ -3,8 +3,9 @@
 //! the resources, keys and command blocks intended; the embedded metadata is the written
 //! `idp-metadata.xml`, byte for byte. Never a panic, including with `--signing-cert`.
 //!
-//! Input: a flags byte, then the metadata, then (after the bytes `\xFF\xFE`, when present) a
-//! claim mapping in TOML or Graph JSON.
+//! Input: the metadata, then (after the bytes `\xFF\xFE`, when present) a claim mapping in TOML
+//! or Graph JSON, so every metadata fixture is a seed as it is. Each set is written as it is and
+//! trimmed to the first certificate the check found (a rollover's `--signing-cert`).
 #![no_main]
 
 use chrono::{TimeZone, Utc};
@@ -142,12 +143,9 @@ fn check_identity_center(files: &FileSet) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else {
-        return;
-    };
-    let (metadata, claims) = match rest.windows(2).position(|w| w == b"\xFF\xFE") {
-        Some(at) => (&rest[..at], Some(&rest[at + 2..])),
-        None => (rest, None),
+    let (metadata, claims) = match data.windows(2).position(|w| w == b"\xFF\xFE") {
+        Some(at) => (&data[..at], Some(&data[at + 2..])),
+        None => (data, None),
     };
     let mapping = match claims.map(|c| samlbridge::claims::parse("fuzz", c)) {
         Some(Ok(m)) => Some(m),
@@ -160,49 +158,50 @@ fuzz_target!(|data: &[u8]| {
         bytes: metadata,
         url: None,
     };
-    // With the flag, trim to the first certificate the check found (a rollover).
-    let signing_cert = (flags & 1 == 1)
-        .then(|| samlbridge::check::check(input, None, &settings).ok())
-        .flatten()
-        .and_then(|r| r.certificates.first().map(|c| c.sha256.clone()))
-        .and_then(|t| t.parse().ok());
-
-    let iam_claims = mapping.clone().unwrap_or_else(ClaimMapping::iam_default);
-    let iam_common = Common {
-        claims: &iam_claims,
-        scim_username_source: "user.userprincipalname",
-        signing_cert: signing_cert.as_ref(),
-        current_cert: None,
-        cert_policy: Default::default(),
+    let Ok(report) = samlbridge::check::check(input, None, &settings) else {
+        return;
     };
+    let first: Option<samlbridge::cert::Thumbprint> = report
+        .certificates
+        .first()
+        .and_then(|c| c.sha256.parse().ok());
+    let iam_claims = mapping.clone().unwrap_or_else(ClaimMapping::iam_default);
+    let idc_claims = mapping.unwrap_or_else(ClaimMapping::identity_center_default);
     let roles: Vec<RoleName> = ROLES.iter().map(|r| r.parse().unwrap()).collect();
     let account: AccountId = "123456789012".parse().unwrap();
     let provider: ProviderName = "EntraID".parse().unwrap();
-    if let Ok(prepared) = setup::iam(
-        input,
-        &iam_common,
-        &account,
-        &provider,
-        &roles,
-        Partition::Aws,
-        &settings,
-    ) {
-        check_iam(&prepared.files);
-    }
-
-    let idc_claims = mapping.unwrap_or_else(ClaimMapping::identity_center_default);
-    let idc_common = Common {
-        claims: &idc_claims,
-        ..iam_common
-    };
     let sp = Input {
         name: "sp.xml",
         bytes: SP,
         url: None,
     };
-    if let Ok(prepared) =
-        setup::identity_center(input, sp, &idc_common, None, None, &settings)
-    {
-        check_identity_center(&prepared.files);
+    for signing_cert in [None, first.as_ref()] {
+        let common = |claims| Common {
+            claims,
+            scim_username_source: "user.userprincipalname",
+            signing_cert,
+            current_cert: None,
+            cert_policy: Default::default(),
+        };
+        let prepared = setup::iam(
+            input,
+            &common(&iam_claims),
+            &account,
+            &provider,
+            &roles,
+            Partition::Aws,
+            &settings,
+        );
+        if let Ok(prepared) = prepared {
+            check_iam(&prepared.files);
+        }
+        let prepared =
+            setup::identity_center(input, sp, &common(&idc_claims), None, None, &settings);
+        if let Ok(prepared) = prepared {
+            check_identity_center(&prepared.files);
+        }
+        if first.is_none() {
+            break;
+        }
     }
 });

@@ -162,6 +162,13 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Splits off a UTF-8 byte-order mark, refusing other encodings' marks.
 pub fn strip_bom(bytes: &[u8]) -> Result<(&[u8], bool), XmlError> {
     if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+        // A second mark is a character before the XML declaration: libxml2 refuses it, and
+        // quick-xml would skip it silently, so two parsers would read two documents.
+        if rest.starts_with(UTF8_BOM) {
+            return Err(XmlError::Encoding(
+                "the document starts with two byte-order marks".into(),
+            ));
+        }
         return Ok((rest, true));
     }
     if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\xFF\xFE") {

@@ -85,6 +85,11 @@ fn encoding_rules() {
     let doc = parse(&with_bom).unwrap();
     assert!(doc.had_bom);
     assert_eq!(doc.root.span.start, 3, "spans index the caller's bytes");
+    // Found by the writers fuzz target: quick-xml skipped a second mark, libxml2 refuses it.
+    assert_eq!(
+        parse(b"\xEF\xBB\xBF\xEF\xBB\xBF<a/>").unwrap_err(),
+        XmlError::Encoding("the document starts with two byte-order marks".into())
+    );
 
     assert!(matches!(
         parse(b"\xFF\xFE<\0a\0/\0>\0"),
