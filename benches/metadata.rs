@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
         name: "bench.xml",
         bytes: &bytes,
         url: None,
+        requested_url: None,
     };
     let report = check::check(input, None, &settings).unwrap();
     assert!(

@@ -144,13 +144,15 @@ pub struct HttpArgs {
     /// Extra trusted root certificates (PEM), e.g. a TLS-inspecting proxy's.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
-    /// Deadline for each HTTP request, body included.
+    /// Deadline for everything done with one URL: every attempt, the waits between them
+    /// (Retry-After included) and the whole body, to its last byte.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: String,
-    /// Deadline for establishing a connection.
+    /// Limit for establishing each connection (within --timeout).
     #[arg(long, value_name = "DURATION", default_value = "10s")]
     pub connect_timeout: String,
-    /// Attempts in all for timeouts, connection failures, 429 and 5xx answers.
+    /// Attempts in all for connection failures, cut-off bodies, 429 and 5xx answers, as long
+    /// as --timeout leaves time for them.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub attempts: u32,
     /// Largest document accepted, in bytes.

@@ -30,8 +30,10 @@ pub struct Input<'a> {
     /// How to name it in messages (path, URL, `<stdin>`).
     pub name: &'a str,
     pub bytes: &'a [u8],
-    /// The URL it was fetched from, if any.
+    /// When it was fetched: the URL that answered, after redirects.
     pub url: Option<&'a url::Url>,
+    /// When it was fetched: the URL asked for.
+    pub requested_url: Option<&'a url::Url>,
 }
 
 /// The input could not be checked at all (exit code 2).
@@ -111,6 +113,9 @@ pub struct MetadataSummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub source: String,
+    /// When the document was fetched: the URL that answered, after redirects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     pub target: Option<Target>,
     /// Absent when the document was refused before it could be read (a DTD).
     pub metadata: Option<MetadataSummary>,
@@ -142,6 +147,33 @@ pub fn read_idp(
     Ok((doc, md))
 }
 
+/// The finding for a document that a redirect brought from another host (or another port of
+/// the same host): `None` when it came from where it was asked for. `name` names the
+/// requested URL.
+pub fn redirect_finding(name: &str, requested: &url::Url, answered: &url::Url) -> Option<Finding> {
+    let origin = |u: &url::Url| (u.host().map(|h| h.to_owned()), u.port_or_known_default());
+    (origin(requested) != origin(answered)).then(|| {
+        Finding::new(
+            Code::MetadataRedirectOtherHost,
+            format!(
+                "redirected to {answered}: the document came from {}, not {}",
+                authority(answered),
+                authority(requested)
+            ),
+        )
+        .subject(name.to_owned())
+    })
+}
+
+/// `host` or `host:port`, as a URL names its server.
+fn authority(u: &url::Url) -> String {
+    let host = u.host_str().unwrap_or_default();
+    match u.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
 /// The finding for a document refused for carrying a DTD or an entity.
 pub fn dtd_finding(name: &str, error: &xml::XmlError) -> Finding {
     Finding::new(Code::XmlDtd, error.to_string()).subject(name.to_owned())
@@ -156,6 +188,7 @@ pub fn check(
     let mut findings = Vec::new();
     let mut report = CheckReport {
         source: idp.name.to_owned(),
+        url: idp.url.map(ToString::to_string),
         target: settings.target,
         metadata: None,
         certificates: Vec::new(),
@@ -163,6 +196,9 @@ pub fn check(
         findings: Vec::new(),
         parsed: None,
     };
+    if let (Some(requested), Some(answered)) = (idp.requested_url, idp.url) {
+        findings.extend(redirect_finding(idp.name, requested, answered));
+    }
 
     match read_idp(idp, settings) {
         Ok((_, md)) => {
@@ -273,4 +309,34 @@ pub fn unsafe_to_save(findings: &[Finding]) -> Option<Code> {
         .iter()
         .find(|f| f.severity == diag::Severity::Error && !f.code.info().allowable)
         .map(|f| f.code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_is_a_finding_only_to_another_server() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        let asked = url("https://login.microsoftonline.com/t/federationmetadata.xml?appid=a");
+        for same in [
+            "https://login.microsoftonline.com/t/other.xml",
+            "https://LOGIN.microsoftonline.com:443/t/federationmetadata.xml",
+        ] {
+            assert!(
+                redirect_finding("md", &asked, &url(same)).is_none(),
+                "{same}"
+            );
+        }
+        for other in [
+            "https://login.microsoftonline.com.evil.test/t/federationmetadata.xml",
+            "https://login.microsoftonline.com:8443/t/federationmetadata.xml",
+            "https://127.0.0.1/t/federationmetadata.xml",
+        ] {
+            let f = redirect_finding("md", &asked, &url(other)).expect(other);
+            assert_eq!(f.code, Code::MetadataRedirectOtherHost);
+            assert_eq!(f.subject.as_deref(), Some("md"));
+            assert!(f.message.starts_with("redirected to "), "{}", f.message);
+        }
+    }
 }

@@ -339,6 +339,7 @@ fn check_one(app: &App, fetcher: &Fetcher, settings: &FleetSettings) -> AppRepor
                     name: &app.name,
                     bytes: &fetched.bytes,
                     url: Some(&fetched.url),
+                    requested_url: Some(&url),
                 },
                 None,
                 &check_settings,

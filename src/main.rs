@@ -32,9 +32,41 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(CLEAN);
             }
-            eprintln!("samlbridge: error: {e:#}");
+            eprintln!("samlbridge: error: {}{}", describe(&e), flag_hint(&e));
             ExitCode::from(FAILED)
         }
+    }
+}
+
+/// An error and its causes on one line, each cause said once: errors that name their input
+/// repeat their cause's text in their own.
+fn describe(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+/// The flag that sets a network limit an error reports running out.
+fn flag_hint(e: &anyhow::Error) -> &'static str {
+    use entra::FetchError;
+    match e.chain().find_map(|c| c.downcast_ref::<FetchError>()) {
+        Some(FetchError::Timeout { .. }) => {
+            " (--timeout sets this deadline: it covers everything done for one URL, retries and the waits between them included)"
+        }
+        Some(FetchError::ConnectTimeout { .. }) => " (--connect-timeout sets this limit)",
+        Some(FetchError::RetryTooLate { .. }) => {
+            " (--timeout sets the deadline; a longer one lets samlbridge wait for the retry)"
+        }
+        _ => "",
     }
 }
 
@@ -103,7 +135,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         _ => None,
     };
     let limit = a.http.max_size;
-    let bytes = source::read(
+    let document = source::read_document(
         &source,
         limit,
         fetcher.as_ref(),
@@ -121,14 +153,16 @@ fn check(a: CheckArgs) -> Result<u8> {
             name,
             bytes,
             url: None,
+            requested_url: None,
         }),
         _ => None,
     };
     let mut report = check::check(
         Input {
             name: &name,
-            bytes: &bytes,
-            url: source.url(),
+            bytes: &document.bytes,
+            url: document.final_url.as_ref(),
+            requested_url: source.url(),
         },
         sp_input,
         &settings,
@@ -254,12 +288,13 @@ fn fetch(a: FetchArgs) -> Result<u8> {
     let fetched = fetcher
         .get(&url)
         .with_context(|| format!("fetching {url}"))?;
-    let name = fetched.url.to_string();
+    let name = url.to_string();
     let report = check::check(
         Input {
             name: &name,
             bytes: &fetched.bytes,
             url: Some(&fetched.url),
+            requested_url: Some(&url),
         },
         None,
         &settings,
@@ -280,7 +315,6 @@ fn fetch(a: FetchArgs) -> Result<u8> {
         }
     };
     let extra = serde_json::json!({
-        "url": fetched.url.as_str(),
         "attempts": fetched.attempts,
         "saved_to": saved,
     });
@@ -309,6 +343,37 @@ fn warn_unreadable(outcome: &samlbridge::response::Outcome) {
     }
 }
 
+/// `validate` reports on responses, not on the metadata it trusts: a redirect of the metadata
+/// URL to another host is said on stderr, and refused when `--deny` makes it an error.
+fn trust_redirect(
+    name: &str,
+    requested: &url::Url,
+    answered: &url::Url,
+    overrides: &diag::Overrides,
+) -> Result<()> {
+    let Some(finding) = check::redirect_finding(name, requested, answered) else {
+        return Ok(());
+    };
+    let mut findings = [finding];
+    overrides.apply(&mut findings);
+    let [finding] = findings;
+    match finding.severity {
+        diag::Severity::Error => anyhow::bail!(
+            "not trusting the metadata {name}: {} (--deny {})",
+            finding.message,
+            finding.code
+        ),
+        diag::Severity::Warning => {
+            eprintln!(
+                "samlbridge: warning: {name}: {} [{}]",
+                finding.message, finding.code
+            );
+            Ok(())
+        }
+        diag::Severity::Info => Ok(()),
+    }
+}
+
 fn validate(a: ValidateArgs) -> Result<u8> {
     use samlbridge::response::{
         self, DecodeLimits, Expectations, Outcome, SignaturePolicy, Summary, TrustAnchors,
@@ -333,13 +398,16 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             Source::Url(_) => Some(Fetcher::new(a.http.options()?)?),
             _ => None,
         };
-        let bytes = source::read(
+        let document = source::read_document(
             &source,
             a.http.max_size,
             fetcher.as_ref(),
             &mut std::io::stdin().lock(),
         )?;
         let name = source.to_string();
+        if let (Some(requested), Some(answered)) = (source.url(), &document.final_url) {
+            trust_redirect(&name, requested, answered, &overrides)?;
+        }
         let settings = CheckSettings {
             target,
             pin: None,
@@ -351,8 +419,9 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         let (_, idp) = check::read_idp(
             Input {
                 name: &name,
-                bytes: &bytes,
-                url: source.url(),
+                bytes: &document.bytes,
+                url: document.final_url.as_ref(),
+                requested_url: source.url(),
             },
             &settings,
         )
@@ -511,19 +580,19 @@ fn code_json(code: Code) -> serde_json::Value {
 }
 
 /// Reads METADATA (file, "-" or URL) for the aws commands.
-fn read_metadata(arg: &str, http: &args::HttpArgs) -> Result<(Source, Vec<u8>)> {
+fn read_metadata(arg: &str, http: &args::HttpArgs) -> Result<(Source, source::Document)> {
     let source = Source::parse(arg)?;
     let fetcher = match &source {
         Source::Url(_) => Some(Fetcher::new(http.options()?)?),
         _ => None,
     };
-    let bytes = source::read(
+    let document = source::read_document(
         &source,
         http.max_size,
         fetcher.as_ref(),
         &mut std::io::stdin().lock(),
     )?;
-    Ok((source, bytes))
+    Ok((source, document))
 }
 
 /// The claim mapping: a file, the Graph claims policy, or the target's defaults.
@@ -684,7 +753,7 @@ fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
     }
     let mut settings = settings(&a.checks, &a.common)?;
     settings.target = Some(Target::IdentityCenter);
-    let (source, bytes) = read_metadata(&a.metadata, &a.http)?;
+    let (source, document) = read_metadata(&a.metadata, &a.http)?;
     let sp_bytes = source::read_file(&a.sp_metadata, a.http.max_size)?;
     let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
     let signing_cert: Option<samlbridge::cert::Thumbprint> = a
@@ -705,13 +774,15 @@ fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
     let prepared = samlbridge::setup::identity_center(
         Input {
             name: &name,
-            bytes: &bytes,
-            url: source.url(),
+            bytes: &document.bytes,
+            url: document.final_url.as_ref(),
+            requested_url: source.url(),
         },
         Input {
             name: &sp_name,
             bytes: &sp_bytes,
             url: None,
+            requested_url: None,
         },
         &samlbridge::setup::Common {
             claims: &claims,
@@ -746,7 +817,7 @@ fn aws_iam(a: args::IamArgs) -> Result<u8> {
         .map(|r| r.parse())
         .collect::<Result<_, _>>()?;
     let partition: iam::Partition = a.partition.parse()?;
-    let (source, bytes) = read_metadata(&a.metadata, &a.http)?;
+    let (source, document) = read_metadata(&a.metadata, &a.http)?;
     let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
     let signing_cert: Option<samlbridge::cert::Thumbprint> = a
         .write
@@ -765,8 +836,9 @@ fn aws_iam(a: args::IamArgs) -> Result<u8> {
     let prepared = samlbridge::setup::iam(
         Input {
             name: &name,
-            bytes: &bytes,
-            url: source.url(),
+            bytes: &document.bytes,
+            url: document.final_url.as_ref(),
+            requested_url: source.url(),
         },
         &samlbridge::setup::Common {
             claims: &claims,

@@ -203,10 +203,28 @@ pub fn read(
     fetcher: Option<&Fetcher>,
     stdin: &mut dyn Read,
 ) -> Result<Vec<u8>, SourceError> {
+    read_document(source, limit, fetcher, stdin).map(|d| d.bytes)
+}
+
+/// A document read from a source.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub bytes: Vec<u8>,
+    /// For a URL: the URL that answered, after redirects.
+    pub final_url: Option<Url>,
+}
+
+/// [`read`], saying which URL answered when the source is one.
+pub fn read_document(
+    source: &Source,
+    limit: usize,
+    fetcher: Option<&Fetcher>,
+    stdin: &mut dyn Read,
+) -> Result<Document, SourceError> {
     let name = source.to_string();
-    match source {
-        Source::File(path) => read_file(path, limit),
-        Source::Stdin => read_limited(stdin, limit, &name, 0),
+    let bytes = match source {
+        Source::File(path) => read_file(path, limit)?,
+        Source::Stdin => read_limited(stdin, limit, &name, 0)?,
         Source::Url(url) => {
             let fetcher = fetcher.ok_or_else(|| SourceError::NotHttps(name.clone()))?;
             let fetched = fetcher.get(url).map_err(|source| SourceError::Fetch {
@@ -216,9 +234,16 @@ pub fn read(
             if fetched.bytes.len() > limit {
                 return Err(SourceError::TooLarge { name, limit });
             }
-            Ok(fetched.bytes)
+            return Ok(Document {
+                bytes: fetched.bytes,
+                final_url: Some(fetched.url),
+            });
         }
-    }
+    };
+    Ok(Document {
+        bytes,
+        final_url: None,
+    })
 }
 
 /// Reads a file, refusing more than `limit` bytes without reading them all.

@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
             name: "fuzz.xml",
             bytes: data,
             url: None,
+            requested_url: None,
         };
         let _ = check(input, None, &settings);
     }

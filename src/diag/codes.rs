@@ -177,6 +177,11 @@ codes! {
         why: "In a fleet check (check --apps) one application's metadata failed to download, or was not usable metadata, so none of its certificates could be checked; the other applications were checked as usual.",
         fix: "Check the tenant and application ID in the apps file, that the application uses SAML single sign-on, and the network path to Entra; the message says what failed.";
 
+    MetadataRedirectOtherHost = "metadata-redirect-other-host", Warning, allowable: true,
+        summary: "The metadata URL redirected to another host",
+        why: "The document was asked for at one host and answered by another (or by another port), so whoever runs that server chose the certificates AWS would trust. Entra serves federation metadata from its login host itself; a redirect elsewhere points to a stale or mistyped URL, an intercepting proxy, or someone else's server.",
+        fix: "Use the URL of the server that should answer (the report shows where the redirect led), and pin the expected signer with --pin-cert; --deny metadata-redirect-other-host makes a redirect to another host an error.";
+
     MetadataExpired = "metadata-expired", Error, allowable: true,
         summary: "The metadata's validUntil lies in the past",
         why: "Consumers that honour validUntil refuse expired metadata.",

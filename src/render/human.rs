@@ -174,6 +174,9 @@ pub fn check(command: &str, report: &CheckReport) -> String {
         &format!("{}{target}", report.source),
         &report.findings,
     ));
+    if let Some(url) = report.url.as_ref().filter(|u| **u != report.source) {
+        let _ = writeln!(out, "  {} {url}", paint(DIM, "redirected to"));
+    }
 
     if let Some(md) = &report.metadata {
         let _ = writeln!(out, "\n{}", paint(BOLD, "Metadata"));

@@ -46,6 +46,14 @@ pub enum Reply {
     Stall,
     /// `302 Found` to `location`.
     Redirect { location: String },
+    /// Writes `head` at once, then `rest` one byte every `interval`, until done or the client
+    /// hangs up: a server that keeps a request alive without ever finishing it. `head` and
+    /// `rest` are the raw response, status line and headers included.
+    Trickle {
+        head: Vec<u8>,
+        rest: Vec<u8>,
+        interval: Duration,
+    },
 }
 
 impl Reply {
@@ -62,6 +70,30 @@ impl Reply {
             status,
             content_type,
             body: body.into(),
+        }
+    }
+
+    /// A raw response, written as given.
+    pub fn raw(response: impl Into<Vec<u8>>) -> Self {
+        Reply::Trickle {
+            head: response.into(),
+            rest: Vec::new(),
+            interval: Duration::ZERO,
+        }
+    }
+
+    /// `200 OK` with headers announcing all of `body`, which then arrives one byte every
+    /// `interval`.
+    pub fn trickle_body(body: impl Into<Vec<u8>>, interval: Duration) -> Self {
+        let body = body.into();
+        Reply::Trickle {
+            head: format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .into_bytes(),
+            rest: body,
+            interval,
         }
     }
 }
@@ -124,6 +156,12 @@ impl Server {
     /// `https://127.0.0.1:<port><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// `https://<host>:<port><path>`, for a name the certificate also covers (`localhost`):
+    /// the same server, seen as another host.
+    pub fn url_on(&self, host: &str, path: &str) -> String {
+        format!("https://{host}:{}{}", self.port, path)
     }
 
     /// The test CA's certificate, PEM, for `--ca-file`.
@@ -212,6 +250,23 @@ fn serve(
                 "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
             let _ = tls.write_all(head.as_bytes());
+        }
+        Reply::Trickle {
+            head,
+            rest,
+            interval,
+        } => {
+            if tls.write_all(&head).and_then(|()| tls.flush()).is_err() {
+                return;
+            }
+            for byte in rest {
+                sleep_unless_stopped(interval, stop);
+                if stop.load(Ordering::SeqCst)
+                    || tls.write_all(&[byte]).and_then(|()| tls.flush()).is_err()
+                {
+                    return;
+                }
+            }
         }
     }
     let _ = tls.flush();

@@ -205,6 +205,11 @@ impl CertBuilder {
     }
 }
 
+fn next_ca() -> usize {
+    static CAS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    CAS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A test certificate authority and a server certificate for `localhost` / `127.0.0.1`.
 pub struct TestCa {
     pub ca: KeyPair,
@@ -219,7 +224,8 @@ impl TestCa {
             now - chrono::Duration::days(1),
             now + chrono::Duration::days(30),
         )
-        .common_name("samlbridge test CA");
+        // Each CA its own name: a client trusting two of them finds the issuer by name.
+        .common_name(&format!("samlbridge test CA {}", next_ca()));
         ca.is_ca = true;
         let ca = ca.build();
         let mut server = CertBuilder::entra(

@@ -275,3 +275,107 @@ fn bad_apps_files_exit_2() {
     let out = run(&["check", "--concurrency", "4"]);
     assert_eq!(code(&out), 2);
 }
+
+/// Each application gets the whole --timeout deadline, and a redirect to another host is a
+/// finding of its application.
+#[test]
+fn each_application_has_its_deadline_and_its_redirects_reported() {
+    const SLOW: [&str; 2] = ["0000a001", "0000a002"];
+    const MOVED: &str = "0000b001";
+    const FINE: &str = "0000c001";
+    let id = |prefix: &str| format!("{prefix}-1e2f-4a3b-9c4d-5e6f7a8b9c0d");
+    let doc = std::fs::read(testdata("metadata/entra-app.xml")).unwrap();
+    let served = doc.clone();
+    let elsewhere = Server::start(move |_| Reply::xml(served.clone()));
+    let moved_to = elsewhere.url_on("localhost", "/moved/metadata.xml");
+    let target = moved_to.clone();
+    let login = Server::start(move |req| {
+        let app = req.target.rsplit("appid=").next().unwrap_or_default();
+        if SLOW.iter().any(|s| app.starts_with(s)) {
+            Reply::trickle_body(doc.clone(), std::time::Duration::from_millis(500))
+        } else if app.starts_with(MOVED) {
+            Reply::Redirect {
+                location: target.clone(),
+            }
+        } else {
+            Reply::xml(doc.clone())
+        }
+    });
+    let dir = tempdir();
+    let mut pem = login.ca_pem();
+    pem.extend_from_slice(&elsewhere.ca_pem());
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let apps = dir.path().join("apps.toml");
+    let toml: String = [SLOW[0], SLOW[1], MOVED, FINE]
+        .iter()
+        .map(|p| {
+            format!(
+                "[[app]]\nname = \"{p}\"\ntenant = \"{TENANT}\"\napp_id = \"{}\"\n\n",
+                id(p)
+            )
+        })
+        .collect();
+    std::fs::write(&apps, toml).unwrap();
+
+    let endpoint = login.url("/");
+    let started = std::time::Instant::now();
+    // One at a time: the two slow applications take a deadline each.
+    let out = run(&[
+        "check",
+        "--apps",
+        apps.to_str().unwrap(),
+        "--login-endpoint",
+        &endpoint,
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--timeout",
+        "2s",
+        "--concurrency",
+        "1",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    let took = started.elapsed();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        took >= std::time::Duration::from_millis(3800) && took < std::time::Duration::from_secs(9),
+        "took {took:?}"
+    );
+    let doc = json(&out);
+    let app = |name: &str| {
+        doc["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {doc}"))
+            .clone()
+    };
+    for slow in SLOW {
+        let a = app(slow);
+        assert_eq!(a["status"], "unavailable");
+        let message = a["findings"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains(a["url"].as_str().unwrap())
+                && message.contains("within the 2s deadline"),
+            "{message}"
+        );
+    }
+    let moved = app(MOVED);
+    assert_eq!(moved["check"]["url"], moved_to.as_str());
+    assert!(moved["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "metadata-redirect-other-host" && f["severity"] == "warning"));
+    let fine = app(FINE);
+    assert!(fine["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["code"] != "metadata-redirect-other-host"));
+    assert_eq!(elsewhere.hits(), 1);
+}
