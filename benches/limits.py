@@ -5,9 +5,11 @@ or exit code 2.
     python3 benches/limits.py
 """
 
+import base64
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,49 @@ def measure(args):
     peak_kib = int(lines.pop())
     lines = [l for l in lines if not l.startswith("Command exited with non-zero status")]
     return out.returncode, seconds, peak_kib / 1024, (lines or [""])[-1]
+
+
+def key_list_metadata(certs):
+    """The shipped Entra metadata with its signature's KeyInfo removed and its IDPSSODescriptor
+    listing `certs` (DER) as signing certificates: the verifier has only the list to go by, and
+    the content no longer matches the signature. The signature namespace is declared once, on
+    the root, as samlbridge's parser allows 256 declarations in a document."""
+    dsig = "http://www.w3.org/2000/09/xmldsig#"
+    xml = (DATA / "metadata/entra-app.xml").read_text(encoding="utf-8-sig")
+    xml = re.sub(r"(</SignatureValue>)<KeyInfo>.*?</KeyInfo>", r"\1", xml, count=1, flags=re.S)
+    xml = xml.replace(f'<KeyInfo xmlns="{dsig}">', "<ds:KeyInfo>").replace("</KeyInfo>", "</ds:KeyInfo>")
+    for name in ("X509Data", "X509Certificate"):
+        xml = xml.replace(f"<{name}>", f"<ds:{name}>").replace(f"</{name}>", f"</ds:{name}>")
+    xml = xml.replace("<EntityDescriptor ", f'<EntityDescriptor xmlns:ds="{dsig}" ', 1)
+    listed = "".join(
+        '<KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+        f"{base64.b64encode(der).decode()}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>"
+        for der in certs
+    )
+    xml, n = re.subn(r"(<IDPSSODescriptor[^>]*>)<KeyDescriptor .*?</KeyDescriptor>",
+                     lambda m: m.group(1) + listed, xml, count=1, flags=re.S)
+    assert n == 1
+    return xml
+
+
+def signing_certificate():
+    pem = (DATA / "keys/entra-app-active.cert.pem").read_text()
+    return base64.b64decode("".join(l for l in pem.splitlines() if not l.startswith("-----")))
+
+
+def with_subject(der, i):
+    """The certificate with two characters of its subject CN changed: another certificate (its
+    issuer signature no longer matches, which nothing checks), the same key."""
+    cn = b"Microsoft Azure Federated SSO Certificate"
+    at = der.rindex(cn) + len(cn) - 2
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return der[:at] + bytes([alphabet[i // 62 % 62], alphabet[i % 62]]) + der[at + 2:]
+
+
+def with_key(der, i):
+    """The certificate with two bytes of its RSA modulus changed: a distinct public key."""
+    at = der.index(b"\x02\x82\x01\x01\x00") + 5 + 100
+    return der[:at] + i.to_bytes(2, "big") + der[at + 2:]
 
 
 def main():
@@ -70,6 +115,21 @@ def main():
         xml = xml.replace("<Subject>", "<Subject>" + opens + "<b/>" * 99_000 + closes, 1)
         (tmp / "c14n.xml").write_text(xml)
         cases.append(("c14n worst case (16 prefixes, 240 ns, 99k el.)", validate + [str(tmp / "c14n.xml")]))
+
+        signer = signing_certificate()
+        (tmp / "copies.xml").write_text(key_list_metadata([signer] * 3000))
+        cases.append(("check: signer listed 3,000 times, no KeyInfo", [binary, "check", str(tmp / "copies.xml")]))
+        sixteen = [with_subject(with_key(signer, i % 16 + 1) if i % 16 else signer, i) for i in range(3000)]
+        (tmp / "sixteen.xml").write_text(key_list_metadata(sixteen))
+        cases.append(("check: 3,000 certificates over 16 keys", [binary, "check", str(tmp / "sixteen.xml")]))
+        (tmp / "distinct.xml").write_text(key_list_metadata([with_key(signer, i + 1) for i in range(3000)]))
+        cases.append(("check: 3,000 distinct keys", [binary, "check", str(tmp / "distinct.xml")]))
+        for engine in ("native", "samael"):
+            cases.append((f"validate, 3,000 certs/16 keys trusted ({engine})",
+                          [a if a != str(DATA / "metadata/entra-app-rollover.xml") else str(tmp / "sixteen.xml")
+                           for a in validate] + ["--engine", engine,
+                                                 str(DATA / "responses/valid/idc-assertion-signed.xml"),
+                                                 str(DATA / "responses/invalid/key-confusion.xml")]))
 
         print(f"{'input':48} {'exit':>4} {'seconds':>8} {'peak MiB':>9}  last message")
         for name, args in cases:

@@ -29,7 +29,9 @@ fn bench(c: &mut Criterion) {
         .unwrap()
         .remove(0);
     let mut trust = TrustAnchors::default();
-    trust.add("metadata signing certificate #1".into(), cert.clone());
+    trust
+        .add("metadata signing certificate #1".into(), cert.clone())
+        .expect("one key");
     let settings = ValidateSettings {
         trust,
         expect: Expectations {

@@ -429,7 +429,8 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             name: name.clone(),
             error,
         })?;
-        trust = TrustAnchors::from_metadata(&idp);
+        trust = TrustAnchors::from_metadata(&idp)
+            .map_err(|e| anyhow::anyhow!("--metadata {name}: its signing certificates hold {e}"))?;
         issuer.get_or_insert(idp.entity_id);
     }
     for path in &a.cert {
@@ -437,7 +438,15 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         let certs = samlbridge::cert::Certificate::from_pem_all(&pem)
             .with_context(|| format!("--cert {}", path.display()))?;
         for (i, cert) in certs.into_iter().enumerate() {
-            trust.add(format!("--cert {} #{}", path.display(), i + 1), cert);
+            trust
+                .add(format!("--cert {} #{}", path.display(), i + 1), cert)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "--cert {}: certificate #{} makes {e}; --metadata and every --cert count together",
+                        path.display(),
+                        i + 1
+                    )
+                })?;
         }
     }
     let sp = match &a.sp_metadata {

@@ -21,7 +21,7 @@ fn settings() -> &'static ValidateSettings {
         for name in ["entra-app-active", "entra-app-next"] {
             let pem = std::fs::read(format!("{root}{name}.cert.pem")).expect("test certificate");
             for cert in Certificate::from_pem_all(&pem).expect("PEM") {
-                trust.add(name.into(), cert);
+                trust.add(name.into(), cert).expect("two test keys");
             }
         }
         ValidateSettings {

@@ -72,6 +72,9 @@ pub struct Certificate {
     /// SHA-1 thumbprint, as the Entra portal shows it.
     pub sha1: Thumbprint,
     pub sha256: Thumbprint,
+    /// SHA-256 of the SubjectPublicKeyInfo: certificates that share it verify the same
+    /// signatures, so a signature is checked once per distinct key, not once per certificate.
+    pub key_sha256: Thumbprint,
     pub key: KeyKind,
     /// The algorithm the issuer signed the certificate with, e.g. `sha256WithRSAEncryption`.
     pub signature_algorithm: String,
@@ -165,6 +168,7 @@ impl Certificate {
             not_after: time(x.validity().not_after)?,
             sha1: Thumbprint::of(der, MessageDigest::sha1()),
             sha256: Thumbprint::of(der, MessageDigest::sha256()),
+            key_sha256: Thumbprint::of(x.public_key().raw, MessageDigest::sha256()),
             key,
             signature_algorithm: oid_name(&x.signature_algorithm.algorithm),
             common_name,

@@ -107,6 +107,11 @@ codes! {
         why: "With --pin-cert you said which certificate must have signed this document; another one did, so the document may not come from your tenant.",
         fix: "Check the thumbprint given to --pin-cert against the Entra portal (Enterprise application → Single sign-on → SAML Certificates).";
 
+    MetadataSignatureKeys = "metadata-signature-keys", Error, allowable: false,
+        summary: "The metadata offers more signing keys than samlbridge checks a signature against",
+        why: "Entra metadata lists one to three signing certificates. Each further key is one more signature verification, so a document listing thousands is built to make checking it slow; samlbridge checks none of them rather than an arbitrary few, and the document is not shown to be intact.",
+        fix: "Do not use this document: download the metadata from Entra again (samlbridge fetch). If a signer must be accepted anyway, --pin-cert checks the signature against that one certificate.";
+
     MetadataSignatureUnpinned = "metadata-signature-unpinned", Info, allowable: true,
         summary: "The signature verifies with the certificate the document carries",
         why: "This proves the document is intact, not who signed it: anyone can sign a document with a certificate of their own and embed it.",

@@ -232,6 +232,24 @@ fn check_signature(md: &IdpMetadata, out: &mut Vec<Finding>) {
             Finding::new(Code::MetadataSignatureUntrusted, reason.clone())
                 .subject(subject.clone()),
         ),
+        SignatureStatus::TooManyKeys {
+            keys,
+            limit,
+            in_key_info,
+        } => out.push(
+            Finding::new(
+                Code::MetadataSignatureKeys,
+                format!(
+                    "{}: samlbridge checks a signature against at most {limit} keys, so this one was not checked and nothing in the document is shown to be intact",
+                    if *in_key_info {
+                        format!("the signature's KeyInfo carries {keys} certificates with distinct keys")
+                    } else {
+                        format!("the signature carries no certificate and the metadata lists {keys} signing certificates with distinct keys")
+                    }
+                ),
+            )
+            .subject(subject.clone()),
+        ),
         SignatureStatus::Reformatted { signer_subject, .. } => out.push(
             Finding::new(
                 Code::MetadataSignatureInvalid,

@@ -117,6 +117,14 @@ pub enum SignatureStatus {
     Untrusted {
         reason: String,
     },
+    /// Not checked: with no certificate pinned, the signature offers `keys` distinct public
+    /// keys (in its KeyInfo, or else as the metadata's signing certificates), more than the
+    /// `limit` samlbridge tries.
+    TooManyKeys {
+        keys: usize,
+        limit: usize,
+        in_key_info: bool,
+    },
 }
 
 impl SignatureStatus {

@@ -3,12 +3,15 @@
 //! Structure is checked on the strict tree first (exactly one signature, a direct child of the
 //! document root, one same-document reference to the root, known algorithms and transforms),
 //! so that what libxmlsec1 verifies is provably the whole document the certificates are read
-//! from. Then libxmlsec1 verifies it with one candidate certificate at a time.
+//! from. Then the native verifier checks it against every candidate key at once (each key once,
+//! however many certificates hold it, and at most [`MAX_SIGNING_KEYS`] of them); libxmlsec1,
+//! the second opinion, runs a fixed few times per document, never once per key.
 
 use super::model::{KeyEntry, SignatureStatus};
 use crate::cert::{Certificate, Thumbprint};
 use crate::xml::dsig::{self, SignatureAlgorithm};
-use crate::xml::{signature, xmlsec, Document, Element};
+use crate::xml::signature::{self, MAX_SIGNING_KEYS};
+use crate::xml::{xmlsec, Document, Element};
 use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
 use std::collections::HashSet;
 
@@ -138,27 +141,20 @@ pub fn verify(
         .iter()
         .filter_map(|b64| Certificate::from_base64(b64).ok())
         .collect();
-    let listed: Vec<Certificate> = keys
+    let listed = keys
         .iter()
         .filter(|k| k.key_use.signs())
-        .filter_map(|k| k.certificate.clone().ok())
-        .collect();
+        .filter_map(|k| k.certificate.as_ref().ok());
 
-    let candidates: Vec<Certificate> = match pin {
-        Some(pin) => {
-            let found = embedded
-                .iter()
-                .chain(listed.iter())
-                .find(|c| c.matches(pin))
-                .cloned();
-            match found {
-                Some(cert) => vec![cert],
-                None => {
-                    let signer = embedded
-                        .first()
-                        .map(|c| format!(" (it carries {}, SHA-256 {})", c.common_name(), c.sha256))
-                        .unwrap_or_default();
-                    return Verdict {
+    let candidates: Vec<Candidate> = match pin {
+        Some(pin) => match embedded.iter().chain(listed).find(|c| c.matches(pin)) {
+            Some(cert) => vec![Candidate::new(cert)],
+            None => {
+                let signer = embedded
+                    .first()
+                    .map(|c| format!(" (it carries {}, SHA-256 {})", c.common_name(), c.sha256))
+                    .unwrap_or_default();
+                return Verdict {
                         status: SignatureStatus::Untrusted {
                             reason: format!(
                                 "the pinned certificate {pin} is neither in the signature nor among the metadata's signing certificates{signer}"
@@ -166,19 +162,32 @@ pub fn verify(
                         },
                         sha1: algorithm.is_sha1(),
                     };
-                }
             }
+        },
+        None => {
+            let in_key_info = !embedded.is_empty();
+            let distinct = if in_key_info {
+                distinct_keys(embedded.iter())
+            } else {
+                distinct_keys(listed)
+            };
+            if distinct.len() > MAX_SIGNING_KEYS {
+                return Verdict {
+                    status: SignatureStatus::TooManyKeys {
+                        keys: distinct.len(),
+                        limit: MAX_SIGNING_KEYS,
+                        in_key_info,
+                    },
+                    sha1: algorithm.is_sha1(),
+                };
+            }
+            distinct.into_iter().map(Candidate::new).collect()
         }
-        None if !embedded.is_empty() => embedded.clone(),
-        None => listed.clone(),
     };
     if candidates.is_empty() {
         return invalid("no certificate to verify the signature with: the signature has no KeyInfo certificate and the metadata lists none");
     }
 
-    // The native verifier checks the very tree the certificates are read from, and costs a
-    // fraction of a libxmlsec1 round trip; libxmlsec1 remains the judge of everything it does
-    // not accept (other canonicalizations, whole-document references) and explains failures.
     let valid = |cert: &Certificate| Verdict {
         status: SignatureStatus::Valid {
             signer: cert.sha256.to_string(),
@@ -188,20 +197,20 @@ pub fn verify(
         },
         sha1: algorithm.is_sha1(),
     };
-    if let Some(cert) = natively_verified_by(doc, sig, &candidates) {
-        return valid(cert);
-    }
-    let mut last_messages = Vec::new();
-    for cert in &candidates {
-        let (ok, messages) = verify_with(bytes, cert);
-        if ok {
-            return valid(cert);
-        }
-        last_messages = messages;
-    }
+    let refusal = match judge(bytes, Some((doc, sig)), &candidates) {
+        Judgement::Verified(i) => return valid(&candidates[i].cert),
+        Judgement::Refused(refusal) => refusal,
+    };
 
     if let Some(pin) = pin {
-        if let Some(actual) = embedded.iter().find(|c| verify_with(bytes, c).0) {
+        // Only to say who did sign: the certificates the signature carries, each key once.
+        let carried: Vec<Candidate> = distinct_keys(embedded.iter())
+            .into_iter()
+            .take(MAX_SIGNING_KEYS)
+            .map(Candidate::new)
+            .collect();
+        if let Judgement::Verified(i) = judge(bytes, Some((doc, sig)), &carried) {
+            let actual = &carried[i].cert;
             return Verdict {
                 status: SignatureStatus::Untrusted {
                     reason: format!(
@@ -223,38 +232,153 @@ pub fn verify(
             sha1: algorithm.is_sha1(),
         };
     }
-    let reason = match xmlsec::classify(&last_messages) {
+    let mismatch = match xmlsec::classify(&refusal.messages) {
+        xmlsec::Mismatch::Unknown => refusal.native,
+        said => said,
+    };
+    let mut reason = match mismatch {
         xmlsec::Mismatch::Digest => {
             "the content changed after signing: the digest of the signed data does not match".to_owned()
         }
         xmlsec::Mismatch::SignatureValue => {
             "the signature value does not match the certificate: a different key signed it, or SignedInfo was altered".to_owned()
         }
-        xmlsec::Mismatch::Unknown => match last_messages.last() {
+        xmlsec::Mismatch::Unknown => match refusal.messages.last() {
             Some(m) => format!("libxmlsec1 refused the signature: {m}"),
             None => "the signature does not verify".to_owned(),
         },
     };
+    if refusal.untried > 0 && mismatch != xmlsec::Mismatch::Digest {
+        reason.push_str(&format!(
+            "; samlbridge could not check {} of the {} keys itself, and libxmlsec1 was given only the first {MAX_LIBXMLSEC1_TRIES} of those",
+            refusal.untried + MAX_LIBXMLSEC1_TRIES,
+            candidates.len()
+        ));
+    }
     Verdict {
         status: SignatureStatus::Invalid { reason },
         sha1: algorithm.is_sha1(),
     }
 }
 
-/// Which of `certs` verifies the signature natively: the document is canonicalized and
-/// digested once, whatever the number of certificates.
-fn natively_verified_by<'c>(
-    doc: &Document,
-    sig: &Element,
-    certs: &'c [Certificate],
-) -> Option<&'c Certificate> {
-    let keyed: Vec<(&Certificate, _)> = certs
+/// The certificates with distinct public keys, in order: certificates that share a key verify
+/// the same signatures, so each key is tried once (under the first certificate that holds it).
+fn distinct_keys<'c>(certs: impl Iterator<Item = &'c Certificate>) -> Vec<&'c Certificate> {
+    let mut seen = HashSet::new();
+    certs.filter(|c| seen.insert(&c.key_sha256)).collect()
+}
+
+/// A certificate to verify with, its key loaded once for the native verifier (`None` for keys
+/// it cannot use, which only libxmlsec1 can judge).
+struct Candidate {
+    cert: Certificate,
+    key: Option<signature::VerifyKey>,
+}
+
+impl Candidate {
+    fn new(cert: &Certificate) -> Self {
+        Candidate {
+            key: cert.public_key().ok().map(signature::VerifyKey::new),
+            cert: cert.clone(),
+        }
+    }
+}
+
+/// Most runs of libxmlsec1 one judgement makes. Each run canonicalizes and digests the whole
+/// document, so it is never run once per listed key: the native verifier names the key, and
+/// only a SignedInfo canonicalization it does not do (inclusive C14N, which Entra never uses)
+/// leaves libxmlsec1 to try keys itself, the first few in order.
+const MAX_LIBXMLSEC1_TRIES: usize = 3;
+
+enum Judgement {
+    /// The candidate at this index verifies the signature.
+    Verified(usize),
+    Refused(Refusal),
+}
+
+struct Refusal {
+    /// What libxmlsec1 said on its last try.
+    messages: Vec<String>,
+    /// Candidates neither verifier could judge.
+    untried: usize,
+    /// What the native verifier found, for when libxmlsec1's messages do not say.
+    native: xmlsec::Mismatch,
+}
+
+/// Judges the signature `sig` of `bytes` (parsed as `doc`; `None` when samlbridge's parser
+/// refuses them) with `candidates`. Natively first: the document and SignedInfo are each
+/// canonicalized once whatever the number of keys. Then, when that does not verify,
+/// libxmlsec1 as the second opinion and the voice of the failure, given the key the native
+/// check found signed SignedInfo (or, when none did, the first): one run.
+fn judge(bytes: &[u8], tree: Option<(&Document, &Element)>, candidates: &[Candidate]) -> Judgement {
+    if candidates.is_empty() {
+        return Judgement::Refused(Refusal {
+            messages: Vec::new(),
+            untried: 0,
+            native: xmlsec::Mismatch::Unknown,
+        });
+    }
+    let keyed: Vec<(usize, &signature::VerifyKey)> = candidates
         .iter()
-        .filter_map(|c| Some((c, signature::VerifyKey::new(c.public_key().ok()?))))
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, c.key.as_ref()?)))
         .collect();
-    let keys: Vec<_> = keyed.iter().map(|(_, key)| key).collect();
-    let i = signature::verify(&[], &doc.root, sig, &keys).ok()?;
-    Some(keyed[i].0)
+    let keys: Vec<&signature::VerifyKey> = keyed.iter().map(|(_, k)| *k).collect();
+    let mut native = xmlsec::Mismatch::Unknown;
+    let signer = match tree {
+        Some((doc, sig)) => {
+            let exam = signature::examine(&[], &doc.root, sig, &keys);
+            if let Some(i) = exam.verified_by() {
+                return Judgement::Verified(keyed[i].0);
+            }
+            native = match (&exam.digest, &exam.signer) {
+                (Ok(false), _) => xmlsec::Mismatch::Digest,
+                (Ok(true), Ok(None)) => xmlsec::Mismatch::SignatureValue,
+                _ => xmlsec::Mismatch::Unknown,
+            };
+            exam.signer.ok()
+        }
+        None => None,
+    };
+    let unjudged: Vec<usize> = match signer {
+        Some(Some(i)) => vec![keyed[i].0],
+        // No loadable key signed SignedInfo: only the keys the native verifier could not load
+        // are left, or, when there are none, the first for libxmlsec1's own account.
+        Some(None) => {
+            let unloaded: Vec<usize> = (0..candidates.len())
+                .filter(|&i| candidates[i].key.is_none())
+                .collect();
+            if unloaded.is_empty() {
+                vec![0]
+            } else {
+                unloaded
+            }
+        }
+        None => (0..candidates.len()).collect(),
+    };
+    let untried = unjudged.len().saturating_sub(MAX_LIBXMLSEC1_TRIES);
+    let mut messages = Vec::new();
+    for &i in unjudged.iter().take(MAX_LIBXMLSEC1_TRIES) {
+        let (ok, m) = verify_with(bytes, &candidates[i].cert);
+        if ok {
+            return Judgement::Verified(i);
+        }
+        let changed = xmlsec::classify(&m) == xmlsec::Mismatch::Digest;
+        messages = m;
+        if changed {
+            // libxmlsec1 digests the content before it looks at the key: no key can help.
+            return Judgement::Refused(Refusal {
+                messages,
+                untried: 0,
+                native,
+            });
+        }
+    }
+    Judgement::Refused(Refusal {
+        messages,
+        untried,
+        native,
+    })
 }
 
 fn verify_with(bytes: &[u8], cert: &Certificate) -> (bool, Vec<String>) {
@@ -263,17 +387,20 @@ fn verify_with(bytes: &[u8], cert: &Certificate) -> (bool, Vec<String>) {
     (result.is_ok(), messages)
 }
 
-/// True when the document verifies once whitespace-only text between elements and carriage
-/// returns are removed: it was pretty-printed (or had its line endings changed) after signing.
-fn reformatted_verifies<'a>(
-    bytes: &[u8],
-    candidates: &'a [Certificate],
-) -> Option<&'a Certificate> {
+/// Which candidate verifies the document once whitespace-only text between elements and
+/// carriage returns are removed: it was pretty-printed (or had its line endings changed) after
+/// signing.
+fn reformatted_verifies<'a>(bytes: &[u8], candidates: &'a [Candidate]) -> Option<&'a Certificate> {
     let stripped = strip_inter_element_whitespace(bytes);
     if stripped == bytes {
         return None;
     }
-    candidates.iter().find(|c| verify_with(&stripped, c).0)
+    let doc = crate::xml::parse(&stripped).ok();
+    let tree = doc.as_ref().and_then(|d| Some((d, structure(d).ok()??.0)));
+    match judge(&stripped, tree, candidates) {
+        Judgement::Verified(i) => Some(&candidates[i].cert),
+        Judgement::Refused(_) => None,
+    }
 }
 
 fn strip_inter_element_whitespace(bytes: &[u8]) -> Vec<u8> {
@@ -343,7 +470,14 @@ mod tests {
                 .iter()
                 .filter_map(|b| Certificate::from_base64(b).ok())
             {
-                if natively_verified_by(&doc, sig, std::slice::from_ref(&cert)).is_some() {
+                let Ok(key) = cert.public_key() else {
+                    continue;
+                };
+                let key = signature::VerifyKey::new(key);
+                if signature::examine(&[], &doc.root, sig, &[&key])
+                    .verified_by()
+                    .is_some()
+                {
                     native_valid += 1;
                     assert!(
                         verify_with(&bytes, &cert).0,

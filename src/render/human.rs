@@ -125,6 +125,10 @@ fn signature_line(status: &SignatureStatus) -> String {
         ),
         SignatureStatus::Invalid { reason } => format!("{} ({reason})", paint(RED, "invalid")),
         SignatureStatus::Untrusted { reason } => format!("{} ({reason})", paint(RED, "untrusted")),
+        SignatureStatus::TooManyKeys { keys, limit, .. } => format!(
+            "{} ({keys} distinct keys to try; samlbridge tries at most {limit})",
+            paint(RED, "not checked")
+        ),
     }
 }
 

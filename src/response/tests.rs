@@ -26,10 +26,12 @@ pub(super) fn key(slot: u32) -> KeyPair {
 pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
     let mut trust = TrustAnchors::default();
     for (i, k) in trusted.iter().enumerate() {
-        trust.add(
-            format!("test key #{}", i + 1),
-            Certificate::from_der(&k.cert_der()).unwrap(),
-        );
+        trust
+            .add(
+                format!("test key #{}", i + 1),
+                Certificate::from_der(&k.cert_der()).unwrap(),
+            )
+            .expect("a few test keys");
     }
     ValidateSettings {
         trust,

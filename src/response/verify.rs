@@ -6,17 +6,18 @@
 //! covers.
 
 use super::assertion::{AssertionView, ResponseEnvelope};
-use crate::cert::Certificate;
+use crate::cert::{Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::metadata::IdpMetadata;
 use crate::xml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
+use crate::xml::signature::MAX_SIGNING_KEYS;
 use crate::xml::{self, ns, xmlsec, Document, Element};
 use base64::Engine as _;
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec,
 };
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A certificate trusted to sign responses, with how reports name it.
@@ -51,31 +52,72 @@ impl TrustAnchor {
 }
 
 /// The certificates responses may be signed with: only ever the IdP metadata's signing
-/// certificates or those given with `--cert`, never one carried in the message.
+/// certificates or those given with `--cert`, never one carried in the message. Each
+/// certificate once, holding at most [`MAX_SIGNING_KEYS`] distinct public keys, so what a
+/// response costs to verify does not grow with the certificates a metadata document lists.
 #[derive(Debug, Clone, Default)]
 pub struct TrustAnchors {
     anchors: Vec<TrustAnchor>,
+    /// Index of the anchor with a certificate's SHA-256.
+    by_sha256: HashMap<Thumbprint, usize>,
+    /// Index of the anchor with a certificate's base64 DER.
+    by_base64: HashMap<String, usize>,
+    /// The first anchor holding each distinct public key, in order.
+    distinct: Vec<usize>,
+}
+
+/// More distinct public keys than samlbridge trusts at once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{keys} distinct signing keys, more than the {limit} samlbridge trusts at once (Entra lists one to three)")]
+pub struct TooManyKeys {
+    pub keys: usize,
+    pub limit: usize,
 }
 
 impl TrustAnchors {
     /// Every signing certificate of the metadata, so a rollover's new certificate works too.
-    pub fn from_metadata(md: &IdpMetadata) -> Self {
-        let mut anchors: Vec<TrustAnchor> = Vec::new();
-        for (i, cert) in md.signing_certificates().enumerate() {
-            if anchors.iter().all(|a| a.cert != *cert) {
-                anchors.push(TrustAnchor::new(
-                    format!("metadata signing certificate #{}", i + 1),
-                    cert.clone(),
-                ));
-            }
+    pub fn from_metadata(md: &IdpMetadata) -> Result<Self, TooManyKeys> {
+        let keys: HashSet<&Thumbprint> = md.signing_certificates().map(|c| &c.key_sha256).collect();
+        if keys.len() > MAX_SIGNING_KEYS {
+            return Err(TooManyKeys {
+                keys: keys.len(),
+                limit: MAX_SIGNING_KEYS,
+            });
         }
-        TrustAnchors { anchors }
+        let mut anchors = TrustAnchors::default();
+        for (i, cert) in md.signing_certificates().enumerate() {
+            anchors.add(
+                format!("metadata signing certificate #{}", i + 1),
+                cert.clone(),
+            )?;
+        }
+        Ok(anchors)
     }
 
-    pub fn add(&mut self, label: String, cert: Certificate) {
-        if self.anchors.iter().all(|a| a.cert != cert) {
-            self.anchors.push(TrustAnchor::new(label, cert));
+    /// Trusts `cert` too, unless it is already trusted.
+    pub fn add(&mut self, label: String, cert: Certificate) -> Result<(), TooManyKeys> {
+        if self.by_sha256.contains_key(&cert.sha256) {
+            return Ok(());
         }
+        let new_key = self
+            .distinct
+            .iter()
+            .all(|&d| self.anchors[d].cert.key_sha256 != cert.key_sha256);
+        if new_key && self.distinct.len() == MAX_SIGNING_KEYS {
+            return Err(TooManyKeys {
+                keys: MAX_SIGNING_KEYS + 1,
+                limit: MAX_SIGNING_KEYS,
+            });
+        }
+        let index = self.anchors.len();
+        let anchor = TrustAnchor::new(label, cert);
+        self.by_sha256.insert(anchor.cert.sha256.clone(), index);
+        self.by_base64.insert(anchor.base64.clone(), index);
+        if new_key {
+            self.distinct.push(index);
+        }
+        self.anchors.push(anchor);
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -87,21 +129,33 @@ impl TrustAnchors {
     }
 
     fn find(&self, cert: &Certificate) -> Option<&TrustAnchor> {
-        self.anchors.iter().find(|a| a.cert == *cert)
+        self.by_sha256.get(&cert.sha256).map(|&i| &self.anchors[i])
     }
 
     /// The anchor whose certificate a KeyInfo's base64 text names, compared as text (no
     /// decoding or parsing on the way to the usual answer).
     fn find_base64(&self, text: &str) -> Option<&TrustAnchor> {
-        // Entra writes the certificate on one line: usually a plain comparison settles it.
-        if let Some(exact) = self.anchors.iter().find(|a| a.base64 == text) {
-            return Some(exact);
+        // Entra writes the certificate on one line: usually the text is the key as it stands.
+        if let Some(&i) = self.by_base64.get(text) {
+            return Some(&self.anchors[i]);
         }
-        let compact = text.bytes().filter(|b| !b.is_ascii_whitespace());
-        self.anchors.iter().find(|a| {
-            let mut candidate = compact.clone();
-            a.base64.bytes().all(|b| candidate.next() == Some(b)) && candidate.next().is_none()
-        })
+        if !text.bytes().any(|b| b.is_ascii_whitespace()) {
+            return None;
+        }
+        let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        self.by_base64.get(&compact).map(|&i| &self.anchors[i])
+    }
+
+    /// One anchor per distinct public key, the ones a KeyInfo names (`named`) first: the order
+    /// signatures are checked in, and which certificate a verified response names as signer.
+    fn by_key<'a>(&'a self, named: impl Iterator<Item = &'a TrustAnchor>) -> Vec<&'a TrustAnchor> {
+        let mut order: Vec<&TrustAnchor> = Vec::new();
+        for a in named.chain(self.distinct.iter().map(|&d| &self.anchors[d])) {
+            if order.iter().all(|o| o.cert.key_sha256 != a.cert.key_sha256) {
+                order.push(a);
+            }
+        }
+        order
     }
 }
 
@@ -480,7 +534,7 @@ pub fn verify(
                 .collect();
             let allowed = allowed_algorithms(policy);
             let (predigest, signer) =
-                match reduce_with_trust(text, trust, &embedded, allowed.as_deref()) {
+                match reduce_with_trust(text, trust, &embedded, allowed.as_deref(), placed.len()) {
                     Ok(found) => found,
                     Err(messages) => {
                         out.findings.push(diagnose(
@@ -567,15 +621,7 @@ fn verify_native(
     embedded: &[&str],
 ) -> Result<Option<Arc<Signer>>, Finding> {
     // The certificate the KeyInfo names goes first when it is trusted: usually one try.
-    let mut order: Vec<&TrustAnchor> = embedded
-        .iter()
-        .filter_map(|b64| trust.find_base64(b64))
-        .collect();
-    for a in trust.iter() {
-        if !order.iter().any(|o| std::ptr::eq(*o, a)) {
-            order.push(a);
-        }
-    }
+    let order = trust.by_key(embedded.iter().filter_map(|b64| trust.find_base64(b64)));
     let usable: Vec<&TrustAnchor> = order.into_iter().filter(|a| a.key.is_some()).collect();
     let keys: Vec<&xml::signature::VerifyKey> =
         usable.iter().filter_map(|a| a.key.as_ref()).collect();
@@ -604,7 +650,7 @@ fn verify_native(
                     .collect();
                 // Only a diagnosis: the embedded certificate is never trusted. Each try
                 // canonicalizes again, so only the first two are tried.
-                for cert in embedded.iter().filter(|c| trust.find(c).is_none()).take(2) {
+                for cert in untrusted_keys(&embedded, trust) {
                     if let Ok(key) = cert.public_key() {
                         let key = xml::signature::VerifyKey::new(key);
                         if xml::signature::verify(&ancestors, parent, sig, &[&key]).is_ok() {
@@ -776,19 +822,16 @@ fn signer_of(anchor: &TrustAnchor) -> Arc<Signer> {
 }
 
 /// Verifies with the trusted certificates, learning which one signed: the one the KeyInfo names
-/// first (when trusted), then each in turn, then all together.
+/// first (when trusted), then one certificate per distinct key in turn, then, when there are
+/// `signatures` two (which different keys may have made), all together.
 fn reduce_with_trust(
     text: &str,
     trust: &TrustAnchors,
     embedded: &[Certificate],
     allowed: Option<&[AllowedSignatureAlgorithm]>,
+    signatures: usize,
 ) -> Result<(String, Option<Arc<Signer>>), Vec<String>> {
-    let mut order: Vec<&TrustAnchor> = embedded.iter().filter_map(|c| trust.find(c)).collect();
-    for a in trust.iter() {
-        if !order.iter().any(|o| std::ptr::eq(*o, a)) {
-            order.push(a);
-        }
-    }
+    let order = trust.by_key(embedded.iter().filter_map(|c| trust.find(c)));
     let mut messages = Vec::new();
     for anchor in &order {
         let (result, m) = reduce(text, &[&anchor.cert], allowed);
@@ -797,7 +840,7 @@ fn reduce_with_trust(
         }
         messages = m;
     }
-    if order.len() > 1 {
+    if order.len() > 1 && signatures > 1 {
         let all: Vec<&Certificate> = order.iter().map(|a| &a.cert).collect();
         if let (Some(predigest), _) = reduce(text, &all, allowed) {
             return Ok((predigest, None));
@@ -815,7 +858,7 @@ fn diagnose(
     allowed: Option<&[AllowedSignatureAlgorithm]>,
     messages: &[String],
 ) -> Finding {
-    for cert in embedded.iter().filter(|c| trust.find(c).is_none()) {
+    for cert in untrusted_keys(embedded, trust) {
         // Only a diagnosis: the embedded certificate is never trusted.
         if reduce(text, &[cert], allowed).0.is_some() {
             return finding(Code::SignatureUntrustedKey, untrusted_message(cert));
@@ -835,6 +878,17 @@ fn diagnose(
         Code::SignatureInvalid,
         format!("{why}{}", untrusted_key_info(embedded, trust)),
     )
+}
+
+/// The KeyInfo certificates a diagnosis tries, to name an untrusted signer: each try verifies
+/// the whole signature again, so only the first two untrusted keys, whatever the KeyInfo lists.
+fn untrusted_keys<'c>(embedded: &'c [Certificate], trust: &TrustAnchors) -> Vec<&'c Certificate> {
+    let mut seen = HashSet::new();
+    embedded
+        .iter()
+        .filter(|c| trust.find(c).is_none() && seen.insert(&c.key_sha256))
+        .take(2)
+        .collect()
 }
 
 /// "; its KeyInfo names an untrusted certificate, …" when it does, else nothing.

@@ -231,6 +231,11 @@ fn ecdsa_der(raw: &[u8]) -> Result<Vec<u8>, Failure> {
     sig.to_der().map_err(bad)
 }
 
+/// Most distinct public keys a signature is checked against. Entra lists one to three signing
+/// certificates (two during a rollover); every further key costs a signature verification, so
+/// a document listing thousands must not buy thousands of them.
+pub const MAX_SIGNING_KEYS: usize = 16;
+
 /// Verifies `sig`, an enveloped signature child of `parent`. `ancestors` runs from the
 /// document root down to `parent`'s parent. Keys are tried in order; returns the index of the
 /// one that verified.
@@ -244,6 +249,61 @@ pub fn verify(
         .child(ns::DSIG, "SignedInfo")
         .ok_or_else(|| malformed("no SignedInfo"))?;
     let info = dsig::inspect(sig);
+    if !content_digest_matches(ancestors, parent, sig, signed_info, &info)? {
+        return Err(Failure::Digest);
+    }
+    signed_info_signer(ancestors, parent, sig, signed_info, &info, keys)?
+        .ok_or(Failure::SignatureValue)
+}
+
+/// Both halves of a signature judged apart: whether the signed element still has the digest
+/// its Reference records, and which key (by index) signed SignedInfo. Each half is
+/// canonicalized once, whatever the number of keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Examination {
+    pub digest: Result<bool, Failure>,
+    pub signer: Result<Option<usize>, Failure>,
+}
+
+impl Examination {
+    /// The key that verified the whole signature, if one did.
+    pub fn verified_by(&self) -> Option<usize> {
+        match (&self.digest, &self.signer) {
+            (Ok(true), Ok(Some(i))) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// Examines `sig` as [`verify`] does, but tells which key signed SignedInfo even when the
+/// content no longer matches its digest.
+pub fn examine(
+    ancestors: &[&Element],
+    parent: &Element,
+    sig: &Element,
+    keys: &[&VerifyKey],
+) -> Examination {
+    let Some(signed_info) = sig.child(ns::DSIG, "SignedInfo") else {
+        return Examination {
+            digest: Err(malformed("no SignedInfo")),
+            signer: Err(malformed("no SignedInfo")),
+        };
+    };
+    let info = dsig::inspect(sig);
+    Examination {
+        digest: content_digest_matches(ancestors, parent, sig, signed_info, &info),
+        signer: signed_info_signer(ancestors, parent, sig, signed_info, &info, keys),
+    }
+}
+
+/// Whether `parent`, minus the enveloped `sig`, still has the digest the Reference records.
+fn content_digest_matches(
+    ancestors: &[&Element],
+    parent: &Element,
+    sig: &Element,
+    signed_info: &Element,
+    info: &dsig::Signature,
+) -> Result<bool, Failure> {
     let [reference] = info.references.as_slice() else {
         return Err(malformed("not exactly one Reference"));
     };
@@ -296,10 +356,18 @@ pub fn verify(
             exclude: Some(sig),
         },
     );
-    if digest(digest_alg, &content)? != expected_digest {
-        return Err(Failure::Digest);
-    }
+    Ok(digest(digest_alg, &content)? == expected_digest)
+}
 
+/// Which of `keys` (the first, in order) signed SignedInfo, if any.
+fn signed_info_signer(
+    ancestors: &[&Element],
+    parent: &Element,
+    sig: &Element,
+    signed_info: &Element,
+    info: &dsig::Signature,
+    keys: &[&VerifyKey],
+) -> Result<Option<usize>, Failure> {
     let c14n_method = signed_info
         .child(ns::DSIG, "CanonicalizationMethod")
         .ok_or_else(|| malformed("no CanonicalizationMethod"))?;
@@ -335,12 +403,9 @@ pub fn verify(
         value = ecdsa_der(&value)?;
     }
     let signed_digest = digest(md, &signed_bytes)?;
-    for (i, key) in keys.iter().enumerate() {
-        if key.is_ec() == ecdsa && key.verifies(md, &signed_digest, &value) {
-            return Ok(i);
-        }
-    }
-    Err(Failure::SignatureValue)
+    Ok(keys
+        .iter()
+        .position(|key| key.is_ec() == ecdsa && key.verifies(md, &signed_digest, &value)))
 }
 
 #[cfg(test)]
