@@ -583,3 +583,104 @@ fn writer_regressions() {
     }
     assert!(seen >= 2);
 }
+
+/// The red team's smaller cases: an indented document, a DEL in an access-control key, and
+/// role names that differ only in punctuation.
+#[test]
+fn odd_but_harmless_inputs_still_give_files_that_parse() {
+    let tmp = tempdir();
+    let original = fs::read_to_string(testdata("metadata/entra-app.xml")).unwrap();
+    let body = original
+        .trim_start_matches('\u{feff}')
+        .split_once("?>")
+        .unwrap()
+        .1;
+    let indented = tmp.path().join("indented.xml");
+    fs::write(&indented, format!("\n    {body}")).unwrap();
+    let out = tmp.path().join("iam");
+    let o = run(&[
+        "aws",
+        "iam",
+        indented.to_str().unwrap(),
+        "--account-id",
+        "123456789012",
+        "--provider-name",
+        "EntraID",
+        "--role",
+        "a.b",
+        "--role",
+        "a_b",
+        "--out",
+        out.to_str().unwrap(),
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let template = read_json(&out.join("iam.cfn.json"));
+    assert_eq!(
+        keys(&template["Resources"]),
+        ["EntraSamlProvider", "Roleab", "Roleab2"]
+    );
+    assert_eq!(
+        template["Resources"]["EntraSamlProvider"]["Properties"]["SamlMetadataDocument"],
+        fs::read_to_string(out.join("idp-metadata.xml"))
+            .unwrap()
+            .as_str()
+    );
+    let names: Vec<String> = ["Roleab", "Roleab2"]
+        .iter()
+        .map(|id| {
+            template["Resources"][id]["Properties"]["RoleName"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(names, ["a.b", "a_b"]);
+    let body: hcl::Body = hcl::from_str(&fs::read_to_string(out.join("iam.tf")).unwrap()).unwrap();
+    let labels: Vec<String> = body
+        .blocks()
+        .map(|b| {
+            b.labels()
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "aws_iam_saml_provider.entra",
+            "aws_iam_role.a_b",
+            "aws_iam_role.a_b_2"
+        ]
+    );
+
+    let claims = tmp.path().join("del.toml");
+    fs::write(
+        &claims,
+        "[name_id]\nsource = \"user.userprincipalname\"\nformat = \"emailAddress\"\n[[claims]]\nname = \"AccessControl:De\\u007Fpt\"\nnamespace = \"https://aws.amazon.com/SAML/Attributes\"\nsource = \"user.department\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("idc");
+    let (exit, doc, err) = identity_center(
+        &out,
+        &[
+            "--claims",
+            claims.to_str().unwrap(),
+            "--write-despite-errors",
+        ],
+    );
+    assert_eq!(exit, 1, "{err}");
+    assert!(has_finding(&doc, "abac-key", "error"), "{doc}");
+    let template = read_json(&out.join("identity-center.cfn.json"));
+    assert_eq!(
+        template["Resources"]["AccessControlAttributes"]["Properties"]["AccessControlAttributes"]
+            [0]["Key"],
+        "De\u{7f}pt",
+        "the template reads, and holds the key exactly"
+    );
+    hcl::from_str::<hcl::Body>(&fs::read_to_string(out.join("identity-center.tf")).unwrap())
+        .unwrap();
+}
