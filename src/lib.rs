@@ -1,14 +1,23 @@
+//! samlbridge: wire Microsoft Entra ID SAML sign-in into AWS IAM Identity Center and IAM.
+//! `ARCHITECTURE.md` maps the modules; they are listed here from the leaves up.
+
 pub mod aws;
 pub mod cert;
-pub mod check;
-pub mod claims;
 pub mod diag;
 pub mod entra;
-pub mod fleet;
-pub mod metadata;
-pub mod render;
-pub mod response;
-pub mod setup;
+pub mod http;
 pub mod shape;
-pub mod source;
 pub mod xml;
+
+pub mod dsig;
+pub mod input;
+
+pub mod claims;
+pub mod metadata;
+pub mod response;
+
+pub mod write;
+
+pub mod commands;
+
+pub mod render;

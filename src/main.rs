@@ -8,11 +8,12 @@ use args::{
     WriteArgs,
 };
 use clap::Parser;
-use samlbridge::check::{self, CheckReport, CheckSettings, Input};
+use samlbridge::commands::check::{self, CheckReport, CheckSettings, Input};
 use samlbridge::diag::{self, Code, Finding};
-use samlbridge::entra::{self, Fetcher};
+use samlbridge::entra;
+use samlbridge::http::Fetcher;
+use samlbridge::input::{self, Source};
 use samlbridge::render::{human, json, sarif, Format};
-use samlbridge::source::{self, Source};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -57,7 +58,7 @@ fn describe(e: &anyhow::Error) -> String {
 
 /// The flag that sets a network limit an error reports running out.
 fn flag_hint(e: &anyhow::Error) -> &'static str {
-    use entra::FetchError;
+    use samlbridge::http::FetchError;
     match e.chain().find_map(|c| c.downcast_ref::<FetchError>()) {
         Some(FetchError::Timeout { .. }) => {
             " (--timeout sets this deadline: it covers everything done for one URL, retries and the waits between them included)"
@@ -135,7 +136,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         _ => None,
     };
     let limit = a.http.max_size;
-    let document = source::read_document(
+    let document = input::read_document(
         &source,
         limit,
         fetcher.as_ref(),
@@ -144,7 +145,7 @@ fn check(a: CheckArgs) -> Result<u8> {
     let sp_bytes = a
         .sp_metadata
         .as_ref()
-        .map(|p| source::read_file(p, limit))
+        .map(|p| input::read_file(p, limit))
         .transpose()?;
     let name = source.to_string();
     let sp_name = a.sp_metadata.as_ref().map(|p| p.display().to_string());
@@ -168,7 +169,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         &settings,
     )?;
     if let (Some(path), Some(target)) = (&a.claims, settings.target) {
-        let bytes = source::read_file(path, 16 * 1024 * 1024)?;
+        let bytes = input::read_file(path, 16 * 1024 * 1024)?;
         let mapping = samlbridge::claims::parse(&path.display().to_string(), &bytes)?;
         let ctx = samlbridge::claims::ClaimContext {
             target,
@@ -184,12 +185,12 @@ fn check(a: CheckArgs) -> Result<u8> {
 
 /// `check --apps FILE`.
 fn check_fleet(apps: &str, a: &CheckArgs, settings: CheckSettings, format: Format) -> Result<u8> {
-    use samlbridge::fleet::{self, FleetSettings};
+    use samlbridge::commands::fleet::{self, FleetSettings};
     let source = Source::parse(apps)?;
     if matches!(source, Source::Url(_)) {
         anyhow::bail!("--apps takes a file or \"-\", not a URL");
     }
-    let bytes = source::read(
+    let bytes = input::read(
         &source,
         16 * 1024 * 1024,
         None,
@@ -309,7 +310,7 @@ fn fetch(a: FetchArgs) -> Result<u8> {
             Some("<stdout>".to_owned())
         }
         _ => {
-            source::write_atomic(&a.output, &fetched.bytes)
+            input::write_atomic(&a.output, &fetched.bytes)
                 .with_context(|| format!("writing {}", a.output.display()))?;
             Some(a.output.display().to_string())
         }
@@ -398,7 +399,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             Source::Url(_) => Some(Fetcher::new(a.http.options()?)?),
             _ => None,
         };
-        let document = source::read_document(
+        let document = input::read_document(
             &source,
             a.http.max_size,
             fetcher.as_ref(),
@@ -434,7 +435,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         issuer.get_or_insert(idp.entity_id);
     }
     for path in &a.cert {
-        let pem = source::read_file(path, 1024 * 1024)?;
+        let pem = input::read_file(path, 1024 * 1024)?;
         let certs = samlbridge::cert::Certificate::from_pem_all(&pem)
             .with_context(|| format!("--cert {}", path.display()))?;
         for (i, cert) in certs.into_iter().enumerate() {
@@ -451,7 +452,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
     }
     let sp = match &a.sp_metadata {
         Some(path) => {
-            let bytes = source::read_file(path, a.http.max_size)?;
+            let bytes = input::read_file(path, a.http.max_size)?;
             let doc = samlbridge::xml::parse(&bytes).with_context(|| path.display().to_string())?;
             Some(samlbridge::metadata::sp(&doc).with_context(|| path.display().to_string())?)
         }
@@ -482,22 +483,22 @@ fn validate(a: ValidateArgs) -> Result<u8> {
         max_total_bytes: a.max_input_size,
     };
 
-    let inputs = source::inputs(&a.responses)?;
+    let inputs = input::inputs(&a.responses)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.jobs())
         .build()
         .context("starting the validation threads")?;
-    let load = |input: &Result<source::Input, source::SourceError>| match input {
+    let load = |input: &Result<input::Input, input::SourceError>| match input {
         Ok(input) => {
             // Stdin locks per read: files are read in parallel, never behind its lock.
-            let bytes = source::read_input(input, a.max_input_size, None, &mut std::io::stdin())
+            let bytes = input::read_input(input, a.max_input_size, None, &mut std::io::stdin())
                 .map_err(|e| e.reason());
             (input.source.to_string(), bytes)
         }
         Err(e) => (e.name().to_owned(), Err(e.reason())),
     };
     let size =
-        |input: &Result<source::Input, source::SourceError>| input.as_ref().map_or(0, |i| i.len);
+        |input: &Result<input::Input, input::SourceError>| input.as_ref().map_or(0, |i| i.len);
     let batch = response::Batch {
         limits,
         settings: &settings,
@@ -589,13 +590,13 @@ fn code_json(code: Code) -> serde_json::Value {
 }
 
 /// Reads METADATA (file, "-" or URL) for the aws commands.
-fn read_metadata(arg: &str, http: &args::HttpArgs) -> Result<(Source, source::Document)> {
+fn read_metadata(arg: &str, http: &args::HttpArgs) -> Result<(Source, input::Document)> {
     let source = Source::parse(arg)?;
     let fetcher = match &source {
         Source::Url(_) => Some(Fetcher::new(http.options()?)?),
         _ => None,
     };
-    let document = source::read_document(
+    let document = input::read_document(
         &source,
         http.max_size,
         fetcher.as_ref(),
@@ -612,7 +613,7 @@ fn load_claims(
 ) -> Result<samlbridge::claims::ClaimMapping> {
     use samlbridge::claims::{self, ClaimMapping, GraphToken};
     if let Some(path) = &a.claims {
-        let bytes = source::read_file(path, 16 * 1024 * 1024)?;
+        let bytes = input::read_file(path, 16 * 1024 * 1024)?;
         return Ok(claims::parse(&path.display().to_string(), &bytes)?);
     }
     if let Some(id) = &a.service_principal_id {
@@ -634,11 +635,11 @@ fn load_claims(
     })
 }
 
-fn trusted_cert(arg: &str) -> Result<samlbridge::aws::rollover::Trusted> {
-    use samlbridge::aws::rollover::Trusted;
+fn trusted_cert(arg: &str) -> Result<samlbridge::write::rollover::Trusted> {
+    use samlbridge::write::rollover::Trusted;
     let path = std::path::Path::new(arg);
     if path.is_file() {
-        let pem = source::read_file(path, 1024 * 1024)?;
+        let pem = input::read_file(path, 1024 * 1024)?;
         let mut certs = samlbridge::cert::Certificate::from_pem_all(&pem)
             .with_context(|| format!("--current-cert {arg}"))?;
         return Ok(Trusted::Certificate(Box::new(certs.remove(0))));
@@ -650,15 +651,15 @@ fn trusted_cert(arg: &str) -> Result<samlbridge::aws::rollover::Trusted> {
 
 /// Decides, writes (or not) and renders an `aws` job's result.
 fn finish_setup(
-    prepared: samlbridge::setup::Prepared,
+    prepared: samlbridge::commands::setup::Prepared,
     w: &WriteArgs,
     common: &args::CommonArgs,
     command: &str,
     claims: &samlbridge::claims::ClaimMapping,
 ) -> Result<u8> {
-    use samlbridge::aws::output::{self, WriteError, WriteOptions};
+    use samlbridge::write::outdir::{self, WriteError, WriteOptions};
     let format = common.format.resolve(false)?;
-    let mut plan = output::plan(&w.out, &prepared.files)?;
+    let mut plan = outdir::plan(&w.out, &prepared.files)?;
     let not_owned = !plan.not_owned().is_empty();
     let edited = !plan.edited().is_empty() && !w.force;
     let dir = w.out.display();
@@ -700,14 +701,14 @@ fn finish_setup(
             force: w.force,
             after_each_file: test_pause(),
         };
-        plan = output::write(&w.out, &prepared.files, &options)?;
+        plan = outdir::write(&w.out, &prepared.files, &options)?;
         let count = plan
             .files
             .iter()
             .filter(|f| {
                 !matches!(
                     f.change,
-                    output::Change::Removed | output::Change::KeptEdited
+                    outdir::Change::Removed | outdir::Change::KeptEdited
                 )
             })
             .count();
@@ -763,7 +764,7 @@ fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
     let mut settings = settings(&a.checks, &a.common)?;
     settings.target = Some(Target::IdentityCenter);
     let (source, document) = read_metadata(&a.metadata, &a.http)?;
-    let sp_bytes = source::read_file(&a.sp_metadata, a.http.max_size)?;
+    let sp_bytes = input::read_file(&a.sp_metadata, a.http.max_size)?;
     let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
     let signing_cert: Option<samlbridge::cert::Thumbprint> = a
         .write
@@ -780,7 +781,7 @@ fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
         .transpose()?;
     let name = source.to_string();
     let sp_name = a.sp_metadata.display().to_string();
-    let prepared = samlbridge::setup::identity_center(
+    let prepared = samlbridge::commands::setup::identity_center(
         Input {
             name: &name,
             bytes: &document.bytes,
@@ -793,7 +794,7 @@ fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
             url: None,
             requested_url: None,
         },
-        &samlbridge::setup::Common {
+        &samlbridge::commands::setup::Common {
             claims: &claims,
             scim_username_source: &a.claims.scim_username_source,
             signing_cert: signing_cert.as_ref(),
@@ -814,18 +815,18 @@ fn aws_identity_center(a: args::IdentityCenterArgs) -> Result<u8> {
 }
 
 fn aws_iam(a: args::IamArgs) -> Result<u8> {
-    use samlbridge::aws::{iam, Target};
+    use samlbridge::aws::{names, Target};
     a.common.color.apply();
     let mut settings = settings(&a.checks, &a.common)?;
     settings.target = Some(Target::Iam);
-    let account: iam::AccountId = a.account_id.parse()?;
-    let provider: iam::ProviderName = a.provider_name.parse()?;
-    let roles: Vec<iam::RoleName> = a
+    let account: names::AccountId = a.account_id.parse()?;
+    let provider: names::ProviderName = a.provider_name.parse()?;
+    let roles: Vec<names::RoleName> = a
         .roles
         .iter()
         .map(|r| r.parse())
         .collect::<Result<_, _>>()?;
-    let partition: iam::Partition = a.partition.parse()?;
+    let partition: names::Partition = a.partition.parse()?;
     let (source, document) = read_metadata(&a.metadata, &a.http)?;
     let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
     let signing_cert: Option<samlbridge::cert::Thumbprint> = a
@@ -842,14 +843,14 @@ fn aws_iam(a: args::IamArgs) -> Result<u8> {
         .map(trusted_cert)
         .transpose()?;
     let name = source.to_string();
-    let prepared = samlbridge::setup::iam(
+    let prepared = samlbridge::commands::setup::iam(
         Input {
             name: &name,
             bytes: &document.bytes,
             url: document.final_url.as_ref(),
             requested_url: source.url(),
         },
-        &samlbridge::setup::Common {
+        &samlbridge::commands::setup::Common {
             claims: &claims,
             scim_username_source: &a.claims.scim_username_source,
             signing_cert: signing_cert.as_ref(),

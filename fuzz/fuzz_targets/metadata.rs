@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use samlbridge::aws::Target;
-use samlbridge::check::{check, CheckSettings, Input};
+use samlbridge::commands::check::{check, CheckSettings, Input};
 
 fuzz_target!(|data: &[u8]| {
     for target in [None, Some(Target::IdentityCenter), Some(Target::Iam)] {

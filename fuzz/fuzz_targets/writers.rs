@@ -11,11 +11,11 @@
 use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-use samlbridge::aws::iam::{AccountId, Partition, ProviderName, RoleName};
-use samlbridge::aws::output::FileSet;
-use samlbridge::check::{CheckSettings, Input};
+use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
+use samlbridge::write::outdir::FileSet;
+use samlbridge::commands::check::{CheckSettings, Input};
 use samlbridge::claims::ClaimMapping;
-use samlbridge::setup::{self, Common};
+use samlbridge::commands::setup::{self, Common};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -157,8 +157,9 @@ fuzz_target!(|data: &[u8]| {
         name: "fuzz.xml",
         bytes: metadata,
         url: None,
+        requested_url: None,
     };
-    let Ok(report) = samlbridge::check::check(input, None, &settings) else {
+    let Ok(report) = samlbridge::commands::check::check(input, None, &settings) else {
         return;
     };
     let first: Option<samlbridge::cert::Thumbprint> = report
@@ -174,6 +175,7 @@ fuzz_target!(|data: &[u8]| {
         name: "sp.xml",
         bytes: SP,
         url: None,
+        requested_url: None,
     };
     for signing_cert in [None, first.as_ref()] {
         let common = |claims| Common {

@@ -1,14 +1,8 @@
-//! AWS targets and their rules.
+//! AWS facts: the targets, their limits, the SAML attribute names and value rules, IAM names.
+//! A leaf: it depends on nothing else in samlbridge.
 
-pub mod iam;
-pub mod identity_center;
-pub mod markdown;
-
-pub mod metadata_file;
-pub mod output;
-pub mod rollover;
+pub mod names;
 pub mod rules;
-pub mod text;
 
 use serde::Serialize;
 use std::fmt;

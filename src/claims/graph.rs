@@ -5,7 +5,7 @@
 use super::{
     is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source,
 };
-use crate::entra::{FetchError, Fetcher};
+use crate::http::{FetchError, Fetcher};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;

@@ -1,9 +1,7 @@
 //! Microsoft Entra ID: clouds, tenant and application identifiers, metadata URLs, fetching.
 
-mod fetch;
 mod urls;
 
-pub use fetch::{FetchError, FetchOptions, Fetched, Fetcher};
 pub use urls::{difference, judge_endpoint, judge_issuer, resembled_host, Issuer};
 
 use serde::Serialize;

@@ -9,9 +9,10 @@
 
 use super::model::{KeyEntry, SignatureStatus};
 use crate::cert::{Certificate, Thumbprint};
-use crate::xml::dsig::{self, SignatureAlgorithm};
-use crate::xml::signature::{self, MAX_SIGNING_KEYS};
-use crate::xml::{xmlsec, Document, Element};
+use crate::dsig::verify::{self, MAX_SIGNING_KEYS};
+use crate::dsig::xmlsec;
+use crate::dsig::{self, SignatureAlgorithm};
+use crate::xml::{Document, Element};
 use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
 use std::collections::HashSet;
 
@@ -272,13 +273,13 @@ fn distinct_keys<'c>(certs: impl Iterator<Item = &'c Certificate>) -> Vec<&'c Ce
 /// it cannot use, which only libxmlsec1 can judge).
 struct Candidate {
     cert: Certificate,
-    key: Option<signature::VerifyKey>,
+    key: Option<verify::VerifyKey>,
 }
 
 impl Candidate {
     fn new(cert: &Certificate) -> Self {
         Candidate {
-            key: cert.public_key().ok().map(signature::VerifyKey::new),
+            key: cert.public_key().ok().map(verify::VerifyKey::new),
             cert: cert.clone(),
         }
     }
@@ -318,16 +319,16 @@ fn judge(bytes: &[u8], tree: Option<(&Document, &Element)>, candidates: &[Candid
             native: xmlsec::Mismatch::Unknown,
         });
     }
-    let keyed: Vec<(usize, &signature::VerifyKey)> = candidates
+    let keyed: Vec<(usize, &verify::VerifyKey)> = candidates
         .iter()
         .enumerate()
         .filter_map(|(i, c)| Some((i, c.key.as_ref()?)))
         .collect();
-    let keys: Vec<&signature::VerifyKey> = keyed.iter().map(|(_, k)| *k).collect();
+    let keys: Vec<&verify::VerifyKey> = keyed.iter().map(|(_, k)| *k).collect();
     let mut native = xmlsec::Mismatch::Unknown;
     let signer = match tree {
         Some((doc, sig)) => {
-            let exam = signature::examine(&[], &doc.root, sig, &keys);
+            let exam = verify::examine(&[], &doc.root, sig, &keys);
             if let Some(i) = exam.verified_by() {
                 return Judgement::Verified(keyed[i].0);
             }
@@ -473,8 +474,8 @@ mod tests {
                 let Ok(key) = cert.public_key() else {
                     continue;
                 };
-                let key = signature::VerifyKey::new(key);
-                if signature::examine(&[], &doc.root, sig, &[&key])
+                let key = verify::VerifyKey::new(key);
+                if verify::examine(&[], &doc.root, sig, &[&key])
                     .verified_by()
                     .is_some()
                 {

@@ -1,7 +1,7 @@
 //! Human-readable output. Styles are ANSI escapes; the binary writes through `anstream`, which
 //! removes them when the output is not a terminal or `NO_COLOR` is set.
 
-use crate::check::{CertSummary, CheckReport};
+use crate::commands::check::{CertSummary, CheckReport};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::metadata::SignatureStatus;
 use anstyle::{AnsiColor, Color, Style};
@@ -471,8 +471,8 @@ pub fn validate_summary(s: &crate::response::Summary) -> String {
 }
 
 /// The files an `aws` command writes (or would), with a short diff for changed ones.
-pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
-    use crate::aws::output::Change;
+pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str) -> String {
+    use crate::write::outdir::Change;
     let mut out = String::new();
     let _ = writeln!(out, "\n{} {}", paint(BOLD, "Files in"), plan.directory);
     for f in &plan.files {
@@ -531,8 +531,8 @@ pub fn plan(plan: &crate::aws::output::Plan, outcome: &str) -> String {
 
 /// `check --apps`: one table, soonest certificate expiry first, then each application's
 /// findings, then a summary line.
-pub fn fleet(report: &crate::fleet::FleetReport, all: &[Finding]) -> String {
-    use crate::fleet::AppStatus;
+pub fn fleet(report: &crate::commands::fleet::FleetReport, all: &[Finding]) -> String {
+    use crate::commands::fleet::AppStatus;
     let mut out = String::new();
     out.push_str(&verdict_line(
         "check",

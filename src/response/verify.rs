@@ -8,10 +8,11 @@
 use super::assertion::{AssertionView, ResponseEnvelope};
 use crate::cert::{Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
+use crate::dsig::verify::MAX_SIGNING_KEYS;
+use crate::dsig::xmlsec;
+use crate::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
 use crate::metadata::IdpMetadata;
-use crate::xml::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
-use crate::xml::signature::MAX_SIGNING_KEYS;
-use crate::xml::{self, ns, xmlsec, Document, Element};
+use crate::xml::{self, ns, Document, Element};
 use base64::Engine as _;
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec,
@@ -27,7 +28,7 @@ pub struct TrustAnchor {
     pub label: String,
     pub cert: Certificate,
     /// The public key, loaded once for the native verifier (`None` for key types it cannot use).
-    pub key: Option<xml::signature::VerifyKey>,
+    pub key: Option<dsig::verify::VerifyKey>,
     /// The certificate's DER as base64, to recognise it in a KeyInfo.
     base64: String,
     /// What a verified response says of its signer, made once.
@@ -44,7 +45,7 @@ impl TrustAnchor {
                 sha256: cert.sha256.to_string(),
             }),
             label,
-            key: cert.public_key().ok().map(xml::signature::VerifyKey::new),
+            key: cert.public_key().ok().map(dsig::verify::VerifyKey::new),
             base64: base64::engine::general_purpose::STANDARD.encode(cert.der()),
             cert,
         }
@@ -623,7 +624,7 @@ fn verify_native(
     // The certificate the KeyInfo names goes first when it is trusted: usually one try.
     let order = trust.by_key(embedded.iter().filter_map(|b64| trust.find_base64(b64)));
     let usable: Vec<&TrustAnchor> = order.into_iter().filter(|a| a.key.is_some()).collect();
-    let keys: Vec<&xml::signature::VerifyKey> =
+    let keys: Vec<&dsig::verify::VerifyKey> =
         usable.iter().filter_map(|a| a.key.as_ref()).collect();
     let mut signers: Vec<usize> = Vec::new();
     for (sig, parent) in placed {
@@ -632,18 +633,18 @@ fn verify_native(
         } else {
             vec![root]
         };
-        match xml::signature::verify(&ancestors, parent, sig, &keys) {
+        match dsig::verify::verify(&ancestors, parent, sig, &keys) {
             Ok(i) => signers.push(i),
-            Err(xml::signature::Failure::Digest) => {
+            Err(dsig::verify::Failure::Digest) => {
                 return Err(finding(
                     Code::SignatureInvalid,
                     "the signed content was changed after signing (digest mismatch)",
                 ))
             }
-            Err(xml::signature::Failure::Malformed(m)) => {
+            Err(dsig::verify::Failure::Malformed(m)) => {
                 return Err(finding(Code::SignatureInvalid, m))
             }
-            Err(xml::signature::Failure::SignatureValue) => {
+            Err(dsig::verify::Failure::SignatureValue) => {
                 let embedded: Vec<Certificate> = embedded
                     .iter()
                     .filter_map(|b64| Certificate::from_base64(b64).ok())
@@ -652,8 +653,8 @@ fn verify_native(
                 // canonicalizes again, so only the first two are tried.
                 for cert in untrusted_keys(&embedded, trust) {
                     if let Ok(key) = cert.public_key() {
-                        let key = xml::signature::VerifyKey::new(key);
-                        if xml::signature::verify(&ancestors, parent, sig, &[&key]).is_ok() {
+                        let key = dsig::verify::VerifyKey::new(key);
+                        if dsig::verify::verify(&ancestors, parent, sig, &[&key]).is_ok() {
                             return Err(finding(
                                 Code::SignatureUntrustedKey,
                                 untrusted_message(cert),

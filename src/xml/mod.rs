@@ -6,12 +6,8 @@
 //! recover mode would silently repair (missing end tags, trailing garbage, several roots), so
 //! the signature library and this tree always see the same document.
 
-pub mod c14n;
-pub mod dsig;
-pub mod signature;
 mod tree;
 mod uri;
-pub mod xmlsec;
 
 pub use tree::{Attribute, Element, Node, NsDecl, Span};
 

@@ -1,6 +1,6 @@
 //! Where an input comes from: a file, standard input or an https:// URL.
 
-use crate::entra::{FetchError, Fetcher};
+use crate::http::{FetchError, Fetcher};
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};

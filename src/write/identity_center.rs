@@ -2,10 +2,10 @@
 //! enter in Entra, the attribute configuration as CLI JSON, Terraform and CloudFormation, and
 //! the console steps.
 
+use super::hcl::{hcl_string, json_pretty};
 use super::markdown::code;
-use super::metadata_file::{self, TrimError};
-use super::output::FileSet;
-use super::text::{hcl_string, json_pretty};
+use super::outdir::FileSet;
+use super::upload::{self, TrimError};
 use crate::cert::{Certificate, Thumbprint};
 use crate::claims::{self, ClaimMapping, Source};
 use crate::diag::{Code, Finding};
@@ -42,7 +42,7 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
     let mut files = FileSet::default();
     let mut findings = Vec::new();
 
-    let metadata_bytes = metadata_file::upload_document(inp.metadata_bytes, inp.signing_cert)?;
+    let metadata_bytes = upload::upload_document(inp.metadata_bytes, inp.signing_cert)?;
     let certs: Vec<&Certificate> = match inp.signing_cert {
         Some(keep) => inp
             .metadata

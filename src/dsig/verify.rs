@@ -7,8 +7,8 @@
 //! the reader to see different documents.
 
 use super::c14n::{self, Options};
-use super::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
-use super::{ns, Element};
+use super::inspect::{self as dsig, DigestAlgorithm, SignatureAlgorithm};
+use crate::xml::{ns, Element};
 use base64::Engine;
 use openssl::md::{Md, MdRef};
 use openssl::md_ctx::MdCtx;
@@ -199,7 +199,7 @@ fn prefix_list(e: &Element) -> Result<Vec<String>, Failure> {
     };
     let mut prefixes: Vec<String> = Vec::new();
     for p in list.split_ascii_whitespace() {
-        if p != "#default" && !super::is_ncname(p) {
+        if p != "#default" && !crate::xml::is_ncname(p) {
             return Err(malformed(format!(
                 "the InclusiveNamespaces PrefixList names {p:?}, which is not a prefix"
             )));

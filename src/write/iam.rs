@@ -1,119 +1,18 @@
 //! The plain IAM SAML federation set: the provider, one trust policy per role, Terraform,
 //! CloudFormation, the claims for Entra, and the steps.
 
+use super::hcl::{hcl_string, json_pretty};
 use super::identity_center::claims_policy;
 use super::markdown::{code, shell};
-use super::metadata_file::{self, TrimError};
-use super::output::FileSet;
-use super::rules as aws;
-use super::text::{hcl_string, json_pretty};
+use super::outdir::FileSet;
+use super::upload::{self, TrimError};
+use crate::aws::names::{AccountId, Partition, ProviderName, RoleName};
+use crate::aws::rules as aws;
 use crate::cert::Thumbprint;
 use crate::claims::ClaimMapping;
 use crate::metadata::IdpMetadata;
 use serde_json::json;
-use std::fmt;
 use std::fmt::Write;
-use std::str::FromStr;
-use thiserror::Error;
-
-/// An AWS account ID: twelve digits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountId(String);
-
-/// An IAM name (SAML provider `[\w._-]{1,128}`, role `[\w+=,.@-]{1,64}`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderName(String);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleName(String);
-
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum NameError {
-    #[error("'{0}' is not an AWS account ID (twelve digits)")]
-    Account(String),
-    #[error("'{0}' is not a SAML provider name: 1 to 128 characters of letters, digits and ._-")]
-    Provider(String),
-    #[error("'{0}' is not a role name: 1 to 64 characters of letters, digits and +=,.@_-")]
-    Role(String),
-    #[error("'{0}' is not a partition: aws, aws-cn or aws-us-gov")]
-    Partition(String),
-}
-
-impl FromStr for AccountId {
-    type Err = NameError;
-    fn from_str(s: &str) -> Result<Self, NameError> {
-        (s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()))
-            .then(|| AccountId(s.to_owned()))
-            .ok_or_else(|| NameError::Account(s.to_owned()))
-    }
-}
-
-impl FromStr for ProviderName {
-    type Err = NameError;
-    fn from_str(s: &str) -> Result<Self, NameError> {
-        ((1..=128).contains(&s.len())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
-        .then(|| ProviderName(s.to_owned()))
-        .ok_or_else(|| NameError::Provider(s.to_owned()))
-    }
-}
-
-impl FromStr for RoleName {
-    type Err = NameError;
-    fn from_str(s: &str) -> Result<Self, NameError> {
-        ((1..=64).contains(&s.len())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)))
-        .then(|| RoleName(s.to_owned()))
-        .ok_or_else(|| NameError::Role(s.to_owned()))
-    }
-}
-
-impl fmt::Display for RoleName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The AWS partition, which decides ARNs and the sign-in endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partition {
-    Aws,
-    China,
-    UsGov,
-}
-
-impl FromStr for Partition {
-    type Err = NameError;
-    fn from_str(s: &str) -> Result<Self, NameError> {
-        match s {
-            "aws" => Ok(Partition::Aws),
-            "aws-cn" => Ok(Partition::China),
-            "aws-us-gov" => Ok(Partition::UsGov),
-            _ => Err(NameError::Partition(s.to_owned())),
-        }
-    }
-}
-
-impl Partition {
-    pub fn arn_prefix(self) -> &'static str {
-        match self {
-            Partition::Aws => "arn:aws",
-            Partition::China => "arn:aws-cn",
-            Partition::UsGov => "arn:aws-us-gov",
-        }
-    }
-
-    /// The audience STS expects (and the global ACS).
-    pub fn signin_endpoint(self) -> &'static str {
-        match self {
-            Partition::Aws => aws::IAM_AUDIENCES[0],
-            Partition::China => "https://signin.amazonaws.cn/saml",
-            Partition::UsGov => "https://signin.amazonaws-us-gov.com/saml",
-        }
-    }
-}
 
 /// Everything the IAM writer needs.
 pub struct Inputs<'a> {
@@ -132,8 +31,8 @@ impl Inputs<'_> {
         format!(
             "{}:iam::{}:saml-provider/{}",
             self.partition.arn_prefix(),
-            self.account.0,
-            self.provider.0
+            self.account.as_str(),
+            self.provider.as_str()
         )
     }
 
@@ -141,8 +40,8 @@ impl Inputs<'_> {
         format!(
             "{}:iam::{}:role/{}",
             self.partition.arn_prefix(),
-            self.account.0,
-            role.0
+            self.account.as_str(),
+            role.as_str()
         )
     }
 
@@ -180,12 +79,12 @@ impl Inputs<'_> {
 /// Builds the files.
 pub fn build(inp: &Inputs<'_>) -> Result<FileSet, TrimError> {
     let mut files = FileSet::default();
-    let document = metadata_file::upload_document(inp.metadata_bytes, inp.signing_cert)?;
+    let document = upload::upload_document(inp.metadata_bytes, inp.signing_cert)?;
     let text = String::from_utf8_lossy(&document).into_owned();
     files.add("idp-metadata.xml", document);
     files.add(
         "saml-provider.json",
-        json_pretty(&json!({"SAMLMetadataDocument": text, "Name": inp.provider.0})),
+        json_pretty(&json!({"SAMLMetadataDocument": text, "Name": inp.provider.as_str()})),
     );
     for role in inp.roles {
         files.add(
@@ -208,7 +107,7 @@ fn terraform_idents(roles: &[RoleName]) -> Vec<String> {
         .iter()
         .map(|role| {
             let mut base: String = role
-                .0
+                .as_str()
                 .chars()
                 .map(|c| {
                     if c.is_ascii_alphanumeric() || c == '_' {
@@ -239,7 +138,7 @@ fn terraform(inp: &Inputs<'_>) -> String {
     let _ = writeln!(
         tf,
         "  name                   = {}",
-        hcl_string(&inp.provider.0)
+        hcl_string(inp.provider.as_str())
     );
     let _ = writeln!(
         tf,
@@ -248,7 +147,7 @@ fn terraform(inp: &Inputs<'_>) -> String {
     let actions: Vec<String> = inp.actions().iter().map(|a| hcl_string(a)).collect();
     for (role, ident) in inp.roles.iter().zip(terraform_idents(inp.roles)) {
         let _ = writeln!(tf, "\nresource \"aws_iam_role\" {} {{", hcl_string(&ident));
-        let _ = writeln!(tf, "  name = {}", hcl_string(&role.0));
+        let _ = writeln!(tf, "  name = {}", hcl_string(role.as_str()));
         let _ = writeln!(tf, "  assume_role_policy = jsonencode({{");
         let _ = writeln!(tf, "    Version = \"2012-10-17\"");
         let _ = writeln!(tf, "    Statement = [{{");
@@ -275,7 +174,11 @@ fn cfn_logical_ids(roles: &[RoleName]) -> Vec<String> {
     roles
         .iter()
         .map(|role| {
-            let base: String = role.0.chars().filter(char::is_ascii_alphanumeric).collect();
+            let base: String = role
+                .as_str()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
             let mut id = format!("Role{base}");
             let mut n = 1;
             while !seen.insert(id.clone()) {
@@ -296,7 +199,7 @@ fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> serde_json::Value {
         json!({
             "Type": "AWS::IAM::SAMLProvider",
             "Properties": {
-                "Name": inp.provider.0,
+                "Name": inp.provider.as_str(),
                 "SamlMetadataDocument": metadata,
             },
         }),
@@ -307,7 +210,7 @@ fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> serde_json::Value {
             json!({
                 "Type": "AWS::IAM::Role",
                 "Properties": {
-                    "RoleName": role.0,
+                    "RoleName": role.as_str(),
                     "AssumeRolePolicyDocument": {
                         "Version": "2012-10-17",
                         "Statement": [{
@@ -340,7 +243,7 @@ fn steps(inp: &Inputs<'_>) -> String {
     );
     for role in inp.roles {
         // Role names are checked against IAM's pattern when parsed; quoting is the second lock.
-        let name = shell(&role.0).unwrap_or_default();
+        let name = shell(role.as_str()).unwrap_or_default();
         let policy = shell(&format!("file://trust-policy-{role}.json")).unwrap_or_default();
         let _ = writeln!(
             s,

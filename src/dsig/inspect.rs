@@ -1,7 +1,7 @@
 //! Reading `ds:Signature` elements: which algorithms, references and transforms they use.
-//! Pure inspection of the tree; verification itself is libxmlsec1's job (see [`super::xmlsec`]).
+//! Pure inspection of the tree; verification itself is libxmlsec1's job (see [`super::verify`] and [`super::xmlsec`]).
 
-use super::{ns, Element};
+use crate::xml::{ns, Element};
 use std::fmt;
 
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";

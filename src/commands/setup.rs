@@ -2,15 +2,17 @@
 //! set for the target, and add the rollover plan. Writing is the caller's choice, made from the
 //! findings and the plan this returns.
 
-use crate::aws::metadata_file::TrimError;
-use crate::aws::output::FileSet;
-use crate::aws::rollover::{self, Trusted};
-use crate::aws::{iam, identity_center, Target};
+use crate::aws::names::{AccountId, Partition, ProviderName, RoleName};
+use crate::aws::Target;
 use crate::cert::{CertPolicy, Thumbprint};
-use crate::check::{self, CheckError, CheckReport, CheckSettings, Input};
 use crate::claims::{self, ClaimContext, ClaimMapping};
+use crate::commands::check::{self, CheckError, CheckReport, CheckSettings, Input};
 use crate::diag::{self, Finding};
 use crate::metadata::{self, MetadataError};
+use crate::write::outdir::FileSet;
+use crate::write::rollover::{self, Trusted};
+use crate::write::upload::TrimError;
+use crate::write::{iam, identity_center};
 use crate::xml;
 use thiserror::Error;
 
@@ -121,10 +123,10 @@ pub fn identity_center(
 pub fn iam(
     idp: Input<'_>,
     common: &Common<'_>,
-    account: &iam::AccountId,
-    provider: &iam::ProviderName,
-    roles: &[iam::RoleName],
-    partition: iam::Partition,
+    account: &AccountId,
+    provider: &ProviderName,
+    roles: &[RoleName],
+    partition: Partition,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
     let mut report = check::check(idp, None, settings)?;

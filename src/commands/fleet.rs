@@ -2,10 +2,10 @@
 //! like `check` checks one, ordered by which signing certificate expires first.
 
 use crate::aws::Target;
-use crate::check::{self, CheckReport, CheckSettings, Input};
+use crate::commands::check::{self, CheckReport, CheckSettings, Input};
 use crate::diag::{self, Code, Finding};
-use crate::entra::Fetcher;
 use crate::entra::{app_metadata_url, AppId, Cloud, TenantId};
+use crate::http::Fetcher;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

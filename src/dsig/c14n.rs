@@ -6,7 +6,7 @@
 //! PrefixList. Output escaping follows Canonical XML 1.0 so that different trees never
 //! serialise to the same bytes.
 
-use super::{Element, Node};
+use crate::xml::{Attribute, Element, Node};
 
 /// How to canonicalize.
 #[derive(Debug, Clone, Copy, Default)]
@@ -138,7 +138,7 @@ fn element<'a>(
         escape_attr(uri, out);
         out.push(b'"');
     }
-    let mut attrs: Vec<&super::Attribute> = e.attributes.iter().collect();
+    let mut attrs: Vec<&Attribute> = e.attributes.iter().collect();
     attrs.sort_by(|a, b| {
         (a.namespace.as_deref().unwrap_or(""), &*a.local)
             .cmp(&(b.namespace.as_deref().unwrap_or(""), &*b.local))

@@ -2,7 +2,7 @@
 //! next, and the order and dates of the steps that rotate without a sign-in outage.
 
 use super::markdown::cell;
-use super::Target;
+use crate::aws::Target;
 use crate::cert::{CertPolicy, Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::metadata::{self, IdpMetadata};

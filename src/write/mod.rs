@@ -1,0 +1,11 @@
+//! The files samlbridge writes: the configuration sets for IAM Identity Center and IAM, the
+//! rollover plan, the metadata to upload, and the directory they go into. Every file comes from
+//! a serializer for its format; values copied from inputs are checked against their shapes.
+
+pub mod hcl;
+pub mod iam;
+pub mod identity_center;
+pub mod markdown;
+pub mod outdir;
+pub mod rollover;
+pub mod upload;
