@@ -62,7 +62,10 @@ impl FromStr for Thumbprint {
             .chars()
             .filter(|c| !matches!(c, ':' | ' ' | '-'))
             .collect();
-        if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        if hex.is_empty()
+            || !hex.len().is_multiple_of(2)
+            || !hex.chars().all(|c| c.is_ascii_hexdigit())
+        {
             return Err(ThumbprintError::NotHex(s.to_owned()));
         }
         let bytes: Vec<u8> = (0..hex.len())
