@@ -11,5 +11,6 @@ mod fetch;
 mod fleet;
 mod limits;
 mod outdir;
+mod terminal;
 mod util;
 mod validate;
