@@ -13,6 +13,7 @@ use samlbridge::diag::{self, Code, Finding};
 use samlbridge::entra;
 use samlbridge::http::Fetcher;
 use samlbridge::input::{self, Source};
+use samlbridge::render::escape::{escape, Escaped};
 use samlbridge::render::{human, json, sarif, Format};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(CLEAN);
             }
-            eprintln!("samlbridge: error: {}{}", describe(&e), flag_hint(&e));
+            say_error(format_args!("{}{}", describe(&e), flag_hint(&e)));
             ExitCode::from(FAILED)
         }
     }
@@ -89,15 +90,29 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn print(text: &str) -> Result<()> {
-    let mut out = anstream::stdout();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+/// Says an error on stderr. Messages quote input (file names, URLs, values from documents),
+/// so the whole message is escaped: it stays one line and sends the terminal nothing.
+fn say_error(message: impl std::fmt::Display) {
+    eprintln!("samlbridge: error: {}", Escaped(message));
 }
 
-fn print_err(text: &str) -> Result<()> {
-    let mut out = anstream::stderr();
+/// Writes a report to stdout.
+fn print(format: Format, text: &str) -> Result<()> {
+    write_report(&mut anstream::stdout(), format, text)
+}
+
+fn print_err(format: Format, text: &str) -> Result<()> {
+    write_report(&mut anstream::stderr(), format, text)
+}
+
+/// Human reports pass `human::for_terminal` on their way out: whatever a renderer might have
+/// left unescaped, only line ends and the renderer's own styles reach the terminal. JSON and
+/// SARIF are data, escaped by their serializer.
+fn write_report(out: &mut impl Write, format: Format, text: &str) -> Result<()> {
+    let text = match format {
+        Format::Human => human::for_terminal(text),
+        Format::Json | Format::Sarif => std::borrow::Cow::Borrowed(text),
+    };
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
@@ -178,7 +193,7 @@ fn check(a: CheckArgs) -> Result<u8> {
         };
         check::add_claims(&mut report, &mapping, &ctx, &settings.overrides);
     }
-    print(&render_check(&report, format, "check", None))?;
+    print(format, &render_check(&report, format, "check", None))?;
 
     Ok(exit_code(report.has_errors()))
 }
@@ -224,7 +239,7 @@ fn check_fleet(apps: &str, a: &CheckArgs, settings: CheckSettings, format: Forma
         bar
     };
     let report = fleet::check_apps(&apps, &fetcher, &fleet_settings, &|done| {
-        bar.set_message(done.name.clone());
+        bar.set_message(escape(&done.name).into_owned());
         bar.inc(1);
     });
     bar.finish_and_clear();
@@ -242,7 +257,7 @@ fn check_fleet(apps: &str, a: &CheckArgs, settings: CheckSettings, format: Forma
             json::to_string(&sarif::document_for(&artifacts))
         }
     };
-    print(&text)?;
+    print(format, &text)?;
     Ok(exit_code(diag::has_errors(&findings)))
 }
 
@@ -322,7 +337,11 @@ fn fetch(a: FetchArgs) -> Result<u8> {
     let mut text = render_check(&report, format, "fetch", Some(&extra));
     if format == Format::Human {
         text.push_str(&match (&saved, blocker) {
-            (Some(path), _) => format!("\nSaved {} bytes to {path}\n", fetched.bytes.len()),
+            (Some(path), _) => format!(
+                "\nSaved {} bytes to {}\n",
+                fetched.bytes.len(),
+                Escaped(path)
+            ),
             (None, Some(code)) => format!(
                 "\nNot saved: {code} means the document cannot be trusted (use --force to save it anyway)\n"
             ),
@@ -330,9 +349,9 @@ fn fetch(a: FetchArgs) -> Result<u8> {
         });
     }
     if to_stdout {
-        print_err(&text)?;
+        print_err(format, &text)?;
     } else {
-        print(&text)?;
+        print(format, &text)?;
     }
     Ok(exit_code(report.has_errors()))
 }
@@ -340,7 +359,7 @@ fn fetch(a: FetchArgs) -> Result<u8> {
 /// An input that could not be read or decoded is also said on stderr, whatever the format.
 fn warn_unreadable(outcome: &samlbridge::response::Outcome) {
     if let samlbridge::response::Outcome::Error(e) = outcome {
-        eprintln!("samlbridge: error: {}: {}", e.label, e.message);
+        say_error(format_args!("{}: {}", e.label, e.message));
     }
 }
 
@@ -366,8 +385,10 @@ fn trust_redirect(
         ),
         diag::Severity::Warning => {
             eprintln!(
-                "samlbridge: warning: {name}: {} [{}]",
-                finding.message, finding.code
+                "samlbridge: warning: {}: {} [{}]",
+                Escaped(name),
+                Escaped(&finding.message),
+                finding.code
             );
             Ok(())
         }
@@ -532,15 +553,17 @@ fn validate(a: ValidateArgs) -> Result<u8> {
             batch.run(inputs, size, load, prepare, |outcome, text| {
                 summary.add(&outcome);
                 warn_unreadable(&outcome);
-                out.write_all(text.as_bytes())
+                out.write_all(human::for_terminal(&text).as_bytes())
             })?;
-            out.write_all(human::validate_summary(&summary).as_bytes())?;
+            out.write_all(human::for_terminal(&human::validate_summary(&summary)).as_bytes())?;
             out.flush()?;
             summary
         }
     };
     if summary.total() == 0 {
-        eprintln!("samlbridge: error: no input to validate (the directories given hold no files other than hidden ones)");
+        say_error(
+            "no input to validate (the directories given hold no files other than hidden ones)",
+        );
     }
     Ok(if summary.unreadable > 0 || summary.total() == 0 {
         FAILED
@@ -560,7 +583,7 @@ fn explain(a: ExplainArgs) -> Result<u8> {
             )),
             _ => human::code_list(),
         };
-        print(&text)?;
+        print(format, &text)?;
         return Ok(CLEAN);
     }
     let name = a.code.unwrap_or_default();
@@ -573,7 +596,7 @@ fn explain(a: ExplainArgs) -> Result<u8> {
         Format::Json => json::to_string(&code_json(code)),
         _ => human::explain(code),
     };
-    print(&text)?;
+    print(format, &text)?;
     Ok(CLEAN)
 }
 
@@ -730,7 +753,7 @@ fn finish_setup(
             t
         }
     };
-    print(&text)?;
+    print(format, &text)?;
     Ok(if failed {
         FAILED
     } else if prepared.has_errors() {

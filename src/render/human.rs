@@ -1,11 +1,19 @@
 //! Human-readable output. Styles are ANSI escapes; the binary writes through `anstream`, which
 //! removes them when the output is not a terminal or `NO_COLOR` is set.
+//!
+//! Every value that came from outside samlbridge is written through [`Escaped`] (and [`paint`]
+//! escapes what it paints), so no control or format character of a document, certificate,
+//! capture or file reaches the terminal. The binary passes every report through
+//! [`for_terminal`] as well, which lets only line ends and this module's own styles through.
 
+use super::escape::{self, escape, Escaped};
 use crate::commands::check::{CertSummary, CheckReport};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::metadata::SignatureStatus;
 use anstyle::{AnsiColor, Color, Style};
+use std::borrow::Cow;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 pub(crate) const BOLD: Style = Style::new().bold();
 pub(crate) const DIM: Style = Style::new().dimmed();
@@ -22,8 +30,40 @@ pub(crate) const CYAN: Style = Style::new()
     .fg_color(Some(Color::Ansi(AnsiColor::Cyan)))
     .bold();
 
+/// Every style this module writes.
+const PALETTE: [Style; 6] = [BOLD, DIM, RED, GREEN, YELLOW, CYAN];
+
+/// `text` in `style`, its unsafe characters escaped.
 pub(crate) fn paint(style: Style, text: impl std::fmt::Display) -> String {
-    format!("{style}{text}{style:#}")
+    format!("{style}{}{style:#}", Escaped(text))
+}
+
+/// The escape sequences the palette renders to (each style and its reset, split into single
+/// SGR sequences so any combination of them passes).
+fn own_sequences() -> &'static [String] {
+    static SEQUENCES: OnceLock<Vec<String>> = OnceLock::new();
+    SEQUENCES.get_or_init(|| {
+        let mut all: Vec<String> = PALETTE
+            .iter()
+            .flat_map(|s| [s.render().to_string(), s.render_reset().to_string()])
+            .flat_map(|rendered| {
+                rendered
+                    .split('\u{1b}')
+                    .filter(|part| !part.is_empty())
+                    .map(|part| format!("\u{1b}{part}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    })
+}
+
+/// A report as it may reach the terminal: line ends and this module's styles stay; any other
+/// control or format character still in it is escaped.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    escape::escape_report(text, own_sequences())
 }
 
 /// The national cloud, when it is not the global one.
@@ -62,8 +102,9 @@ pub fn verdict_line(command: &str, subject: &str, findings: &[Finding]) -> Strin
         paint(GREEN, "PASS")
     };
     format!(
-        "{verdict} {} {subject}  ({errors} error{}, {warnings} warning{})\n",
+        "{verdict} {} {}  ({errors} error{}, {warnings} warning{})\n",
         paint(BOLD, command),
+        Escaped(subject),
         plural(errors),
         plural(warnings)
     )
@@ -100,9 +141,9 @@ pub fn findings(out: &mut String, findings: &[Finding]) {
             "  {}{} {subject}{}",
             paint(style, format!("{}[{}]", f.severity, f.code)),
             overridden,
-            f.message
+            Escaped(&f.message)
         );
-        let _ = writeln!(out, "    {} {}", paint(DIM, "help:"), f.help);
+        let _ = writeln!(out, "    {} {}", paint(DIM, "help:"), Escaped(&f.help));
     }
 }
 
@@ -115,16 +156,22 @@ fn signature_line(status: &SignatureStatus) -> String {
             pinned,
             ..
         } => format!(
-            "{} ({algorithm}, signed by {signer_subject}{})",
+            "{} ({}, signed by {}{})",
             paint(GREEN, "valid"),
+            Escaped(algorithm),
+            Escaped(signer_subject),
             if *pinned { ", pinned" } else { "; not pinned" }
         ),
         SignatureStatus::Reformatted { .. } => paint(
             YELLOW,
             "does not verify as stored (reformatted after signing; content intact)",
         ),
-        SignatureStatus::Invalid { reason } => format!("{} ({reason})", paint(RED, "invalid")),
-        SignatureStatus::Untrusted { reason } => format!("{} ({reason})", paint(RED, "untrusted")),
+        SignatureStatus::Invalid { reason } => {
+            format!("{} ({})", paint(RED, "invalid"), Escaped(reason))
+        }
+        SignatureStatus::Untrusted { reason } => {
+            format!("{} ({})", paint(RED, "untrusted"), Escaped(reason))
+        }
         SignatureStatus::TooManyKeys { keys, limit, .. } => format!(
             "{} ({keys} distinct keys to try; samlbridge tries at most {limit})",
             paint(RED, "not checked")
@@ -155,15 +202,20 @@ pub fn certificate(out: &mut String, index: usize, c: &CertSummary) {
         ),
     };
     let _ = writeln!(out, "  #{index} {}{tags}", paint(BOLD, &c.subject));
-    let _ = writeln!(out, "     SHA-1    {}", c.sha1);
-    let _ = writeln!(out, "     SHA-256  {}", c.sha256);
+    let _ = writeln!(out, "     SHA-1    {}", Escaped(&c.sha1));
+    let _ = writeln!(out, "     SHA-256  {}", Escaped(&c.sha256));
     let _ = writeln!(
         out,
         "     valid    {} to {} ({days})",
         c.not_before.format("%Y-%m-%d %H:%M"),
         c.not_after.format("%Y-%m-%d %H:%M UTC")
     );
-    let _ = writeln!(out, "     key      {}, {}", c.key, c.signature_algorithm);
+    let _ = writeln!(
+        out,
+        "     key      {}, {}",
+        Escaped(&c.key),
+        Escaped(&c.signature_algorithm)
+    );
 }
 
 /// The `check` report.
@@ -186,7 +238,11 @@ pub fn check(command: &str, report: &CheckReport) -> String {
         let _ = writeln!(out, "\n{}", paint(BOLD, "Metadata"));
         let kind = match &md.kind {
             crate::metadata::IdpKind::Entra { tenant, cloud } => {
-                format!("Microsoft Entra ID{}, tenant {tenant}", cloud_note(*cloud))
+                format!(
+                    "Microsoft Entra ID{}, tenant {}",
+                    cloud_note(*cloud),
+                    Escaped(tenant)
+                )
             }
             crate::metadata::IdpKind::EntraCommon { cloud } => {
                 format!(
@@ -199,7 +255,7 @@ pub fn check(command: &str, report: &CheckReport) -> String {
         let _ = writeln!(
             out,
             "  entityID   {}  {}",
-            md.entity_id,
+            Escaped(&md.entity_id),
             paint(DIM, format!("({kind})"))
         );
         let _ = writeln!(out, "  signature  {}", signature_line(&md.signature));
@@ -208,7 +264,7 @@ pub fn check(command: &str, report: &CheckReport) -> String {
             let _ = writeln!(
                 out,
                 "  {label}  {} {}",
-                e.location,
+                Escaped(&e.location),
                 paint(DIM, format!("({})", e.binding_name()))
             );
         }
@@ -228,9 +284,9 @@ pub fn check(command: &str, report: &CheckReport) -> String {
     }
     if let Some(sp) = &report.sp_metadata {
         let _ = writeln!(out, "\n{}", paint(BOLD, "Service provider"));
-        let _ = writeln!(out, "  entityID   {}", sp.entity_id);
+        let _ = writeln!(out, "  entityID   {}", Escaped(&sp.entity_id));
         for acs in &sp.acs {
-            let _ = writeln!(out, "  ACS        {}", acs.location);
+            let _ = writeln!(out, "  ACS        {}", Escaped(&acs.location));
         }
     }
     if !report.certificates.is_empty() {
@@ -290,7 +346,7 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
     let mut out = String::new();
     let attribute = |out: &mut String, a: &Attribute| {
         let _ = match a.values.as_slice() {
-            [one] => writeln!(out, "    {}  {}", paint(BOLD, &a.name), one.text),
+            [one] => writeln!(out, "    {}  {}", paint(BOLD, &a.name), Escaped(&one.text)),
             [] => writeln!(
                 out,
                 "    {}  {}",
@@ -305,7 +361,7 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
                     paint(DIM, format!("({} values)", many.len()))
                 );
                 for v in many {
-                    let _ = writeln!(out, "      - {}", v.text);
+                    let _ = writeln!(out, "      - {}", Escaped(&v.text));
                 }
                 Ok(())
             }
@@ -406,13 +462,23 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
             out,
             "  {} with {} ({} digest)",
             s.option(),
-            s.algorithm,
-            s.digest
+            Escaped(&s.algorithm),
+            Escaped(&s.digest)
         );
         match &s.signer {
             Some(signer) => {
-                let _ = writeln!(out, "  verified by {}: {}", signer.label, signer.subject);
-                let _ = writeln!(out, "    SHA-1 {}  SHA-256 {}", signer.sha1, signer.sha256);
+                let _ = writeln!(
+                    out,
+                    "  verified by {}: {}",
+                    Escaped(&signer.label),
+                    Escaped(&signer.subject)
+                );
+                let _ = writeln!(
+                    out,
+                    "    SHA-1 {}  SHA-256 {}",
+                    Escaped(&signer.sha1),
+                    Escaped(&signer.sha256)
+                );
             }
             None => {
                 let _ = writeln!(out, "  verified by the trusted certificates together");
@@ -427,21 +493,21 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
             .as_deref()
             .map(|c| c.rsplit(':').next().unwrap_or(c))
             .unwrap_or("(none)");
-        let _ = writeln!(out, "  status       {status}");
+        let _ = writeln!(out, "  status       {}", Escaped(status));
         if let Some(m) = &env.status.message {
             let _ = writeln!(
                 out,
                 "  message      {}",
-                m.lines().next().unwrap_or_default()
+                Escaped(m.lines().next().unwrap_or_default())
             );
         }
         let _ = writeln!(
             out,
             "  destination  {}",
-            env.destination.as_deref().unwrap_or("(none)")
+            Escaped(env.destination.as_deref().unwrap_or("(none)"))
         );
         if let Some(irt) = &env.in_response_to {
-            let _ = writeln!(out, "  in reply to  {irt}");
+            let _ = writeln!(out, "  in reply to  {}", Escaped(irt));
         }
     }
     out.push('\n');
@@ -454,7 +520,7 @@ pub fn validate_error(e: &crate::response::InputError) -> String {
         "{} {}: {}\n\n",
         paint(RED, "ERROR"),
         paint(BOLD, &e.label),
-        e.message
+        Escaped(&e.message)
     )
 }
 
@@ -474,7 +540,12 @@ pub fn validate_summary(s: &crate::response::Summary) -> String {
 pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str) -> String {
     use crate::write::outdir::Change;
     let mut out = String::new();
-    let _ = writeln!(out, "\n{} {}", paint(BOLD, "Files in"), plan.directory);
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        paint(BOLD, "Files in"),
+        Escaped(&plan.directory)
+    );
     for f in &plan.files {
         let (tag, style, note) = match &f.change {
             Change::New => ("new      ", GREEN, ""),
@@ -509,7 +580,7 @@ pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str) -> String {
             out,
             "  {} {}{size}{}",
             paint(style, tag),
-            f.name,
+            Escaped(&f.name),
             paint(DIM, note)
         );
         if let Change::Modified { diff } | Change::Edited { diff } = &f.change {
@@ -548,12 +619,12 @@ pub fn fleet(report: &crate::commands::fleet::FleetReport, all: &[Finding]) -> S
         .iter()
         .map(|a| {
             [
-                a.name.clone(),
+                escape(&a.name).into_owned(),
                 a.soonest_expiry
                     .map(|t| t.format("%Y-%m-%d").to_string())
                     .unwrap_or_else(|| "—".into()),
                 a.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                a.thumbprint.clone().unwrap_or_default(),
+                escape(a.thumbprint.as_deref().unwrap_or_default()).into_owned(),
                 a.status.as_str().to_owned(),
             ]
         })
@@ -636,7 +707,7 @@ pub fn fleet(report: &crate::commands::fleet::FleetReport, all: &[Finding]) -> S
                     severity_style(f.severity),
                     format!("{}[{}]", f.severity, f.code)
                 ),
-                f.message
+                Escaped(&f.message)
             );
         }
     }

@@ -1,7 +1,8 @@
-//! Output: human (coloured through ANSI styles that the binary's stream strips when it must),
-//! JSON (one document per run) and SARIF. Renderers build text from reports; they decide
-//! nothing.
+//! Output: human (coloured through ANSI styles that the binary's stream strips when it must,
+//! with untrusted text escaped: see [`escape`]), JSON (one document per run) and SARIF.
+//! Renderers build text from reports; they decide nothing.
 
+pub mod escape;
 pub mod human;
 pub mod json;
 pub mod sarif;

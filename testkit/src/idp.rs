@@ -575,8 +575,17 @@ impl ResponseSpec {
 
 /// Escapes text for XML content and attribute values.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // As character references, so that attribute-value normalization keeps them.
+            c if c.is_control() => out.push_str(&format!("&#x{:X};", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -12,5 +12,6 @@ mod fleet;
 mod injection;
 mod limits;
 mod outdir;
+mod terminal;
 mod util;
 mod validate;
