@@ -7,8 +7,9 @@ use chrono::{Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
 use samlbridge::cert::CertPolicy;
-use samlbridge::commands::check::{self, CheckSettings, Input};
+use samlbridge::commands::check::{self, CheckSettings};
 use samlbridge::diag::Overrides;
+use samlbridge::input::Input;
 use samlbridge_testkit::idp::MetadataSpec;
 use samlbridge_testkit::pki::{shared_key, CertBuilder, KeySpec};
 

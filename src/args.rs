@@ -1,17 +1,10 @@
-//! Command-line arguments as clap parses them ("low" arguments), and their conversion into the
-//! library's settings ("high" arguments). Conversion errors are usage errors: exit code 2.
+//! Command-line arguments as clap parses them ("low" arguments); `settings` turns them into
+//! the library's jobs.
 
-use anyhow::{bail, Context, Result};
-use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use samlbridge::aws::Target;
-use samlbridge::cert::{CertPolicy, Thumbprint};
-use samlbridge::diag::Overrides;
 use samlbridge::entra::Cloud;
-use samlbridge::http::FetchOptions;
-use samlbridge::render::Format;
 use std::path::PathBuf;
-use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -417,24 +410,6 @@ pub struct ValidateArgs {
     pub common: CommonArgs,
 }
 
-impl ValidateArgs {
-    pub fn jobs(&self) -> usize {
-        self.jobs.map(usize::from).unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        })
-    }
-
-    pub fn skew(&self) -> Result<Duration> {
-        let d = humantime::parse_duration(&self.skew).with_context(|| {
-            format!("--skew {:?} is not a duration such as 3m or 90s", self.skew)
-        })?;
-        if d > Duration::from_secs(24 * 3600) {
-            bail!("--skew over a day would accept long-expired responses");
-        }
-        Ok(d)
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The finding code, e.g. cert-expiring.
@@ -445,94 +420,4 @@ pub struct ExplainArgs {
     pub list: bool,
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
-}
-
-impl FormatArg {
-    pub fn resolve(self, sarif_allowed: bool) -> Result<Format> {
-        Ok(match self {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Sarif if sarif_allowed => Format::Sarif,
-            FormatArg::Sarif => bail!("--format sarif is available for `check` only"),
-        })
-    }
-}
-
-impl ColorArg {
-    pub fn apply(self) {
-        let choice = match self {
-            ColorArg::Auto => return,
-            ColorArg::Always => anstream::ColorChoice::Always,
-            ColorArg::Never => anstream::ColorChoice::Never,
-        };
-        choice.write_global();
-    }
-}
-
-impl CommonArgs {
-    /// The instant rules are judged at.
-    pub fn now(&self) -> Result<DateTime<Utc>> {
-        match &self.now {
-            None => Ok(Utc::now()),
-            Some(text) => DateTime::parse_from_rfc3339(text)
-                .map(|d| d.with_timezone(&Utc))
-                .with_context(|| {
-                    format!(
-                        "--now {text:?} is not an RFC 3339 instant such as 2026-01-31T12:00:00Z"
-                    )
-                }),
-        }
-    }
-
-    pub fn overrides(&self) -> Result<Overrides> {
-        Ok(Overrides::new(&self.deny, &self.allow)?)
-    }
-}
-
-impl MetadataCheckArgs {
-    pub fn pin(&self) -> Result<Option<Thumbprint>> {
-        self.pin_cert
-            .as_deref()
-            .map(|t| t.parse().with_context(|| "--pin-cert".to_owned()))
-            .transpose()
-    }
-
-    pub fn cert_policy(&self) -> Result<CertPolicy> {
-        if !(1..=3650).contains(&self.warn_days) {
-            bail!("--warn-days must be between 1 and 3650");
-        }
-        Ok(CertPolicy {
-            warn_days: self.warn_days,
-        })
-    }
-}
-
-fn duration(flag: &str, text: &str) -> Result<Duration> {
-    let d = humantime::parse_duration(text)
-        .with_context(|| format!("{flag} {text:?} is not a duration such as 30s or 2m"))?;
-    if d.is_zero() {
-        bail!("{flag} must be longer than zero");
-    }
-    Ok(d)
-}
-
-impl HttpArgs {
-    pub fn options(&self) -> Result<FetchOptions> {
-        let ca_pem = self
-            .ca_file
-            .as_ref()
-            .map(|p| std::fs::read(p).with_context(|| format!("--ca-file {}", p.display())))
-            .transpose()?;
-        if !(1..=10).contains(&self.attempts) {
-            bail!("--attempts must be between 1 and 10");
-        }
-        Ok(FetchOptions {
-            connect_timeout: duration("--connect-timeout", &self.connect_timeout)?,
-            timeout: duration("--timeout", &self.timeout)?,
-            max_bytes: self.max_size,
-            attempts: self.attempts,
-            ca_pem,
-            ..FetchOptions::default()
-        })
-    }
 }

@@ -100,7 +100,7 @@ impl fmt::Display for Source {
 /// Command-line inputs in order, with directories expanded as they are reached (recursively,
 /// sorted, hidden files skipped): only the listings of the directories being read are held, so
 /// memory does not grow with the number of inputs.
-pub struct Inputs {
+pub struct Listing {
     args: std::vec::IntoIter<Source>,
     /// The directories being read, outermost first: each one's canonical path and the
     /// entries still to visit.
@@ -108,18 +108,18 @@ pub struct Inputs {
 }
 
 /// Parses every argument first, so a malformed one stops the run before anything is read.
-pub fn inputs(args: &[String]) -> Result<Inputs, SourceError> {
+pub fn list(args: &[String]) -> Result<Listing, SourceError> {
     let args = args
         .iter()
         .map(|a| Source::parse(a))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Inputs {
+    Ok(Listing {
         args: args.into_iter(),
         open: Vec::new(),
     })
 }
 
-impl Inputs {
+impl Listing {
     fn enter(&mut self, dir: &Path) -> Result<(), SourceError> {
         let io = |source| SourceError::Io {
             name: dir.display().to_string(),
@@ -146,17 +146,17 @@ impl Inputs {
     }
 }
 
-/// One input to read, with its size on disk when it is a file (0 otherwise, or when the file
-/// cannot be looked at: reading it will say why).
+/// One input of a listing, with its size on disk when it is a file (0 otherwise, or when the
+/// file cannot be looked at: reading it will say why).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
+pub struct Listed {
     pub source: Source,
     pub len: u64,
 }
 
-impl Iterator for Inputs {
+impl Iterator for Listing {
     /// A file or URL to read, or a directory that could not be read.
-    type Item = Result<Input, SourceError>;
+    type Item = Result<Listed, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -171,7 +171,7 @@ impl Iterator for Inputs {
                 None => match self.args.next()? {
                     Source::File(path) => path,
                     other => {
-                        return Some(Ok(Input {
+                        return Some(Ok(Listed {
                             source: other,
                             len: 0,
                         }))
@@ -186,7 +186,7 @@ impl Iterator for Inputs {
                     }
                 }
                 found => {
-                    return Some(Ok(Input {
+                    return Some(Ok(Listed {
                         source: Source::File(path),
                         len: found.map_or(0, |m| m.len()),
                     }))
@@ -206,15 +206,73 @@ pub fn read(
     read_document(source, limit, fetcher, stdin).map(|d| d.bytes)
 }
 
-/// A document read from a source.
+/// A document read from a source, with the name reports give it.
 #[derive(Debug, Clone)]
 pub struct Document {
+    /// Its path, `<stdin>` or its URL.
+    pub name: String,
     pub bytes: Vec<u8>,
+    /// For a URL: the URL asked for.
+    pub requested_url: Option<Url>,
     /// For a URL: the URL that answered, after redirects.
-    pub final_url: Option<Url>,
+    pub url: Option<Url>,
 }
 
-/// [`read`], saying which URL answered when the source is one.
+impl Document {
+    /// A document that did not come from a URL.
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Document {
+            name: name.into(),
+            bytes,
+            requested_url: None,
+            url: None,
+        }
+    }
+
+    /// Reads a file as a document named by its path.
+    pub fn from_file(path: &Path, limit: usize) -> Result<Self, SourceError> {
+        Ok(Document::new(
+            path.display().to_string(),
+            read_file(path, limit)?,
+        ))
+    }
+
+    pub fn input(&self) -> Input<'_> {
+        Input {
+            name: &self.name,
+            bytes: &self.bytes,
+            url: self.url.as_ref(),
+            requested_url: self.requested_url.as_ref(),
+        }
+    }
+}
+
+/// A borrowed view of a document: what the checks take.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// How to name it in messages (path, URL, `<stdin>`).
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    /// When it was fetched: the URL that answered, after redirects.
+    pub url: Option<&'a Url>,
+    /// When it was fetched: the URL asked for.
+    pub requested_url: Option<&'a Url>,
+}
+
+impl<'a> Input<'a> {
+    /// A document that did not come from a URL.
+    pub fn new(name: &'a str, bytes: &'a [u8]) -> Self {
+        Input {
+            name,
+            bytes,
+            url: None,
+            requested_url: None,
+        }
+    }
+}
+
+/// Reads a source, at most `limit` bytes, as a document named after it. `fetcher` is needed
+/// for URLs; `stdin` for `-`.
 pub fn read_document(
     source: &Source,
     limit: usize,
@@ -235,15 +293,14 @@ pub fn read_document(
                 return Err(SourceError::TooLarge { name, limit });
             }
             return Ok(Document {
+                name,
                 bytes: fetched.bytes,
-                final_url: Some(fetched.url),
+                requested_url: Some(url.clone()),
+                url: Some(fetched.url),
             });
         }
     };
-    Ok(Document {
-        bytes,
-        final_url: None,
-    })
+    Ok(Document::new(name, bytes))
 }
 
 /// Reads a file, refusing more than `limit` bytes without reading them all.
@@ -253,8 +310,8 @@ pub fn read_file(path: &Path, limit: usize) -> Result<Vec<u8>, SourceError> {
 
 /// Reads a listed input: a file with the size its listing saw (a hint for the buffer; the
 /// limit holds whatever the file has become since) or any other source.
-pub fn read_input(
-    input: &Input,
+pub fn read_listed(
+    input: &Listed,
     limit: usize,
     fetcher: Option<&Fetcher>,
     stdin: &mut dyn Read,
@@ -351,7 +408,7 @@ mod tests {
             std::fs::write(root.join(f), "x").unwrap();
         }
         let arg = |p: &str| root.join(p).to_str().unwrap().to_owned();
-        let got: Vec<Source> = inputs(&[arg("c.xml"), arg(""), "-".into()])
+        let got: Vec<Source> = list(&[arg("c.xml"), arg(""), "-".into()])
             .unwrap()
             .map(|i| i.map(|i| i.source))
             .collect::<Result<_, _>>()
@@ -371,7 +428,7 @@ mod tests {
 
         assert!(
             matches!(
-                inputs(&["http://x.example/r".into()]),
+                list(&["http://x.example/r".into()]),
                 Err(SourceError::NotHttps(_))
             ),
             "a bad argument stops the run before anything is read"
@@ -384,13 +441,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.xml"), "x").unwrap();
         std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
-        let got: Vec<_> = inputs(&[dir.path().to_str().unwrap().to_owned()])
+        let got: Vec<_> = list(&[dir.path().to_str().unwrap().to_owned()])
             .unwrap()
             .collect();
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(
             got[0].as_ref().unwrap(),
-            &Input {
+            &Listed {
                 source: Source::File(dir.path().join("a.xml")),
                 len: 1
             }

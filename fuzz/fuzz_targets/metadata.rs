@@ -4,7 +4,8 @@
 use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use samlbridge::aws::Target;
-use samlbridge::commands::check::{check, CheckSettings, Input};
+use samlbridge::commands::check::{check, CheckSettings};
+use samlbridge::input::Input;
 
 fuzz_target!(|data: &[u8]| {
     for target in [None, Some(Target::IdentityCenter), Some(Target::Iam)] {

@@ -3,7 +3,9 @@
 
 use crate::aws::Target;
 use crate::cert::{CertPolicy, Certificate, KeyKind, Thumbprint};
+use crate::claims::{ClaimContext, ClaimMapping};
 use crate::diag::{self, Code, Finding, Overrides};
+use crate::input::{Document, Input};
 use crate::metadata::{
     self, IdpKind, IdpMetadata, MetadataError, SignatureStatus, SpMetadata, WsFedRole,
 };
@@ -22,18 +24,6 @@ pub struct CheckSettings {
     /// Which entity to use when an EntitiesDescriptor describes several identity providers.
     pub entity_id: Option<String>,
     pub overrides: Overrides,
-}
-
-/// A metadata document and where it came from.
-#[derive(Debug, Clone, Copy)]
-pub struct Input<'a> {
-    /// How to name it in messages (path, URL, `<stdin>`).
-    pub name: &'a str,
-    pub bytes: &'a [u8],
-    /// When it was fetched: the URL that answered, after redirects.
-    pub url: Option<&'a url::Url>,
-    /// When it was fetched: the URL asked for.
-    pub requested_url: Option<&'a url::Url>,
 }
 
 /// The input could not be checked at all (exit code 2).
@@ -131,6 +121,10 @@ pub struct CheckReport {
 impl CheckReport {
     pub fn has_errors(&self) -> bool {
         diag::has_errors(&self.findings)
+    }
+
+    pub fn status(&self) -> super::Status {
+        super::Status::of(&self.findings)
     }
 }
 
@@ -289,17 +283,41 @@ pub fn summarize_certificates(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<CertS
         .collect()
 }
 
-/// Adds the claim-mapping checks to a report (`check --claims`).
-pub fn add_claims(
-    report: &mut CheckReport,
-    mapping: &crate::claims::ClaimMapping,
-    ctx: &crate::claims::ClaimContext,
-    overrides: &Overrides,
-) {
-    let mut findings = crate::claims::check(mapping, ctx);
-    overrides.apply(&mut findings);
-    report.findings.extend(findings);
-    diag::sort(&mut report.findings);
+/// Parses service-provider metadata without checking it (`validate` reads its entityID and
+/// ACS URLs).
+pub fn read_sp(input: Input<'_>) -> Result<metadata::SpMetadata, CheckError> {
+    xml::parse(input.bytes)
+        .map_err(MetadataError::from)
+        .and_then(|d| metadata::sp(&d))
+        .map_err(|error| CheckError {
+            name: input.name.to_owned(),
+            error,
+        })
+}
+
+/// What `check` is given: IdP metadata and, optionally, the service provider's metadata and
+/// a claim mapping to check for the target.
+pub struct CheckJob {
+    pub metadata: Document,
+    pub sp_metadata: Option<Document>,
+    pub claims: Option<(ClaimMapping, ClaimContext)>,
+    pub settings: CheckSettings,
+}
+
+/// `samlbridge check`.
+pub fn run(job: &CheckJob) -> Result<CheckReport, CheckError> {
+    let mut report = check(
+        job.metadata.input(),
+        job.sp_metadata.as_ref().map(Document::input),
+        &job.settings,
+    )?;
+    if let Some((mapping, ctx)) = &job.claims {
+        let mut findings = crate::claims::check(mapping, ctx);
+        job.settings.overrides.apply(&mut findings);
+        report.findings.extend(findings);
+        diag::sort(&mut report.findings);
+    }
+    Ok(report)
 }
 
 /// The first error-level finding whose code means the document cannot be trusted at all (a

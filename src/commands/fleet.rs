@@ -2,10 +2,11 @@
 //! like `check` checks one, ordered by which signing certificate expires first.
 
 use crate::aws::Target;
-use crate::commands::check::{self, CheckReport, CheckSettings, Input};
+use crate::commands::check::{self, CheckReport, CheckSettings};
 use crate::diag::{self, Code, Finding};
 use crate::entra::{app_metadata_url, AppId, Cloud, TenantId};
 use crate::http::Fetcher;
+use crate::input::Input;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

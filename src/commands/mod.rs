@@ -1,6 +1,33 @@
 //! One module per command: each takes settings, does the job and returns a typed report for a
-//! renderer. Nothing here prints or reads the clock.
+//! renderer. Nothing here prints or reads the clock; HTTP clients and standard input are
+//! passed in.
 
 pub mod check;
+pub mod fetch;
 pub mod fleet;
 pub mod setup;
+pub mod validate;
+
+use crate::diag::{self, Finding};
+
+/// How a command ended; the binary maps it to the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Every check passed (warnings allowed).
+    Clean,
+    /// The job ran and found at least one error-level problem.
+    Findings,
+    /// The job could not be done (unreadable input, nothing written that should have been).
+    Failed,
+}
+
+impl Status {
+    /// `Findings` when any finding is at error level, `Clean` otherwise.
+    pub fn of(findings: &[Finding]) -> Status {
+        if diag::has_errors(findings) {
+            Status::Findings
+        } else {
+            Status::Clean
+        }
+    }
+}

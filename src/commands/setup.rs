@@ -6,14 +6,14 @@ use crate::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use crate::aws::Target;
 use crate::cert::{CertPolicy, Thumbprint};
 use crate::claims::{self, ClaimContext, ClaimMapping};
-use crate::commands::check::{self, CheckError, CheckReport, CheckSettings, Input};
+use crate::commands::check::{self, CheckError, CheckReport, CheckSettings};
 use crate::diag::{self, Finding};
-use crate::metadata::{self, MetadataError};
-use crate::write::outdir::FileSet;
+use crate::input::Input;
+use crate::write::outdir::{self, Change, FileSet, Plan, PlannedFile, WriteError, WriteOptions};
 use crate::write::rollover::{self, Trusted};
 use crate::write::upload::TrimError;
 use crate::write::{iam, identity_center};
-use crate::xml;
+use serde::Serialize;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -176,13 +176,101 @@ pub fn iam(
     Ok(finish(report, extra, settings, files))
 }
 
-/// Parses SP metadata for callers that only need it checked.
-pub fn read_sp(input: Input<'_>) -> Result<metadata::SpMetadata, CheckError> {
-    xml::parse(input.bytes)
-        .map_err(MetadataError::from)
-        .and_then(|d| metadata::sp(&d))
-        .map_err(|error| CheckError {
-            name: input.name.to_owned(),
-            error,
+/// How an `aws` job's files are written.
+pub struct WriteSettings {
+    pub out: std::path::PathBuf,
+    /// Show the plan, write nothing.
+    pub dry_run: bool,
+    /// Replace files samlbridge wrote that were edited since.
+    pub force: bool,
+    /// Write although error-level findings stand.
+    pub despite_errors: bool,
+    /// Called after each temporary file is written (tests use it to interrupt a write).
+    pub after_each_file: Option<fn(&str)>,
+}
+
+/// What happened to the files.
+#[derive(Debug)]
+pub enum Written {
+    DryRun,
+    /// Not written: error-level findings stand.
+    BlockedByFindings,
+    /// Not written: a file to write is the user's, or was edited since samlbridge wrote it.
+    Refused(WriteError),
+    /// Written: how many files the set holds now.
+    Wrote {
+        files: usize,
+    },
+}
+
+/// What an `aws` job did: the checks, the files planned and what was written.
+#[derive(Debug, Serialize)]
+pub struct SetupReport {
+    #[serde(flatten)]
+    pub check: CheckReport,
+    pub out_dir: String,
+    pub written: bool,
+    pub files: Vec<PlannedFile>,
+    pub claims: ClaimMapping,
+    #[serde(skip)]
+    pub plan: Plan,
+    #[serde(skip)]
+    pub outcome: Written,
+}
+
+impl SetupReport {
+    pub fn status(&self) -> super::Status {
+        match self.outcome {
+            Written::Refused(_) => super::Status::Failed,
+            _ => super::Status::of(&self.check.findings),
+        }
+    }
+}
+
+/// Writes a prepared job's files, unless a finding, a file of the user's or an edited file
+/// stands in the way (then the plan says what would have changed).
+pub fn write(
+    prepared: Prepared,
+    claims: ClaimMapping,
+    settings: &WriteSettings,
+) -> Result<SetupReport, WriteError> {
+    let dir = settings.out.display().to_string();
+    let mut plan = outdir::plan(&settings.out, &prepared.files)?;
+    let names = |names: Vec<&str>| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let outcome = if settings.dry_run {
+        Written::DryRun
+    } else if prepared.has_errors() && !settings.despite_errors {
+        Written::BlockedByFindings
+    } else if !plan.not_owned().is_empty() {
+        Written::Refused(WriteError::NotOwned {
+            dir: dir.clone(),
+            names: names(plan.not_owned()),
         })
+    } else if !plan.edited().is_empty() && !settings.force {
+        Written::Refused(WriteError::Edited {
+            dir: dir.clone(),
+            names: names(plan.edited()),
+        })
+    } else {
+        let options = WriteOptions {
+            force: settings.force,
+            after_each_file: settings.after_each_file,
+        };
+        plan = outdir::write(&settings.out, &prepared.files, &options)?;
+        let files = plan
+            .files
+            .iter()
+            .filter(|f| !matches!(f.change, Change::Removed | Change::KeptEdited))
+            .count();
+        Written::Wrote { files }
+    };
+    Ok(SetupReport {
+        check: prepared.report,
+        out_dir: dir,
+        written: matches!(outcome, Written::Wrote { .. }),
+        files: plan.files.clone(),
+        claims,
+        plan,
+        outcome,
+    })
 }

@@ -1,4 +1,5 @@
-//! Microsoft Entra ID: clouds, tenant and application identifiers, metadata URLs, fetching.
+//! Microsoft Entra ID: clouds, tenant and application identifiers, metadata URLs and the hosts
+//! that serve them.
 
 mod urls;
 

@@ -536,6 +536,17 @@ pub fn validate_summary(s: &crate::response::Summary) -> String {
     )
 }
 
+/// Where `fetch` saved the document, or why it did not.
+pub fn saved(report: &crate::commands::fetch::FetchReport) -> String {
+    match (&report.saved_to, report.blocked_by) {
+        (Some(path), _) => format!("\nSaved {} bytes to {}\n", report.bytes, Escaped(path)),
+        (None, Some(code)) => format!(
+            "\nNot saved: {code} means the document cannot be trusted (use --force to save it anyway)\n"
+        ),
+        (None, None) => String::new(),
+    }
+}
+
 /// The files an `aws` command writes (or would), with a short diff for changed ones.
 pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str) -> String {
     use crate::write::outdir::Change;

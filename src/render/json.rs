@@ -27,6 +27,19 @@ pub fn document<T: Serialize>(command: &str, findings: &[Finding], data: &T) -> 
     Value::Object(doc)
 }
 
+/// A finding code's entry, as `explain --format json` shows it.
+pub fn code(code: crate::diag::Code) -> Value {
+    let info = code.info();
+    serde_json::json!({
+        "code": info.name,
+        "severity": info.severity,
+        "allowable": info.allowable,
+        "summary": info.summary,
+        "why": info.why,
+        "fix": info.fix,
+    })
+}
+
 /// Pretty JSON text with a trailing newline.
 pub fn to_string(value: &Value) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());

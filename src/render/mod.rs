@@ -14,3 +14,139 @@ pub enum Format {
     Json,
     Sarif,
 }
+
+use crate::commands::check::CheckReport;
+use crate::commands::fetch::FetchReport;
+use crate::commands::fleet::FleetReport;
+use crate::commands::setup::{SetupReport, Written};
+use crate::commands::validate::{self, ValidateJob};
+use crate::diag::{Code, Finding};
+use crate::input::Listing;
+use crate::response::{InputError, Outcome, Summary};
+use std::io::{Read, Write};
+
+/// A `check` (or the check part of another command's) report.
+pub fn check(format: Format, command: &str, report: &CheckReport) -> String {
+    match format {
+        Format::Human => human::check(command, report),
+        Format::Json => json::to_string(&json::document(command, &report.findings, report)),
+        Format::Sarif => json::to_string(&sarif::document(&report.source, &report.findings)),
+    }
+}
+
+/// `check --apps`.
+pub fn fleet(format: Format, report: &FleetReport) -> String {
+    let findings = report.findings();
+    match format {
+        Format::Human => human::fleet(report, &findings),
+        Format::Json => json::to_string(&json::document("check", &findings, report)),
+        Format::Sarif => {
+            let artifacts: Vec<(&str, &[Finding])> = report
+                .apps
+                .iter()
+                .map(|a| (a.url.as_str(), a.findings.as_slice()))
+                .collect();
+            json::to_string(&sarif::document_for(&artifacts))
+        }
+    }
+}
+
+/// `fetch`: the check, then where the document went.
+pub fn fetch(format: Format, report: &FetchReport) -> String {
+    match format {
+        Format::Json => json::to_string(&json::document("fetch", &report.check.findings, report)),
+        _ => {
+            let mut text = check(format, "fetch", &report.check);
+            if format == Format::Human {
+                text.push_str(&human::saved(report));
+            }
+            text
+        }
+    }
+}
+
+/// An `aws` command: the checks, then the files.
+pub fn setup(format: Format, command: &str, report: &SetupReport) -> String {
+    match format {
+        Format::Json => json::to_string(&json::document(command, &report.check.findings, report)),
+        _ => {
+            let mut text = human::check(command, &report.check);
+            text.push_str(&human::plan(&report.plan, &setup_outcome(report)));
+            text
+        }
+    }
+}
+
+fn setup_outcome(report: &SetupReport) -> String {
+    match &report.outcome {
+        Written::DryRun => "dry run: nothing written".to_owned(),
+        Written::BlockedByFindings => {
+            "not written: error-level findings stand (fix them, or use --write-despite-errors)"
+                .to_owned()
+        }
+        Written::Refused(why) => format!("not written: {why}"),
+        Written::Wrote { files } => format!("wrote {files} files to {}", report.out_dir),
+    }
+}
+
+/// `explain CODE`, or `explain --list` when `code` is `None`.
+pub fn explain(format: Format, code: Option<Code>) -> String {
+    match (format, code) {
+        (Format::Json, None) => json::to_string(&serde_json::Value::Array(
+            Code::ALL.iter().map(|c| json::code(*c)).collect(),
+        )),
+        (Format::Json, Some(code)) => json::to_string(&json::code(code)),
+        (_, None) => human::code_list(),
+        (_, Some(code)) => human::explain(code),
+    }
+}
+
+/// Runs a validation with its report streamed to `out` as JSON: one document, written as
+/// responses are judged. `unreadable` hears of every input that could not be read.
+pub fn validate_json<S: Read>(
+    job: &ValidateJob,
+    listing: Listing,
+    stdin: impl Fn() -> S + Sync,
+    out: impl Write,
+    unreadable: impl Fn(&InputError),
+) -> std::io::Result<Summary> {
+    let mut stream = json::ValidateStream::start(out)?;
+    validate::run(
+        job,
+        listing,
+        stdin,
+        json::response_entry,
+        |outcome, entry| {
+            if let Outcome::Error(e) = &outcome {
+                unreadable(e);
+            }
+            stream.add(outcome, &entry?)
+        },
+    )?;
+    stream.finish()
+}
+
+/// [`validate_json`] for people: each response's report, then a summary line.
+pub fn validate_human<S: Read>(
+    job: &ValidateJob,
+    listing: Listing,
+    stdin: impl Fn() -> S + Sync,
+    mut out: impl Write,
+    unreadable: impl Fn(&InputError),
+) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    let prepare = |outcome: &Outcome| match outcome {
+        Outcome::Response(r) => human::validated_response(r),
+        Outcome::Error(e) => human::validate_error(e),
+    };
+    validate::run(job, listing, stdin, prepare, |outcome, text| {
+        summary.add(&outcome);
+        if let Outcome::Error(e) = &outcome {
+            unreadable(e);
+        }
+        out.write_all(human::for_terminal(&text).as_bytes())
+    })?;
+    out.write_all(human::for_terminal(&human::validate_summary(&summary)).as_bytes())?;
+    out.flush()?;
+    Ok(summary)
+}

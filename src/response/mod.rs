@@ -19,7 +19,9 @@ pub use assertion::{
 };
 pub use decode::{Binding, Captured, DecodeError, DecodeLimits};
 pub use rules::Expectations;
-pub use verify::{Engine, SignaturePolicy, Signer, SigningInfo, TrustAnchor, TrustAnchors};
+pub use verify::{
+    Engine, SignaturePolicy, Signer, SigningInfo, TooManyKeys, TrustAnchor, TrustAnchors,
+};
 
 use crate::aws::rules as aws;
 use crate::aws::Target;

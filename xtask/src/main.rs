@@ -3,6 +3,7 @@
 //!
 //! This crate uses the standard library only, so it builds before any of those libraries exist.
 
+mod layers;
 mod same_output;
 
 use std::env;
@@ -28,6 +29,7 @@ fn main() {
         "test" => prerequisites().and_then(|()| test(&rest)),
         "fixtures" => prerequisites().and_then(|()| fixtures(&rest)),
         "deps" => prerequisites(),
+        "layers" => layers::run(&root()),
         "same-output" => match rest.as_slice() {
             [before, after] => same_output::compare(&root(), Path::new(before), Path::new(after)),
             _ => Err("usage: cargo xtask same-output BEFORE-BINARY AFTER-BINARY".into()),
@@ -40,6 +42,7 @@ fn main() {
                  test       install missing system libraries, then cargo fmt --check, clippy and cargo test\n  \
                  fixtures   regenerate testdata/ from the committed test keys (--new-keys for new keys)\n  \
                  deps       only install missing system libraries\n  \
+                 layers     check that every module of src/ uses only lower layers\n  \
                  same-output BEFORE AFTER   run two samlbridge binaries over testdata/ and the corpus, diff the JSON"
             );
             exit(2);

@@ -1,0 +1,531 @@
+//! Arguments become settings, in one place: each command's arguments are checked and turned
+//! into the library job it runs, with the documents, certificates and claim mappings they name
+//! read. Errors here are usage errors (exit code 2) and name the flag at fault; the library's
+//! own errors never do.
+
+use crate::args::{
+    CheckArgs, ClaimsArgs, ColorArg, CommonArgs, ExplainArgs, FetchArgs, FormatArg, HttpArgs,
+    IamArgs, IdentityCenterArgs, MetadataCheckArgs, ValidateArgs, WriteArgs,
+};
+use crate::output;
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::{DateTime, Utc};
+use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
+use samlbridge::aws::Target;
+use samlbridge::cert::{CertPolicy, Thumbprint};
+use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
+use samlbridge::commands::check::{self, CheckJob, CheckSettings};
+use samlbridge::commands::fetch::{Destination, FetchJob};
+use samlbridge::commands::fleet::{self, App, FleetSettings};
+use samlbridge::commands::setup::{self, Common, Prepared, SetupError, WriteSettings};
+use samlbridge::commands::validate::{self, CertTrustError, TrustError, ValidateJob};
+use samlbridge::diag::{Code, Overrides};
+use samlbridge::entra;
+use samlbridge::http::{FetchOptions, Fetcher};
+use samlbridge::input::{self, Document, Listing, Source};
+use samlbridge::render::Format;
+use samlbridge::response::{
+    self, DecodeLimits, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings,
+};
+use samlbridge::write::rollover::Trusted;
+use std::path::Path;
+use std::time::Duration;
+
+/// Claim mappings and apps files are small; a larger one is a mistake.
+const SMALL_FILE: usize = 16 * 1024 * 1024;
+/// Certificate files.
+const PEM_FILE: usize = 1024 * 1024;
+
+/// `check` on one document, or on the applications of an apps file.
+pub enum Check {
+    One(Box<CheckJob>),
+    Fleet(Box<Fleet>),
+}
+
+/// `check --apps`: the applications, how to reach them, and whether to show progress.
+pub struct Fleet {
+    pub apps: Vec<App>,
+    pub settings: FleetSettings,
+    pub fetcher: Fetcher,
+    pub quiet: bool,
+}
+
+pub fn check(a: CheckArgs) -> Result<(Check, Format)> {
+    a.common.color.apply();
+    let format = a.common.format.resolve(true)?;
+    let settings = check_settings(&a.checks, &a.common)?;
+    if let Some(apps) = &a.apps {
+        return Ok((fleet(apps, &a, settings)?, format));
+    }
+    let metadata = read_metadata(a.metadata.as_deref().unwrap_or("-"), &a.http)?;
+    let sp_metadata = a
+        .sp_metadata
+        .as_ref()
+        .map(|p| Document::from_file(p, a.http.max_size))
+        .transpose()?;
+    let claims = match (&a.claims, settings.target) {
+        (Some(path), Some(target)) => Some((
+            read_claims_file(path)?,
+            ClaimContext {
+                target,
+                scim_username_source: a.scim_username_source.clone(),
+                provider_arn: None,
+            },
+        )),
+        _ => None,
+    };
+    let job = CheckJob {
+        metadata,
+        sp_metadata,
+        claims,
+        settings,
+    };
+    Ok((Check::One(Box::new(job)), format))
+}
+
+/// `check --apps FILE`.
+fn fleet(apps: &str, a: &CheckArgs, settings: CheckSettings) -> Result<Check> {
+    let source = Source::parse(apps)?;
+    if matches!(source, Source::Url(_)) {
+        bail!("--apps takes a file or \"-\", not a URL");
+    }
+    let bytes = input::read(&source, SMALL_FILE, None, &mut std::io::stdin().lock())?;
+    let apps = fleet::parse_apps(&source.to_string(), &bytes)?;
+    let login_endpoint = match a.login_endpoint.as_deref().map(Source::parse) {
+        None => None,
+        Some(Ok(Source::Url(url))) => Some(url),
+        Some(_) => bail!(
+            "--login-endpoint {:?} is not an https:// URL",
+            a.login_endpoint.as_deref().unwrap_or_default()
+        ),
+    };
+    Ok(Check::Fleet(Box::new(Fleet {
+        apps,
+        settings: FleetSettings {
+            check: settings,
+            cloud: a.cloud.into(),
+            login_endpoint,
+            concurrency: a.concurrency.into(),
+        },
+        fetcher: Fetcher::new(a.http.options()?)?,
+        quiet: a.quiet,
+    })))
+}
+
+pub fn fetch(a: FetchArgs) -> Result<(FetchJob, Fetcher, Format)> {
+    a.common.color.apply();
+    let format = a.common.format.resolve(false)?;
+    let url = match (&a.url, &a.tenant, &a.app_id) {
+        (Some(u), _, _) => match Source::parse(u)? {
+            Source::Url(url) => url,
+            _ => bail!("--url {u:?} is not an https:// URL"),
+        },
+        (None, Some(t), Some(app)) => {
+            let tenant: entra::TenantId = t.parse()?;
+            let app: entra::AppId = app.parse()?;
+            entra::app_metadata_url(a.cloud.into(), &tenant, &app)
+        }
+        _ => bail!("give --tenant and --app-id, or --url"),
+    };
+    let job = FetchJob {
+        url,
+        settings: check_settings(&a.checks, &a.common)?,
+        destination: if a.output.as_os_str() == "-" {
+            Destination::Stdout
+        } else {
+            Destination::File(a.output.clone())
+        },
+        force: a.force,
+    };
+    Ok((job, Fetcher::new(a.http.options()?)?, format))
+}
+
+pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
+    a.common.color.apply();
+    let format = a.common.format.resolve(false)?;
+    let now = a.common.now()?;
+    let overrides = a.common.overrides()?;
+    let skew = chrono::Duration::from_std(a.skew()?)?;
+    let target = a.target.map(Into::into);
+    let stdin_inputs = a.responses.iter().filter(|r| *r == "-").count();
+    if stdin_inputs > 1 || (stdin_inputs == 1 && a.metadata.as_deref() == Some("-")) {
+        bail!("standard input can be read only once");
+    }
+    let mut trust = TrustAnchors::default();
+    let mut issuer = a.issuer.clone();
+    if let Some(md) = &a.metadata {
+        let doc = read_metadata(md, &a.http)?;
+        let md = validate::trust_metadata(&doc, target, now, &overrides).map_err(|e| match e {
+            TrustError::Refused { ref finding, .. } => anyhow!("{e} (--deny {})", finding.code),
+            TrustError::TooManyKeys { .. } => anyhow!("--metadata {e}"),
+            TrustError::Check(e) => e.into(),
+        })?;
+        if let Some(warning) = &md.warning {
+            output::warn(&doc.name, warning);
+        }
+        trust = md.anchors;
+        issuer.get_or_insert(md.entity_id);
+    }
+    for path in &a.cert {
+        let pem = input::read_file(path, PEM_FILE)?;
+        let shown = path.display();
+        validate::trust_pem(&mut trust, &pem, |n| format!("--cert {shown} #{n}")).map_err(
+            |e| match e {
+                CertTrustError::Unreadable(e) => anyhow!(e).context(format!("--cert {shown}")),
+                CertTrustError::TooManyKeys { number, source } => anyhow!(
+                    "--cert {shown}: certificate #{number} makes {source}; --metadata and every --cert count together"
+                ),
+            },
+        )?;
+    }
+    let sp = match &a.sp_metadata {
+        Some(path) => Some(check::read_sp(
+            Document::from_file(path, a.http.max_size)?.input(),
+        )?),
+        None => None,
+    };
+    let (audiences, acs) =
+        response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone())
+            .map_err(anyhow::Error::msg)?;
+    let job = ValidateJob {
+        settings: ValidateSettings {
+            trust,
+            expect: Expectations {
+                issuer,
+                audiences,
+                acs,
+                target,
+                expect_user: a.expect_user.clone(),
+                now,
+                skew,
+            },
+            policy: SignaturePolicy {
+                allow_sha1: overrides.allows(Code::SignatureSha1),
+            },
+            overrides,
+            engine: a.engine.into(),
+        },
+        limits: DecodeLimits {
+            max_response_bytes: a.max_response_size,
+            max_total_bytes: a.max_input_size,
+        },
+        threads: a.jobs(),
+    };
+    Ok((job, input::list(&a.responses)?, format))
+}
+
+/// `explain`: the code asked about, `None` for the list.
+pub fn explain(a: ExplainArgs) -> Result<(Option<Code>, Format)> {
+    let format = a.format.resolve(false)?;
+    if a.list {
+        return Ok((None, format));
+    }
+    let name = a.code.unwrap_or_default();
+    let code = name.parse().map_err(|_| {
+        anyhow!("unknown finding code {name:?} (samlbridge explain --list shows every code)")
+    })?;
+    Ok((Some(code), format))
+}
+
+/// An `aws` command, checked and its files built, ready to be written.
+pub struct Setup {
+    pub prepared: Prepared,
+    pub claims: ClaimMapping,
+    pub write: WriteSettings,
+    pub format: Format,
+}
+
+pub fn identity_center(a: IdentityCenterArgs) -> Result<Setup> {
+    a.common.color.apply();
+    if let Some(arn) = &a.instance_arn {
+        if !samlbridge::aws::rules::is_instance_arn(arn) {
+            bail!("--instance-arn {arn:?} is not an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-<16 characters>; aws sso-admin list-instances shows it)");
+        }
+    }
+    let mut settings = check_settings(&a.checks, &a.common)?;
+    settings.target = Some(Target::IdentityCenter);
+    let metadata = read_metadata(&a.metadata, &a.http)?;
+    let sp = Document::from_file(&a.sp_metadata, a.http.max_size)?;
+    let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
+    let (signing_cert, current_cert) = certs(&a.write)?;
+    let prepared = setup::identity_center(
+        metadata.input(),
+        sp.input(),
+        &Common {
+            claims: &claims,
+            scim_username_source: &a.claims.scim_username_source,
+            signing_cert: signing_cert.as_ref(),
+            current_cert: current_cert.as_ref(),
+            cert_policy: settings.cert_policy,
+        },
+        a.instance_arn.as_deref(),
+        a.sign_on_url.as_deref(),
+        &settings,
+    )
+    .map_err(setup_error)?;
+    Ok(Setup {
+        prepared,
+        claims,
+        write: write_settings(&a.write),
+        format: a.common.format.resolve(false)?,
+    })
+}
+
+pub fn iam(a: IamArgs) -> Result<Setup> {
+    a.common.color.apply();
+    let mut settings = check_settings(&a.checks, &a.common)?;
+    settings.target = Some(Target::Iam);
+    let account: AccountId = a.account_id.parse()?;
+    let provider: ProviderName = a.provider_name.parse()?;
+    let roles: Vec<RoleName> = a
+        .roles
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, _>>()?;
+    let partition: Partition = a.partition.parse()?;
+    let metadata = read_metadata(&a.metadata, &a.http)?;
+    let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
+    let (signing_cert, current_cert) = certs(&a.write)?;
+    let prepared = setup::iam(
+        metadata.input(),
+        &Common {
+            claims: &claims,
+            scim_username_source: &a.claims.scim_username_source,
+            signing_cert: signing_cert.as_ref(),
+            current_cert: current_cert.as_ref(),
+            cert_policy: settings.cert_policy,
+        },
+        &account,
+        &provider,
+        &roles,
+        partition,
+        &settings,
+    )
+    .map_err(setup_error)?;
+    Ok(Setup {
+        prepared,
+        claims,
+        write: write_settings(&a.write),
+        format: a.common.format.resolve(false)?,
+    })
+}
+
+fn setup_error(e: SetupError) -> anyhow::Error {
+    match e {
+        SetupError::Trim(e) => anyhow!("--signing-cert: {e}"),
+        e => e.into(),
+    }
+}
+
+fn write_settings(w: &WriteArgs) -> WriteSettings {
+    WriteSettings {
+        out: w.out.clone(),
+        dry_run: w.dry_run,
+        force: w.force,
+        despite_errors: w.write_despite_errors,
+        after_each_file: test_pause(),
+    }
+}
+
+/// A pause after each file written, so the test suite can interrupt a write between two
+/// files (`SAMLBRIDGE_TEST_WRITE_PAUSE_MS`); nothing otherwise.
+fn test_pause() -> Option<fn(&str)> {
+    std::env::var_os("SAMLBRIDGE_TEST_WRITE_PAUSE_MS")?;
+    Some(|_| {
+        let ms = std::env::var("SAMLBRIDGE_TEST_WRITE_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    })
+}
+
+/// `--signing-cert` and `--current-cert`.
+fn certs(w: &WriteArgs) -> Result<(Option<Thumbprint>, Option<Trusted>)> {
+    let signing = w
+        .signing_cert
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .context("--signing-cert")?;
+    let current = w.current_cert.as_deref().map(trusted_cert).transpose()?;
+    Ok((signing, current))
+}
+
+/// `--current-cert`: a PEM file, or else a thumbprint.
+fn trusted_cert(arg: &str) -> Result<Trusted> {
+    let path = Path::new(arg);
+    if path.is_file() {
+        let pem = input::read_file(path, PEM_FILE)?;
+        let mut certs = samlbridge::cert::Certificate::from_pem_all(&pem)
+            .with_context(|| format!("--current-cert {arg}"))?;
+        return Ok(Trusted::Certificate(Box::new(certs.remove(0))));
+    }
+    Ok(Trusted::Thumbprint(arg.parse().with_context(|| {
+        format!("--current-cert {arg:?} is neither a PEM file nor a thumbprint")
+    })?))
+}
+
+/// The settings every metadata check takes.
+fn check_settings(checks: &MetadataCheckArgs, common: &CommonArgs) -> Result<CheckSettings> {
+    Ok(CheckSettings {
+        target: checks.target.map(Into::into),
+        pin: checks.pin()?,
+        cert_policy: checks.cert_policy()?,
+        now: common.now()?,
+        entity_id: checks.entity_id.clone(),
+        overrides: common.overrides()?,
+    })
+}
+
+/// IdP metadata: a file, "-" (standard input) or an https:// URL.
+fn read_metadata(arg: &str, http: &HttpArgs) -> Result<Document> {
+    let source = Source::parse(arg)?;
+    let fetcher = match &source {
+        Source::Url(_) => Some(Fetcher::new(http.options()?)?),
+        _ => None,
+    };
+    Ok(input::read_document(
+        &source,
+        http.max_size,
+        fetcher.as_ref(),
+        &mut std::io::stdin().lock(),
+    )?)
+}
+
+fn read_claims_file(path: &Path) -> Result<ClaimMapping> {
+    let bytes = input::read_file(path, SMALL_FILE)?;
+    Ok(claims::parse(&path.display().to_string(), &bytes)?)
+}
+
+/// The claim mapping: a file, the Graph claims policy, or the target's defaults.
+fn load_claims(a: &ClaimsArgs, http: &HttpArgs, target: Target) -> Result<ClaimMapping> {
+    if let Some(path) = &a.claims {
+        return read_claims_file(path);
+    }
+    if let Some(id) = &a.service_principal_id {
+        let id: entra::ObjectId = id.parse()?;
+        let token = a
+            .graph_token
+            .clone()
+            .and_then(GraphToken::new)
+            .context("--service-principal-id needs --graph-token or SAMLBRIDGE_GRAPH_TOKEN")?;
+        let graph = url::Url::parse(&a.graph_endpoint).context("--graph-endpoint")?;
+        let fetcher = Fetcher::new(http.options()?)?;
+        let (url, bytes) = claims::fetch_claims_policy(&fetcher, &graph, &id, &token)
+            .context("fetching the claims policy from Microsoft Graph")?;
+        return Ok(claims::parse(&url, &bytes)?);
+    }
+    Ok(match target {
+        Target::IdentityCenter => ClaimMapping::identity_center_default(),
+        Target::Iam => ClaimMapping::iam_default(),
+    })
+}
+
+impl ValidateArgs {
+    pub fn jobs(&self) -> usize {
+        self.jobs.map(usize::from).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+    }
+
+    pub fn skew(&self) -> Result<Duration> {
+        let d = humantime::parse_duration(&self.skew).with_context(|| {
+            format!("--skew {:?} is not a duration such as 3m or 90s", self.skew)
+        })?;
+        if d > Duration::from_secs(24 * 3600) {
+            bail!("--skew over a day would accept long-expired responses");
+        }
+        Ok(d)
+    }
+}
+
+impl FormatArg {
+    pub fn resolve(self, sarif_allowed: bool) -> Result<Format> {
+        Ok(match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif if sarif_allowed => Format::Sarif,
+            FormatArg::Sarif => bail!("--format sarif is available for `check` only"),
+        })
+    }
+}
+
+impl ColorArg {
+    pub fn apply(self) {
+        let choice = match self {
+            ColorArg::Auto => return,
+            ColorArg::Always => anstream::ColorChoice::Always,
+            ColorArg::Never => anstream::ColorChoice::Never,
+        };
+        choice.write_global();
+    }
+}
+
+impl CommonArgs {
+    /// The instant rules are judged at.
+    pub fn now(&self) -> Result<DateTime<Utc>> {
+        match &self.now {
+            None => Ok(Utc::now()),
+            Some(text) => DateTime::parse_from_rfc3339(text)
+                .map(|d| d.with_timezone(&Utc))
+                .with_context(|| {
+                    format!(
+                        "--now {text:?} is not an RFC 3339 instant such as 2026-01-31T12:00:00Z"
+                    )
+                }),
+        }
+    }
+
+    pub fn overrides(&self) -> Result<Overrides> {
+        Ok(Overrides::new(&self.deny, &self.allow)?)
+    }
+}
+
+impl MetadataCheckArgs {
+    pub fn pin(&self) -> Result<Option<Thumbprint>> {
+        self.pin_cert
+            .as_deref()
+            .map(|t| t.parse().with_context(|| "--pin-cert".to_owned()))
+            .transpose()
+    }
+
+    pub fn cert_policy(&self) -> Result<CertPolicy> {
+        if !(1..=3650).contains(&self.warn_days) {
+            bail!("--warn-days must be between 1 and 3650");
+        }
+        Ok(CertPolicy {
+            warn_days: self.warn_days,
+        })
+    }
+}
+
+fn duration(flag: &str, text: &str) -> Result<Duration> {
+    let d = humantime::parse_duration(text)
+        .with_context(|| format!("{flag} {text:?} is not a duration such as 30s or 2m"))?;
+    if d.is_zero() {
+        bail!("{flag} must be longer than zero");
+    }
+    Ok(d)
+}
+
+impl HttpArgs {
+    pub fn options(&self) -> Result<FetchOptions> {
+        let ca_pem = self
+            .ca_file
+            .as_ref()
+            .map(|p| std::fs::read(p).with_context(|| format!("--ca-file {}", p.display())))
+            .transpose()?;
+        if !(1..=10).contains(&self.attempts) {
+            bail!("--attempts must be between 1 and 10");
+        }
+        Ok(FetchOptions {
+            connect_timeout: duration("--connect-timeout", &self.connect_timeout)?,
+            timeout: duration("--timeout", &self.timeout)?,
+            max_bytes: self.max_size,
+            attempts: self.attempts,
+            ca_pem,
+            ..FetchOptions::default()
+        })
+    }
+}
