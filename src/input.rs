@@ -15,23 +15,21 @@ pub enum Source {
     Url(Url),
 }
 
+/// An input that could not be read.
 #[derive(Debug, Error)]
 pub enum SourceError {
-    #[error("{name}: {source}")]
     Io {
         name: String,
         #[source]
         source: std::io::Error,
     },
-    #[error("{name}: larger than the {limit}-byte limit")]
-    TooLarge { name: String, limit: usize },
-    #[error("{0}: only https:// URLs are fetched")]
+    TooLarge {
+        name: String,
+        limit: usize,
+    },
     NotHttps(String),
-    #[error("{0}: not a valid URL")]
     BadUrl(String),
-    #[error("{0}: a symbolic link leads back to a directory being read; not read again")]
     DirectoryLoop(String),
-    #[error("{name}: {source}")]
     Fetch {
         name: String,
         #[source]
@@ -54,10 +52,22 @@ impl SourceError {
 
     /// What went wrong, without the input's name (for reports that show it already).
     pub fn reason(&self) -> String {
-        let full = self.to_string();
-        full.strip_prefix(self.name())
-            .and_then(|r| r.strip_prefix(": "))
-            .map_or_else(|| full.clone(), str::to_owned)
+        match self {
+            SourceError::Io { source, .. } => source.to_string(),
+            SourceError::Fetch { source, .. } => source.to_string(),
+            SourceError::TooLarge { limit, .. } => format!("larger than the {limit}-byte limit"),
+            SourceError::NotHttps(_) => "only https:// URLs are fetched".to_owned(),
+            SourceError::BadUrl(_) => "not a valid URL".to_owned(),
+            SourceError::DirectoryLoop(_) => {
+                "a symbolic link leads back to a directory being read; not read again".to_owned()
+            }
+        }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name(), self.reason())
     }
 }
 

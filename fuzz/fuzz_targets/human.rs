@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use samlbridge::write::outdir::{Change, Plan, PlannedFile};
 use samlbridge::aws::Target;
 use samlbridge::cert::KeyKind;
-use samlbridge::commands::check::{CertSummary, CheckReport, MetadataSummary};
+use samlbridge::commands::check::{CertSummary, CheckReport, MetadataSummary, Validity};
 use samlbridge::diag::{Code, Finding, Severity};
 use samlbridge::commands::fleet::{AppReport, AppStatus, FleetReport};
 use samlbridge::metadata::{Endpoint, IdpKind, SignatureStatus, SpMetadata};
@@ -160,7 +160,7 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
             not_before: t,
             not_after: t,
             days_left: c.pick(100) as i64 - 20,
-            status: ["valid", "expired", "not-yet-valid"][c.pick(3)],
+            status: [Validity::Valid, Validity::Expired, Validity::NotYetValid][c.pick(3)],
             key: KeyKind::Ec {
                 bits: 256,
                 curve: f.text(),

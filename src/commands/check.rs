@@ -4,7 +4,7 @@
 use crate::aws::Target;
 use crate::cert::{CertPolicy, Certificate, KeyKind, Thumbprint};
 use crate::claims::{ClaimContext, ClaimMapping};
-use crate::diag::{self, Code, Finding, Overrides};
+use crate::diag::{self, Code, Finding, Overrides, Sink};
 use crate::input::{Document, Input};
 use crate::metadata::{
     self, IdpKind, IdpMetadata, MetadataError, SignatureStatus, SpMetadata, WsFedRole,
@@ -34,6 +34,15 @@ pub struct CheckError {
     pub error: MetadataError,
 }
 
+/// Where a certificate stands at the instant judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validity {
+    Valid,
+    Expired,
+    NotYetValid,
+}
+
 /// One certificate, as reports show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
@@ -46,7 +55,7 @@ pub struct CertSummary {
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
     pub days_left: i64,
-    pub status: &'static str,
+    pub status: Validity,
     pub key: KeyKind,
     pub signature_algorithm: String,
     /// Its key signed the metadata document.
@@ -68,11 +77,11 @@ impl CertSummary {
             not_after: c.not_after,
             days_left: c.days_left(now),
             status: if now >= c.not_after {
-                "expired"
+                Validity::Expired
             } else if now < c.not_before {
-                "not-yet-valid"
+                Validity::NotYetValid
             } else {
-                "valid"
+                Validity::Valid
             },
             key: c.key.clone(),
             signature_algorithm: c.signature_algorithm.clone(),
@@ -179,7 +188,19 @@ pub fn check(
     sp: Option<Input<'_>>,
     settings: &CheckSettings,
 ) -> Result<CheckReport, CheckError> {
-    let mut findings = Vec::new();
+    let mut findings = Sink::new(&settings.overrides);
+    let mut report = check_into(idp, sp, settings, &mut findings)?;
+    report.findings = findings.finish();
+    Ok(report)
+}
+
+/// [`check`], its findings gathered in `findings` for the caller to add its own to.
+pub(crate) fn check_into(
+    idp: Input<'_>,
+    sp: Option<Input<'_>>,
+    settings: &CheckSettings,
+    findings: &mut Sink<'_>,
+) -> Result<CheckReport, CheckError> {
     let mut report = CheckReport {
         source: idp.name.to_owned(),
         url: idp.url.map(ToString::to_string),
@@ -239,9 +260,6 @@ pub fn check(
         }
     }
 
-    settings.overrides.apply(&mut findings);
-    diag::sort(&mut findings);
-    report.findings = findings;
     Ok(report)
 }
 
@@ -306,17 +324,17 @@ pub struct CheckJob {
 
 /// `samlbridge check`.
 pub fn run(job: &CheckJob) -> Result<CheckReport, CheckError> {
-    let mut report = check(
+    let mut findings = Sink::new(&job.settings.overrides);
+    let mut report = check_into(
         job.metadata.input(),
         job.sp_metadata.as_ref().map(Document::input),
         &job.settings,
+        &mut findings,
     )?;
     if let Some((mapping, ctx)) = &job.claims {
-        let mut findings = crate::claims::check(mapping, ctx);
-        job.settings.overrides.apply(&mut findings);
-        report.findings.extend(findings);
-        diag::sort(&mut report.findings);
+        findings.extend(crate::claims::check(mapping, ctx));
     }
+    report.findings = findings.finish();
     Ok(report)
 }
 

@@ -22,6 +22,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// The verdict the outputs give: only a clean run passes.
+    pub fn verdict(self) -> diag::Verdict {
+        match self {
+            Status::Clean => diag::Verdict::Pass,
+            Status::Findings | Status::Failed => diag::Verdict::Fail,
+        }
+    }
+
     /// `Findings` when any finding is at error level, `Clean` otherwise.
     pub fn of(findings: &[Finding]) -> Status {
         if diag::has_errors(findings) {

@@ -7,7 +7,7 @@ use crate::aws::Target;
 use crate::cert::{CertPolicy, Thumbprint};
 use crate::claims::{self, ClaimContext, ClaimMapping};
 use crate::commands::check::{self, CheckError, CheckReport, CheckSettings};
-use crate::diag::{self, Finding};
+use crate::diag::{self, Sink};
 use crate::input::Input;
 use crate::write::outdir::{self, Change, FileSet, Plan, PlannedFile, WriteError, WriteOptions};
 use crate::write::rollover::{self, Trusted};
@@ -47,25 +47,14 @@ impl Prepared {
     }
 }
 
-fn finish(
-    mut report: CheckReport,
-    mut extra: Vec<Finding>,
-    settings: &CheckSettings,
-    files: FileSet,
-) -> Prepared {
-    settings.overrides.apply(&mut extra);
-    report.findings.extend(extra);
-    diag::sort(&mut report.findings);
-    Prepared { report, files }
-}
-
+/// Adds the rollover plan to the files when the certificate AWS trusts today is given.
 fn rollover(
     report: &CheckReport,
     common: &Common<'_>,
     target: Target,
     settings: &CheckSettings,
     files: &mut FileSet,
-    extra: &mut Vec<Finding>,
+    extra: &mut Sink<'_>,
 ) {
     if let (Some(trusted), Some(md)) = (common.current_cert, &report.parsed) {
         let (text, findings) =
@@ -84,18 +73,19 @@ pub fn identity_center(
     sign_on_url: Option<&str>,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
-    let report = check::check(idp, Some(sp), settings)?;
+    let mut findings = Sink::new(&settings.overrides);
+    let mut report = check::check_into(idp, Some(sp), settings, &mut findings)?;
     let (Some(md), Some(spm)) = (&report.parsed, &report.sp_metadata) else {
         return Err(SetupError::Unreadable);
     };
-    let mut extra = claims::check(
+    findings.extend(claims::check(
         common.claims,
         &ClaimContext {
             target: Target::IdentityCenter,
             scim_username_source: common.scim_username_source.to_owned(),
             provider_arn: None,
         },
-    );
+    ));
     let (mut files, writer_findings) = identity_center::build(&identity_center::Inputs {
         metadata: md,
         metadata_bytes: idp.bytes,
@@ -107,16 +97,17 @@ pub fn identity_center(
         scim_username_source: common.scim_username_source,
         now: settings.now,
     })?;
-    extra.extend(writer_findings);
+    findings.extend(writer_findings);
     rollover(
         &report,
         common,
         Target::IdentityCenter,
         settings,
         &mut files,
-        &mut extra,
+        &mut findings,
     );
-    Ok(finish(report, extra, settings, files))
+    report.findings = findings.finish();
+    Ok(Prepared { report, files })
 }
 
 /// `samlbridge aws iam`.
@@ -129,10 +120,11 @@ pub fn iam(
     partition: Partition,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
-    let mut report = check::check(idp, None, settings)?;
+    let mut findings = Sink::new(&settings.overrides);
+    let mut report = check::check_into(idp, None, settings, &mut findings)?;
     // The files are written without the byte-order mark IAM refuses: the problem is solved.
-    for f in report
-        .findings
+    for f in findings
+        .findings_mut()
         .iter_mut()
         .filter(|f| f.code == crate::diag::Code::MetadataBom)
     {
@@ -156,14 +148,14 @@ pub fn iam(
         partition,
         signing_cert: common.signing_cert,
     };
-    let mut extra = claims::check(
+    findings.extend(claims::check(
         common.claims,
         &ClaimContext {
             target: Target::Iam,
             scim_username_source: common.scim_username_source.to_owned(),
             provider_arn: Some(inputs.provider_arn()),
         },
-    );
+    ));
     let mut files = iam::build(&inputs)?;
     rollover(
         &report,
@@ -171,9 +163,10 @@ pub fn iam(
         Target::Iam,
         settings,
         &mut files,
-        &mut extra,
+        &mut findings,
     );
-    Ok(finish(report, extra, settings, files))
+    report.findings = findings.finish();
+    Ok(Prepared { report, files })
 }
 
 /// How an `aws` job's files are written.

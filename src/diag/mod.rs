@@ -92,16 +92,71 @@ pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }
 
+/// Where a command gathers its findings from every check it runs: the user's `--deny` and
+/// `--allow` are applied, and the findings sorted, once, when the command is done.
+pub struct Sink<'o> {
+    overrides: &'o Overrides,
+    findings: Vec<Finding>,
+}
+
+impl<'o> Sink<'o> {
+    pub fn new(overrides: &'o Overrides) -> Self {
+        Sink {
+            overrides,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// The findings gathered so far, as their checks judged them.
+    pub fn findings_mut(&mut self) -> &mut [Finding] {
+        &mut self.findings
+    }
+
+    /// The findings with the overrides applied, most severe first.
+    pub fn finish(mut self) -> Vec<Finding> {
+        self.overrides.apply(&mut self.findings);
+        sort(&mut self.findings);
+        self.findings
+    }
+}
+
+impl Extend<Finding> for Sink<'_> {
+    fn extend<I: IntoIterator<Item = Finding>>(&mut self, findings: I) {
+        self.findings.extend(findings);
+    }
+}
+
 /// Sorts findings most severe first, keeping each check's order otherwise.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
 }
 
-/// The verdict string used in every output format.
-pub fn verdict(findings: &[Finding]) -> &'static str {
+/// A run's verdict, as every output format gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// The verdict on a set of findings: it fails on any error-level finding.
+pub fn verdict(findings: &[Finding]) -> Verdict {
     if has_errors(findings) {
-        "fail"
+        Verdict::Fail
     } else {
-        "pass"
+        Verdict::Pass
     }
 }

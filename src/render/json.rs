@@ -12,7 +12,7 @@ pub fn document<T: Serialize>(command: &str, findings: &[Finding], data: &T) -> 
     doc.insert("tool".into(), "samlbridge".into());
     doc.insert("version".into(), env!("CARGO_PKG_VERSION").into());
     doc.insert("command".into(), command.into());
-    doc.insert("verdict".into(), verdict.into());
+    doc.insert("verdict".into(), verdict.as_str().into());
     doc.insert(
         "findings".into(),
         serde_json::to_value(findings).unwrap_or(Value::Array(Vec::new())),
@@ -105,11 +105,9 @@ impl<W: std::io::Write> ValidateStream<W> {
 
     /// Writes the rest of the document; returns the run's counts.
     pub fn finish(mut self) -> std::io::Result<crate::response::Summary> {
-        let verdict = if self.summary.all_accepted() {
-            "pass"
-        } else {
-            "fail"
-        };
+        let verdict = crate::commands::validate::status(&self.summary)
+            .verdict()
+            .as_str();
         let close = if self.responses > 0 { "\n  ]" } else { "]" };
         write!(self.out, "{close},\n  \"errors\": ")?;
         write_indented(&mut self.out, &self.errors, 1)?;
