@@ -333,13 +333,34 @@ pub fn check_signing_certificate(
     now: DateTime<Utc>,
     policy: CertPolicy,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let subject = format!("{} (SHA-1 {})", cert.common_name(), cert.sha1);
-    let date = |d: DateTime<Utc>| d.format("%Y-%m-%d %H:%M UTC").to_string();
+    [
+        validity(cert, role, now, policy),
+        key(cert),
+        signature(cert),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|f| f.subject(subject.clone()))
+    .collect()
+}
 
+fn date(d: DateTime<Utc>) -> String {
+    d.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Expired, not yet valid, or expiring within the notice: judged milder for a spare
+/// certificate listed beside the active one.
+fn validity(
+    cert: &Certificate,
+    role: CertRole,
+    now: DateTime<Utc>,
+    policy: CertPolicy,
+) -> Option<Finding> {
+    let spare = role == CertRole::Spare;
     if now >= cert.not_after {
         let days = (now - cert.not_after).num_days();
-        let mut finding = Finding::new(
+        let finding = Finding::new(
             Code::CertExpired,
             format!(
                 "expired on {} ({} day{} ago)",
@@ -347,90 +368,76 @@ pub fn check_signing_certificate(
                 days,
                 if days == 1 { "" } else { "s" }
             ),
-        )
-        .subject(subject.clone());
-        if role == CertRole::Spare {
-            finding = finding.severity(Severity::Warning).help(
+        );
+        return Some(if spare {
+            finding.severity(Severity::Warning).help(
                 "Entra still lists this expired certificate beside a valid one; delete it in the Entra portal so no consumer picks it.",
-            );
-        }
-        findings.push(finding);
-    } else if now < cert.not_before {
-        let mut finding = Finding::new(
+            )
+        } else {
+            finding
+        });
+    }
+    if now < cert.not_before {
+        let finding = Finding::new(
             Code::CertNotYetValid,
             format!("not valid until {}", date(cert.not_before)),
-        )
-        .subject(subject.clone());
-        if role == CertRole::Spare {
-            finding = finding.severity(Severity::Info).help(
-                "This looks like the next certificate of a rollover: do not make it active in Entra before it becomes valid.",
-            );
-        }
-        findings.push(finding);
-    } else {
-        let days_left = cert.days_left(now);
-        if let Some((step, severity)) = expiry_step(days_left, policy.warn_days) {
-            let severity = if role == CertRole::Spare {
-                Severity::Info
-            } else {
-                severity
-            };
-            findings.push(
-                Finding::new(
-                    Code::CertExpiring,
-                    format!(
-                        "expires on {} ({} day{} left, within the {}-day notice)",
-                        date(cert.not_after),
-                        days_left,
-                        if days_left == 1 { "" } else { "s" },
-                        step
-                    ),
-                )
-                .subject(subject.clone())
-                .severity(severity),
-            );
-        }
-    }
-
-    match &cert.key {
-        KeyKind::Rsa { bits } if *bits < 1024 => findings.push(
-            Finding::new(
-                Code::CertWeakKey,
-                format!("RSA key of {bits} bits: IAM rejects keys under 1024 bits and anything under 2048 is breakable"),
-            )
-            .subject(subject.clone()),
-        ),
-        KeyKind::Rsa { bits } if *bits < 2048 => findings.push(
-            Finding::new(
-                Code::CertWeakKey,
-                format!("RSA key of {bits} bits; at least 2048 bits are required"),
-            )
-            .subject(subject.clone()),
-        ),
-        KeyKind::Rsa { .. } => {}
-        other => findings.push(
-            Finding::new(
-                Code::CertKeyType,
-                format!("{other} key; Entra and AWS SAML federation use RSA"),
-            )
-            .subject(subject.clone()),
-        ),
-    }
-
-    let alg = cert.signature_algorithm.to_ascii_lowercase();
-    if alg.contains("sha1") || alg.contains("md5") || alg.contains("md2") {
-        findings.push(
-            Finding::new(
-                Code::CertWeakSignature,
-                format!(
-                    "the certificate is signed with {}",
-                    cert.signature_algorithm
-                ),
-            )
-            .subject(subject),
         );
+        return Some(if spare {
+            finding.severity(Severity::Info).help(
+                "This looks like the next certificate of a rollover: do not make it active in Entra before it becomes valid.",
+            )
+        } else {
+            finding
+        });
     }
-    findings
+    let days_left = cert.days_left(now);
+    let (step, severity) = expiry_step(days_left, policy.warn_days)?;
+    Some(
+        Finding::new(
+            Code::CertExpiring,
+            format!(
+                "expires on {} ({} day{} left, within the {}-day notice)",
+                date(cert.not_after),
+                days_left,
+                if days_left == 1 { "" } else { "s" },
+                step
+            ),
+        )
+        .severity(if spare { Severity::Info } else { severity }),
+    )
+}
+
+/// RSA of at least 2048 bits, as Entra and AWS use.
+fn key(cert: &Certificate) -> Option<Finding> {
+    match &cert.key {
+        KeyKind::Rsa { bits } if *bits < 1024 => Some(Finding::new(
+            Code::CertWeakKey,
+            format!("RSA key of {bits} bits: IAM rejects keys under 1024 bits and anything under 2048 is breakable"),
+        )),
+        KeyKind::Rsa { bits } if *bits < 2048 => Some(Finding::new(
+            Code::CertWeakKey,
+            format!("RSA key of {bits} bits; at least 2048 bits are required"),
+        )),
+        KeyKind::Rsa { .. } => None,
+        other => Some(Finding::new(
+            Code::CertKeyType,
+            format!("{other} key; Entra and AWS SAML federation use RSA"),
+        )),
+    }
+}
+
+/// The issuer's signature over the certificate, by a broken hash.
+fn signature(cert: &Certificate) -> Option<Finding> {
+    let alg = cert.signature_algorithm.to_ascii_lowercase();
+    (alg.contains("sha1") || alg.contains("md5") || alg.contains("md2")).then(|| {
+        Finding::new(
+            Code::CertWeakSignature,
+            format!(
+                "the certificate is signed with {}",
+                cert.signature_algorithm
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
