@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use samlbridge::write::outdir::{Change, Plan, PlannedFile};
 use samlbridge::aws::Target;
 use samlbridge::cert::KeyKind;
-use samlbridge::commands::check::{CertSummary, CheckReport, MetadataSummary, Validity};
+use samlbridge::commands::check::{CertStatus, CertSummary, CheckReport, MetadataSummary};
 use samlbridge::diag::{Code, Finding, Severity};
 use samlbridge::commands::fleet::{AppReport, AppStatus, FleetReport};
 use samlbridge::metadata::{Endpoint, IdpKind, SignatureStatus, SpMetadata};
@@ -137,7 +137,9 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
                 tenant: f.text(),
                 cloud: samlbridge::entra::Cloud::ALL[c.pick(3)],
             },
-            1 => IdpKind::EntraCommon,
+            1 => IdpKind::EntraCommon {
+                cloud: samlbridge::entra::Cloud::ALL[c.pick(3)],
+            },
             _ => IdpKind::Other,
         },
         signature,
@@ -160,7 +162,7 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
             not_before: t,
             not_after: t,
             days_left: c.pick(100) as i64 - 20,
-            status: [Validity::Valid, Validity::Expired, Validity::NotYetValid][c.pick(3)],
+            status: [CertStatus::Valid, CertStatus::Expired, CertStatus::NotYetValid][c.pick(3)],
             key: KeyKind::Ec {
                 bits: 256,
                 curve: f.text(),
@@ -172,6 +174,7 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
         .collect();
     CheckReport {
         source: f.text(),
+        url: (c.pick(2) == 0).then(|| f.text()),
         target: [None, Some(Target::IdentityCenter), Some(Target::Iam)][c.pick(3)],
         metadata: Some(metadata),
         certificates,

@@ -37,7 +37,7 @@ pub struct CheckError {
 /// Where a certificate stands at the instant judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Validity {
+pub enum CertStatus {
     Valid,
     Expired,
     NotYetValid,
@@ -55,7 +55,7 @@ pub struct CertSummary {
     pub not_before: DateTime<Utc>,
     pub not_after: DateTime<Utc>,
     pub days_left: i64,
-    pub status: Validity,
+    pub status: CertStatus,
     pub key: KeyKind,
     pub signature_algorithm: String,
     /// Its key signed the metadata document.
@@ -77,11 +77,11 @@ impl CertSummary {
             not_after: c.not_after,
             days_left: c.days_left(now),
             status: if now >= c.not_after {
-                Validity::Expired
+                CertStatus::Expired
             } else if now < c.not_before {
-                Validity::NotYetValid
+                CertStatus::NotYetValid
             } else {
-                Validity::Valid
+                CertStatus::Valid
             },
             key: c.key.clone(),
             signature_algorithm: c.signature_algorithm.clone(),

@@ -7,7 +7,7 @@
 //! [`for_terminal`] as well, which lets only line ends and this module's own styles through.
 
 use super::escape::{self, escape, Escaped};
-use crate::commands::check::{CertSummary, CheckReport, Validity};
+use crate::commands::check::{CertSummary, CertStatus, CheckReport};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::metadata::SignatureStatus;
 use anstyle::{AnsiColor, Color, Style};
@@ -194,9 +194,9 @@ pub fn certificate(out: &mut String, index: usize, c: &CertSummary) {
         format!("  {}", paint(DIM, format!("[{}]", tags.join(", "))))
     };
     let days = match c.status {
-        Validity::Expired => paint(RED, format!("expired {} days ago", -c.days_left)),
-        Validity::NotYetValid => paint(YELLOW, "not valid yet"),
-        Validity::Valid => paint(
+        CertStatus::Expired => paint(RED, format!("expired {} days ago", -c.days_left)),
+        CertStatus::NotYetValid => paint(YELLOW, "not valid yet"),
+        CertStatus::Valid => paint(
             days_style(c.days_left),
             format!("{} days left", c.days_left),
         ),
