@@ -1,4 +1,8 @@
 //! AWS's own value rules, shared by the response validator and the claim-mapping checks.
+//! Each rule answers with a [`Problem`] whose text both callers use as their message; they
+//! add only what is theirs (a claim's source and location, an attribute's values).
+
+use std::fmt;
 
 /// The namespace every attribute STS and Identity Center read starts with.
 pub const SAML_ATTRIBUTES: &str = "https://aws.amazon.com/SAML/Attributes/";
@@ -70,17 +74,182 @@ pub fn source_identity_ok(value: &str) -> bool {
 }
 
 /// Parses SessionDuration; `Ok` only for an integer within 900 to 43200 seconds.
-pub fn session_duration(value: &str) -> Result<u32, String> {
+pub fn session_duration(value: &str) -> Result<u32, Problem> {
     let n: u32 = value
         .trim()
         .parse()
-        .map_err(|_| format!("{value:?} is not a whole number of seconds"))?;
+        .map_err(|_| Problem::DurationNotSeconds(value.to_owned()))?;
     if (SESSION_DURATION_MIN..=SESSION_DURATION_MAX).contains(&n) {
         Ok(n)
     } else {
-        Err(format!(
-            "{n} seconds is outside {SESSION_DURATION_MIN} to {SESSION_DURATION_MAX}"
-        ))
+        Err(Problem::DurationOutOfRange(n))
+    }
+}
+
+/// A RoleSessionName value.
+pub fn check_session_name(value: &str) -> Result<(), Problem> {
+    if session_name_ok(value) {
+        Ok(())
+    } else {
+        Err(Problem::SessionName(value.to_owned()))
+    }
+}
+
+/// A SourceIdentity value.
+pub fn check_source_identity(value: &str) -> Result<(), Problem> {
+    if source_identity_ok(value) {
+        Ok(())
+    } else {
+        Err(Problem::SourceIdentity(value.to_owned()))
+    }
+}
+
+/// A PrincipalTag value (a session tag value).
+pub fn check_principal_tag_value(value: &str) -> Result<(), Problem> {
+    if value.chars().count() > PRINCIPAL_TAG_VALUE_MAX {
+        Err(Problem::PrincipalTagValue)
+    } else {
+        Ok(())
+    }
+}
+
+/// The attributes whose Name ends in a key after a fixed prefix, and which AWS limits in number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyed {
+    /// Identity Center access-control attributes (`AccessControl:<key>`).
+    AccessControl,
+    /// IAM session tags (`PrincipalTag:<key>`).
+    PrincipalTag,
+}
+
+impl Keyed {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Keyed::AccessControl => ACCESS_CONTROL_PREFIX,
+            Keyed::PrincipalTag => PRINCIPAL_TAG_PREFIX,
+        }
+    }
+
+    /// The key, when `name` is an attribute Name of this kind.
+    pub fn key(self, name: &str) -> Option<&str> {
+        name.strip_prefix(self.prefix())
+    }
+
+    /// The key rule: AccessControl keys by [`abac_key_ok`], PrincipalTag keys by length.
+    pub fn check_key(self, key: &str) -> Result<(), Problem> {
+        match self {
+            Keyed::AccessControl if !abac_key_ok(key) => {
+                Err(Problem::AccessControlKey(key.to_owned()))
+            }
+            Keyed::PrincipalTag
+                if key.is_empty() || key.chars().count() > PRINCIPAL_TAG_KEY_MAX =>
+            {
+                Err(Problem::PrincipalTagKey)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// How many of these attributes AWS takes in one sign-in.
+    pub fn max_count(self) -> usize {
+        match self {
+            Keyed::AccessControl => ABAC_MAX_ATTRIBUTES,
+            Keyed::PrincipalTag => PRINCIPAL_TAG_MAX,
+        }
+    }
+
+    /// The count rule. `items` names what was counted ("claims", "attributes").
+    pub fn check_count(self, count: usize, items: &'static str) -> Result<(), Problem> {
+        if count > self.max_count() {
+            Err(Problem::TooMany {
+                kind: self,
+                count,
+                items,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Keyed::AccessControl => "AccessControl",
+            Keyed::PrincipalTag => "PrincipalTag",
+        }
+    }
+}
+
+/// A value or name that breaks one of AWS's attribute rules. Its text is the message both the
+/// claim checks and the response validator report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// More AccessControl or PrincipalTag attributes than AWS takes.
+    TooMany {
+        kind: Keyed,
+        count: usize,
+        /// What was counted, in the caller's words ("claims", "attributes").
+        items: &'static str,
+    },
+    AccessControlKey(String),
+    PrincipalTagKey,
+    PrincipalTagValue,
+    SessionName(String),
+    SourceIdentity(String),
+    DurationNotSeconds(String),
+    DurationOutOfRange(u32),
+    /// A Role value that is not exactly two comma-separated parts.
+    RoleNotTwoArns(String),
+    /// Two parts, but not a role ARN and a SAML provider ARN.
+    RoleNotPair(String),
+    RoleTooLong(String),
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::TooMany { kind, count, items } => write!(
+                f,
+                "{count} {} {items}; at most {}",
+                kind.label(),
+                kind.max_count()
+            ),
+            Problem::AccessControlKey(key) => write!(
+                f,
+                "key {key:?} is not 1 to {ABAC_KEY_MAX} characters of letters, digits, spaces and _.:/=+-@"
+            ),
+            Problem::PrincipalTagKey => write!(
+                f,
+                "tag key must be 1 to {PRINCIPAL_TAG_KEY_MAX} characters"
+            ),
+            Problem::PrincipalTagValue => write!(
+                f,
+                "tag value longer than {PRINCIPAL_TAG_VALUE_MAX} characters"
+            ),
+            Problem::SessionName(v) => {
+                write!(f, "{v:?} does not match [A-Za-z0-9_+=,.@-]{{2,64}}")
+            }
+            Problem::SourceIdentity(v) => write!(
+                f,
+                "{v:?} must be 2 to 64 characters of [A-Za-z0-9_+=,.@-] and not start with aws:"
+            ),
+            Problem::DurationNotSeconds(v) => write!(f, "{v:?} is not a whole number of seconds"),
+            Problem::DurationOutOfRange(n) => write!(
+                f,
+                "{n} seconds is outside {SESSION_DURATION_MIN} to {SESSION_DURATION_MAX}"
+            ),
+            Problem::RoleNotTwoArns(v) => write!(
+                f,
+                "{v:?} is not two ARNs separated by one comma (role-arn,provider-arn)"
+            ),
+            Problem::RoleNotPair(v) => write!(
+                f,
+                "{v:?} is not a role ARN (arn:aws:iam::<account>:role/<name>) paired with a SAML provider ARN (arn:aws:iam::<account>:saml-provider/<name>)"
+            ),
+            Problem::RoleTooLong(v) => write!(
+                f,
+                "{v:?}: role ARN and provider ARN together must stay under 240 characters"
+            ),
+        }
     }
 }
 
@@ -134,12 +303,10 @@ pub fn is_saml_provider_arn(arn: &str) -> bool {
 }
 
 /// Reads `role-arn,provider-arn` (STS accepts either order).
-pub fn role_pair(value: &str) -> Result<RolePair, String> {
+pub fn role_pair(value: &str) -> Result<RolePair, Problem> {
     let parts: Vec<&str> = value.split(',').map(str::trim).collect();
     let [a, b] = parts.as_slice() else {
-        return Err(format!(
-            "{value:?} is not two ARNs separated by one comma (role-arn,provider-arn)"
-        ));
+        return Err(Problem::RoleNotTwoArns(value.to_owned()));
     };
     let pair = if is_role_arn(a) && is_saml_provider_arn(b) {
         RolePair {
@@ -152,14 +319,10 @@ pub fn role_pair(value: &str) -> Result<RolePair, String> {
             provider_arn: (*a).into(),
         }
     } else {
-        return Err(format!(
-            "{value:?} is not a role ARN (arn:aws:iam::<account>:role/<name>) paired with a SAML provider ARN (arn:aws:iam::<account>:saml-provider/<name>)"
-        ));
+        return Err(Problem::RoleNotPair(value.to_owned()));
     };
     if pair.role_arn.len() + pair.provider_arn.len() >= 240 {
-        return Err(format!(
-            "{value:?}: role ARN and provider ARN together must stay under 240 characters"
-        ));
+        return Err(Problem::RoleTooLong(value.to_owned()));
     }
     Ok(pair)
 }
@@ -321,6 +484,70 @@ mod tests {
             "arn:aws-cn:iam::123456789012:role/path/to/Role"
         ));
         assert_eq!(arn_account(role), Some("123456789012"));
+    }
+
+    #[test]
+    fn keyed_attributes() {
+        let tag = Keyed::PrincipalTag;
+        assert_eq!(
+            tag.key(&format!("{PRINCIPAL_TAG_PREFIX}Dept")),
+            Some("Dept")
+        );
+        assert_eq!(tag.key(&format!("{ACCESS_CONTROL_PREFIX}Dept")), None);
+        assert_eq!(tag.check_key(""), Err(Problem::PrincipalTagKey));
+        assert_eq!(tag.check_key("dept;x"), Ok(()));
+        assert_eq!(
+            Keyed::AccessControl.check_key("dept;x"),
+            Err(Problem::AccessControlKey("dept;x".into()))
+        );
+        assert_eq!(Keyed::AccessControl.check_count(50, "claims"), Ok(()));
+        assert!(Keyed::AccessControl.check_count(51, "claims").is_err());
+    }
+
+    /// Both the claim checks and the response validator report these texts as they stand.
+    #[test]
+    fn problem_messages() {
+        let cases = [
+            (
+                Keyed::PrincipalTag.check_count(51, "attributes"),
+                "51 PrincipalTag attributes; at most 50",
+            ),
+            (
+                Keyed::AccessControl.check_key(""),
+                r#"key "" is not 1 to 128 characters of letters, digits, spaces and _.:/=+-@"#,
+            ),
+            (
+                Keyed::PrincipalTag.check_key(&"k".repeat(129)),
+                "tag key must be 1 to 128 characters",
+            ),
+            (
+                check_principal_tag_value(&"v".repeat(257)),
+                "tag value longer than 256 characters",
+            ),
+            (
+                check_session_name("a b"),
+                r#""a b" does not match [A-Za-z0-9_+=,.@-]{2,64}"#,
+            ),
+            (
+                check_source_identity("aws:x"),
+                r#""aws:x" must be 2 to 64 characters of [A-Za-z0-9_+=,.@-] and not start with aws:"#,
+            ),
+            (
+                session_duration("1h").map(drop),
+                r#""1h" is not a whole number of seconds"#,
+            ),
+            (
+                session_duration("60").map(drop),
+                "60 seconds is outside 900 to 43200",
+            ),
+            (
+                role_pair("x").map(drop),
+                r#""x" is not two ARNs separated by one comma (role-arn,provider-arn)"#,
+            ),
+        ];
+        for (result, message) in cases {
+            assert_eq!(result.unwrap_err().to_string(), message);
+        }
     }
 
     #[test]

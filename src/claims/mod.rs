@@ -102,11 +102,14 @@ impl Claim {
         }
     }
 
+    /// The key when this claim is an attribute of that keyed kind.
+    pub fn key(&self, kind: aws::Keyed) -> Option<String> {
+        kind.key(&self.full_name()).map(str::to_owned)
+    }
+
     /// The access-control key when this is an Identity Center ABAC claim.
     pub fn abac_key(&self) -> Option<String> {
-        self.full_name()
-            .strip_prefix(aws::ACCESS_CONTROL_PREFIX)
-            .map(str::to_owned)
+        self.key(aws::Keyed::AccessControl)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The rules AWS applies to claims, checked on the mapping before any sign-in.
 
 use super::{Claim, ClaimMapping, NameIdFormat, Source};
-use crate::aws::rules as aws;
+use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::Target;
 use crate::diag::{Code, Finding};
 use crate::shape;
@@ -147,29 +147,15 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
         }
     }
 
-    let abac: Vec<(&Claim, String)> = m
-        .claims
-        .iter()
-        .filter_map(|c| c.abac_key().map(|k| (c, k)))
-        .collect();
-    if abac.len() > aws::ABAC_MAX_ATTRIBUTES {
-        out.push(
-            Finding::new(
-                Code::AbacTooMany,
-                format!(
-                    "{} AccessControl claims; at most {}",
-                    abac.len(),
-                    aws::ABAC_MAX_ATTRIBUTES
-                ),
-            )
-            .subject("claims"),
-        );
+    let abac = keyed(m, Keyed::AccessControl);
+    if let Err(p) = Keyed::AccessControl.check_count(abac.len(), "claims") {
+        out.push(Finding::new(Code::AbacTooMany, p.to_string()).subject("claims"));
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (c, key) in &abac {
         *seen.entry(c.full_name()).or_default() += 1;
-        if !aws::abac_key_ok(key) {
-            out.push(at(Code::AbacKey, c, format!("key {key:?} is not 1 to 128 characters of letters, digits, spaces and _.:/=+-@")));
+        if let Err(p) = Keyed::AccessControl.check_key(key) {
+            out.push(at(Code::AbacKey, c, p.to_string()));
         }
         if c.multi_valued {
             out.push(at(
@@ -190,17 +176,48 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
     }
 }
 
-fn single<'a>(m: &'a ClaimMapping, name: &str) -> Vec<&'a Claim> {
-    m.find(name).collect()
+/// The claims of a keyed kind (AccessControl, PrincipalTag) with their keys.
+fn keyed(m: &ClaimMapping, kind: Keyed) -> Vec<(&Claim, String)> {
+    m.claims
+        .iter()
+        .filter_map(|c| c.key(kind).map(|k| (c, k)))
+        .collect()
+}
+
+/// A claim STS reads one value of: a multi-valued source, and a constant that breaks `rule`.
+fn one_value(
+    m: &ClaimMapping,
+    name: &str,
+    code: Code,
+    rule: impl Fn(&str) -> Result<(), aws::Problem>,
+    out: &mut Vec<Finding>,
+) {
+    for c in m.find(name) {
+        if c.multi_valued {
+            out.push(at(
+                code,
+                c,
+                format!(
+                    "its source {} holds several values; STS takes one",
+                    c.source
+                ),
+            ));
+        }
+        if let Source::Constant(v) = &c.source {
+            if let Err(p) = rule(v) {
+                out.push(at(code, c, p.to_string()));
+            }
+        }
+    }
 }
 
 fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
-    let roles = single(m, aws::ROLE);
+    let roles: Vec<&Claim> = m.find(aws::ROLE).collect();
     if roles.is_empty() {
         out.push(
             Finding::new(
                 Code::IamRoleMissing,
-                "no claim named https://aws.amazon.com/SAML/Attributes/Role",
+                format!("no claim named {}", aws::ROLE),
             )
             .subject("claims"),
         );
@@ -208,7 +225,7 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     for role in roles {
         if let Source::Constant(value) = &role.source {
             match aws::role_pair(value) {
-                Err(e) => out.push(at(Code::IamRoleFormat, role, e)),
+                Err(p) => out.push(at(Code::IamRoleFormat, role, p.to_string())),
                 Ok(pair) => {
                     if let Some(provider) = &ctx.provider_arn {
                         if &pair.provider_arn != provider {
@@ -224,82 +241,37 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
         }
     }
 
-    let names = single(m, aws::ROLE_SESSION_NAME);
-    if names.is_empty() {
+    if m.find(aws::ROLE_SESSION_NAME).next().is_none() {
         out.push(
             Finding::new(
                 Code::IamSessionNameMissing,
-                "no claim named https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+                format!("no claim named {}", aws::ROLE_SESSION_NAME),
             )
             .subject("claims"),
         );
     }
-    for c in names {
-        if c.multi_valued {
-            out.push(at(
-                Code::IamSessionName,
-                c,
-                format!(
-                    "its source {} holds several values; STS takes one",
-                    c.source
-                ),
-            ));
-        }
-        if let Source::Constant(v) = &c.source {
-            if !aws::session_name_ok(v) {
-                out.push(at(
-                    Code::IamSessionName,
-                    c,
-                    format!("{v:?} does not match [A-Za-z0-9_+=,.@-]{{2,64}}"),
-                ));
-            }
-        }
-    }
+    one_value(
+        m,
+        aws::ROLE_SESSION_NAME,
+        Code::IamSessionName,
+        aws::check_session_name,
+        out,
+    );
+    one_value(
+        m,
+        aws::SESSION_DURATION,
+        Code::IamSessionDuration,
+        |v| aws::session_duration(v).map(drop),
+        out,
+    );
 
-    for c in single(m, aws::SESSION_DURATION) {
-        if c.multi_valued {
-            out.push(at(
-                Code::IamSessionDuration,
-                c,
-                format!(
-                    "its source {} holds several values; STS takes one",
-                    c.source
-                ),
-            ));
-        }
-        if let Source::Constant(v) = &c.source {
-            if let Err(e) = aws::session_duration(v) {
-                out.push(at(Code::IamSessionDuration, c, e));
-            }
-        }
+    let tags = keyed(m, Keyed::PrincipalTag);
+    if let Err(p) = Keyed::PrincipalTag.check_count(tags.len(), "claims") {
+        out.push(Finding::new(Code::IamPrincipalTag, p.to_string()).subject("claims"));
     }
-
-    let tags: Vec<&Claim> = m
-        .claims
-        .iter()
-        .filter(|c| c.full_name().starts_with(aws::PRINCIPAL_TAG_PREFIX))
-        .collect();
-    if tags.len() > aws::PRINCIPAL_TAG_MAX {
-        out.push(
-            Finding::new(
-                Code::IamPrincipalTag,
-                format!(
-                    "{} PrincipalTag claims; at most {}",
-                    tags.len(),
-                    aws::PRINCIPAL_TAG_MAX
-                ),
-            )
-            .subject("claims"),
-        );
-    }
-    for c in tags {
-        let key = &c.full_name()[aws::PRINCIPAL_TAG_PREFIX.len()..];
-        if key.is_empty() || key.chars().count() > aws::PRINCIPAL_TAG_KEY_MAX {
-            out.push(at(
-                Code::IamPrincipalTag,
-                c,
-                "tag key must be 1 to 128 characters",
-            ));
+    for (c, key) in tags {
+        if let Err(p) = Keyed::PrincipalTag.check_key(&key) {
+            out.push(at(Code::IamPrincipalTag, c, p.to_string()));
         }
         if c.multi_valued {
             out.push(at(
@@ -312,31 +284,17 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
             ));
         }
         if let Source::Constant(v) = &c.source {
-            if v.chars().count() > aws::PRINCIPAL_TAG_VALUE_MAX {
-                out.push(at(
-                    Code::IamPrincipalTag,
-                    c,
-                    "tag value longer than 256 characters",
-                ));
+            if let Err(p) = aws::check_principal_tag_value(v) {
+                out.push(at(Code::IamPrincipalTag, c, p.to_string()));
             }
         }
     }
 
-    for c in single(m, aws::SOURCE_IDENTITY) {
-        if c.multi_valued {
-            out.push(at(
-                Code::IamSourceIdentity,
-                c,
-                format!(
-                    "its source {} holds several values; STS takes one",
-                    c.source
-                ),
-            ));
-        }
-        if let Source::Constant(v) = &c.source {
-            if !aws::source_identity_ok(v) {
-                out.push(at(Code::IamSourceIdentity, c, format!("{v:?} must be 2 to 64 characters of [A-Za-z0-9_+=,.@-] and not start with aws:")));
-            }
-        }
-    }
+    one_value(
+        m,
+        aws::SOURCE_IDENTITY,
+        Code::IamSourceIdentity,
+        aws::check_source_identity,
+        out,
+    );
 }

@@ -283,11 +283,7 @@ fn summarize(md: &IdpMetadata, raw: &[u8]) -> MetadataSummary {
 
 /// One summary per distinct signing certificate, in document order.
 pub fn summarize_certificates(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<CertSummary> {
-    let mut seen = std::collections::HashSet::new();
-    let certs: Vec<&Certificate> = md
-        .signing_certificates()
-        .filter(|c| seen.insert(c.sha256.clone()))
-        .collect();
+    let certs = md.distinct_signing_certificates();
     let newest = certs.iter().map(|c| c.not_before).max();
     let signer = md.signature.signer();
     certs

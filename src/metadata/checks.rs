@@ -7,7 +7,6 @@ use crate::diag::{Code, Finding, Severity};
 use crate::entra::{self, Cloud, Issuer};
 use crate::shape::{self, ShapeError};
 use chrono::{DateTime, Utc};
-use std::collections::HashSet;
 
 /// What the IdP metadata checks need besides the metadata.
 #[derive(Debug, Clone)]
@@ -531,25 +530,20 @@ fn check_keys(md: &IdpMetadata, opts: &CheckOptions, subject: &str, out: &mut Ve
         );
     }
 
-    let mut seen = HashSet::new();
-    let mut signing: Vec<&Certificate> = Vec::new();
-    for c in md.signing_certificates() {
-        if seen.insert(c.sha256.clone()) {
-            signing.push(c);
-        } else {
-            out.push(
-                Finding::new(
-                    Code::CertDuplicate,
-                    format!(
-                        "{} (SHA-1 {}) is listed more than once",
-                        c.common_name(),
-                        c.sha1
-                    ),
-                )
-                .subject(subject.to_owned()),
-            );
-        }
+    for c in md.repeated_signing_certificates() {
+        out.push(
+            Finding::new(
+                Code::CertDuplicate,
+                format!(
+                    "{} (SHA-1 {}) is listed more than once",
+                    c.common_name(),
+                    c.sha1
+                ),
+            )
+            .subject(subject.to_owned()),
+        );
     }
+    let signing = md.distinct_signing_certificates();
     if signing.is_empty() {
         if md.keys.iter().all(|k| k.certificate.is_ok()) {
             out.push(

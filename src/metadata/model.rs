@@ -5,6 +5,7 @@ use crate::entra::Cloud;
 use crate::xml::Span;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::HashSet;
 
 pub const BINDING_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 pub const BINDING_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
@@ -169,6 +170,23 @@ impl IdpMetadata {
             .iter()
             .filter(|k| k.key_use.signs())
             .filter_map(|k| k.certificate.as_ref().ok())
+    }
+
+    /// The signing certificates once each (the first listing of each SHA-256), in document
+    /// order.
+    pub fn distinct_signing_certificates(&self) -> Vec<&Certificate> {
+        self.signing_certificates_by_sha256().0
+    }
+
+    /// The signing certificates listed again after an earlier one with the same SHA-256.
+    pub fn repeated_signing_certificates(&self) -> Vec<&Certificate> {
+        self.signing_certificates_by_sha256().1
+    }
+
+    fn signing_certificates_by_sha256(&self) -> (Vec<&Certificate>, Vec<&Certificate>) {
+        let mut seen = HashSet::new();
+        self.signing_certificates()
+            .partition(|c| seen.insert(&c.sha256))
     }
 }
 

@@ -1,7 +1,9 @@
 //! The rules AWS applies to a verified response. Each returns findings and never prints.
 
-use super::assertion::{AssertionView, Instant, ResponseEnvelope, CM_BEARER, NAMEID_EMAIL};
-use crate::aws::rules as aws;
+use super::assertion::{
+    AssertionView, Attribute, Instant, ResponseEnvelope, CM_BEARER, NAMEID_EMAIL,
+};
+use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::Target;
 use crate::diag::{Code, Finding};
 use chrono::{DateTime, Duration, Utc};
@@ -373,32 +375,15 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
 }
 
 fn abac(a: &AssertionView, out: &mut Vec<Finding>) {
-    let abac: Vec<_> = a
-        .attributes
-        .iter()
-        .filter(|x| x.name.starts_with(aws::ACCESS_CONTROL_PREFIX))
-        .collect();
-    if abac.len() > aws::ABAC_MAX_ATTRIBUTES {
-        out.push(at(
-            Code::AbacTooMany,
-            "attributes",
-            format!(
-                "{} AccessControl attributes; at most {}",
-                abac.len(),
-                aws::ABAC_MAX_ATTRIBUTES
-            ),
-        ));
+    let abac = keyed(a, Keyed::AccessControl);
+    if let Err(p) = Keyed::AccessControl.check_count(abac.len(), "attributes") {
+        out.push(at(Code::AbacTooMany, "attributes", p.to_string()));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for attr in &abac {
-        let key = &attr.name[aws::ACCESS_CONTROL_PREFIX.len()..];
+    for (attr, key) in &abac {
         *seen.entry(attr.name.as_str()).or_default() += 1;
-        if !aws::abac_key_ok(key) {
-            out.push(at(
-                Code::AbacKey,
-                &attr.name,
-                format!("key {key:?} is not 1 to 128 characters of letters, digits, spaces and _.:/=+-@"),
-            ));
+        if let Err(p) = Keyed::AccessControl.check_key(key) {
+            out.push(at(Code::AbacKey, &attr.name, p.to_string()));
         }
         if attr.values.len() > 1 {
             out.push(at(
@@ -436,6 +421,37 @@ fn abac(a: &AssertionView, out: &mut Vec<Finding>) {
     }
 }
 
+/// The attributes of a keyed kind (AccessControl, PrincipalTag) with their keys.
+fn keyed(a: &AssertionView, kind: Keyed) -> Vec<(&Attribute, &str)> {
+    a.attributes
+        .iter()
+        .filter_map(|x| kind.key(&x.name).map(|k| (x, k)))
+        .collect()
+}
+
+/// An attribute STS reads one value of: the value's rule, or how many values there are.
+fn one_value(
+    out: &mut Vec<Finding>,
+    name: &str,
+    code: Code,
+    values: &[String],
+    rule: impl Fn(&str) -> Result<(), aws::Problem>,
+) {
+    match values {
+        [] => {}
+        [one] => {
+            if let Err(p) = rule(one) {
+                out.push(at(code, name, p.to_string()));
+            }
+        }
+        many => out.push(at(
+            code,
+            name,
+            format!("{} values; STS takes exactly one", many.len()),
+        )),
+    }
+}
+
 fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
     let values = |name: &str| -> Vec<String> {
         a.attributes_named(name)
@@ -457,70 +473,41 @@ fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
         ));
     }
     for role in &roles {
-        if let Err(e) = aws::role_pair(role) {
-            out.push(at(Code::IamRoleFormat, aws::ROLE, e));
+        if let Err(p) = aws::role_pair(role) {
+            out.push(at(Code::IamRoleFormat, aws::ROLE, p.to_string()));
         }
     }
 
     let names = values(aws::ROLE_SESSION_NAME);
-    match names.as_slice() {
-        [] => out.push(at(
+    if names.is_empty() {
+        out.push(at(
             Code::IamSessionNameMissing,
             aws::ROLE_SESSION_NAME,
             "the assertion has no RoleSessionName attribute",
-        )),
-        [one] if !aws::session_name_ok(one) => out.push(at(
-            Code::IamSessionName,
-            aws::ROLE_SESSION_NAME,
-            format!("{one:?} does not match [A-Za-z0-9_+=,.@-]{{2,64}}"),
-        )),
-        [_] => {}
-        many => out.push(at(
-            Code::IamSessionName,
-            aws::ROLE_SESSION_NAME,
-            format!("{} values; STS takes exactly one", many.len()),
-        )),
-    }
-
-    let durations = values(aws::SESSION_DURATION);
-    match durations.as_slice() {
-        [] => {}
-        [one] => {
-            if let Err(e) = aws::session_duration(one) {
-                out.push(at(Code::IamSessionDuration, aws::SESSION_DURATION, e));
-            }
-        }
-        many => out.push(at(
-            Code::IamSessionDuration,
-            aws::SESSION_DURATION,
-            format!("{} values; STS takes exactly one", many.len()),
-        )),
-    }
-
-    let tags: Vec<_> = a
-        .attributes
-        .iter()
-        .filter(|x| x.name.starts_with(aws::PRINCIPAL_TAG_PREFIX))
-        .collect();
-    if tags.len() > aws::PRINCIPAL_TAG_MAX {
-        out.push(at(
-            Code::IamPrincipalTag,
-            "attributes",
-            format!(
-                "{} PrincipalTag attributes; at most {}",
-                tags.len(),
-                aws::PRINCIPAL_TAG_MAX
-            ),
         ));
     }
-    for tag in tags {
-        let key = &tag.name[aws::PRINCIPAL_TAG_PREFIX.len()..];
-        if key.is_empty() || key.chars().count() > aws::PRINCIPAL_TAG_KEY_MAX {
-            out.push(at(
-                Code::IamPrincipalTag,
-                &tag.name,
-                "tag key must be 1 to 128 characters",
-            ));
+    one_value(
+        out,
+        aws::ROLE_SESSION_NAME,
+        Code::IamSessionName,
+        &names,
+        aws::check_session_name,
+    );
+    one_value(
+        out,
+        aws::SESSION_DURATION,
+        Code::IamSessionDuration,
+        &values(aws::SESSION_DURATION),
+        |v| aws::session_duration(v).map(drop),
+    );
+
+    let tags = keyed(a, Keyed::PrincipalTag);
+    if let Err(p) = Keyed::PrincipalTag.check_count(tags.len(), "attributes") {
+        out.push(at(Code::IamPrincipalTag, "attributes", p.to_string()));
+    }
+    for (tag, key) in tags {
+        if let Err(p) = Keyed::PrincipalTag.check_key(key) {
+            out.push(at(Code::IamPrincipalTag, &tag.name, p.to_string()));
         }
         if tag.values.len() != 1 {
             out.push(at(
@@ -530,33 +517,19 @@ fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
             ));
         }
         for v in &tag.values {
-            if v.text.chars().count() > aws::PRINCIPAL_TAG_VALUE_MAX {
-                out.push(at(
-                    Code::IamPrincipalTag,
-                    &tag.name,
-                    "tag value longer than 256 characters",
-                ));
+            if let Err(p) = aws::check_principal_tag_value(&v.text) {
+                out.push(at(Code::IamPrincipalTag, &tag.name, p.to_string()));
             }
         }
     }
 
-    let sources = values(aws::SOURCE_IDENTITY);
-    match sources.as_slice() {
-        [] => {}
-        [one] if !aws::source_identity_ok(one) => out.push(at(
-            Code::IamSourceIdentity,
-            aws::SOURCE_IDENTITY,
-            format!(
-                "{one:?} must be 2 to 64 characters of [A-Za-z0-9_+=,.@-] and not start with aws:"
-            ),
-        )),
-        [_] => {}
-        many => out.push(at(
-            Code::IamSourceIdentity,
-            aws::SOURCE_IDENTITY,
-            format!("{} values; STS takes exactly one", many.len()),
-        )),
-    }
+    one_value(
+        out,
+        aws::SOURCE_IDENTITY,
+        Code::IamSourceIdentity,
+        &values(aws::SOURCE_IDENTITY),
+        aws::check_source_identity,
+    );
 }
 
 /// Attribute names that AWS would ignore because only their case (or namespace) is off.

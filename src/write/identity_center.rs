@@ -50,13 +50,7 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
             .filter(|c| c.matches(keep))
             .take(1)
             .collect(),
-        None => {
-            let mut seen = std::collections::HashSet::new();
-            inp.metadata
-                .signing_certificates()
-                .filter(|c| seen.insert(c.sha256.clone()))
-                .collect()
-        }
+        None => inp.metadata.distinct_signing_certificates(),
     };
     files.add("idp-metadata.xml", metadata_bytes);
 

@@ -38,12 +38,7 @@ pub fn plan(
     policy: CertPolicy,
 ) -> (String, Vec<Finding>) {
     let mut findings = Vec::new();
-    let certs: Vec<&Certificate> = {
-        let mut seen = std::collections::HashSet::new();
-        md.signing_certificates()
-            .filter(|c| seen.insert(c.sha256.clone()))
-            .collect()
-    };
+    let certs = md.distinct_signing_certificates();
     let trusted_cert: Option<&Certificate> =
         certs
             .iter()
