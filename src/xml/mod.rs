@@ -6,9 +6,11 @@
 //! recover mode would silently repair (missing end tags, trailing garbage, several roots), so
 //! the signature library and this tree always see the same document.
 
+mod ids;
 mod tree;
 mod uri;
 
+pub use ids::IdCensus;
 pub use tree::{Attribute, Element, Node, NsDecl, Span};
 
 use quick_xml::events::{BytesStart, Event};
