@@ -13,6 +13,7 @@ use samlbridge::aws::Target;
 use samlbridge::cert::KeyKind;
 use samlbridge::commands::check::{CertStatus, CertSummary, CheckReport, MetadataSummary};
 use samlbridge::diag::{Code, Finding, Severity};
+use samlbridge::dsig::{DigestAlgorithm, SignatureAlgorithm};
 use samlbridge::commands::fleet::{AppReport, AppStatus, FleetReport};
 use samlbridge::metadata::{Endpoint, IdpKind, SignatureStatus, SpMetadata};
 use samlbridge::render::escape::{escape, Escaped};
@@ -227,8 +228,8 @@ fn response_report(f: &mut Fields, c: &mut Choices) -> ResponseReport {
         signing: Some(SigningInfo {
             response_signed: c.pick(2) == 0,
             assertion_signed: c.pick(2) == 0,
-            algorithm: f.text(),
-            digest: f.text(),
+            algorithm: SignatureAlgorithm::Other(f.text()),
+            digest: DigestAlgorithm::Other(f.text()),
             signer: (c.pick(2) == 0).then(|| {
                 Arc::new(Signer {
                     label: f.text(),

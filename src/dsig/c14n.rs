@@ -90,6 +90,50 @@ fn element<'a>(
         &own
     };
 
+    let emit = start_tag(e, rendered, inclusive, out);
+    let render_mark = rendered.len();
+    rendered.extend(emit);
+    for child in &e.children {
+        match child {
+            Node::Element(c) => {
+                if opts.exclude.is_some_and(|x| std::ptr::eq(x, c)) {
+                    continue;
+                }
+                element(c, in_scope, rendered, inclusive, opts, out);
+            }
+            Node::Text(t) => escape_text(t, out),
+            Node::Comment(c) if opts.with_comments => {
+                out.extend_from_slice(b"<!--");
+                out.extend_from_slice(c.as_bytes());
+                out.extend_from_slice(b"-->");
+            }
+            Node::Comment(_) => {}
+            Node::Pi { target, data } => {
+                out.extend_from_slice(b"<?");
+                out.extend_from_slice(target.as_bytes());
+                if !data.is_empty() {
+                    out.push(b' ');
+                    out.extend_from_slice(data.as_bytes());
+                }
+                out.extend_from_slice(b"?>");
+            }
+        }
+    }
+    rendered.truncate(render_mark);
+    out.extend_from_slice(b"</");
+    qname(e.prefix.as_deref(), &e.local, out);
+    out.push(b'>');
+    in_scope.truncate(scope_mark);
+}
+
+/// Writes the start tag of `e`: the namespace declarations it needs that no output ancestor
+/// `rendered`, then its attributes, each in canonical order. Returns the declarations written.
+fn start_tag<'a>(
+    e: &'a Element,
+    rendered: &[Binding<'a>],
+    inclusive: &[Binding<'a>],
+    out: &mut Vec<u8>,
+) -> Vec<Binding<'a>> {
     // Namespaces visibly utilized by the element and its attributes, plus the inclusive ones.
     let mut wanted: Vec<Binding<'a>> = Vec::with_capacity(4);
     let mut want = |b: Binding<'a>| {
@@ -151,40 +195,7 @@ fn element<'a>(
         out.push(b'"');
     }
     out.push(b'>');
-
-    let render_mark = rendered.len();
-    rendered.extend(emit);
-    for child in &e.children {
-        match child {
-            Node::Element(c) => {
-                if opts.exclude.is_some_and(|x| std::ptr::eq(x, c)) {
-                    continue;
-                }
-                element(c, in_scope, rendered, inclusive, opts, out);
-            }
-            Node::Text(t) => escape_text(t, out),
-            Node::Comment(c) if opts.with_comments => {
-                out.extend_from_slice(b"<!--");
-                out.extend_from_slice(c.as_bytes());
-                out.extend_from_slice(b"-->");
-            }
-            Node::Comment(_) => {}
-            Node::Pi { target, data } => {
-                out.extend_from_slice(b"<?");
-                out.extend_from_slice(target.as_bytes());
-                if !data.is_empty() {
-                    out.push(b' ');
-                    out.extend_from_slice(data.as_bytes());
-                }
-                out.extend_from_slice(b"?>");
-            }
-        }
-    }
-    rendered.truncate(render_mark);
-    out.extend_from_slice(b"</");
-    qname(e.prefix.as_deref(), &e.local, out);
-    out.push(b'>');
-    in_scope.truncate(scope_mark);
+    emit
 }
 
 fn qname(prefix: Option<&str>, local: &str, out: &mut Vec<u8>) {

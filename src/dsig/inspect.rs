@@ -2,6 +2,7 @@
 //! Pure inspection of the tree; verification itself is libxmlsec1's job (see [`super::verify`] and [`super::xmlsec`]).
 
 use crate::xml::{ns, Element};
+use serde::{Serialize, Serializer};
 use std::fmt;
 
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -62,6 +63,13 @@ impl fmt::Display for SignatureAlgorithm {
     }
 }
 
+/// Reports name the algorithm by its short name, as [`SignatureAlgorithm::name`] gives it.
+impl Serialize for SignatureAlgorithm {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 /// A DigestMethod, classified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DigestAlgorithm {
@@ -100,6 +108,13 @@ impl fmt::Display for DigestAlgorithm {
     }
 }
 
+/// Reports name the digest by its short name, as [`DigestAlgorithm::name`] gives it.
+impl Serialize for DigestAlgorithm {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 /// One `ds:Reference`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
@@ -130,22 +145,6 @@ pub struct Signature {
     /// The signature carries `ds:Object` content (a classic place to hide wrapped elements).
     pub has_object: bool,
     pub has_signature_value: bool,
-}
-
-/// Transform and canonicalization URIs samlbridge accepts: exclusive (and inclusive 1.0)
-/// canonicalization with or without comments, and the enveloped-signature transform.
-pub fn is_allowed_transform(uri: &str) -> bool {
-    matches!(
-        uri,
-        ENVELOPED | EXC_C14N | EXC_C14N_COMMENTS | C14N_10 | C14N_10_COMMENTS
-    )
-}
-
-pub fn is_allowed_canonicalization(uri: &str) -> bool {
-    matches!(
-        uri,
-        EXC_C14N | EXC_C14N_COMMENTS | C14N_10 | C14N_10_COMMENTS
-    )
 }
 
 /// Reads a `ds:Signature` element.

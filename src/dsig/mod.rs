@@ -4,7 +4,9 @@
 
 pub mod c14n;
 mod inspect;
+mod policy;
 pub mod verify;
 pub mod xmlsec;
 
 pub use inspect::*;
+pub use policy::{is_native_chain, Transform, TransformPolicy};

@@ -8,6 +8,7 @@
 
 use super::c14n::{self, Options};
 use super::inspect::{self as dsig, DigestAlgorithm, SignatureAlgorithm};
+use super::policy::{self, Transform};
 use crate::xml::{ns, Element};
 use base64::Engine;
 use openssl::md::{Md, MdRef};
@@ -333,11 +334,7 @@ fn content_digest_matches(
         .unwrap_or_default();
     let exc = match transforms.as_slice() {
         [enveloped, canonical]
-            if enveloped.attr("Algorithm") == Some(dsig::ENVELOPED)
-                && matches!(
-                    canonical.attr("Algorithm"),
-                    Some(dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS)
-                ) =>
+            if policy::is_native_chain([enveloped.attr("Algorithm"), canonical.attr("Algorithm")]) =>
         {
             prefix_list(canonical)?
         }
@@ -371,10 +368,10 @@ fn signed_info_signer(
     let c14n_method = signed_info
         .child(ns::DSIG, "CanonicalizationMethod")
         .ok_or_else(|| malformed("no CanonicalizationMethod"))?;
-    let with_comments = c14n_method.attr("Algorithm") == Some(dsig::EXC_C14N_COMMENTS);
-    if !with_comments && c14n_method.attr("Algorithm") != Some(dsig::EXC_C14N) {
-        return Err(malformed("SignedInfo is not canonicalized exclusively"));
-    }
+    let with_comments = match Transform::of(c14n_method.attr("Algorithm")) {
+        Transform::Exclusive { comments } => comments,
+        _ => return Err(malformed("SignedInfo is not canonicalized exclusively")),
+    };
     let si_prefixes = prefix_list(c14n_method)?;
     let mut si_ancestors: Vec<&Element> = ancestors.to_vec();
     si_ancestors.push(parent);

@@ -11,8 +11,8 @@ use super::model::{KeyEntry, SignatureStatus};
 use crate::cert::{Certificate, Thumbprint};
 use crate::dsig::verify::{self, MAX_SIGNING_KEYS};
 use crate::dsig::xmlsec;
-use crate::dsig::{self, SignatureAlgorithm};
-use crate::xml::{Document, Element};
+use crate::dsig::{self, SignatureAlgorithm, TransformPolicy};
+use crate::xml::{Document, Element, IdCensus};
 use samael::crypto::{CertificateDer, CryptoProvider, XmlSec};
 use std::collections::HashSet;
 
@@ -70,7 +70,7 @@ fn structure(doc: &Document) -> Result<Option<(&Element, dsig::Signature)>, Stri
         || !reference
             .transforms
             .iter()
-            .all(|t| dsig::is_allowed_transform(t))
+            .all(|t| TransformPolicy::Metadata.allows_transform(t))
     {
         return Err(format!(
             "the Reference uses transforms samlbridge does not allow: {}",
@@ -78,7 +78,7 @@ fn structure(doc: &Document) -> Result<Option<(&Element, dsig::Signature)>, Stri
         ));
     }
     match info.canonicalization.as_deref() {
-        Some(c) if dsig::is_allowed_canonicalization(c) => {}
+        Some(c) if TransformPolicy::Metadata.allows_canonicalization(c) => {}
         other => {
             return Err(format!(
                 "unsupported canonicalization method {}",
@@ -91,13 +91,8 @@ fn structure(doc: &Document) -> Result<Option<(&Element, dsig::Signature)>, Stri
             "the signature carries a ds:Object, which metadata signatures never need".into(),
         );
     }
-    let mut ids = HashSet::new();
-    for e in std::iter::once(&doc.root).chain(doc.root.descendants()) {
-        if let Some(id) = e.attr("ID") {
-            if !ids.insert(id) {
-                return Err(format!("the ID {id:?} appears on more than one element"));
-            }
-        }
+    if let Some(id) = IdCensus::of(&doc.root).repeated().first() {
+        return Err(format!("the ID {id:?} appears on more than one element"));
     }
     Ok(Some((sig, info)))
 }
@@ -117,36 +112,77 @@ pub fn verify(
     keys: &[KeyEntry],
     pin: Option<&Thumbprint>,
 ) -> Verdict {
-    let (sig, info) = match structure(doc) {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return Verdict {
-                status: SignatureStatus::Absent,
-                sha1: false,
-            }
-        }
-        Err(reason) => return invalid(reason),
+    let (sig, info, algorithm) = match signature(doc) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
     };
-    let Some(algorithm) = info.algorithm.clone() else {
-        return invalid("the signature names no SignatureMethod");
-    };
-    if !algorithm_allowed(&algorithm) {
-        return invalid(format!("unknown signature algorithm {algorithm}"));
-    }
-    if !info.has_signature_value {
-        return invalid("the signature has no SignatureValue");
-    }
-
+    let sha1 = algorithm.is_sha1();
     let embedded: Vec<Certificate> = info
         .key_info_certificates
         .iter()
         .filter_map(|b64| Certificate::from_base64(b64).ok())
         .collect();
+    let candidates = match candidates(&embedded, keys, pin, sha1) {
+        Ok(candidates) => candidates,
+        Err(verdict) => return verdict,
+    };
+    let refusal = match judge(bytes, Some((doc, sig)), &candidates) {
+        Judgement::Verified(i) => {
+            let cert = &candidates[i].cert;
+            return Verdict {
+                status: SignatureStatus::Valid {
+                    signer: cert.sha256.to_string(),
+                    signer_subject: cert.common_name(),
+                    algorithm: algorithm.to_string(),
+                    pinned: pin.is_some(),
+                },
+                sha1,
+            };
+        }
+        Judgement::Refused(refusal) => refusal,
+    };
+    let status = why_refused(bytes, (doc, sig), &embedded, &candidates, pin, refusal);
+    Verdict { status, sha1 }
+}
+
+/// The document's one signature, its structure checked, with its (known) algorithm; else the
+/// verdict: absent, or invalid and why.
+fn signature(doc: &Document) -> Result<(&Element, dsig::Signature, SignatureAlgorithm), Verdict> {
+    let (sig, info) = match structure(doc) {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return Err(Verdict {
+                status: SignatureStatus::Absent,
+                sha1: false,
+            })
+        }
+        Err(reason) => return Err(invalid(reason)),
+    };
+    let Some(algorithm) = info.algorithm.clone() else {
+        return Err(invalid("the signature names no SignatureMethod"));
+    };
+    if !algorithm_allowed(&algorithm) {
+        return Err(invalid(format!("unknown signature algorithm {algorithm}")));
+    }
+    if !info.has_signature_value {
+        return Err(invalid("the signature has no SignatureValue"));
+    }
+    Ok((sig, info, algorithm))
+}
+
+/// The certificates to verify with: only the pinned one with `pin`; else those the signature
+/// carries (or, when it carries none, the metadata's signing certificates), each key once.
+/// `sha1` is what the verdict says of the algorithm when there is nothing to verify with.
+fn candidates(
+    embedded: &[Certificate],
+    keys: &[KeyEntry],
+    pin: Option<&Thumbprint>,
+    sha1: bool,
+) -> Result<Vec<Candidate>, Verdict> {
     let listed = keys
         .iter()
         .filter(|k| k.key_use.signs())
         .filter_map(|k| k.certificate.as_ref().ok());
-
     let candidates: Vec<Candidate> = match pin {
         Some(pin) => match embedded.iter().chain(listed).find(|c| c.matches(pin)) {
             Some(cert) => vec![Candidate::new(cert)],
@@ -155,14 +191,14 @@ pub fn verify(
                     .first()
                     .map(|c| format!(" (it carries {}, SHA-256 {})", c.common_name(), c.sha256))
                     .unwrap_or_default();
-                return Verdict {
-                        status: SignatureStatus::Untrusted {
-                            reason: format!(
-                                "the pinned certificate {pin} is neither in the signature nor among the metadata's signing certificates{signer}"
-                            ),
-                        },
-                        sha1: algorithm.is_sha1(),
-                    };
+                return Err(Verdict {
+                    status: SignatureStatus::Untrusted {
+                        reason: format!(
+                            "the pinned certificate {pin} is neither in the signature nor among the metadata's signing certificates{signer}"
+                        ),
+                    },
+                    sha1,
+                });
             }
         },
         None => {
@@ -173,36 +209,34 @@ pub fn verify(
                 distinct_keys(listed)
             };
             if distinct.len() > MAX_SIGNING_KEYS {
-                return Verdict {
+                return Err(Verdict {
                     status: SignatureStatus::TooManyKeys {
                         keys: distinct.len(),
                         limit: MAX_SIGNING_KEYS,
                         in_key_info,
                     },
-                    sha1: algorithm.is_sha1(),
-                };
+                    sha1,
+                });
             }
             distinct.into_iter().map(Candidate::new).collect()
         }
     };
     if candidates.is_empty() {
-        return invalid("no certificate to verify the signature with: the signature has no KeyInfo certificate and the metadata lists none");
+        return Err(invalid("no certificate to verify the signature with: the signature has no KeyInfo certificate and the metadata lists none"));
     }
+    Ok(candidates)
+}
 
-    let valid = |cert: &Certificate| Verdict {
-        status: SignatureStatus::Valid {
-            signer: cert.sha256.to_string(),
-            signer_subject: cert.common_name(),
-            algorithm: algorithm.to_string(),
-            pinned: pin.is_some(),
-        },
-        sha1: algorithm.is_sha1(),
-    };
-    let refusal = match judge(bytes, Some((doc, sig)), &candidates) {
-        Judgement::Verified(i) => return valid(&candidates[i].cert),
-        Judgement::Refused(refusal) => refusal,
-    };
-
+/// Why no candidate verified the signature `sig` of `bytes`: another signer than the pinned
+/// one, a document reformatted after signing, or content or signature changed.
+fn why_refused(
+    bytes: &[u8],
+    (doc, sig): (&Document, &Element),
+    embedded: &[Certificate],
+    candidates: &[Candidate],
+    pin: Option<&Thumbprint>,
+    refusal: Refusal,
+) -> SignatureStatus {
     if let Some(pin) = pin {
         // Only to say who did sign: the certificates the signature carries, each key once.
         let carried: Vec<Candidate> = distinct_keys(embedded.iter())
@@ -212,25 +246,19 @@ pub fn verify(
             .collect();
         if let Judgement::Verified(i) = judge(bytes, Some((doc, sig)), &carried) {
             let actual = &carried[i].cert;
-            return Verdict {
-                status: SignatureStatus::Untrusted {
-                    reason: format!(
-                        "the document was signed by {} (SHA-256 {}), not by the pinned certificate {pin}",
-                        actual.common_name(),
-                        actual.sha256
-                    ),
-                },
-                sha1: algorithm.is_sha1(),
+            return SignatureStatus::Untrusted {
+                reason: format!(
+                    "the document was signed by {} (SHA-256 {}), not by the pinned certificate {pin}",
+                    actual.common_name(),
+                    actual.sha256
+                ),
             };
         }
     }
-    if let Some(cert) = reformatted_verifies(bytes, &candidates) {
-        return Verdict {
-            status: SignatureStatus::Reformatted {
-                signer: cert.sha256.to_string(),
-                signer_subject: cert.common_name(),
-            },
-            sha1: algorithm.is_sha1(),
+    if let Some(cert) = reformatted_verifies(bytes, candidates) {
+        return SignatureStatus::Reformatted {
+            signer: cert.sha256.to_string(),
+            signer_subject: cert.common_name(),
         };
     }
     let mismatch = match xmlsec::classify(&refusal.messages) {
@@ -256,10 +284,7 @@ pub fn verify(
             candidates.len()
         ));
     }
-    Verdict {
-        status: SignatureStatus::Invalid { reason },
-        sha1: algorithm.is_sha1(),
-    }
+    SignatureStatus::Invalid { reason }
 }
 
 /// The certificates with distinct public keys, in order: certificates that share a key verify

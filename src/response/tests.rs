@@ -1,5 +1,6 @@
 use super::*;
 use crate::cert::Certificate;
+use crate::dsig::SignatureAlgorithm;
 use chrono::{Duration, TimeZone};
 use samlbridge_testkit::idp::{Attr, ResponseSpec, SigAlg, Signing};
 use samlbridge_testkit::pki::{shared_key, CertBuilder, KeyPair, KeySpec};
@@ -101,7 +102,7 @@ fn each_entra_signing_option_is_accepted() {
             (signing_info.response_signed, signing_info.assertion_signed),
             (response, assertion)
         );
-        assert_eq!(signing_info.algorithm, "rsa-sha256");
+        assert_eq!(signing_info.algorithm, SignatureAlgorithm::RsaSha256);
         assert_eq!(signing_info.signer.as_ref().unwrap().sha256, k.sha256_hex());
         let claims = r.claims.as_ref().unwrap();
         assert_eq!(claims.name_id.as_ref().unwrap().value, "alice@contoso.com");

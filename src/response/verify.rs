@@ -10,9 +10,9 @@ use crate::cert::{Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::dsig::verify::MAX_SIGNING_KEYS;
 use crate::dsig::xmlsec;
-use crate::dsig::{self, DigestAlgorithm, SignatureAlgorithm};
+use crate::dsig::{self, DigestAlgorithm, SignatureAlgorithm, TransformPolicy};
 use crate::metadata::IdpMetadata;
-use crate::xml::{self, ns, Document, Element};
+use crate::xml::{self, ns, Document, Element, IdCensus};
 use base64::Engine as _;
 use samael::crypto::{
     AllowedSignatureAlgorithm, CertificateDer, CryptoProvider, ReduceMode, XmlSec,
@@ -181,8 +181,8 @@ pub struct Signer {
 pub struct SigningInfo {
     pub response_signed: bool,
     pub assertion_signed: bool,
-    pub algorithm: String,
-    pub digest: String,
+    pub algorithm: SignatureAlgorithm,
+    pub digest: DigestAlgorithm,
     /// `None` when signatures by different trusted certificates verified together.
     pub signer: Option<Arc<Signer>>,
 }
@@ -249,6 +249,9 @@ pub enum Engine {
 }
 
 /// Verifies a parsed response. `text` is the exact document `doc` was parsed from.
+///
+/// The steps run in the order they stop an attack. The first three judge structure only:
+/// every problem they find is reported, and no signature is verified while there is one.
 pub fn verify(
     doc: &Document,
     text: &str,
@@ -257,158 +260,292 @@ pub fn verify(
     engine: Engine,
 ) -> Result<Checked, NotSaml> {
     let root = &doc.root;
-    let is_response = root.is(ns::SAMLP, "Response");
-    if !is_response && !root.is(ns::SAML, "Assertion") {
-        return Err(NotSaml(format!(
-            "the root element is <{}>{}, not a SAML 2.0 samlp:Response",
-            root.qualified_name(),
-            root.namespace
-                .as_deref()
-                .map(|n| format!(" in namespace {n}"))
-                .unwrap_or_default()
-        )));
-    }
-    let envelope = is_response.then(|| ResponseEnvelope::read(root));
-    let mut out = Checked {
-        envelope,
-        verified: None,
-        findings: Vec::new(),
+    let mut out = Checked::received(root)?;
+
+    // 1. IDs and assertions.
+    let mut layout = match layout(root, out.envelope.as_ref()) {
+        Ok(layout) => layout,
+        Err(problems) => return Ok(out.stopped(problems)),
     };
-    if !is_response {
-        out.findings.push(
-            Finding::new(
-                Code::ResponseBareAssertion,
-                "the document is a bare saml:Assertion",
-            )
-            .subject("response"),
-        );
-    }
-
-    // Structure first, every problem reported, no cryptography until the structure is sound.
-    let mut structural = Vec::new();
-
-    // Every ID once: references resolve by ID.
-    let mut ids: HashMap<&str, usize> = HashMap::new();
-    for e in std::iter::once(root).chain(root.descendants()) {
-        if let Some(id) = e.attr("ID") {
-            *ids.entry(id).or_default() += 1;
-        }
-    }
-    let mut invalid: Vec<&str> = ids.keys().filter(|id| !xml::is_id(id)).copied().collect();
-    if !invalid.is_empty() {
-        invalid.sort_unstable();
-        structural.push(
-            Finding::new(
-                Code::ResponseInvalidId,
-                format!(
-                    "ID {} is not an XML name",
-                    invalid
-                        .iter()
-                        .map(|i| format!("{i:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-            .subject("response"),
-        );
-    }
-    let mut dups: Vec<&str> = ids
-        .iter()
-        .filter(|(_, n)| **n > 1)
-        .map(|(id, _)| *id)
+    // 2. Where the signatures sit and what they reference.
+    let mut placement = placement(root, &layout);
+    // 3. The algorithms they use.
+    let algorithms = algorithm_policy(&placement.signatures, policy);
+    out.findings.extend(algorithms.note.map(Finding::from));
+    let structural: Vec<Finding> = (layout.problems.drain(..).map(Finding::from))
+        .chain(placement.problems.drain(..).map(Finding::from))
+        .chain(algorithms.problems.into_iter().map(Finding::from))
         .collect();
-    if !dups.is_empty() {
-        dups.sort_unstable();
-        structural.push(
-            Finding::new(
-                Code::ResponseDuplicateId,
-                format!("ID {} appears on more than one element", dups.join(", ")),
-            )
-            .subject("response"),
-        );
+    // With no structural problem there is a placed signature with one Reference, and so
+    // algorithms to name; were there none, nothing would be verified.
+    let (true, Some((algorithm, digest))) = (structural.is_empty(), algorithms.named) else {
+        return Ok(out.stopped(structural));
+    };
+    // 4. A certificate to verify with.
+    if let Err(problem) = trusted(trust) {
+        return Ok(out.stopped([problem]));
     }
+    // 5. and 6. The signatures verified, and what they cover read.
+    let signed = match signed_content(engine, root, text, trust, policy, &layout, &placement) {
+        Ok(signed) => signed,
+        Err(failure) => return Ok(out.stopped([failure])),
+    };
 
-    let all = || std::iter::once(root).chain(root.descendants());
-    let assertions: Vec<&Element> = all().filter(|e| e.is(ns::SAML, "Assertion")).collect();
-    let encrypted = all()
-        .filter(|e| e.is(ns::SAML, "EncryptedAssertion"))
-        .count();
-    let total = assertions.len() + encrypted;
-    if total > 1 {
-        structural.push(
-            Finding::new(
-                Code::ResponseAssertionCount,
-                format!(
-                    "{} assertions ({} plain, {} encrypted, nested ones included); exactly one is allowed",
-                    total,
-                    assertions.len(),
-                    encrypted
-                ),
-            )
-            .subject("response"),
-        );
-    } else if encrypted == 1 {
-        // Nothing else can be judged without the decryption key.
-        structural.push(
-            Finding::new(
-                Code::AssertionEncrypted,
-                "the response carries an EncryptedAssertion",
-            )
-            .subject("assertion"),
-        );
-        out.findings.extend(structural);
-        return Ok(out);
-    } else if assertions.is_empty() {
-        let failed_status = out
-            .envelope
-            .as_ref()
-            .is_some_and(|e| !e.status.is_success());
-        if !failed_status {
-            structural.push(
+    if signed.envelope.is_some() {
+        out.envelope = signed.envelope;
+    }
+    out.verified = Some(Verified {
+        assertion: signed.assertion,
+        signing: SigningInfo {
+            response_signed: placement.response_signed,
+            assertion_signed: placement.assertion_signed,
+            algorithm,
+            digest,
+            signer: signed.signer,
+        },
+    });
+    Ok(out)
+}
+
+impl Checked {
+    /// The document as received, before any step: the Response's fields as they stand, and a
+    /// note when it is a bare Assertion.
+    fn received(root: &Element) -> Result<Self, NotSaml> {
+        let is_response = root.is(ns::SAMLP, "Response");
+        if !is_response && !root.is(ns::SAML, "Assertion") {
+            return Err(NotSaml(format!(
+                "the root element is <{}>{}, not a SAML 2.0 samlp:Response",
+                root.qualified_name(),
+                root.namespace
+                    .as_deref()
+                    .map(|n| format!(" in namespace {n}"))
+                    .unwrap_or_default()
+            )));
+        }
+        let mut out = Checked {
+            envelope: is_response.then(|| ResponseEnvelope::read(root)),
+            verified: None,
+            findings: Vec::new(),
+        };
+        if !is_response {
+            out.findings.push(
                 Finding::new(
-                    Code::ResponseNoAssertion,
-                    "the response carries no Assertion",
+                    Code::ResponseBareAssertion,
+                    "the document is a bare saml:Assertion",
                 )
                 .subject("response"),
             );
         }
-        // An error response (no assertion) is judged by its status alone.
-        out.findings.extend(structural);
-        return Ok(out);
+        Ok(out)
     }
-    // Assertions a signature may sit in: the Assertion itself for a bare one, else the
-    // Response's direct Assertion children (more than one was reported above).
+
+    /// Adds the problems a step stopped verification with.
+    fn stopped<P: Into<Finding>>(mut self, problems: impl IntoIterator<Item = P>) -> Self {
+        self.findings.extend(problems.into_iter().map(Into::into));
+        self
+    }
+}
+
+/// What step 1 found: the document's shape.
+struct Layout<'d> {
+    is_response: bool,
+    /// Assertions a signature may sit in: the Assertion itself for a bare one, else the
+    /// Response's direct Assertion children.
+    direct: Vec<&'d Element>,
+    /// Problems that still let the signatures be judged, so that every one is reported.
+    problems: Vec<LayoutProblem<'d>>,
+}
+
+/// What step 1 stops.
+enum LayoutProblem<'d> {
+    /// IDs (sorted) that are not XML names: one verifier indexes them, another does not.
+    InvalidIds(Vec<&'d str>),
+    /// IDs (sorted) on more than one element: a reference may resolve to either.
+    DuplicateIds(Vec<&'d str>),
+    /// More than one assertion, nested ones included: the one verified need not be the one read.
+    AssertionCount { plain: usize, encrypted: usize },
+    /// An EncryptedAssertion: nothing else can be judged without the decryption key.
+    Encrypted,
+    /// No assertion in a response whose status says success.
+    NoAssertion,
+    /// The one Assertion is not a direct child of the Response, where no signature of the
+    /// SAML profile covers it.
+    NotDirectChild,
+}
+
+/// Step 1, the layout: every ID a valid name on one element only, so that a reference
+/// resolves to the same element in every verifier and in the reader; exactly one assertion,
+/// where a signature can cover it. `Err` when nothing more can be judged (an encrypted
+/// assertion, or none), with the problems found.
+fn layout<'d>(
+    root: &'d Element,
+    envelope: Option<&ResponseEnvelope>,
+) -> Result<Layout<'d>, Vec<LayoutProblem<'d>>> {
+    let mut problems = Vec::new();
+    let ids = IdCensus::of(root);
+    let invalid = ids.invalid();
+    if !invalid.is_empty() {
+        problems.push(LayoutProblem::InvalidIds(invalid));
+    }
+    let mut repeated = ids.repeated().to_vec();
+    if !repeated.is_empty() {
+        repeated.sort_unstable();
+        problems.push(LayoutProblem::DuplicateIds(repeated));
+    }
+
+    let all = || std::iter::once(root).chain(root.descendants());
+    let plain = all().filter(|e| e.is(ns::SAML, "Assertion")).count();
+    let encrypted = all()
+        .filter(|e| e.is(ns::SAML, "EncryptedAssertion"))
+        .count();
+    let total = plain + encrypted;
+    if total > 1 {
+        problems.push(LayoutProblem::AssertionCount { plain, encrypted });
+    } else if encrypted == 1 {
+        problems.push(LayoutProblem::Encrypted);
+        return Err(problems);
+    } else if plain == 0 {
+        // An error response (no assertion) is judged by its status alone.
+        if envelope.is_none_or(|e| e.status.is_success()) {
+            problems.push(LayoutProblem::NoAssertion);
+        }
+        return Err(problems);
+    }
+    let is_response = envelope.is_some();
     let direct: Vec<&Element> = if is_response {
         root.children_named(ns::SAML, "Assertion").collect()
     } else {
         vec![root]
     };
     if is_response && total == 1 && direct.is_empty() {
-        structural.push(finding(
-            Code::SignatureWrapping,
-            "the Assertion is not a direct child of the Response",
-        ));
+        problems.push(LayoutProblem::NotDirectChild);
     }
+    Ok(Layout {
+        is_response,
+        direct,
+        problems,
+    })
+}
 
-    let signatures = dsig::find_signatures(root);
-    if signatures.is_empty() {
-        structural.push(finding(
-            Code::SignatureMissing,
-            "neither the Response nor the Assertion carries a ds:Signature",
-        ));
+impl From<LayoutProblem<'_>> for Finding {
+    fn from(problem: LayoutProblem<'_>) -> Finding {
+        let (code, message) = match problem {
+            LayoutProblem::InvalidIds(ids) => (
+                Code::ResponseInvalidId,
+                format!(
+                    "ID {} is not an XML name",
+                    ids.iter()
+                        .map(|i| format!("{i:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            LayoutProblem::DuplicateIds(ids) => (
+                Code::ResponseDuplicateId,
+                format!("ID {} appears on more than one element", ids.join(", ")),
+            ),
+            LayoutProblem::AssertionCount { plain, encrypted } => (
+                Code::ResponseAssertionCount,
+                format!(
+                    "{} assertions ({plain} plain, {encrypted} encrypted, nested ones included); exactly one is allowed",
+                    plain + encrypted,
+                ),
+            ),
+            LayoutProblem::Encrypted => {
+                return Finding::new(
+                    Code::AssertionEncrypted,
+                    "the response carries an EncryptedAssertion",
+                )
+                .subject("assertion")
+            }
+            LayoutProblem::NoAssertion => (
+                Code::ResponseNoAssertion,
+                "the response carries no Assertion".to_owned(),
+            ),
+            LayoutProblem::NotDirectChild => {
+                return finding(
+                    Code::SignatureWrapping,
+                    "the Assertion is not a direct child of the Response",
+                )
+            }
+        };
+        Finding::new(code, message).subject("response")
     }
-    let mut response_signed = false;
+}
+
+/// A signature where it may sign, read: what the later steps check and verify.
+struct Placed<'d> {
+    sig: &'d Element,
+    /// The Response or the Assertion it is a direct child of.
+    parent: &'d Element,
+    info: dsig::Signature,
+}
+
+/// What step 2 found: the signatures in their places, and what they sign.
+struct Placement<'d> {
+    signatures: Vec<Placed<'d>>,
+    response_signed: bool,
+    assertion_signed: bool,
+    problems: Vec<PlacementProblem<'d>>,
+}
+
+/// What step 2 stops: signatures that do not cover, alone and whole, the element they sit in.
+enum PlacementProblem<'d> {
+    /// Neither the Response nor the Assertion carries a signature.
+    Missing,
+    /// A signature elsewhere than as a direct child of the Response or the Assertion, or a
+    /// second one there.
+    Misplaced {
+        parent: &'d Element,
+    },
+    NoReference,
+    /// More than one Reference (how many).
+    References(usize),
+    /// The Reference points at another element (this ID) than the one holding the signature.
+    ReferencesOther {
+        parent: &'d Element,
+        target: String,
+    },
+    /// The Reference URI is not a same-document `#ID` reference.
+    NotSameDocument {
+        uri: String,
+    },
+    /// A Transform carries an expression (XPath, XSLT, …).
+    TransformExpression,
+    /// A transform the SAML profile does not use.
+    TransformNotAllowed(String),
+    /// More than two transforms, or one repeated (all of them).
+    TransformChain(Vec<String>),
+    /// SignedInfo's canonicalization method is not exclusive canonicalization.
+    Canonicalization(Option<String>),
+    /// `ds:Object` content, a classic hiding place for wrapped elements.
+    Object,
+    NoSignatureValue,
+}
+
+/// Step 2, the placement: signatures only as direct children of the Response or the
+/// Assertion, one each, each referencing its own parent by ID through the SAML profile's
+/// transforms, so that what a signature covers is the element read (signature wrapping).
+fn placement<'d>(root: &'d Element, layout: &Layout<'d>) -> Placement<'d> {
+    let found = dsig::find_signatures(root);
+    let mut out = Placement {
+        signatures: Vec::with_capacity(found.len()),
+        response_signed: false,
+        assertion_signed: false,
+        problems: Vec::new(),
+    };
+    if found.is_empty() {
+        out.problems.push(PlacementProblem::Missing);
+    }
     let mut signed_assertions: Vec<*const Element> = Vec::new();
-    let mut infos = Vec::new();
-    let mut placed: Vec<(&Element, &Element)> = Vec::new();
-    for (sig, parent) in &signatures {
-        let Some(parent) = *parent else {
+    for (sig, parent) in found {
+        let Some(parent) = parent else {
             unreachable!("the root is a Response or an Assertion, not a Signature")
         };
-        let place_ok = if is_response && std::ptr::eq(parent, root) && !response_signed {
-            response_signed = true;
+        let place_ok = if layout.is_response && std::ptr::eq(parent, root) && !out.response_signed {
+            out.response_signed = true;
             true
-        } else if direct.iter().any(|a| std::ptr::eq(*a, parent))
+        } else if layout.direct.iter().any(|a| std::ptr::eq(*a, parent))
             && !signed_assertions.contains(&(parent as *const Element))
         {
             signed_assertions.push(parent);
@@ -417,217 +554,364 @@ pub fn verify(
             false
         };
         if !place_ok {
-            structural.push(finding(
+            out.problems.push(PlacementProblem::Misplaced { parent });
+            continue;
+        }
+        let info = dsig::inspect(sig);
+        out.problems.extend(structure_problems(&info, parent));
+        out.signatures.push(Placed { sig, parent, info });
+    }
+    out.assertion_signed = !signed_assertions.is_empty();
+    out
+}
+
+/// The rules every placed signature must meet before it is verified.
+fn structure_problems<'d>(
+    info: &dsig::Signature,
+    parent: &'d Element,
+) -> Vec<PlacementProblem<'d>> {
+    let mut out = Vec::new();
+    match info.references.as_slice() {
+        [] => out.push(PlacementProblem::NoReference),
+        [reference] => {
+            match reference.target_id() {
+                Some(id) if Some(id) == parent.attr("ID") => {}
+                Some(id) => out.push(PlacementProblem::ReferencesOther {
+                    parent,
+                    target: id.to_owned(),
+                }),
+                None => out.push(PlacementProblem::NotSameDocument {
+                    uri: reference.uri.clone().unwrap_or_default(),
+                }),
+            }
+            if reference.transforms_with_content {
+                out.push(PlacementProblem::TransformExpression);
+            }
+            let allowed = |t: &&String| TransformPolicy::Response.allows_transform(t);
+            for bad in reference.transforms.iter().filter(|t| !allowed(t)) {
+                out.push(PlacementProblem::TransformNotAllowed(bad.clone()));
+            }
+            // The SAML profile: enveloped-signature, then at most one canonicalization.
+            let mut seen = HashSet::new();
+            if reference.transforms.len() > 2
+                || !reference.transforms.iter().all(|t| seen.insert(t.as_str()))
+            {
+                out.push(PlacementProblem::TransformChain(
+                    reference.transforms.clone(),
+                ));
+            }
+        }
+        many => out.push(PlacementProblem::References(many.len())),
+    }
+    match info.canonicalization.as_deref() {
+        Some(c) if TransformPolicy::Response.allows_canonicalization(c) => {}
+        other => out.push(PlacementProblem::Canonicalization(other.map(str::to_owned))),
+    }
+    if info.has_object {
+        out.push(PlacementProblem::Object);
+    }
+    if !info.has_signature_value {
+        out.push(PlacementProblem::NoSignatureValue);
+    }
+    out
+}
+
+impl From<PlacementProblem<'_>> for Finding {
+    fn from(problem: PlacementProblem<'_>) -> Finding {
+        let id_of = |e: &Element| e.attr("ID").unwrap_or("").to_owned();
+        let (code, message) = match problem {
+            PlacementProblem::Missing => (
+                Code::SignatureMissing,
+                "neither the Response nor the Assertion carries a ds:Signature".to_owned(),
+            ),
+            PlacementProblem::Misplaced { parent } => (
                 Code::SignaturePlacement,
                 format!(
                     "a ds:Signature sits in <{}>{}; signatures may only be direct children of the Response or the Assertion, one each",
                     parent.qualified_name(),
                     parent.attr("ID").map(|id| format!(" (ID {id})")).unwrap_or_default()
                 ),
-            ));
-            continue;
-        }
-        let info = dsig::inspect(sig);
-        structural.extend(structure_problems(&info, parent));
-        infos.push(info);
-        placed.push((*sig, parent));
+            ),
+            PlacementProblem::NoReference => (
+                Code::SignatureReference,
+                "a signature has no Reference".to_owned(),
+            ),
+            PlacementProblem::References(count) => (
+                Code::SignatureReference,
+                format!("a signature has {count} References; exactly one is allowed"),
+            ),
+            PlacementProblem::ReferencesOther { parent, target } => (
+                Code::SignatureReference,
+                format!(
+                    "the signature in <{}> (ID {:?}) references #{target}, not the element that holds it",
+                    parent.qualified_name(),
+                    id_of(parent)
+                ),
+            ),
+            PlacementProblem::NotSameDocument { uri } => (
+                Code::SignatureReference,
+                format!("Reference URI {uri:?} is not a same-document '#ID' reference to the signed element (SAML core 5.4.2)"),
+            ),
+            PlacementProblem::TransformExpression => (
+                Code::SignatureTransform,
+                "a Transform carries an expression (XPath, XSLT, …)".to_owned(),
+            ),
+            PlacementProblem::TransformNotAllowed(uri) => (
+                Code::SignatureTransform,
+                format!("transform {uri} is not enveloped-signature or exclusive canonicalization"),
+            ),
+            PlacementProblem::TransformChain(transforms) => (
+                Code::SignatureTransform,
+                format!(
+                    "{} transforms ({}); SAML signatures use enveloped-signature and one exclusive canonicalization",
+                    transforms.len(),
+                    transforms.join(", ")
+                ),
+            ),
+            PlacementProblem::Canonicalization(method) => (
+                Code::SignatureTransform,
+                format!(
+                    "canonicalization method {} is not exclusive canonicalization",
+                    method.as_deref().unwrap_or("(none)")
+                ),
+            ),
+            PlacementProblem::Object => (
+                Code::SignatureObject,
+                "a signature carries ds:Object content".to_owned(),
+            ),
+            PlacementProblem::NoSignatureValue => (
+                Code::SignatureInvalid,
+                "a signature has no SignatureValue".to_owned(),
+            ),
+        };
+        finding(code, message)
     }
-    let assertion_signed = !signed_assertions.is_empty();
+}
 
-    // Algorithms: known ones only; SHA-1 only when the user allowed it.
+/// What step 3 found.
+struct Algorithms {
+    /// The first signature's algorithms, which reports name.
+    named: Option<(SignatureAlgorithm, DigestAlgorithm)>,
+    problems: Vec<AlgorithmProblem>,
+    /// SHA-1 the user allowed: reported, not refused.
+    note: Option<AlgorithmProblem>,
+}
+
+/// What step 3 stops.
+enum AlgorithmProblem {
+    NoSignatureMethod,
+    UnknownSignatureMethod(String),
+    NoDigestMethod,
+    UnknownDigestMethod(String),
+    /// SHA-1 as signature or digest method: refused unless `allowed`, then only reported.
+    Sha1 {
+        allowed: bool,
+    },
+}
+
+/// Step 3, the algorithm policy: known algorithms only, so that nothing is verified by a
+/// method samlbridge cannot judge; SHA-1, which collisions have broken, only when allowed.
+fn algorithm_policy(signatures: &[Placed], policy: SignaturePolicy) -> Algorithms {
+    let mut problems = Vec::new();
     let mut sha1 = false;
-    for info in &infos {
+    for info in signatures.iter().map(|p| &p.info) {
         match &info.algorithm {
-            None => structural.push(finding(
-                Code::SignatureAlgorithm,
-                "a signature names no SignatureMethod",
-            )),
-            Some(SignatureAlgorithm::Other(uri)) => structural.push(finding(
-                Code::SignatureAlgorithm,
-                format!("unknown signature algorithm {uri}"),
-            )),
+            None => problems.push(AlgorithmProblem::NoSignatureMethod),
+            Some(SignatureAlgorithm::Other(uri)) => {
+                problems.push(AlgorithmProblem::UnknownSignatureMethod(uri.clone()))
+            }
             Some(a) => sha1 |= a.is_sha1(),
         }
         for r in &info.references {
             match &r.digest {
-                None => structural.push(finding(
-                    Code::SignatureAlgorithm,
-                    "a Reference names no DigestMethod",
-                )),
-                Some(DigestAlgorithm::Other(uri)) => structural.push(finding(
-                    Code::SignatureAlgorithm,
-                    format!("unknown digest algorithm {uri}"),
-                )),
+                None => problems.push(AlgorithmProblem::NoDigestMethod),
+                Some(DigestAlgorithm::Other(uri)) => {
+                    problems.push(AlgorithmProblem::UnknownDigestMethod(uri.clone()))
+                }
                 Some(d) => sha1 |= *d == DigestAlgorithm::Sha1,
             }
         }
     }
-    if sha1 {
-        let f = finding(
-            Code::SignatureSha1,
-            "the signature uses SHA-1 (rsa-sha1 or a sha1 digest)",
-        );
-        if policy.allow_sha1 {
-            out.findings.push(f.severity(Severity::Info));
-        } else {
-            structural.push(f);
-        }
-    }
-    if !structural.is_empty() {
-        out.findings.extend(structural);
-        return Ok(out);
-    }
-    let assertion = direct[0];
-
-    if trust.is_empty() {
-        out.findings.push(finding(
-            Code::SignatureUntrustedKey,
-            "no trusted certificate: the metadata lists no signing certificate and no --cert was given",
-        ));
-        return Ok(out);
-    }
-
-    // KeyInfo certificates, as the base64 text the message carries: matched against the
-    // anchors as text, decoded and parsed only to explain a failure.
-    let embedded: Vec<&str> = infos
-        .iter()
-        .flat_map(|i| i.key_info_certificates.iter())
-        .map(String::as_str)
-        .collect();
-    let first = &infos[0];
-    let algorithm = first
-        .algorithm
-        .as_ref()
-        .map(|a| a.name().to_owned())
-        .unwrap_or_default();
-    let digest = first
-        .references
-        .first()
-        .and_then(|r| r.digest.as_ref())
-        .map(|d| d.name().to_owned())
-        .unwrap_or_default();
-    let signing = |signer| SigningInfo {
-        response_signed,
-        assertion_signed,
-        algorithm: algorithm.clone(),
-        digest: digest.clone(),
-        signer,
+    let sha1 = sha1.then_some(AlgorithmProblem::Sha1 {
+        allowed: policy.allow_sha1,
+    });
+    let note = if policy.allow_sha1 {
+        sha1
+    } else {
+        problems.extend(sha1);
+        None
     };
-
-    match engine {
-        Engine::Native => {
-            let signer = match verify_native(root, &placed, trust, &embedded) {
-                Ok(signer) => signer,
-                Err(problem) => {
-                    out.findings.push(problem);
-                    return Ok(out);
-                }
-            };
-            out.verified = Some(Verified {
-                assertion: AssertionView::read(assertion),
-                signing: signing(signer),
-            });
-        }
-        Engine::Samael => {
-            let embedded: Vec<Certificate> = embedded
-                .iter()
-                .filter_map(|b64| Certificate::from_base64(b64).ok())
-                .collect();
-            let allowed = allowed_algorithms(policy);
-            let (predigest, signer) =
-                match reduce_with_trust(text, trust, &embedded, allowed.as_deref(), placed.len()) {
-                    Ok(found) => found,
-                    Err(messages) => {
-                        out.findings.push(diagnose(
-                            text,
-                            trust,
-                            &embedded,
-                            allowed.as_deref(),
-                            &messages,
-                        ));
-                        return Ok(out);
-                    }
-                };
-            // Read only what the signature covers: the pre-digest samael returns.
-            let signed = match xml::parse(predigest.as_bytes()) {
-                Ok(d) => d,
-                Err(e) => {
-                    out.findings.push(finding(
-                        Code::SignatureWrapping,
-                        format!("the signed content cannot be read back: {e}"),
-                    ));
-                    return Ok(out);
-                }
-            };
-            let assertion_id = assertion.attr("ID");
-            let signed_assertion: &Element = if signed.root.is(ns::SAMLP, "Response") {
-                let same_response =
-                    is_response && response_signed && signed.root.attr("ID") == root.attr("ID");
-                let inner: Vec<&Element> = std::iter::once(&signed.root)
-                    .chain(signed.root.descendants())
-                    .filter(|e| e.is(ns::SAML, "Assertion"))
-                    .collect();
-                match inner.as_slice() {
-                    [only]
-                        if same_response
-                            && only.attr("ID") == assertion_id
-                            && signed.root.elements().any(|e| std::ptr::eq(e, *only)) =>
-                    {
-                        only
-                    }
-                    _ => {
-                        out.findings.push(finding(
-                            Code::SignatureWrapping,
-                            "the signed Response is not the document's Response with its one Assertion",
-                        ));
-                        return Ok(out);
-                    }
-                }
-            } else if signed.root.is(ns::SAML, "Assertion")
-                && assertion_signed
-                && !response_signed
-                && signed.root.attr("ID") == assertion_id
-            {
-                &signed.root
-            } else {
-                out.findings.push(finding(
-                    Code::SignatureWrapping,
-                    format!(
-                        "the signature covers <{}> (ID {:?}), not the Response or Assertion that would be read",
-                        signed.root.qualified_name(),
-                        signed.root.attr("ID").unwrap_or("")
-                    ),
-                ));
-                return Ok(out);
-            };
-            if response_signed {
-                // The Response's own fields come from the signed copy too.
-                out.envelope = Some(ResponseEnvelope::read(&signed.root));
-            }
-            out.verified = Some(Verified {
-                assertion: AssertionView::read(signed_assertion),
-                signing: signing(signer),
-            });
-        }
+    let named = signatures.first().and_then(|first| {
+        let digest = first.info.references.first()?.digest.clone()?;
+        Some((first.info.algorithm.clone()?, digest))
+    });
+    Algorithms {
+        named,
+        problems,
+        note,
     }
-    Ok(out)
 }
 
-/// Verifies every placed signature natively; each must verify with a trusted key. Returns the
-/// signer when one certificate verified them all.
+impl From<AlgorithmProblem> for Finding {
+    fn from(problem: AlgorithmProblem) -> Finding {
+        match problem {
+            AlgorithmProblem::NoSignatureMethod => finding(
+                Code::SignatureAlgorithm,
+                "a signature names no SignatureMethod",
+            ),
+            AlgorithmProblem::UnknownSignatureMethod(uri) => finding(
+                Code::SignatureAlgorithm,
+                format!("unknown signature algorithm {uri}"),
+            ),
+            AlgorithmProblem::NoDigestMethod => finding(
+                Code::SignatureAlgorithm,
+                "a Reference names no DigestMethod",
+            ),
+            AlgorithmProblem::UnknownDigestMethod(uri) => finding(
+                Code::SignatureAlgorithm,
+                format!("unknown digest algorithm {uri}"),
+            ),
+            AlgorithmProblem::Sha1 { allowed } => {
+                let f = finding(
+                    Code::SignatureSha1,
+                    "the signature uses SHA-1 (rsa-sha1 or a sha1 digest)",
+                );
+                if allowed {
+                    f.severity(Severity::Info)
+                } else {
+                    f
+                }
+            }
+        }
+    }
+}
+
+/// What step 4 stops: no certificate to verify with.
+struct NoTrustAnchor;
+
+/// Step 4, trust: signatures verify only with the metadata's certificates or the user's,
+/// never with one the message carries; with none, nothing can be verified.
+fn trusted(trust: &TrustAnchors) -> Result<(), NoTrustAnchor> {
+    if trust.is_empty() {
+        Err(NoTrustAnchor)
+    } else {
+        Ok(())
+    }
+}
+
+impl From<NoTrustAnchor> for Finding {
+    fn from(_: NoTrustAnchor) -> Finding {
+        finding(
+            Code::SignatureUntrustedKey,
+            "no trusted certificate: the metadata lists no signing certificate and no --cert was given",
+        )
+    }
+}
+
+/// What the claims are read from once steps 5 and 6 passed.
+struct SignedContent {
+    /// The Response's fields from the signed copy libxmlsec1 returned, when it is signed.
+    envelope: Option<ResponseEnvelope>,
+    assertion: AssertionView,
+    /// `None` when signatures by different trusted certificates verified together.
+    signer: Option<Arc<Signer>>,
+}
+
+/// What step 5 stops: signatures that do not verify with a trusted key.
+enum SignatureFailure {
+    /// The signed content changed after signing; `note` names an untrusted KeyInfo
+    /// certificate, if any.
+    Digest { note: String },
+    /// No trusted key made the signature value verify.
+    SignatureValue { note: String },
+    /// libxmlsec1 refused it for another reason (its last message).
+    Refused {
+        message: Option<String>,
+        note: String,
+    },
+    /// A KeyInfo certificate that is not trusted verifies it: a rollover not trusted yet, or
+    /// a forgery.
+    UntrustedSigner(Box<Certificate>),
+    /// The native verifier could not read the signature.
+    Malformed(String),
+}
+
+impl From<SignatureFailure> for Finding {
+    fn from(failure: SignatureFailure) -> Finding {
+        let message = match failure {
+            SignatureFailure::Digest { note } => {
+                format!("the signed content was changed after signing (digest mismatch){note}")
+            }
+            SignatureFailure::SignatureValue { note } => format!(
+                "the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered){note}"
+            ),
+            SignatureFailure::Refused {
+                message: Some(m),
+                note,
+            } => format!("libxmlsec1 refused it: {m}{note}"),
+            SignatureFailure::Refused {
+                message: None,
+                note,
+            } => format!("it does not verify with any trusted certificate{note}"),
+            SignatureFailure::UntrustedSigner(cert) => {
+                return finding(Code::SignatureUntrustedKey, untrusted_message(&cert))
+            }
+            SignatureFailure::Malformed(m) => m,
+        };
+        finding(Code::SignatureInvalid, message)
+    }
+}
+
+/// Steps 5 and 6: the signatures verified by `engine` with the trusted keys, and the content
+/// the claims are read from: the very tree verified natively, or the copy libxmlsec1 returns
+/// once [`recheck`] has matched it to the document.
+fn signed_content(
+    engine: Engine,
+    root: &Element,
+    text: &str,
+    trust: &TrustAnchors,
+    policy: SignaturePolicy,
+    layout: &Layout,
+    placement: &Placement,
+) -> Result<SignedContent, Finding> {
+    Ok(match engine {
+        Engine::Native => SignedContent {
+            signer: verify_native(root, &placement.signatures, trust)?,
+            envelope: None,
+            assertion: AssertionView::read(layout.direct[0]),
+        },
+        Engine::Samael => {
+            let (predigest, signer) = verify_samael(text, trust, &placement.signatures, policy)?;
+            recheck(&predigest, root, layout, placement, signer)?
+        }
+    })
+}
+
+/// KeyInfo certificates, as the base64 text the message carries: matched against the anchors
+/// as text, decoded and parsed only to explain a failure.
+fn key_info_certificates<'a>(signatures: &'a [Placed]) -> Vec<&'a str> {
+    signatures
+        .iter()
+        .flat_map(|p| p.info.key_info_certificates.iter())
+        .map(String::as_str)
+        .collect()
+}
+
+/// Step 5, natively: every placed signature must verify with a trusted key, over the very tree
+/// the claims are then read from. Returns the signer when one certificate verified them all.
 fn verify_native(
     root: &Element,
-    placed: &[(&Element, &Element)],
+    signatures: &[Placed],
     trust: &TrustAnchors,
-    embedded: &[&str],
-) -> Result<Option<Arc<Signer>>, Finding> {
+) -> Result<Option<Arc<Signer>>, SignatureFailure> {
+    let embedded = key_info_certificates(signatures);
     // The certificate the KeyInfo names goes first when it is trusted: usually one try.
     let order = trust.by_key(embedded.iter().filter_map(|b64| trust.find_base64(b64)));
     let usable: Vec<&TrustAnchor> = order.into_iter().filter(|a| a.key.is_some()).collect();
     let keys: Vec<&dsig::verify::VerifyKey> =
         usable.iter().filter_map(|a| a.key.as_ref()).collect();
     let mut signers: Vec<usize> = Vec::new();
-    for (sig, parent) in placed {
+    for Placed { sig, parent, .. } in signatures {
         let ancestors: Vec<&Element> = if std::ptr::eq(*parent, root) {
             Vec::new()
         } else {
@@ -636,14 +920,11 @@ fn verify_native(
         match dsig::verify::verify(&ancestors, parent, sig, &keys) {
             Ok(i) => signers.push(i),
             Err(dsig::verify::Failure::Digest) => {
-                return Err(finding(
-                    Code::SignatureInvalid,
-                    "the signed content was changed after signing (digest mismatch)",
-                ))
+                return Err(SignatureFailure::Digest {
+                    note: String::new(),
+                })
             }
-            Err(dsig::verify::Failure::Malformed(m)) => {
-                return Err(finding(Code::SignatureInvalid, m))
-            }
+            Err(dsig::verify::Failure::Malformed(m)) => return Err(SignatureFailure::Malformed(m)),
             Err(dsig::verify::Failure::SignatureValue) => {
                 let embedded: Vec<Certificate> = embedded
                     .iter()
@@ -655,20 +936,13 @@ fn verify_native(
                     if let Ok(key) = cert.public_key() {
                         let key = dsig::verify::VerifyKey::new(key);
                         if dsig::verify::verify(&ancestors, parent, sig, &[&key]).is_ok() {
-                            return Err(finding(
-                                Code::SignatureUntrustedKey,
-                                untrusted_message(cert),
-                            ));
+                            return Err(SignatureFailure::UntrustedSigner(Box::new(cert.clone())));
                         }
                     }
                 }
-                return Err(finding(
-                    Code::SignatureInvalid,
-                    format!(
-                        "the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered){}",
-                        untrusted_key_info(&embedded, trust)
-                    ),
-                ));
+                return Err(SignatureFailure::SignatureValue {
+                    note: untrusted_key_info(&embedded, trust),
+                });
             }
         }
     }
@@ -679,6 +953,103 @@ fn verify_native(
     })
 }
 
+/// Step 5 through libxmlsec1 (samael's reduce-to-signed call): returns the pre-digest of what
+/// the signatures cover, to be re-checked, and the signer.
+fn verify_samael(
+    text: &str,
+    trust: &TrustAnchors,
+    signatures: &[Placed],
+    policy: SignaturePolicy,
+) -> Result<(String, Option<Arc<Signer>>), SignatureFailure> {
+    let embedded: Vec<Certificate> = key_info_certificates(signatures)
+        .iter()
+        .filter_map(|b64| Certificate::from_base64(b64).ok())
+        .collect();
+    let allowed = allowed_algorithms(policy);
+    reduce_with_trust(text, trust, &embedded, allowed.as_deref(), signatures.len())
+        .map_err(|messages| diagnose(text, trust, &embedded, allowed.as_deref(), &messages))
+}
+
+/// What step 6 stops: libxmlsec1 verified something else than the element that would be read.
+enum WrappingProblem {
+    /// The pre-digest it returned does not parse.
+    Unreadable(xml::XmlError),
+    /// A signed Response that is not the document's, or not with its one Assertion.
+    OtherResponse,
+    /// Another element than the Response or the Assertion that would be read.
+    OtherElement { name: String, id: String },
+}
+
+/// Step 6, after libxmlsec1: the pre-digest it returns is what the signatures cover, so the
+/// claims are read from it and nothing else, once it is shown to be the document's Response
+/// with its one Assertion, or, signed alone, its Assertion.
+fn recheck(
+    predigest: &str,
+    root: &Element,
+    layout: &Layout,
+    placement: &Placement,
+    signer: Option<Arc<Signer>>,
+) -> Result<SignedContent, WrappingProblem> {
+    let signed = xml::parse(predigest.as_bytes()).map_err(WrappingProblem::Unreadable)?;
+    let assertion_id = layout.direct[0].attr("ID");
+    let signed_assertion: &Element = if signed.root.is(ns::SAMLP, "Response") {
+        let same_response = layout.is_response
+            && placement.response_signed
+            && signed.root.attr("ID") == root.attr("ID");
+        let inner: Vec<&Element> = std::iter::once(&signed.root)
+            .chain(signed.root.descendants())
+            .filter(|e| e.is(ns::SAML, "Assertion"))
+            .collect();
+        match inner.as_slice() {
+            [only]
+                if same_response
+                    && only.attr("ID") == assertion_id
+                    && signed.root.elements().any(|e| std::ptr::eq(e, *only)) =>
+            {
+                only
+            }
+            _ => return Err(WrappingProblem::OtherResponse),
+        }
+    } else if signed.root.is(ns::SAML, "Assertion")
+        && placement.assertion_signed
+        && !placement.response_signed
+        && signed.root.attr("ID") == assertion_id
+    {
+        &signed.root
+    } else {
+        return Err(WrappingProblem::OtherElement {
+            name: signed.root.qualified_name(),
+            id: signed.root.attr("ID").unwrap_or("").to_owned(),
+        });
+    };
+    Ok(SignedContent {
+        // The Response's own fields come from the signed copy too.
+        envelope: placement
+            .response_signed
+            .then(|| ResponseEnvelope::read(&signed.root)),
+        assertion: AssertionView::read(signed_assertion),
+        signer,
+    })
+}
+
+impl From<WrappingProblem> for Finding {
+    fn from(problem: WrappingProblem) -> Finding {
+        let message = match problem {
+            WrappingProblem::Unreadable(e) => {
+                format!("the signed content cannot be read back: {e}")
+            }
+            WrappingProblem::OtherResponse => {
+                "the signed Response is not the document's Response with its one Assertion"
+                    .to_owned()
+            }
+            WrappingProblem::OtherElement { name, id } => format!(
+                "the signature covers <{name}> (ID {id:?}), not the Response or Assertion that would be read"
+            ),
+        };
+        finding(Code::SignatureWrapping, message)
+    }
+}
+
 fn untrusted_message(cert: &Certificate) -> String {
     format!(
         "the response is signed by {} (SHA-1 {}, valid {} to {}), which is not among the trusted certificates",
@@ -687,100 +1058,6 @@ fn untrusted_message(cert: &Certificate) -> String {
         cert.not_before.format("%Y-%m-%d"),
         cert.not_after.format("%Y-%m-%d")
     )
-}
-
-/// The structural rules every signature must meet before it is verified.
-fn structure_problems(info: &dsig::Signature, parent: &Element) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let parent_id = parent.attr("ID");
-    match info.references.as_slice() {
-        [] => out.push(finding(
-            Code::SignatureReference,
-            "a signature has no Reference",
-        )),
-        [reference] => {
-            let uri = reference.uri.as_deref().unwrap_or("");
-            match reference.target_id() {
-                Some(id) if Some(id) == parent_id => {}
-                Some(id) => out.push(finding(
-                    Code::SignatureReference,
-                    format!(
-                        "the signature in <{}> (ID {:?}) references #{id}, not the element that holds it",
-                        parent.qualified_name(),
-                        parent_id.unwrap_or("")
-                    ),
-                )),
-                None => out.push(finding(
-                    Code::SignatureReference,
-                    format!("Reference URI {uri:?} is not a same-document '#ID' reference to the signed element (SAML core 5.4.2)"),
-                )),
-            }
-            if reference.transforms_with_content {
-                out.push(finding(
-                    Code::SignatureTransform,
-                    "a Transform carries an expression (XPath, XSLT, …)",
-                ));
-            }
-            let allowed = |t: &str| {
-                matches!(
-                    t,
-                    dsig::ENVELOPED | dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS
-                )
-            };
-            for bad in reference.transforms.iter().filter(|t| !allowed(t)) {
-                out.push(finding(
-                    Code::SignatureTransform,
-                    format!(
-                        "transform {bad} is not enveloped-signature or exclusive canonicalization"
-                    ),
-                ));
-            }
-            // The SAML profile: enveloped-signature, then at most one canonicalization.
-            let mut seen = std::collections::HashSet::new();
-            if reference.transforms.len() > 2
-                || !reference.transforms.iter().all(|t| seen.insert(t.as_str()))
-            {
-                out.push(finding(
-                    Code::SignatureTransform,
-                    format!(
-                        "{} transforms ({}); SAML signatures use enveloped-signature and one exclusive canonicalization",
-                        reference.transforms.len(),
-                        reference.transforms.join(", ")
-                    ),
-                ));
-            }
-        }
-        many => out.push(finding(
-            Code::SignatureReference,
-            format!(
-                "a signature has {} References; exactly one is allowed",
-                many.len()
-            ),
-        )),
-    }
-    match info.canonicalization.as_deref() {
-        Some(dsig::EXC_C14N | dsig::EXC_C14N_COMMENTS) => {}
-        other => out.push(finding(
-            Code::SignatureTransform,
-            format!(
-                "canonicalization method {} is not exclusive canonicalization",
-                other.unwrap_or("(none)")
-            ),
-        )),
-    }
-    if info.has_object {
-        out.push(finding(
-            Code::SignatureObject,
-            "a signature carries ds:Object content",
-        ));
-    }
-    if !info.has_signature_value {
-        out.push(finding(
-            Code::SignatureInvalid,
-            "a signature has no SignatureValue",
-        ));
-    }
-    out
 }
 
 /// The algorithm list for samael, or `None` (all) when SHA-1 was allowed: samael's list has no
@@ -850,35 +1127,30 @@ fn reduce_with_trust(
     Err(messages)
 }
 
-/// Says why verification failed: a key that is not trusted (rollover or forgery), or content
-/// changed after signing.
+/// Says why libxmlsec1 refused the signatures: a key that is not trusted (rollover or
+/// forgery), or content changed after signing.
 fn diagnose(
     text: &str,
     trust: &TrustAnchors,
     embedded: &[Certificate],
     allowed: Option<&[AllowedSignatureAlgorithm]>,
     messages: &[String],
-) -> Finding {
+) -> SignatureFailure {
     for cert in untrusted_keys(embedded, trust) {
         // Only a diagnosis: the embedded certificate is never trusted.
         if reduce(text, &[cert], allowed).0.is_some() {
-            return finding(Code::SignatureUntrustedKey, untrusted_message(cert));
+            return SignatureFailure::UntrustedSigner(Box::new(cert.clone()));
         }
     }
-    let why = match xmlsec::classify(messages) {
-        xmlsec::Mismatch::Digest => "the signed content was changed after signing (digest mismatch)".to_owned(),
-        xmlsec::Mismatch::SignatureValue => {
-            "the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered)".to_owned()
-        }
-        xmlsec::Mismatch::Unknown => match messages.last() {
-            Some(m) => format!("libxmlsec1 refused it: {m}"),
-            None => "it does not verify with any trusted certificate".to_owned(),
+    let note = untrusted_key_info(embedded, trust);
+    match xmlsec::classify(messages) {
+        xmlsec::Mismatch::Digest => SignatureFailure::Digest { note },
+        xmlsec::Mismatch::SignatureValue => SignatureFailure::SignatureValue { note },
+        xmlsec::Mismatch::Unknown => SignatureFailure::Refused {
+            message: messages.last().cloned(),
+            note,
         },
-    };
-    finding(
-        Code::SignatureInvalid,
-        format!("{why}{}", untrusted_key_info(embedded, trust)),
-    )
+    }
 }
 
 /// The KeyInfo certificates a diagnosis tries, to name an untrusted signer: each try verifies

@@ -6,13 +6,15 @@
 //! recover mode would silently repair (missing end tags, trailing garbage, several roots), so
 //! the signature library and this tree always see the same document.
 
+mod ids;
 mod tree;
 mod uri;
 
+pub use ids::IdCensus;
 pub use tree::{Attribute, Element, Node, NsDecl, Span};
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::PrefixDeclaration;
+use quick_xml::events::{BytesDecl, BytesPI, BytesStart, BytesText, Event};
+use quick_xml::name::{PrefixDeclaration, QName};
 use std::fmt;
 use std::sync::Arc;
 
@@ -300,6 +302,10 @@ struct Builder<'a> {
     unsigned: Vec<Span>,
 }
 
+/// A start tag's attributes other than namespace declarations: names still to be resolved,
+/// values normalized.
+type RawAttributes<'e> = Vec<(QName<'e>, String)>;
+
 impl<'a> Builder<'a> {
     fn new(text: &'a str, limits: Limits, offset: usize) -> Self {
         let mut reader = quick_xml::Reader::from_str(text);
@@ -362,37 +368,7 @@ impl<'a> Builder<'a> {
                         );
                     }
                     seen_decl = true;
-                    if !declaration_well_formed(&decl) {
-                        return Err(self.syntax(
-                            start,
-                            "the XML declaration takes version, then optionally encoding, then standalone, nothing else",
-                        ));
-                    }
-                    // XML 1.0 only (1.1 reads line ends and control characters differently),
-                    // standalone yes or no, and UTF-8: what every parser agrees on.
-                    match decl.version() {
-                        Ok(v) if v.as_ref() == b"1.0" => {}
-                        _ => {
-                            return Err(
-                                self.syntax(start, "the XML declaration must say version=\"1.0\"")
-                            )
-                        }
-                    }
-                    if let Some(standalone) = decl.standalone() {
-                        if !matches!(standalone.as_deref(), Ok(b"yes" | b"no")) {
-                            return Err(self.syntax(start, "standalone must be \"yes\" or \"no\""));
-                        }
-                    }
-                    if let Some(encoding) = decl.encoding() {
-                        let name = encoding
-                            .map(|e| String::from_utf8_lossy(&e).into_owned())
-                            .unwrap_or_default();
-                        if !name.eq_ignore_ascii_case("utf-8") {
-                            return Err(XmlError::Encoding(format!(
-                                "the document declares encoding '{name}'; only UTF-8 is accepted"
-                            )));
-                        }
-                    }
+                    self.declaration(&decl, start)?;
                 }
                 Event::DocType(_) => {
                     let (line, column) = self.position(start);
@@ -441,43 +417,8 @@ impl<'a> Builder<'a> {
                 }
                 // Comments are kept as nodes of their own, so they never split or end text:
                 // `a<!---->b` reads as `ab`.
-                Event::Comment(c) => {
-                    let content = c
-                        .xml10_content()
-                        .map_err(|e| self.syntax(start, e.to_string()))?;
-                    self.unsigned.push(Span {
-                        start: start + self.offset,
-                        end: end + self.offset,
-                    });
-                    if let Some(parent) = self.stack.last_mut() {
-                        parent.children.push(Node::Comment(content.into_owned()));
-                    }
-                }
-                Event::PI(pi) => {
-                    let target = String::from_utf8_lossy(pi.target()).into_owned();
-                    if target.eq_ignore_ascii_case("xml") {
-                        return Err(self.syntax(start, "misplaced XML declaration"));
-                    }
-                    if !is_ncname(&target) {
-                        return Err(self.syntax(
-                            start,
-                            format!("processing instruction target '{target}' is not an XML name"),
-                        ));
-                    }
-                    // Only XML's white space separates target and data; line ends are
-                    // normalized as everywhere else.
-                    let data = String::from_utf8_lossy(pi.content())
-                        .trim_start_matches([' ', '\t', '\r', '\n'])
-                        .replace("\r\n", "\n")
-                        .replace('\r', "\n");
-                    match self.stack.last_mut() {
-                        Some(parent) => parent.children.push(Node::Pi { target, data }),
-                        None => self.unsigned.push(Span {
-                            start: start + self.offset,
-                            end: end + self.offset,
-                        }),
-                    }
-                }
+                Event::Comment(c) => self.comment(&c, start, end)?,
+                Event::PI(pi) => self.processing_instruction(&pi, start, end)?,
                 Event::Eof => break,
             }
         }
@@ -487,6 +428,85 @@ impl<'a> Builder<'a> {
             return Err(self.syntax(at, message));
         }
         self.root.take().ok_or(XmlError::Empty)
+    }
+
+    /// Checks the XML declaration: XML 1.0 only (1.1 reads line ends and control characters
+    /// differently), standalone yes or no, and UTF-8: what every parser agrees on.
+    fn declaration(&self, decl: &BytesDecl<'_>, start: usize) -> Result<(), XmlError> {
+        if !declaration_well_formed(decl) {
+            return Err(self.syntax(
+                start,
+                "the XML declaration takes version, then optionally encoding, then standalone, nothing else",
+            ));
+        }
+        match decl.version() {
+            Ok(v) if v.as_ref() == b"1.0" => {}
+            _ => return Err(self.syntax(start, "the XML declaration must say version=\"1.0\"")),
+        }
+        if let Some(standalone) = decl.standalone() {
+            if !matches!(standalone.as_deref(), Ok(b"yes" | b"no")) {
+                return Err(self.syntax(start, "standalone must be \"yes\" or \"no\""));
+            }
+        }
+        if let Some(encoding) = decl.encoding() {
+            let name = encoding
+                .map(|e| String::from_utf8_lossy(&e).into_owned())
+                .unwrap_or_default();
+            if !name.eq_ignore_ascii_case("utf-8") {
+                return Err(XmlError::Encoding(format!(
+                    "the document declares encoding '{name}'; only UTF-8 is accepted"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Comments are kept as nodes of their own, so they never split or end text: `a<!---->b`
+    /// reads as `ab`.
+    fn comment(&mut self, c: &BytesText<'_>, start: usize, end: usize) -> Result<(), XmlError> {
+        let content = c
+            .xml10_content()
+            .map_err(|e| self.syntax(start, e.to_string()))?;
+        self.unsigned.push(Span {
+            start: start + self.offset,
+            end: end + self.offset,
+        });
+        if let Some(parent) = self.stack.last_mut() {
+            parent.children.push(Node::Comment(content.into_owned()));
+        }
+        Ok(())
+    }
+
+    fn processing_instruction(
+        &mut self,
+        pi: &BytesPI<'_>,
+        start: usize,
+        end: usize,
+    ) -> Result<(), XmlError> {
+        let target = String::from_utf8_lossy(pi.target()).into_owned();
+        if target.eq_ignore_ascii_case("xml") {
+            return Err(self.syntax(start, "misplaced XML declaration"));
+        }
+        if !is_ncname(&target) {
+            return Err(self.syntax(
+                start,
+                format!("processing instruction target '{target}' is not an XML name"),
+            ));
+        }
+        // Only XML's white space separates target and data; line ends are normalized as
+        // everywhere else.
+        let data = String::from_utf8_lossy(pi.content())
+            .trim_start_matches([' ', '\t', '\r', '\n'])
+            .replace("\r\n", "\n")
+            .replace('\r', "\n");
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(Node::Pi { target, data }),
+            None => self.unsigned.push(Span {
+                start: start + self.offset,
+                end: end + self.offset,
+            }),
+        }
+        Ok(())
     }
 
     fn reference(
@@ -655,6 +675,39 @@ impl<'a> Builder<'a> {
     }
 
     fn open(&mut self, e: &BytesStart<'_>, start: usize, end: usize) -> Result<Element, XmlError> {
+        self.count_element(start)?;
+        if !attributes_separated(e.attributes_raw()) {
+            return Err(self.syntax(start, "attributes must be separated by white space"));
+        }
+        // Declarations first: they are in scope for the element's own name and attributes.
+        self.marks.push(self.bindings.len());
+        let (ns_decls, raw_attributes) = self.read_attributes(e, start)?;
+
+        let name = e.name();
+        let namespace = self.resolve(name.prefix().map(|p| p.into_inner()), start)?;
+        let local = self.name(name.local_name().as_ref(), start)?;
+        let prefix = name
+            .prefix()
+            .map(|p| self.name(p.as_ref(), start))
+            .transpose()?;
+        let attributes = self.resolve_attributes(raw_attributes, start)?;
+
+        Ok(Element {
+            namespace,
+            local,
+            prefix,
+            ns_decls,
+            attributes,
+            children: Vec::new(),
+            span: Span {
+                start: start + self.offset,
+                end: end + self.offset,
+            },
+        })
+    }
+
+    /// Counts a new element against the limits: one root, nesting depth, element count.
+    fn count_element(&mut self, start: usize) -> Result<(), XmlError> {
         if self.root.is_some() {
             return Err(self.syntax(start, "more than one root element"));
         }
@@ -673,12 +726,16 @@ impl<'a> Builder<'a> {
                 limit: self.limits.max_elements,
             });
         }
+        Ok(())
+    }
 
-        if !attributes_separated(e.attributes_raw()) {
-            return Err(self.syntax(start, "attributes must be separated by white space"));
-        }
-        // Declarations first: they are in scope for the element's own name and attributes.
-        self.marks.push(self.bindings.len());
+    /// Reads a start tag's attributes: namespace declarations are declared (and returned), the
+    /// others returned with their values normalized, their names still to be resolved.
+    fn read_attributes<'e>(
+        &mut self,
+        e: &'e BytesStart<'_>,
+        start: usize,
+    ) -> Result<(Vec<NsDecl>, RawAttributes<'e>), XmlError> {
         let mut ns_decls = Vec::new();
         let mut raw_attributes = Vec::new();
         for attr in e.attributes().with_checks(false) {
@@ -724,15 +781,15 @@ impl<'a> Builder<'a> {
                 None => raw_attributes.push((attr.key, value.into_owned())),
             }
         }
+        Ok((ns_decls, raw_attributes))
+    }
 
-        let name = e.name();
-        let namespace = self.resolve(name.prefix().map(|p| p.into_inner()), start)?;
-        let local = self.name(name.local_name().as_ref(), start)?;
-        let prefix = name
-            .prefix()
-            .map(|p| self.name(p.as_ref(), start))
-            .transpose()?;
-
+    /// Resolves the names of an element's attributes, each name once per element.
+    fn resolve_attributes(
+        &mut self,
+        raw_attributes: RawAttributes<'_>,
+        start: usize,
+    ) -> Result<Vec<Attribute>, XmlError> {
         let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attributes.len());
         for (key, value) in raw_attributes {
             let attr_prefix = key.prefix().map(|p| p.into_inner());
@@ -761,19 +818,7 @@ impl<'a> Builder<'a> {
                 value,
             });
         }
-
-        Ok(Element {
-            namespace,
-            local,
-            prefix,
-            ns_decls,
-            attributes,
-            children: Vec::new(),
-            span: Span {
-                start: start + self.offset,
-                end: end + self.offset,
-            },
-        })
+        Ok(attributes)
     }
 
     fn close(&mut self, element: Element, at: usize) -> Result<(), XmlError> {
