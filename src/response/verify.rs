@@ -1,6 +1,10 @@
-//! Signature verification: the structure checks that make XML signature wrapping impossible,
-//! then samael's reduce-to-signed call (libxmlsec1), then reading the claims from what that
-//! call returns and nothing else.
+//! Signature verification, in steps in the order they stop an attack: [`layout`] (IDs and
+//! assertions), [`placement`] (where signatures sit and what they reference) and
+//! [`algorithm_policy`], which make XML signature wrapping impossible before any key is used;
+//! [`trusted`]; the engine, [`verify_native`] over the very tree the claims are read from or
+//! [`verify_samael`] through libxmlsec1; and, for libxmlsec1, [`recheck`] of what it returns
+//! as signed, the only thing the claims are then read from. Each step has its own problem
+//! type, turned into a [`Finding`] in one place.
 //!
 //! [`Verified`] can only be built here, so code elsewhere cannot read claims that no signature
 //! covers.
@@ -411,6 +415,7 @@ fn layout<'d>(
         }
         return Err(problems);
     }
+    // Only a Response has an envelope; a bare Assertion is its own signed element.
     let is_response = envelope.is_some();
     let direct: Vec<&Element> = if is_response {
         root.children_named(ns::SAML, "Assertion").collect()
