@@ -66,7 +66,7 @@ pub enum FetchError {
     Client(String),
     #[error("cannot resolve host {host}: {detail} (check the name, your DNS, or the proxy settings in HTTPS_PROXY/NO_PROXY)")]
     Dns { host: String, detail: String },
-    #[error("TLS failure talking to {host}: {detail} (a proxy that inspects TLS needs its root in --ca-file)")]
+    #[error("TLS failure talking to {host}: {detail}")]
     Tls { host: String, detail: String },
     #[error("cannot connect to {host}: {detail}")]
     Connect { host: String, detail: String },

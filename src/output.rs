@@ -66,7 +66,7 @@ pub fn describe(e: &anyhow::Error) -> String {
     line
 }
 
-/// The flag that sets a network limit an error reports running out.
+/// The flag that sets a network limit an error reports running out, or that fixes it.
 fn flag_hint(e: &anyhow::Error) -> &'static str {
     use samlbridge::http::FetchError;
     match e.chain().find_map(|c| c.downcast_ref::<FetchError>()) {
@@ -76,6 +76,9 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
         Some(FetchError::ConnectTimeout { .. }) => " (--connect-timeout sets this limit)",
         Some(FetchError::RetryTooLate { .. }) => {
             " (--timeout sets the deadline; a longer one lets samlbridge wait for the retry)"
+        }
+        Some(FetchError::Tls { .. }) => {
+            " (a proxy that inspects TLS needs its root in --ca-file)"
         }
         _ => "",
     }

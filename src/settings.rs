@@ -19,13 +19,14 @@ use samlbridge::commands::fetch::{Destination, FetchJob};
 use samlbridge::commands::fleet::{self, App, FleetSettings};
 use samlbridge::commands::setup::{self, Common, Prepared, SetupError, WriteSettings};
 use samlbridge::commands::validate::{self, CertTrustError, TrustError, ValidateJob};
-use samlbridge::diag::{Code, Overrides};
+use samlbridge::diag::{Code, OverrideError, Overrides};
 use samlbridge::entra;
 use samlbridge::http::{FetchOptions, Fetcher};
 use samlbridge::input::{self, Document, Listing, Source};
 use samlbridge::render::Format;
 use samlbridge::response::{
-    self, DecodeLimits, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings,
+    self, DecodeLimits, Expectations, MissingExpectation, SignaturePolicy, TrustAnchors,
+    ValidateSettings,
 };
 use samlbridge::write::rollover::Trusted;
 use std::path::Path;
@@ -185,8 +186,18 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         None => None,
     };
     let (audiences, acs) =
-        response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone())
-            .map_err(anyhow::Error::msg)?;
+        response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone()).map_err(
+            |missing| {
+                anyhow!(match missing {
+                    MissingExpectation::IdentityCenterSp =>
+                        "--target identity-center needs --sp-metadata (or --audience and --acs)",
+                    MissingExpectation::Target =>
+                        "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs",
+                    MissingExpectation::Acs =>
+                        "give the expected ACS URL with --acs (or --sp-metadata)",
+                })
+            },
+        )?;
     let job = ValidateJob {
         settings: ValidateSettings {
             trust,
@@ -478,7 +489,12 @@ impl CommonArgs {
     }
 
     pub fn overrides(&self) -> Result<Overrides> {
-        Ok(Overrides::new(&self.deny, &self.allow)?)
+        Overrides::new(&self.deny, &self.allow).map_err(|e| match e {
+            OverrideError::Conflict(code) => {
+                anyhow!("'{code}' is given to both --deny and --allow")
+            }
+            e => e.into(),
+        })
     }
 }
 

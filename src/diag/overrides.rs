@@ -22,7 +22,7 @@ pub enum OverrideError {
     Unknown(String),
     #[error("'{0}' cannot be allowed: it means the document cannot be trusted at all")]
     NotAllowable(Code),
-    #[error("'{0}' is given to both --deny and --allow")]
+    #[error("'{0}' is both denied and allowed")]
     Conflict(Code),
 }
 

@@ -7,7 +7,7 @@
 //! [`for_terminal`] as well, which lets only line ends and this module's own styles through.
 
 use super::escape::{self, escape, Escaped};
-use crate::commands::check::{CertSummary, CertStatus, CheckReport};
+use crate::commands::check::{CertStatus, CertSummary, CheckReport};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::metadata::SignatureStatus;
 use anstyle::{AnsiColor, Color, Style};
@@ -342,31 +342,7 @@ pub fn code_list() -> String {
 /// One response of a `validate` run: the verdict, the findings, the claims, the validity
 /// window and the signing details.
 pub fn validated_response(r: &crate::response::ResponseReport) -> String {
-    use crate::response::Attribute;
     let mut out = String::new();
-    let attribute = |out: &mut String, a: &Attribute| {
-        let _ = match a.values.as_slice() {
-            [one] => writeln!(out, "    {}  {}", paint(BOLD, &a.name), Escaped(&one.text)),
-            [] => writeln!(
-                out,
-                "    {}  {}",
-                paint(BOLD, &a.name),
-                paint(DIM, "(no value)")
-            ),
-            many => {
-                let _ = writeln!(
-                    out,
-                    "    {}  {}",
-                    paint(BOLD, &a.name),
-                    paint(DIM, format!("({} values)", many.len()))
-                );
-                for v in many {
-                    let _ = writeln!(out, "      - {}", Escaped(&v.text));
-                }
-                Ok(())
-            }
-        };
-    };
     let errors = diag::count(&r.findings, Severity::Error);
     let verdict = if r.accepted() {
         paint(GREEN, "ACCEPT")
@@ -394,124 +370,171 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
         findings(&mut out, &r.findings);
     }
     if let Some(c) = &r.claims {
-        let _ = writeln!(out, "\n{}", paint(BOLD, "Claims (from the signed content)"));
-        match &c.name_id {
-            Some(n) => {
-                let fmt = n
-                    .format
-                    .as_deref()
-                    .map(|f| f.rsplit(':').next().unwrap_or(f))
-                    .unwrap_or("no format");
-                let _ = writeln!(
-                    out,
-                    "  NameID  {}  {}",
-                    paint(BOLD, &n.value),
-                    paint(DIM, format!("({fmt})"))
-                );
-            }
-            None => {
-                let _ = writeln!(out, "  NameID  {}", paint(RED, "(none)"));
-            }
-        }
-        if !c.aws_attributes.is_empty() {
-            let _ = writeln!(out, "  AWS attributes");
-            for a in &c.aws_attributes {
-                attribute(&mut out, a);
-            }
-        }
-        if !c.other_attributes.is_empty() {
-            let _ = writeln!(out, "  Other attributes");
-            for a in &c.other_attributes {
-                attribute(&mut out, a);
-            }
-        }
+        claims(&mut out, c);
     }
     if let Some(v) = &r.validity {
-        let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
-            t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
-                .unwrap_or_else(|| "—".into())
-        };
-        let left = match v.seconds_left {
-            Some(s) if s > 0 => format!(
-                "{} left",
-                crate::response::rules::human_duration(chrono::Duration::seconds(s))
-            ),
-            Some(s) => paint(
-                RED,
-                format!(
-                    "expired {} ago",
-                    crate::response::rules::human_duration(chrono::Duration::seconds(-s))
-                ),
-            ),
-            None => "no end".into(),
-        };
-        let _ = writeln!(out, "\n{}", paint(BOLD, "Validity"));
-        let _ = writeln!(
-            out,
-            "  {} to {}  ({left})",
-            fmt(v.not_before),
-            fmt(v.not_on_or_after)
-        );
-        if let Some(s) = v.session_not_on_or_after {
-            let _ = writeln!(out, "  session until {}", s.format("%Y-%m-%d %H:%M:%S UTC"));
-        }
+        validity(&mut out, v);
     }
     if let Some(s) = &r.signing {
-        let _ = writeln!(out, "\n{}", paint(BOLD, "Signature"));
-        let _ = writeln!(
-            out,
-            "  {} with {} ({} digest)",
-            s.option(),
-            Escaped(&s.algorithm),
-            Escaped(&s.digest)
-        );
-        match &s.signer {
-            Some(signer) => {
-                let _ = writeln!(
-                    out,
-                    "  verified by {}: {}",
-                    Escaped(&signer.label),
-                    Escaped(&signer.subject)
-                );
-                let _ = writeln!(
-                    out,
-                    "    SHA-1 {}  SHA-256 {}",
-                    Escaped(&signer.sha1),
-                    Escaped(&signer.sha256)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "  verified by the trusted certificates together");
-            }
-        }
+        signing(&mut out, s);
     }
     if let Some(env) = &r.response {
-        let _ = writeln!(out, "\n{}", paint(BOLD, "Response"));
-        let status = env
-            .status
-            .code
-            .as_deref()
-            .map(|c| c.rsplit(':').next().unwrap_or(c))
-            .unwrap_or("(none)");
-        let _ = writeln!(out, "  status       {}", Escaped(status));
-        if let Some(m) = &env.status.message {
-            let _ = writeln!(
-                out,
-                "  message      {}",
-                Escaped(m.lines().next().unwrap_or_default())
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  destination  {}",
-            Escaped(env.destination.as_deref().unwrap_or("(none)"))
-        );
-        if let Some(irt) = &env.in_response_to {
-            let _ = writeln!(out, "  in reply to  {}", Escaped(irt));
-        }
+        envelope(&mut out, env);
     }
     out.push('\n');
     out
+}
+
+/// The NameID and attributes read from the signed content.
+fn claims(out: &mut String, c: &crate::response::Claims) {
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Claims (from the signed content)"));
+    match &c.name_id {
+        Some(n) => {
+            let fmt = n
+                .format
+                .as_deref()
+                .map(|f| f.rsplit(':').next().unwrap_or(f))
+                .unwrap_or("no format");
+            let _ = writeln!(
+                out,
+                "  NameID  {}  {}",
+                paint(BOLD, &n.value),
+                paint(DIM, format!("({fmt})"))
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  NameID  {}", paint(RED, "(none)"));
+        }
+    }
+    for (heading, list) in [
+        ("AWS attributes", &c.aws_attributes),
+        ("Other attributes", &c.other_attributes),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "  {heading}");
+            for a in list {
+                attribute(out, a);
+            }
+        }
+    }
+}
+
+/// One attribute: its value on the same line, or its values listed below it.
+fn attribute(out: &mut String, a: &crate::response::Attribute) {
+    match a.values.as_slice() {
+        [one] => {
+            let _ = writeln!(out, "    {}  {}", paint(BOLD, &a.name), Escaped(&one.text));
+        }
+        [] => {
+            let _ = writeln!(
+                out,
+                "    {}  {}",
+                paint(BOLD, &a.name),
+                paint(DIM, "(no value)")
+            );
+        }
+        many => {
+            let _ = writeln!(
+                out,
+                "    {}  {}",
+                paint(BOLD, &a.name),
+                paint(DIM, format!("({} values)", many.len()))
+            );
+            for v in many {
+                let _ = writeln!(out, "      - {}", Escaped(&v.text));
+            }
+        }
+    }
+}
+
+/// The assertion's validity window and the time left in it.
+fn validity(out: &mut String, v: &crate::response::Validity) {
+    let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_else(|| "—".into())
+    };
+    let left = match v.seconds_left {
+        Some(s) if s > 0 => format!(
+            "{} left",
+            crate::response::rules::human_duration(chrono::Duration::seconds(s))
+        ),
+        Some(s) => paint(
+            RED,
+            format!(
+                "expired {} ago",
+                crate::response::rules::human_duration(chrono::Duration::seconds(-s))
+            ),
+        ),
+        None => "no end".into(),
+    };
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Validity"));
+    let _ = writeln!(
+        out,
+        "  {} to {}  ({left})",
+        fmt(v.not_before),
+        fmt(v.not_on_or_after)
+    );
+    if let Some(s) = v.session_not_on_or_after {
+        let _ = writeln!(out, "  session until {}", s.format("%Y-%m-%d %H:%M:%S UTC"));
+    }
+}
+
+/// What was signed, how, and by which trusted certificate.
+fn signing(out: &mut String, s: &crate::response::SigningInfo) {
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Signature"));
+    let _ = writeln!(
+        out,
+        "  {} with {} ({} digest)",
+        s.option(),
+        Escaped(&s.algorithm),
+        Escaped(&s.digest)
+    );
+    match &s.signer {
+        Some(signer) => {
+            let _ = writeln!(
+                out,
+                "  verified by {}: {}",
+                Escaped(&signer.label),
+                Escaped(&signer.subject)
+            );
+            let _ = writeln!(
+                out,
+                "    SHA-1 {}  SHA-256 {}",
+                Escaped(&signer.sha1),
+                Escaped(&signer.sha256)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  verified by the trusted certificates together");
+        }
+    }
+}
+
+/// The Response element's status, destination and request it answers.
+fn envelope(out: &mut String, env: &crate::response::ResponseEnvelope) {
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Response"));
+    let status = env
+        .status
+        .code
+        .as_deref()
+        .map(|c| c.rsplit(':').next().unwrap_or(c))
+        .unwrap_or("(none)");
+    let _ = writeln!(out, "  status       {}", Escaped(status));
+    if let Some(m) = &env.status.message {
+        let _ = writeln!(
+            out,
+            "  message      {}",
+            Escaped(m.lines().next().unwrap_or_default())
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  destination  {}",
+        Escaped(env.destination.as_deref().unwrap_or("(none)"))
+    );
+    if let Some(irt) = &env.in_response_to {
+        let _ = writeln!(out, "  in reply to  {}", Escaped(irt));
+    }
 }
 
 /// An input (or one response in it) that could not be validated at all.
@@ -625,6 +648,24 @@ pub fn fleet(report: &crate::commands::fleet::FleetReport, all: &[Finding]) -> S
         ),
         all,
     ));
+    fleet_table(&mut out, report);
+    fleet_findings(&mut out, report);
+    let _ = writeln!(
+        out,
+        "\n{} application{}: {} ok, {} with warnings, {} with errors, {} unavailable",
+        report.apps.len(),
+        plural(report.apps.len()),
+        report.count(AppStatus::Ok),
+        report.count(AppStatus::Warnings),
+        report.count(AppStatus::Errors),
+        report.count(AppStatus::Unavailable)
+    );
+    out
+}
+
+/// One row per application: its soonest expiry, days left, certificate and status.
+fn fleet_table(out: &mut String, report: &crate::commands::fleet::FleetReport) {
+    use crate::commands::fleet::AppStatus;
     let rows: Vec<[String; 5]> = report
         .apps
         .iter()
@@ -697,6 +738,10 @@ pub fn fleet(report: &crate::commands::fleet::FleetReport, all: &[Finding]) -> S
             w3 = widths[3]
         );
     }
+}
+
+/// Each application's findings, under its name.
+fn fleet_findings(out: &mut String, report: &crate::commands::fleet::FleetReport) {
     for a in report.apps.iter().filter(|a| !a.findings.is_empty()) {
         let _ = writeln!(
             out,
@@ -722,15 +767,4 @@ pub fn fleet(report: &crate::commands::fleet::FleetReport, all: &[Finding]) -> S
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "\n{} application{}: {} ok, {} with warnings, {} with errors, {} unavailable",
-        report.apps.len(),
-        plural(report.apps.len()),
-        report.count(AppStatus::Ok),
-        report.count(AppStatus::Warnings),
-        report.count(AppStatus::Errors),
-        report.count(AppStatus::Unavailable)
-    );
-    out
 }

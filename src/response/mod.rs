@@ -221,7 +221,18 @@ fn validity(a: &AssertionView, now: DateTime<Utc>) -> Validity {
     }
 }
 
-/// Builds the expectations from what the user gave: explicit `--audience`/`--acs` win, then
+/// What is missing to know whom a response must be for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum MissingExpectation {
+    #[error("Identity Center's audience and ACS URL come from its service-provider metadata")]
+    IdentityCenterSp,
+    #[error("nothing says what the response is for")]
+    Target,
+    #[error("the expected ACS URL is not known")]
+    Acs,
+}
+
+/// Builds the expectations from what the user gave: explicit audiences and ACS URLs win, then
 /// the Identity Center SP metadata, then the target's defaults (IAM's fixed audiences and
 /// sign-in endpoints).
 pub fn expectations(
@@ -229,7 +240,7 @@ pub fn expectations(
     sp: Option<&crate::metadata::SpMetadata>,
     audiences: Vec<String>,
     acs: Vec<String>,
-) -> Result<(Vec<String>, Vec<String>), String> {
+) -> Result<(Vec<String>, Vec<String>), MissingExpectation> {
     let audiences = if !audiences.is_empty() {
         audiences
     } else if let Some(sp) = sp {
@@ -238,8 +249,8 @@ pub fn expectations(
         aws::IAM_AUDIENCES.iter().map(|s| (*s).to_owned()).collect()
     } else {
         return Err(match target {
-            Some(Target::IdentityCenter) => "--target identity-center needs --sp-metadata (or --audience and --acs)".into(),
-            _ => "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs".into(),
+            Some(Target::IdentityCenter) => MissingExpectation::IdentityCenterSp,
+            _ => MissingExpectation::Target,
         });
     };
     let acs = if !acs.is_empty() {
@@ -249,7 +260,7 @@ pub fn expectations(
     } else if target == Some(Target::Iam) {
         Vec::new()
     } else {
-        return Err("give the expected ACS URL with --acs (or --sp-metadata)".into());
+        return Err(MissingExpectation::Acs);
     };
     Ok((audiences, acs))
 }
