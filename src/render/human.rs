@@ -231,7 +231,7 @@ pub fn check(command: &str, report: &CheckReport) -> String {
         &report.findings,
     ));
     if let Some(url) = report.url.as_ref().filter(|u| **u != report.source) {
-        let _ = writeln!(out, "  {} {url}", paint(DIM, "redirected to"));
+        let _ = writeln!(out, "  {} {}", paint(DIM, "redirected to"), Escaped(url));
     }
 
     if let Some(md) = &report.metadata {
@@ -766,5 +766,38 @@ fn fleet_findings(out: &mut String, report: &crate::commands::fleet::FleetReport
                 Escaped(&f.message)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::check::CheckReport;
+
+    #[test]
+    fn the_redirect_line_is_escaped() {
+        let report = CheckReport {
+            source: "https://login.example/md".into(),
+            url: Some("https://other.example/\t\u{1b}]0;x\u{7}".into()),
+            target: None,
+            metadata: None,
+            certificates: Vec::new(),
+            sp_metadata: None,
+            findings: Vec::new(),
+            parsed: None,
+        };
+        let text = check("check", &report);
+        let line = text
+            .lines()
+            .find(|l| l.contains("redirected to"))
+            .expect("a redirect line");
+        assert!(
+            line.ends_with("https://other.example/\\t\\u{001B}]0;x\\u{0007}"),
+            "{line:?}"
+        );
+        assert!(
+            !for_terminal(&text).contains('\t'),
+            "nothing is left for the last filter"
+        );
     }
 }
