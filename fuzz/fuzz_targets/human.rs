@@ -174,8 +174,9 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
         })
         .collect();
     CheckReport {
-        source: f.text(),
-        url: (c.pick(2) == 0).then(|| f.text()),
+        // Prefixed so the two differ in both renderings: the redirect line shows only then.
+        source: format!("s{}", f.text()),
+        url: (c.pick(2) == 0).then(|| format!("u{}", f.text())),
         target: [None, Some(Target::IdentityCenter), Some(Target::Iam)][c.pick(3)],
         metadata: Some(metadata),
         certificates,
