@@ -3,7 +3,8 @@
 //! it; and fetching it directly.
 
 use super::{
-    is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source,
+    is_multi_valued_source, Claim, ClaimMapping, ClaimSource, ClaimsError, NameIdClaim,
+    NameIdFormat,
 };
 use crate::http::{FetchError, Fetcher};
 use serde::Deserialize;
@@ -50,7 +51,7 @@ struct GraphAttribute {
     value: Option<String>,
 }
 
-fn source_of(config: Option<&Configuration>, several: bool) -> Result<Source, String> {
+fn source_of(config: Option<&Configuration>, several: bool) -> Result<ClaimSource, String> {
     let Some(config) = config else {
         return Err("it has no configuration".into());
     };
@@ -61,10 +62,12 @@ fn source_of(config: Option<&Configuration>, several: bool) -> Result<Source, St
             .filter_map(|t| t["@odata.type"].as_str())
             .map(|t| t.trim_start_matches("#microsoft.graph."))
             .collect();
-        return Ok(Source::Transformation(kinds.join(", ")));
+        return Ok(ClaimSource::Transformation(kinds.join(", ")));
     }
     if several || config.condition.as_ref().is_some_and(|c| !c.is_null()) {
-        return Ok(Source::Transformation("conditional configuration".into()));
+        return Ok(ClaimSource::Transformation(
+            "conditional configuration".into(),
+        ));
     }
     let Some(attr) = &config.attribute else {
         return Err("its configuration has neither an attribute nor a transformation".into());
@@ -78,13 +81,15 @@ fn source_of(config: Option<&Configuration>, several: bool) -> Result<Source, St
                 .filter(|i| !i.is_empty())
                 .ok_or("the sourcedAttribute has no id")?;
             let source = attr.source.as_deref().unwrap_or("user").trim();
-            Ok(Source::Attribute(format!(
+            Ok(ClaimSource::Attribute(format!(
                 "{}.{}",
                 source.to_ascii_lowercase(),
                 id.to_ascii_lowercase()
             )))
         }
-        "valueBasedAttribute" => Ok(Source::Constant(attr.value.clone().unwrap_or_default())),
+        "valueBasedAttribute" => Ok(ClaimSource::Constant(
+            attr.value.clone().unwrap_or_default(),
+        )),
         other => Err(format!("unknown attribute type {other}")),
     }
 }
@@ -157,7 +162,7 @@ pub fn parse_graph(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> 
                 let source =
                     source_of(c.configurations.first(), several).map_err(|m| err(i, &name, m))?;
                 let multi_valued =
-                    matches!(&source, Source::Attribute(a) if is_multi_valued_source(a));
+                    matches!(&source, ClaimSource::Attribute(a) if is_multi_valued_source(a));
                 mapping.claims.push(Claim {
                     name: name.trim().to_owned(),
                     namespace: c

@@ -1,6 +1,6 @@
 //! The rules AWS applies to claims, checked on the mapping before any sign-in.
 
-use super::{Claim, ClaimMapping, NameIdFormat, Source};
+use super::{Claim, ClaimMapping, ClaimSource, NameIdFormat};
 use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::Target;
 use crate::diag::{Code, Finding};
@@ -60,7 +60,7 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
         if let Err(message) = shape {
             out.push(at(Code::ClaimsValueInvalid, c, message));
         }
-        if let Source::Transformation(t) = &c.source {
+        if let ClaimSource::Transformation(t) = &c.source {
             out.push(at(
                 Code::ClaimsTransformation,
                 c,
@@ -87,12 +87,12 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
 
 /// Attribute sources are Entra attribute names; constants are visible text. Transformations
 /// are described, not evaluated, and shown escaped.
-fn source_shape(source: &Source) -> Result<(), shape::ShapeError> {
+fn source_shape(source: &ClaimSource) -> Result<(), shape::ShapeError> {
     match source {
-        Source::Attribute(a) => shape::attribute_source(a),
-        Source::Constant(v) if v.is_empty() => Ok(()),
-        Source::Constant(v) => shape::visible_text(v),
-        Source::Transformation(_) => Ok(()),
+        ClaimSource::Attribute(a) => shape::attribute_source(a),
+        ClaimSource::Constant(v) if v.is_empty() => Ok(()),
+        ClaimSource::Constant(v) => shape::visible_text(v),
+        ClaimSource::Transformation(_) => Ok(()),
     }
 }
 
@@ -125,8 +125,8 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
                 );
             }
             match &n.source {
-                Source::Attribute(a) if a.eq_ignore_ascii_case(&ctx.scim_username_source) => {}
-                Source::Transformation(t) => out.push(
+                ClaimSource::Attribute(a) if a.eq_ignore_ascii_case(&ctx.scim_username_source) => {}
+                ClaimSource::Transformation(t) => out.push(
                     Finding::new(
                         Code::ClaimsTransformation,
                         format!("the NameID comes from {t}"),
@@ -203,7 +203,7 @@ fn one_value(
                 ),
             ));
         }
-        if let Source::Constant(v) = &c.source {
+        if let ClaimSource::Constant(v) = &c.source {
             if let Err(p) = rule(v) {
                 out.push(at(code, c, p.to_string()));
             }
@@ -223,7 +223,7 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
         );
     }
     for role in roles {
-        if let Source::Constant(value) = &role.source {
+        if let ClaimSource::Constant(value) = &role.source {
             match aws::role_pair(value) {
                 Err(p) => out.push(at(Code::IamRoleFormat, role, p.to_string())),
                 Ok(pair) => {
@@ -283,7 +283,7 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        if let Source::Constant(v) = &c.source {
+        if let ClaimSource::Constant(v) = &c.source {
             if let Err(p) = aws::check_principal_tag_value(v) {
                 out.push(at(Code::IamPrincipalTag, c, p.to_string()));
             }

@@ -12,7 +12,8 @@
 //! ```
 
 use super::{
-    is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source,
+    is_multi_valued_source, Claim, ClaimMapping, ClaimSource, ClaimsError, NameIdClaim,
+    NameIdFormat,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -138,7 +139,7 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
                 },
             };
             Some(NameIdClaim {
-                source: Source::Attribute(source.into_inner()),
+                source: ClaimSource::Attribute(source.into_inner()),
                 format,
             })
         }
@@ -175,11 +176,11 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
                     ),
                 );
             }
-            Source::Attribute(s.into_inner())
+            ClaimSource::Attribute(s.into_inner())
         } else if let Some(v) = entry.value {
-            Source::Constant(v.into_inner())
+            ClaimSource::Constant(v.into_inner())
         } else {
-            Source::Transformation(
+            ClaimSource::Transformation(
                 entry
                     .transformation
                     .map(Spanned::into_inner)
@@ -187,7 +188,7 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
             )
         };
         let multi_valued = entry.multi_valued.unwrap_or(match &source {
-            Source::Attribute(a) => is_multi_valued_source(a),
+            ClaimSource::Attribute(a) => is_multi_valued_source(a),
             _ => false,
         });
         claims.push(Claim {

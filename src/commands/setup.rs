@@ -1,6 +1,6 @@
 //! The `aws` jobs: check everything (metadata, SP metadata, claims), build the configuration
-//! set for the target, and add the rollover plan. Writing is the caller's choice, made from the
-//! findings and the plan this returns.
+//! set for the target, and add the rollover runbook. Writing is the caller's choice, made from
+//! the findings and the plan this returns.
 
 use crate::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use crate::aws::Target;
@@ -47,7 +47,7 @@ impl Prepared {
     }
 }
 
-/// Adds the rollover plan to the files when the certificate AWS trusts today is given.
+/// Adds the rollover runbook (ROLLOVER.md) when the certificate AWS trusts today is given.
 fn rollover(
     report: &CheckReport,
     common: &Common<'_>,
@@ -58,7 +58,7 @@ fn rollover(
 ) {
     if let (Some(trusted), Some(md)) = (common.current_cert, &report.parsed) {
         let (text, findings) =
-            rollover::plan(md, trusted, target, settings.now, common.cert_policy);
+            rollover::runbook(md, trusted, target, settings.now, common.cert_policy);
         files.add("ROLLOVER.md", text);
         extra.extend(findings);
     }
@@ -86,7 +86,7 @@ pub fn identity_center(
             provider_arn: None,
         },
     ));
-    let (mut files, writer_findings) = identity_center::build(&identity_center::Inputs {
+    let (mut files, writer_findings) = identity_center::build(&identity_center::Spec {
         metadata: md,
         metadata_bytes: idp.bytes,
         sp: spm,
@@ -138,7 +138,7 @@ pub fn iam(
         return Err(SetupError::Unreadable);
     };
 
-    let inputs = iam::Inputs {
+    let spec = iam::Spec {
         metadata: md,
         metadata_bytes: idp.bytes,
         claims: common.claims,
@@ -153,10 +153,10 @@ pub fn iam(
         &ClaimContext {
             target: Target::Iam,
             scim_username_source: common.scim_username_source.to_owned(),
-            provider_arn: Some(inputs.provider_arn()),
+            provider_arn: Some(spec.provider_arn()),
         },
     ));
-    let mut files = iam::build(&inputs)?;
+    let mut files = iam::build(&spec)?;
     rollover(
         &report,
         common,

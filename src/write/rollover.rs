@@ -1,4 +1,4 @@
-//! The signing-certificate rollover plan: which certificate Entra signs with, which comes
+//! The signing-certificate rollover runbook: which certificate Entra signs with, which comes
 //! next, and the order and dates of the steps that rotate without a sign-in outage.
 
 use super::markdown::cell;
@@ -29,8 +29,8 @@ fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
-/// The plan (ROLLOVER.md) and findings about the trusted certificate.
-pub fn plan(
+/// The runbook (ROLLOVER.md) and findings about the trusted certificate.
+pub fn runbook(
     md: &IdpMetadata,
     trusted: &Trusted,
     target: Target,
