@@ -120,20 +120,13 @@ pub fn iam(
     partition: Partition,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
+    // The files are written without the byte-order mark IAM refuses.
+    let settings = &CheckSettings {
+        byte_order_mark_removed: true,
+        ..settings.clone()
+    };
     let mut findings = Sink::new(&settings.overrides);
     let mut report = check::check_into(idp, None, settings, &mut findings)?;
-    // The files are written without the byte-order mark IAM refuses: the problem is solved.
-    for f in findings
-        .findings_mut()
-        .iter_mut()
-        .filter(|f| f.code == crate::diag::Code::MetadataBom)
-    {
-        f.severity = crate::diag::Severity::Info;
-        f.message = format!(
-            "{}; samlbridge writes idp-metadata.xml and saml-provider.json without it",
-            f.message
-        );
-    }
     let Some(md) = &report.parsed else {
         return Err(SetupError::Unreadable);
     };

@@ -16,6 +16,10 @@ pub struct CheckOptions {
     pub now: DateTime<Utc>,
     /// Where the document was fetched from, when it came from a URL.
     pub source_url: Option<url::Url>,
+    /// The document is written for upload without its byte-order mark (`aws iam` writes
+    /// idp-metadata.xml and saml-provider.json so), which takes away the reason IAM would
+    /// refuse it: a mark is then reported for information only.
+    pub byte_order_mark_removed: bool,
 }
 
 /// The certificate Entra signs with today, as far as the document shows: the one whose key
@@ -46,7 +50,7 @@ pub fn check_idp(md: &IdpMetadata, raw: &[u8], opts: &CheckOptions) -> Vec<Findi
 
     let claim = check_kind(md, opts, &mut out);
     check_signature(md, &mut out);
-    check_size(raw, opts.target, &subject, &mut out);
+    check_size(raw, opts, &subject, &mut out);
 
     if let Some(until) = md.valid_until {
         if until <= opts.now {
@@ -285,8 +289,8 @@ fn check_signature(md: &IdpMetadata, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_size(raw: &[u8], target: Option<Target>, subject: &str, out: &mut Vec<Finding>) {
-    let Some(target) = target else { return };
+fn check_size(raw: &[u8], opts: &CheckOptions, subject: &str, out: &mut Vec<Finding>) {
+    let Some(target) = opts.target else { return };
     let had_bom = raw.starts_with(b"\xEF\xBB\xBF");
     let body = if had_bom { &raw[3..] } else { raw };
     let chars = String::from_utf8_lossy(body).chars().count();
@@ -327,16 +331,25 @@ fn check_size(raw: &[u8], target: Option<Target>, subject: &str, out: &mut Vec<F
                 );
             }
             if had_bom {
-                out.push(
-                    Finding::new(
-                        Code::MetadataBom,
-                        "the file starts with a UTF-8 byte-order mark (EF BB BF)",
-                    )
-                    .subject(subject.to_owned()),
-                );
+                out.push(byte_order_mark(opts.byte_order_mark_removed).subject(subject.to_owned()));
             }
         }
         Target::IdentityCenter => {}
+    }
+}
+
+/// IAM refuses metadata that starts with a byte-order mark, unless the document uploaded is
+/// one written without it.
+fn byte_order_mark(removed: bool) -> Finding {
+    const MARK: &str = "the file starts with a UTF-8 byte-order mark (EF BB BF)";
+    if removed {
+        Finding::new(
+            Code::MetadataBom,
+            format!("{MARK}; samlbridge writes idp-metadata.xml and saml-provider.json without it"),
+        )
+        .severity(Severity::Info)
+    } else {
+        Finding::new(Code::MetadataBom, MARK)
     }
 }
 
