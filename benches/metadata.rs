@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
         now: Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap(),
         entity_id: None,
         overrides: Overrides::default(),
+        byte_order_mark_removed: false,
     };
     let input = Input {
         name: "bench.xml",

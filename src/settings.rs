@@ -386,6 +386,7 @@ fn check_settings(checks: &MetadataCheckArgs, common: &CommonArgs) -> Result<Che
         now: common.now()?,
         entity_id: checks.entity_id.clone(),
         overrides: common.overrides()?,
+        byte_order_mark_removed: false,
     })
 }
 

@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
             now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap(),
             entity_id: None,
             overrides: Default::default(),
+            byte_order_mark_removed: false,
         };
         let input = Input {
             name: "fuzz.xml",

@@ -31,6 +31,7 @@ fn settings() -> CheckSettings {
         now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap(),
         entity_id: None,
         overrides: Default::default(),
+        byte_order_mark_removed: false,
     }
 }
 

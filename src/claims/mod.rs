@@ -18,7 +18,7 @@ use thiserror::Error;
 /// Where a claim's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
-pub enum Source {
+pub enum ClaimSource {
     /// A directory attribute, e.g. `user.department`.
     Attribute(String),
     /// A fixed value.
@@ -27,12 +27,12 @@ pub enum Source {
     Transformation(String),
 }
 
-impl fmt::Display for Source {
+impl fmt::Display for ClaimSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Attribute(a) => f.write_str(a),
-            Source::Constant(c) => write!(f, "the constant {c:?}"),
-            Source::Transformation(t) => write!(f, "a transformation ({t})"),
+            ClaimSource::Attribute(a) => f.write_str(a),
+            ClaimSource::Constant(c) => write!(f, "the constant {c:?}"),
+            ClaimSource::Transformation(t) => write!(f, "a transformation ({t})"),
         }
     }
 }
@@ -78,7 +78,7 @@ impl NameIdFormat {
 /// The Unique User Identifier (Name ID) claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NameIdClaim {
-    pub source: Source,
+    pub source: ClaimSource,
     pub format: NameIdFormat,
 }
 
@@ -87,7 +87,7 @@ pub struct NameIdClaim {
 pub struct Claim {
     pub name: String,
     pub namespace: Option<String>,
-    pub source: Source,
+    pub source: ClaimSource,
     pub multi_valued: bool,
     /// Where it is defined, for messages ("line 12", "claims[3]").
     pub location: String,
@@ -130,7 +130,7 @@ impl ClaimMapping {
     pub fn identity_center_default() -> Self {
         ClaimMapping {
             name_id: Some(NameIdClaim {
-                source: Source::Attribute("user.userprincipalname".into()),
+                source: ClaimSource::Attribute("user.userprincipalname".into()),
                 format: NameIdFormat::EmailAddress,
             }),
             ..ClaimMapping::default()
@@ -142,13 +142,13 @@ impl ClaimMapping {
         let aws = |name: &str, source: &str, multi_valued: bool| Claim {
             name: name.into(),
             namespace: Some("https://aws.amazon.com/SAML/Attributes".into()),
-            source: Source::Attribute(source.into()),
+            source: ClaimSource::Attribute(source.into()),
             multi_valued,
             location: "Entra's defaults".into(),
         };
         ClaimMapping {
             name_id: Some(NameIdClaim {
-                source: Source::Attribute("user.userprincipalname".into()),
+                source: ClaimSource::Attribute("user.userprincipalname".into()),
                 format: NameIdFormat::EmailAddress,
             }),
             claims: vec![

@@ -1,11 +1,12 @@
 //! The rules AWS applies to claims, checked on the mapping before any sign-in.
 
-use super::{Claim, ClaimMapping, NameIdFormat, Source};
+use super::{Claim, ClaimMapping, ClaimSource, NameIdClaim, NameIdFormat};
 use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::Target;
 use crate::diag::{Code, Finding};
-use crate::shape;
+use crate::shape::{self, ShapeError};
 use std::collections::HashMap;
+use thiserror::Error;
 
 /// What the claim checks need besides the mapping.
 #[derive(Debug, Clone)]
@@ -24,6 +25,20 @@ fn at(code: Code, claim: &Claim, message: impl Into<String>) -> Finding {
 /// Checks a claim mapping against the target's rules.
 pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
     let mut out = Vec::new();
+    jwt_only(m, &mut out);
+    name_id_shape(m, &mut out);
+    for c in &m.claims {
+        claim(c, ctx.target, &mut out);
+    }
+    match ctx.target {
+        Target::IdentityCenter => identity_center(m, ctx, &mut out),
+        Target::Iam => iam(m, ctx, &mut out),
+    }
+    out
+}
+
+/// Claims Entra issues in JWT tokens only never reach AWS.
+fn jwt_only(m: &ClaimMapping, out: &mut Vec<Finding>) {
     for name in &m.jwt_only {
         out.push(
             Finding::new(
@@ -33,6 +48,11 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
             .subject(name.clone()),
         );
     }
+}
+
+/// The NameID's source is copied into the files samlbridge writes, so its shape is checked
+/// like any claim's.
+fn name_id_shape(m: &ClaimMapping, out: &mut Vec<Finding>) {
     if let Some(n) = &m.name_id {
         if let Err(e) = source_shape(&n.source) {
             out.push(
@@ -44,58 +64,67 @@ pub fn check(m: &ClaimMapping, ctx: &ClaimContext) -> Vec<Finding> {
             );
         }
     }
-    for c in &m.claims {
-        let shape = shape::visible_text(&c.name)
-            .map_err(|e| format!("the name {:?}: {e}", c.name))
-            .and(match c.namespace.as_deref() {
-                Some(ns) if !ns.is_empty() => {
-                    shape::uri(ns).map_err(|e| format!("the namespace {ns:?}: {e}"))
-                }
-                _ => Ok(()),
-            })
-            .and(
-                source_shape(&c.source)
-                    .map_err(|e| format!("the source {:?}: {e}", c.source.to_string())),
-            );
-        if let Err(message) = shape {
-            out.push(at(Code::ClaimsValueInvalid, c, message));
-        }
-        if let Source::Transformation(t) = &c.source {
-            out.push(at(
-                Code::ClaimsTransformation,
-                c,
-                format!("the value comes from {t}"),
-            ));
-        }
-        if let Some(meant) = aws::misnamed_attribute(&c.full_name(), ctx.target == Target::Iam) {
-            out.push(at(
-                Code::IamAttributeCase,
-                c,
-                format!("the claim is emitted as {:?}, which AWS ignores; it must be {meant:?} (Name {:?} in namespace {:?})",
-                    c.full_name(),
-                    meant.rsplit('/').next().unwrap_or_default(),
-                    meant.rsplit_once('/').map(|(ns, _)| ns).unwrap_or_default()),
-            ));
-        }
+}
+
+/// The rules every claim keeps whatever the target: values of the shape the written files
+/// need, no transformation samlbridge cannot evaluate, and AWS's attribute names as AWS
+/// spells them.
+fn claim(c: &Claim, target: Target, out: &mut Vec<Finding>) {
+    if let Err(e) = claim_shape(c) {
+        out.push(at(Code::ClaimsValueInvalid, c, e.to_string()));
     }
-    match ctx.target {
-        Target::IdentityCenter => identity_center(m, ctx, &mut out),
-        Target::Iam => iam(m, ctx, &mut out),
+    if let ClaimSource::Transformation(t) = &c.source {
+        out.push(at(
+            Code::ClaimsTransformation,
+            c,
+            format!("the value comes from {t}"),
+        ));
     }
-    out
+    if let Some(meant) = aws::misnamed_attribute(&c.full_name(), target == Target::Iam) {
+        out.push(at(
+            Code::IamAttributeCase,
+            c,
+            format!("the claim is emitted as {:?}, which AWS ignores; it must be {meant:?} (Name {:?} in namespace {:?})",
+                c.full_name(),
+                meant.rsplit('/').next().unwrap_or_default(),
+                meant.rsplit_once('/').map(|(ns, _)| ns).unwrap_or_default()),
+        ));
+    }
+}
+
+/// The part of a claim whose text breaks its documented shape, and how.
+#[derive(Debug, Error)]
+enum ClaimShapeError {
+    #[error("the name {0:?}: {1}")]
+    Name(String, ShapeError),
+    #[error("the namespace {0:?}: {1}")]
+    Namespace(String, ShapeError),
+    #[error("the source {0:?}: {1}")]
+    Source(String, ShapeError),
+}
+
+/// The first part of the claim, in the order Entra's page shows them, that breaks its shape.
+fn claim_shape(c: &Claim) -> Result<(), ClaimShapeError> {
+    shape::visible_text(&c.name).map_err(|e| ClaimShapeError::Name(c.name.clone(), e))?;
+    if let Some(ns) = c.namespace.as_deref().filter(|ns| !ns.is_empty()) {
+        shape::uri(ns).map_err(|e| ClaimShapeError::Namespace(ns.to_owned(), e))?;
+    }
+    source_shape(&c.source).map_err(|e| ClaimShapeError::Source(c.source.to_string(), e))
 }
 
 /// Attribute sources are Entra attribute names; constants are visible text. Transformations
 /// are described, not evaluated, and shown escaped.
-fn source_shape(source: &Source) -> Result<(), shape::ShapeError> {
+fn source_shape(source: &ClaimSource) -> Result<(), ShapeError> {
     match source {
-        Source::Attribute(a) => shape::attribute_source(a),
-        Source::Constant(v) if v.is_empty() => Ok(()),
-        Source::Constant(v) => shape::visible_text(v),
-        Source::Transformation(_) => Ok(()),
+        ClaimSource::Attribute(a) => shape::attribute_source(a),
+        ClaimSource::Constant(v) if v.is_empty() => Ok(()),
+        ClaimSource::Constant(v) => shape::visible_text(v),
+        ClaimSource::Transformation(_) => Ok(()),
     }
 }
 
+/// Identity Center's rules: a readable assertion, a NameID it can match to a provisioned
+/// user, and access-control attributes it accepts.
 fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     if m.token_encryption {
         out.push(
@@ -114,39 +143,50 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
             )
             .subject("NameID"),
         ),
-        Some(n) => {
-            if n.format != NameIdFormat::EmailAddress {
-                out.push(
-                    Finding::new(
-                        Code::NameidFormat,
-                        format!("the Name identifier format is {}; IAM Identity Center requires emailAddress", n.format.graph_name()),
-                    )
-                    .subject("NameID"),
-                );
-            }
-            match &n.source {
-                Source::Attribute(a) if a.eq_ignore_ascii_case(&ctx.scim_username_source) => {}
-                Source::Transformation(t) => out.push(
-                    Finding::new(
-                        Code::ClaimsTransformation,
-                        format!("the NameID comes from {t}"),
-                    )
-                    .subject("NameID"),
-                ),
-                other => out.push(
-                    Finding::new(
-                        Code::ClaimsNameidSource,
-                        format!(
-                            "the NameID comes from {other}, but provisioning sends {} as userName",
-                            ctx.scim_username_source
-                        ),
-                    )
-                    .subject("NameID"),
-                ),
-            }
-        }
+        Some(n) => identity_center_name_id(n, ctx, out),
     }
+    access_control(m, out);
+}
 
+/// Identity Center signs in the user whose user name equals the NameID, an email address:
+/// the NameID must come from the attribute provisioning sends as userName.
+fn identity_center_name_id(n: &NameIdClaim, ctx: &ClaimContext, out: &mut Vec<Finding>) {
+    if n.format != NameIdFormat::EmailAddress {
+        out.push(
+            Finding::new(
+                Code::NameidFormat,
+                format!(
+                    "the Name identifier format is {}; IAM Identity Center requires emailAddress",
+                    n.format.graph_name()
+                ),
+            )
+            .subject("NameID"),
+        );
+    }
+    match &n.source {
+        ClaimSource::Attribute(a) if a.eq_ignore_ascii_case(&ctx.scim_username_source) => {}
+        ClaimSource::Transformation(t) => out.push(
+            Finding::new(
+                Code::ClaimsTransformation,
+                format!("the NameID comes from {t}"),
+            )
+            .subject("NameID"),
+        ),
+        other => out.push(
+            Finding::new(
+                Code::ClaimsNameidSource,
+                format!(
+                    "the NameID comes from {other}, but provisioning sends {} as userName",
+                    ctx.scim_username_source
+                ),
+            )
+            .subject("NameID"),
+        ),
+    }
+}
+
+/// The access-control attributes: how many, their keys, one value each, each defined once.
+fn access_control(m: &ClaimMapping, out: &mut Vec<Finding>) {
     let abac = keyed(m, Keyed::AccessControl);
     if let Err(p) = Keyed::AccessControl.check_count(abac.len(), "claims") {
         out.push(Finding::new(Code::AbacTooMany, p.to_string()).subject("claims"));
@@ -203,7 +243,7 @@ fn one_value(
                 ),
             ));
         }
-        if let Source::Constant(v) = &c.source {
+        if let ClaimSource::Constant(v) = &c.source {
             if let Err(p) = rule(v) {
                 out.push(at(code, c, p.to_string()));
             }
@@ -211,7 +251,24 @@ fn one_value(
     }
 }
 
+/// STS's rules for AssumeRoleWithSAML: a Role pair naming this provider, a session name,
+/// and session tags and a source identity it accepts.
 fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
+    roles(m, ctx, out);
+    session(m, out);
+    principal_tags(m, out);
+    one_value(
+        m,
+        aws::SOURCE_IDENTITY,
+        Code::IamSourceIdentity,
+        aws::check_source_identity,
+        out,
+    );
+}
+
+/// A Role claim must exist; a constant one is a role and provider ARN pair, and its provider
+/// the one being configured, or STS refuses the sign-in.
+fn roles(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     let roles: Vec<&Claim> = m.find(aws::ROLE).collect();
     if roles.is_empty() {
         out.push(
@@ -223,24 +280,28 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
         );
     }
     for role in roles {
-        if let Source::Constant(value) = &role.source {
-            match aws::role_pair(value) {
-                Err(p) => out.push(at(Code::IamRoleFormat, role, p.to_string())),
-                Ok(pair) => {
-                    if let Some(provider) = &ctx.provider_arn {
-                        if &pair.provider_arn != provider {
-                            out.push(at(
-                                Code::IamRoleProvider,
-                                role,
-                                format!("the Role names provider {}, but the provider being configured is {provider}", pair.provider_arn),
-                            ));
-                        }
+        let ClaimSource::Constant(value) = &role.source else {
+            continue;
+        };
+        match aws::role_pair(value) {
+            Err(p) => out.push(at(Code::IamRoleFormat, role, p.to_string())),
+            Ok(pair) => {
+                if let Some(provider) = &ctx.provider_arn {
+                    if &pair.provider_arn != provider {
+                        out.push(at(
+                            Code::IamRoleProvider,
+                            role,
+                            format!("the Role names provider {}, but the provider being configured is {provider}", pair.provider_arn),
+                        ));
                     }
                 }
             }
         }
     }
+}
 
+/// STS needs a RoleSessionName, and takes one value each of it and of SessionDuration.
+fn session(m: &ClaimMapping, out: &mut Vec<Finding>) {
     if m.find(aws::ROLE_SESSION_NAME).next().is_none() {
         out.push(
             Finding::new(
@@ -264,7 +325,10 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
         |v| aws::session_duration(v).map(drop),
         out,
     );
+}
 
+/// Session tags: how many, their keys, and one value each that STS accepts.
+fn principal_tags(m: &ClaimMapping, out: &mut Vec<Finding>) {
     let tags = keyed(m, Keyed::PrincipalTag);
     if let Err(p) = Keyed::PrincipalTag.check_count(tags.len(), "claims") {
         out.push(Finding::new(Code::IamPrincipalTag, p.to_string()).subject("claims"));
@@ -283,18 +347,10 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        if let Source::Constant(v) = &c.source {
+        if let ClaimSource::Constant(v) = &c.source {
             if let Err(p) = aws::check_principal_tag_value(v) {
                 out.push(at(Code::IamPrincipalTag, c, p.to_string()));
             }
         }
     }
-
-    one_value(
-        m,
-        aws::SOURCE_IDENTITY,
-        Code::IamSourceIdentity,
-        aws::check_source_identity,
-        out,
-    );
 }

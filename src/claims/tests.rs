@@ -54,7 +54,7 @@ fn reads_the_toml_form() {
     assert_eq!(
         m.name_id,
         Some(NameIdClaim {
-            source: Source::Attribute("user.userprincipalname".into()),
+            source: ClaimSource::Attribute("user.userprincipalname".into()),
             format: NameIdFormat::EmailAddress
         })
     );
@@ -65,7 +65,7 @@ fn reads_the_toml_form() {
     );
     assert_eq!(m.claims[0].abac_key().as_deref(), Some("Department"));
     assert_eq!(m.claims[0].location, "line 7", "the [[claims]] header");
-    assert_eq!(m.claims[1].source, Source::Constant("Platform".into()));
+    assert_eq!(m.claims[1].source, ClaimSource::Constant("Platform".into()));
     assert!(m.claims[2].multi_valued, "user.groups is multi-valued");
     assert_eq!(codes(&m, &idc()), vec![]);
 }
@@ -141,16 +141,18 @@ fn reads_the_graph_claims_policy() {
     );
     assert_eq!(
         m.name_id.as_ref().unwrap().source,
-        Source::Attribute("user.userprincipalname".into())
+        ClaimSource::Attribute("user.userprincipalname".into())
     );
     assert_eq!(m.claims.len(), 2);
     assert_eq!(
         m.claims[0].source,
-        Source::Attribute("user.department".into())
+        ClaimSource::Attribute("user.department".into())
     );
     assert_eq!(m.claims[0].location, "claims[1]");
     assert_eq!(m.jwt_only, ["employeeId"]);
-    assert!(matches!(&m.claims[1].source, Source::Transformation(t) if t == "joinTransformation"));
+    assert!(
+        matches!(&m.claims[1].source, ClaimSource::Transformation(t) if t == "joinTransformation")
+    );
     assert_eq!(
         codes(&m, &idc()),
         vec![Code::ClaimsNotSaml, Code::ClaimsTransformation]

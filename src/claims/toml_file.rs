@@ -12,7 +12,8 @@
 //! ```
 
 use super::{
-    is_multi_valued_source, Claim, ClaimMapping, ClaimsError, NameIdClaim, NameIdFormat, Source,
+    is_multi_valued_source, Claim, ClaimMapping, ClaimSource, ClaimsError, NameIdClaim,
+    NameIdFormat,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -83,7 +84,26 @@ fn valid_attribute(s: &str) -> bool {
 
 /// Parses the TOML form.
 pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
-    let parsed: File = toml::from_str(text).map_err(|e| {
+    let parsed = read(file, text)?;
+    let ctx = Ctx { file, text };
+    let name_id = parsed.name_id.map(|e| ctx.name_id(e)).transpose()?;
+    let claims = parsed
+        .claims
+        .into_iter()
+        .map(|e| ctx.claim(e))
+        .collect::<Result<_, _>>()?;
+    Ok(ClaimMapping {
+        name_id,
+        claims,
+        token_encryption: parsed.token_encryption,
+        jwt_only: Vec::new(),
+    })
+}
+
+/// The file as TOML of the expected layout; a syntax error or an unknown field is reported
+/// where TOML found it.
+fn read(file: &str, text: &str) -> Result<File, ClaimsError> {
+    toml::from_str(text).map_err(|e| {
         let location = match e.span() {
             Some(span) => {
                 let (line, column) = line_col(text, span.start);
@@ -96,101 +116,69 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
             location,
             message: e.message().trim().to_owned(),
         }
-    })?;
-    let ctx = Ctx { file, text };
+    })
+}
 
-    let name_id = match parsed.name_id {
-        None => None,
-        Some(entry) => {
-            let span = entry.span();
-            let entry = entry.into_inner();
-            let Some(source) = entry.source else {
-                return ctx.err(
-                    span,
-                    "source",
-                    "[name_id] needs a source attribute, e.g. source = \"user.userprincipalname\"",
-                );
-            };
-            if !valid_attribute(source.get_ref()) {
-                return ctx.err(
-                    source.span(),
-                    "source",
-                    format!(
-                        "{:?} is not an attribute such as user.userprincipalname",
-                        source.get_ref()
-                    ),
-                );
-            }
-            let format = match entry.format {
-                None => NameIdFormat::Default,
-                Some(f) => match NameIdFormat::parse(f.get_ref()) {
-                    Some(format) => format,
-                    None => {
-                        return ctx.err(
-                            f.span(),
-                            "format",
-                            format!(
-                                "{:?} is not a Name identifier format; use emailAddress, persistent, unspecified, transient, windowsDomainQualifiedName or default",
-                                f.get_ref()
-                            ),
-                        )
-                    }
-                },
-            };
-            Some(NameIdClaim {
-                source: Source::Attribute(source.into_inner()),
-                format,
-            })
-        }
-    };
-
-    let mut claims = Vec::new();
-    for entry in parsed.claims {
+impl Ctx<'_> {
+    /// `[name_id]`: an attribute source, and a format that defaults to Entra's default.
+    fn name_id(&self, entry: Spanned<NameIdEntry>) -> Result<NameIdClaim, ClaimsError> {
         let span = entry.span();
         let entry = entry.into_inner();
-        let (line, _) = line_col(text, span.start);
+        let Some(source) = entry.source else {
+            return self.err(
+                span,
+                "source",
+                "[name_id] needs a source attribute, e.g. source = \"user.userprincipalname\"",
+            );
+        };
+        if !valid_attribute(source.get_ref()) {
+            return self.err(
+                source.span(),
+                "source",
+                format!(
+                    "{:?} is not an attribute such as user.userprincipalname",
+                    source.get_ref()
+                ),
+            );
+        }
+        let format = match entry.format {
+            None => NameIdFormat::Default,
+            Some(f) => match NameIdFormat::parse(f.get_ref()) {
+                Some(format) => format,
+                None => {
+                    return self.err(
+                        f.span(),
+                        "format",
+                        format!(
+                            "{:?} is not a Name identifier format; use emailAddress, persistent, unspecified, transient, windowsDomainQualifiedName or default",
+                            f.get_ref()
+                        ),
+                    )
+                }
+            },
+        };
+        Ok(NameIdClaim {
+            source: ClaimSource::Attribute(source.into_inner()),
+            format,
+        })
+    }
+
+    /// One `[[claims]]` entry: a name, an optional namespace, and exactly one source.
+    fn claim(&self, entry: Spanned<ClaimEntry>) -> Result<Claim, ClaimsError> {
+        let span = entry.span();
+        let entry = entry.into_inner();
+        let (line, _) = line_col(self.text, span.start);
         let name = entry.name.get_ref().trim().to_owned();
         if name.is_empty() {
-            return ctx.err(entry.name.span(), "name", "the claim name is empty");
+            return self.err(entry.name.span(), "name", "the claim name is empty");
         }
-        let given = [
-            entry.source.is_some(),
-            entry.value.is_some(),
-            entry.transformation.is_some(),
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count();
-        if given != 1 {
-            return ctx.err(span, "source", format!("claim {name:?} needs exactly one of source (an attribute), value (a constant) or transformation"));
-        }
-        let source = if let Some(s) = entry.source {
-            if !valid_attribute(s.get_ref()) {
-                return ctx.err(
-                    s.span(),
-                    "source",
-                    format!(
-                        "{:?} is not an attribute such as user.department",
-                        s.get_ref()
-                    ),
-                );
-            }
-            Source::Attribute(s.into_inner())
-        } else if let Some(v) = entry.value {
-            Source::Constant(v.into_inner())
-        } else {
-            Source::Transformation(
-                entry
-                    .transformation
-                    .map(Spanned::into_inner)
-                    .unwrap_or_default(),
-            )
-        };
+        let source =
+            self.claim_source(&name, span, entry.source, entry.value, entry.transformation)?;
         let multi_valued = entry.multi_valued.unwrap_or(match &source {
-            Source::Attribute(a) => is_multi_valued_source(a),
+            ClaimSource::Attribute(a) => is_multi_valued_source(a),
             _ => false,
         });
-        claims.push(Claim {
+        Ok(Claim {
             name,
             namespace: entry
                 .namespace
@@ -199,12 +187,36 @@ pub fn parse_toml(file: &str, text: &str) -> Result<ClaimMapping, ClaimsError> {
             source,
             multi_valued,
             location: format!("line {line}"),
-        });
+        })
     }
-    Ok(ClaimMapping {
-        name_id,
-        claims,
-        token_encryption: parsed.token_encryption,
-        jwt_only: Vec::new(),
-    })
+
+    /// Where the claim's value comes from: `source` (an attribute), `value` (a constant) or
+    /// `transformation`, exactly one of them, as on Entra's page.
+    fn claim_source(
+        &self,
+        name: &str,
+        span: std::ops::Range<usize>,
+        source: Option<Spanned<String>>,
+        value: Option<Spanned<String>>,
+        transformation: Option<Spanned<String>>,
+    ) -> Result<ClaimSource, ClaimsError> {
+        match (source, value, transformation) {
+            (Some(s), None, None) => {
+                if !valid_attribute(s.get_ref()) {
+                    return self.err(
+                        s.span(),
+                        "source",
+                        format!(
+                            "{:?} is not an attribute such as user.department",
+                            s.get_ref()
+                        ),
+                    );
+                }
+                Ok(ClaimSource::Attribute(s.into_inner()))
+            }
+            (None, Some(v), None) => Ok(ClaimSource::Constant(v.into_inner())),
+            (None, None, Some(t)) => Ok(ClaimSource::Transformation(t.into_inner())),
+            _ => self.err(span, "source", format!("claim {name:?} needs exactly one of source (an attribute), value (a constant) or transformation")),
+        }
+    }
 }

@@ -24,6 +24,9 @@ pub struct CheckSettings {
     /// Which entity to use when an EntitiesDescriptor describes several identity providers.
     pub entity_id: Option<String>,
     pub overrides: Overrides,
+    /// The metadata is written for upload without its byte-order mark (`aws iam`), so a mark
+    /// in the document as given is no longer a problem.
+    pub byte_order_mark_removed: bool,
 }
 
 /// The input could not be checked at all (exit code 2).
@@ -222,6 +225,7 @@ pub(crate) fn check_into(
                 cert_policy: settings.cert_policy,
                 now: settings.now,
                 source_url: idp.url.cloned(),
+                byte_order_mark_removed: settings.byte_order_mark_removed,
             };
             findings.extend(metadata::check_idp(&md, idp.bytes, &opts));
             report.certificates = summarize_certificates(&md, settings.now);

@@ -434,6 +434,7 @@ mod tests {
                 now: Utc::now(),
                 entity_id: None,
                 overrides: Default::default(),
+                byte_order_mark_removed: false,
             },
             cloud: Cloud::Global,
             login_endpoint: None,

@@ -1,6 +1,6 @@
 //! The `aws` jobs: check everything (metadata, SP metadata, claims), build the configuration
-//! set for the target, and add the rollover plan. Writing is the caller's choice, made from the
-//! findings and the plan this returns.
+//! set for the target, and add the rollover runbook. Writing is the caller's choice, made from
+//! the findings and the plan this returns.
 
 use crate::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use crate::aws::Target;
@@ -47,7 +47,7 @@ impl Prepared {
     }
 }
 
-/// Adds the rollover plan to the files when the certificate AWS trusts today is given.
+/// Adds the rollover runbook (ROLLOVER.md) when the certificate AWS trusts today is given.
 fn rollover(
     report: &CheckReport,
     common: &Common<'_>,
@@ -58,7 +58,7 @@ fn rollover(
 ) {
     if let (Some(trusted), Some(md)) = (common.current_cert, &report.parsed) {
         let (text, findings) =
-            rollover::plan(md, trusted, target, settings.now, common.cert_policy);
+            rollover::runbook(md, trusted, target, settings.now, common.cert_policy);
         files.add("ROLLOVER.md", text);
         extra.extend(findings);
     }
@@ -86,7 +86,7 @@ pub fn identity_center(
             provider_arn: None,
         },
     ));
-    let (mut files, writer_findings) = identity_center::build(&identity_center::Inputs {
+    let (mut files, writer_findings) = identity_center::build(&identity_center::Spec {
         metadata: md,
         metadata_bytes: idp.bytes,
         sp: spm,
@@ -120,25 +120,18 @@ pub fn iam(
     partition: Partition,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
+    // The files are written without the byte-order mark IAM refuses.
+    let settings = &CheckSettings {
+        byte_order_mark_removed: true,
+        ..settings.clone()
+    };
     let mut findings = Sink::new(&settings.overrides);
     let mut report = check::check_into(idp, None, settings, &mut findings)?;
-    // The files are written without the byte-order mark IAM refuses: the problem is solved.
-    for f in findings
-        .findings_mut()
-        .iter_mut()
-        .filter(|f| f.code == crate::diag::Code::MetadataBom)
-    {
-        f.severity = crate::diag::Severity::Info;
-        f.message = format!(
-            "{}; samlbridge writes idp-metadata.xml and saml-provider.json without it",
-            f.message
-        );
-    }
     let Some(md) = &report.parsed else {
         return Err(SetupError::Unreadable);
     };
 
-    let inputs = iam::Inputs {
+    let spec = iam::Spec {
         metadata: md,
         metadata_bytes: idp.bytes,
         claims: common.claims,
@@ -153,10 +146,10 @@ pub fn iam(
         &ClaimContext {
             target: Target::Iam,
             scim_username_source: common.scim_username_source.to_owned(),
-            provider_arn: Some(inputs.provider_arn()),
+            provider_arn: Some(spec.provider_arn()),
         },
     ));
-    let mut files = iam::build(&inputs)?;
+    let mut files = iam::build(&spec)?;
     rollover(
         &report,
         common,

@@ -72,6 +72,7 @@ pub fn trust_metadata(
         now,
         entity_id: None,
         overrides: Default::default(),
+        byte_order_mark_removed: false,
     };
     let (_, idp) = check::read_idp(doc.input(), &settings).map_err(|error| CheckError {
         name: doc.name.clone(),

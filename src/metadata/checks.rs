@@ -16,6 +16,10 @@ pub struct CheckOptions {
     pub now: DateTime<Utc>,
     /// Where the document was fetched from, when it came from a URL.
     pub source_url: Option<url::Url>,
+    /// The document is written for upload without its byte-order mark (`aws iam` writes
+    /// idp-metadata.xml and saml-provider.json so), which takes away the reason IAM would
+    /// refuse it: a mark is then reported for information only.
+    pub byte_order_mark_removed: bool,
 }
 
 /// The certificate Entra signs with today, as far as the document shows: the one whose key
@@ -46,7 +50,7 @@ pub fn check_idp(md: &IdpMetadata, raw: &[u8], opts: &CheckOptions) -> Vec<Findi
 
     let claim = check_kind(md, opts, &mut out);
     check_signature(md, &mut out);
-    check_size(raw, opts.target, &subject, &mut out);
+    check_size(raw, opts, &subject, &mut out);
 
     if let Some(until) = md.valid_until {
         if until <= opts.now {
@@ -88,53 +92,12 @@ struct EntraClaim {
 
 /// Judges the entityID; returns what the document claims when it claims to be Entra's.
 fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) -> Option<EntraClaim> {
-    let subject = md.entity_id.clone();
     let issuer = entra::judge_issuer(&md.entity_id);
     if let Issuer::LookAlike { cloud, problem, .. } = &issuer {
-        out.push(
-            Finding::new(
-                Code::MetadataEntityIdLookalike,
-                format!(
-                    "entityID {:?} imitates Entra's issuer without being it: {problem}",
-                    md.entity_id
-                ),
-            )
-            .help(format!(
-                "Entra's entityID is exactly {} ({} cloud), in plain ASCII. Do not use this document: download the application's metadata from Entra (samlbridge fetch --tenant <tenant-id> --app-id <app-id>) and compare the entityID with the Microsoft Entra Identifier on the application's Single sign-on page.",
-                cloud.issuer("<tenant-guid>"),
-                cloud.name()
-            ))
-            .subject(subject.clone()),
-        );
+        out.push(lookalike(md, *cloud, problem));
     }
     match &md.kind {
-        IdpKind::Other => match issuer {
-            Issuer::LookAlike { cloud, tenant, .. } => Some(EntraClaim {
-                cloud,
-                tenant,
-                source: "named by the look-alike entityID",
-            }),
-            _ => {
-                out.push(
-                    Finding::new(
-                        Code::MetadataNotEntra,
-                        format!("entityID {} is not an Entra issuer", md.entity_id),
-                    )
-                    .subject(subject.clone()),
-                );
-                // Entra's own shape is judged above; any other issuer is at least a URI.
-                if let Err(e) = shape::uri(&md.entity_id) {
-                    out.push(
-                        Finding::new(
-                            Code::MetadataValueInvalid,
-                            format!("entityID {:?}: {e}", md.entity_id),
-                        )
-                        .subject(subject),
-                    );
-                }
-                None
-            }
-        },
+        IdpKind::Other => other_issuer(md, issuer, out),
         IdpKind::EntraCommon { cloud } => {
             out.push(
                 Finding::new(
@@ -144,7 +107,7 @@ fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) -> 
                         md.entity_id
                     ),
                 )
-                .subject(subject),
+                .subject(md.entity_id.clone()),
             );
             Some(EntraClaim {
                 cloud: *cloud,
@@ -153,59 +116,127 @@ fn check_kind(md: &IdpMetadata, opts: &CheckOptions, out: &mut Vec<Finding>) -> 
             })
         }
         IdpKind::Entra { tenant, cloud } => {
-            let guid = entra::is_guid(tenant).then(|| tenant.to_ascii_lowercase());
-            let problem = match &issuer {
-                Issuer::Misshapen { problem, .. } => Some(problem.clone()),
-                Issuer::NotEntra => Some(format!(
-                    "its SingleSignOnService is on Entra's login host for tenant {tenant}, whose issuer is {}",
-                    cloud.issuer(guid.as_deref().unwrap_or("<tenant-guid>"))
-                )),
-                Issuer::Exact { .. } | Issuer::Common { .. } | Issuer::LookAlike { .. } => None,
-            };
-            if let Some(problem) = problem {
-                out.push(
-                    Finding::new(
-                        Code::MetadataEntityId,
-                        format!(
-                            "entityID {:?} is not Entra's issuer: {problem}",
-                            md.entity_id
-                        ),
-                    )
-                    .subject(subject.clone()),
-                );
-            }
-            let from_wide_url = opts
-                .source_url
-                .as_ref()
-                .is_some_and(entra::is_tenant_wide_url);
-            let only_tenant_keys = {
-                let mut certs = md.signing_certificates().peekable();
-                certs.peek().is_some() && certs.all(is_tenant_signing_key)
-            };
-            if from_wide_url || only_tenant_keys {
-                let why = if from_wide_url {
-                    "it was fetched from a URL without ?appid=".to_owned()
-                } else {
-                    "its signing certificates are Entra's tenant-wide keys (CN=accounts.accesscontrol.windows.net), not an application's SAML certificate".to_owned()
-                };
-                out.push(
-                    Finding::new(
-                        Code::MetadataTenantWide,
-                        format!("this is tenant-wide federation metadata: {why}"),
-                    )
-                    .subject(subject),
-                );
-            }
-            Some(EntraClaim {
-                cloud: *cloud,
-                tenant: guid,
-                source: match issuer {
-                    Issuer::Exact { .. } | Issuer::Misshapen { .. } => "the entityID's",
-                    _ => "named by the SingleSignOnService on Entra's login host",
-                },
-            })
+            Some(entra_tenant(md, opts, &issuer, tenant, *cloud, out))
         }
     }
+}
+
+/// Entra never publishes an entityID that imitates its issuer: the document was forged or
+/// edited, and the finding says how to get the real one.
+fn lookalike(md: &IdpMetadata, cloud: Cloud, problem: &str) -> Finding {
+    Finding::new(
+        Code::MetadataEntityIdLookalike,
+        format!(
+            "entityID {:?} imitates Entra's issuer without being it: {problem}",
+            md.entity_id
+        ),
+    )
+    .help(format!(
+        "Entra's entityID is exactly {} ({} cloud), in plain ASCII. Do not use this document: download the application's metadata from Entra (samlbridge fetch --tenant <tenant-id> --app-id <app-id>) and compare the entityID with the Microsoft Entra Identifier on the application's Single sign-on page.",
+        cloud.issuer("<tenant-guid>"),
+        cloud.name()
+    ))
+    .subject(md.entity_id.clone())
+}
+
+/// A document whose endpoints are not on Entra's login host: a look-alike is still held to
+/// the tenant it names; any other issuer is not Entra, and at least a URI.
+fn other_issuer(md: &IdpMetadata, issuer: Issuer, out: &mut Vec<Finding>) -> Option<EntraClaim> {
+    if let Issuer::LookAlike { cloud, tenant, .. } = issuer {
+        return Some(EntraClaim {
+            cloud,
+            tenant,
+            source: "named by the look-alike entityID",
+        });
+    }
+    out.push(
+        Finding::new(
+            Code::MetadataNotEntra,
+            format!("entityID {} is not an Entra issuer", md.entity_id),
+        )
+        .subject(md.entity_id.clone()),
+    );
+    // Entra's own shape is judged above; any other issuer is at least a URI.
+    if let Err(e) = shape::uri(&md.entity_id) {
+        out.push(
+            Finding::new(
+                Code::MetadataValueInvalid,
+                format!("entityID {:?}: {e}", md.entity_id),
+            )
+            .subject(md.entity_id.clone()),
+        );
+    }
+    None
+}
+
+/// A document on Entra's login host for `tenant`: its entityID must be that tenant's issuer,
+/// and it must be an application's metadata, not the tenant-wide one.
+fn entra_tenant(
+    md: &IdpMetadata,
+    opts: &CheckOptions,
+    issuer: &Issuer,
+    tenant: &str,
+    cloud: Cloud,
+    out: &mut Vec<Finding>,
+) -> EntraClaim {
+    let guid = entra::is_guid(tenant).then(|| tenant.to_ascii_lowercase());
+    let problem = match issuer {
+        Issuer::Misshapen { problem, .. } => Some(problem.clone()),
+        Issuer::NotEntra => Some(format!(
+            "its SingleSignOnService is on Entra's login host for tenant {tenant}, whose issuer is {}",
+            cloud.issuer(guid.as_deref().unwrap_or("<tenant-guid>"))
+        )),
+        Issuer::Exact { .. } | Issuer::Common { .. } | Issuer::LookAlike { .. } => None,
+    };
+    if let Some(problem) = problem {
+        out.push(
+            Finding::new(
+                Code::MetadataEntityId,
+                format!(
+                    "entityID {:?} is not Entra's issuer: {problem}",
+                    md.entity_id
+                ),
+            )
+            .subject(md.entity_id.clone()),
+        );
+    }
+    out.extend(tenant_wide(md, opts));
+    EntraClaim {
+        cloud,
+        tenant: guid,
+        source: match issuer {
+            Issuer::Exact { .. } | Issuer::Misshapen { .. } => "the entityID's",
+            _ => "named by the SingleSignOnService on Entra's login host",
+        },
+    }
+}
+
+/// Tenant-wide federation metadata lacks the application's own certificate, which Entra signs
+/// its SAML responses with: AWS would refuse every response.
+fn tenant_wide(md: &IdpMetadata, opts: &CheckOptions) -> Option<Finding> {
+    let from_wide_url = opts
+        .source_url
+        .as_ref()
+        .is_some_and(entra::is_tenant_wide_url);
+    let only_tenant_keys = {
+        let mut certs = md.signing_certificates().peekable();
+        certs.peek().is_some() && certs.all(is_tenant_signing_key)
+    };
+    if !from_wide_url && !only_tenant_keys {
+        return None;
+    }
+    let why = if from_wide_url {
+        "it was fetched from a URL without ?appid=".to_owned()
+    } else {
+        "its signing certificates are Entra's tenant-wide keys (CN=accounts.accesscontrol.windows.net), not an application's SAML certificate".to_owned()
+    };
+    Some(
+        Finding::new(
+            Code::MetadataTenantWide,
+            format!("this is tenant-wide federation metadata: {why}"),
+        )
+        .subject(md.entity_id.clone()),
+    )
 }
 
 /// Entra's tenant-wide token-signing keys; application SAML certificates are named
@@ -285,8 +316,8 @@ fn check_signature(md: &IdpMetadata, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_size(raw: &[u8], target: Option<Target>, subject: &str, out: &mut Vec<Finding>) {
-    let Some(target) = target else { return };
+fn check_size(raw: &[u8], opts: &CheckOptions, subject: &str, out: &mut Vec<Finding>) {
+    let Some(target) = opts.target else { return };
     let had_bom = raw.starts_with(b"\xEF\xBB\xBF");
     let body = if had_bom { &raw[3..] } else { raw };
     let chars = String::from_utf8_lossy(body).chars().count();
@@ -327,16 +358,25 @@ fn check_size(raw: &[u8], target: Option<Target>, subject: &str, out: &mut Vec<F
                 );
             }
             if had_bom {
-                out.push(
-                    Finding::new(
-                        Code::MetadataBom,
-                        "the file starts with a UTF-8 byte-order mark (EF BB BF)",
-                    )
-                    .subject(subject.to_owned()),
-                );
+                out.push(byte_order_mark(opts.byte_order_mark_removed).subject(subject.to_owned()));
             }
         }
         Target::IdentityCenter => {}
+    }
+}
+
+/// IAM refuses metadata that starts with a byte-order mark, unless the document uploaded is
+/// one written without it.
+fn byte_order_mark(removed: bool) -> Finding {
+    const MARK: &str = "the file starts with a UTF-8 byte-order mark (EF BB BF)";
+    if removed {
+        Finding::new(
+            Code::MetadataBom,
+            format!("{MARK}; samlbridge writes idp-metadata.xml and saml-provider.json without it"),
+        )
+        .severity(Severity::Info)
+    } else {
+        Finding::new(Code::MetadataBom, MARK)
     }
 }
 

@@ -42,6 +42,7 @@ fn check_bytes(bytes: &[u8], target: Option<Target>, pin: Option<Thumbprint>) ->
             cert_policy: CertPolicy::default(),
             now: now(),
             source_url: None,
+            byte_order_mark_removed: false,
         },
     );
     Checked { md, findings }
@@ -325,6 +326,7 @@ fn tenant_wide_metadata_is_recognised() {
             cert_policy: CertPolicy::default(),
             now: now(),
             source_url: Some(url),
+            byte_order_mark_removed: false,
         },
     );
     assert!(findings

@@ -1,7 +1,8 @@
 //! The rules AWS applies to a verified response. Each returns findings and never prints.
 
 use super::assertion::{
-    AssertionView, Attribute, Instant, ResponseEnvelope, CM_BEARER, NAMEID_EMAIL,
+    AssertionView, Attribute, Instant, ResponseEnvelope, SubjectConfirmation, CM_BEARER,
+    NAMEID_EMAIL,
 };
 use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::Target;
@@ -165,7 +166,24 @@ pub fn human_duration(d: Duration) -> String {
 /// Rules on the verified assertion.
 pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
     let mut out = Vec::new();
+    issuer(a, exp, &mut out);
+    conditions(a, exp, &mut out);
+    bearer(a, exp, &mut out);
+    name_id(a, exp, &mut out);
+    match exp.target {
+        Some(Target::IdentityCenter) => abac(a, &mut out),
+        Some(Target::Iam) => iam(a, &mut out),
+        None => {}
+    }
+    if let Some(target) = exp.target {
+        attribute_case(a, target, &mut out);
+    }
+    out
+}
 
+/// The assertion's Issuer is the metadata's entityID: AWS looks the identity provider up by
+/// it.
+fn issuer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     match (&exp.issuer, &a.issuer) {
         (Some(expected), Some(actual)) if expected != actual => out.push(at(
             Code::AssertionIssuer,
@@ -179,82 +197,60 @@ pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
         )),
         _ => {}
     }
+}
 
-    match &a.conditions {
-        None => out.push(at(
+/// The Conditions: valid now, and restricted to an audience that is AWS's; every
+/// AudienceRestriction must name one.
+fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
+    let Some(c) = &a.conditions else {
+        out.push(at(
             Code::AssertionAudience,
             "assertion",
             "the assertion has no Conditions, so no AudienceRestriction",
-        )),
-        Some(c) => {
-            time_rule(
-                &mut out,
-                "Conditions",
-                c.not_before.as_ref(),
-                c.not_on_or_after.as_ref(),
-                exp,
-            );
-            if c.audience_restrictions.is_empty() {
-                out.push(at(
-                    Code::AssertionAudience,
-                    "assertion",
-                    "the Conditions carry no AudienceRestriction",
-                ));
-            }
-            for restriction in &c.audience_restrictions {
-                if !restriction
-                    .iter()
-                    .any(|aud| exp.audiences.iter().any(|e| e == aud))
-                {
-                    out.push(at(
-                        Code::AssertionAudience,
-                        "assertion",
-                        format!(
-                            "Audience {} does not equal {}",
-                            quoted(restriction),
-                            exp.audiences.join(" or ")
-                        ),
-                    ));
-                }
-            }
+        ));
+        return;
+    };
+    time_rule(
+        out,
+        "Conditions",
+        c.not_before.as_ref(),
+        c.not_on_or_after.as_ref(),
+        exp,
+    );
+    if c.audience_restrictions.is_empty() {
+        out.push(at(
+            Code::AssertionAudience,
+            "assertion",
+            "the Conditions carry no AudienceRestriction",
+        ));
+    }
+    for restriction in &c.audience_restrictions {
+        if !restriction
+            .iter()
+            .any(|aud| exp.audiences.iter().any(|e| e == aud))
+        {
+            out.push(at(
+                Code::AssertionAudience,
+                "assertion",
+                format!(
+                    "Audience {} does not equal {}",
+                    quoted(restriction),
+                    exp.audiences.join(" or ")
+                ),
+            ));
         }
     }
+}
 
+/// Exactly one bearer SubjectConfirmation, for AWS's ACS and limited in time.
+fn bearer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     let bearers: Vec<_> = a
         .subject_confirmations
         .iter()
         .filter(|c| c.method == CM_BEARER)
         .collect();
     match bearers.as_slice() {
-        [b] => {
-            match &b.recipient {
-                Some(r) if exp.acs_ok(r) => {}
-                Some(r) => out.push(at(
-                    Code::AssertionRecipient,
-                    "assertion",
-                    format!("Recipient is {r:?}; expected {}", exp.acs_description()),
-                )),
-                None => out.push(at(
-                    Code::AssertionRecipient,
-                    "assertion",
-                    "the bearer SubjectConfirmationData has no Recipient",
-                )),
-            }
-            if b.not_on_or_after.is_none() {
-                out.push(at(
-                    Code::AssertionBearer,
-                    "assertion",
-                    "the bearer SubjectConfirmationData has no NotOnOrAfter",
-                ));
-            }
-            time_rule(
-                &mut out,
-                "SubjectConfirmationData",
-                b.not_before.as_ref(),
-                b.not_on_or_after.as_ref(),
-                exp,
-            );
-        }
+        [b] => bearer_data(b, exp, out),
         [] => {
             let methods: Vec<&str> = a
                 .subject_confirmations
@@ -283,17 +279,38 @@ pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
             ),
         )),
     }
+}
 
-    name_id(a, exp, &mut out);
-    match exp.target {
-        Some(Target::IdentityCenter) => abac(a, &mut out),
-        Some(Target::Iam) => iam(a, &mut out),
-        None => {}
+/// The bearer's SubjectConfirmationData: a Recipient AWS accepts, and a NotOnOrAfter that
+/// has not passed.
+fn bearer_data(b: &SubjectConfirmation, exp: &Expectations, out: &mut Vec<Finding>) {
+    match &b.recipient {
+        Some(r) if exp.acs_ok(r) => {}
+        Some(r) => out.push(at(
+            Code::AssertionRecipient,
+            "assertion",
+            format!("Recipient is {r:?}; expected {}", exp.acs_description()),
+        )),
+        None => out.push(at(
+            Code::AssertionRecipient,
+            "assertion",
+            "the bearer SubjectConfirmationData has no Recipient",
+        )),
     }
-    if let Some(target) = exp.target {
-        attribute_case(a, target, &mut out);
+    if b.not_on_or_after.is_none() {
+        out.push(at(
+            Code::AssertionBearer,
+            "assertion",
+            "the bearer SubjectConfirmationData has no NotOnOrAfter",
+        ));
     }
-    out
+    time_rule(
+        out,
+        "SubjectConfirmationData",
+        b.not_before.as_ref(),
+        b.not_on_or_after.as_ref(),
+        exp,
+    );
 }
 
 fn quoted(values: &[String]) -> String {
@@ -452,13 +469,31 @@ fn one_value(
     }
 }
 
+/// STS's rules for AssumeRoleWithSAML: role pairs, a session name, session tags and a source
+/// identity it accepts.
 fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
-    let values = |name: &str| -> Vec<String> {
-        a.attributes_named(name)
-            .flat_map(|x| x.values.iter().map(|v| v.text.trim().to_owned()))
-            .collect()
-    };
-    let roles = values(aws::ROLE);
+    roles(a, out);
+    session(a, out);
+    principal_tags(a, out);
+    one_value(
+        out,
+        aws::SOURCE_IDENTITY,
+        Code::IamSourceIdentity,
+        &values(a, aws::SOURCE_IDENTITY),
+        aws::check_source_identity,
+    );
+}
+
+/// Every value of the attributes named `name`, trimmed as STS reads them.
+fn values(a: &AssertionView, name: &str) -> Vec<String> {
+    a.attributes_named(name)
+        .flat_map(|x| x.values.iter().map(|v| v.text.trim().to_owned()))
+        .collect()
+}
+
+/// A Role attribute with at least one value, each a role and provider ARN pair.
+fn roles(a: &AssertionView, out: &mut Vec<Finding>) {
+    let roles = values(a, aws::ROLE);
     if a.attributes_named(aws::ROLE).next().is_none() {
         out.push(at(
             Code::IamRoleMissing,
@@ -477,8 +512,11 @@ fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
             out.push(at(Code::IamRoleFormat, aws::ROLE, p.to_string()));
         }
     }
+}
 
-    let names = values(aws::ROLE_SESSION_NAME);
+/// STS needs a RoleSessionName, and takes one value each of it and of SessionDuration.
+fn session(a: &AssertionView, out: &mut Vec<Finding>) {
+    let names = values(a, aws::ROLE_SESSION_NAME);
     if names.is_empty() {
         out.push(at(
             Code::IamSessionNameMissing,
@@ -497,10 +535,13 @@ fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
         out,
         aws::SESSION_DURATION,
         Code::IamSessionDuration,
-        &values(aws::SESSION_DURATION),
+        &values(a, aws::SESSION_DURATION),
         |v| aws::session_duration(v).map(drop),
     );
+}
 
+/// Session tags: how many, their keys, and exactly one value each that STS accepts.
+fn principal_tags(a: &AssertionView, out: &mut Vec<Finding>) {
     let tags = keyed(a, Keyed::PrincipalTag);
     if let Err(p) = Keyed::PrincipalTag.check_count(tags.len(), "attributes") {
         out.push(at(Code::IamPrincipalTag, "attributes", p.to_string()));
@@ -522,14 +563,6 @@ fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
             }
         }
     }
-
-    one_value(
-        out,
-        aws::SOURCE_IDENTITY,
-        Code::IamSourceIdentity,
-        &values(aws::SOURCE_IDENTITY),
-        aws::check_source_identity,
-    );
 }
 
 /// Attribute names that AWS would ignore because only their case (or namespace) is off.

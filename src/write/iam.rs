@@ -14,8 +14,9 @@ use crate::metadata::IdpMetadata;
 use serde_json::json;
 use std::fmt::Write;
 
-/// Everything the IAM writer needs.
-pub struct Inputs<'a> {
+/// What an IAM configuration set is built from: the checked metadata, the claims and the
+/// account, provider and roles to name in it.
+pub struct Spec<'a> {
     pub metadata: &'a IdpMetadata,
     pub metadata_bytes: &'a [u8],
     pub claims: &'a ClaimMapping,
@@ -26,7 +27,7 @@ pub struct Inputs<'a> {
     pub signing_cert: Option<&'a Thumbprint>,
 }
 
-impl Inputs<'_> {
+impl Spec<'_> {
     pub fn provider_arn(&self) -> String {
         format!(
             "{}:iam::{}:saml-provider/{}",
@@ -77,25 +78,28 @@ impl Inputs<'_> {
 }
 
 /// Builds the files.
-pub fn build(inp: &Inputs<'_>) -> Result<FileSet, TrimError> {
+pub fn build(spec: &Spec<'_>) -> Result<FileSet, TrimError> {
     let mut files = FileSet::default();
-    let document = upload::upload_document(inp.metadata_bytes, inp.signing_cert)?;
+    let document = upload::upload_document(spec.metadata_bytes, spec.signing_cert)?;
     let text = String::from_utf8_lossy(&document).into_owned();
     files.add("idp-metadata.xml", document);
     files.add(
         "saml-provider.json",
-        json_pretty(&json!({"SAMLMetadataDocument": text, "Name": inp.provider.as_str()})),
+        json_pretty(&json!({"SAMLMetadataDocument": text, "Name": spec.provider.as_str()})),
     );
-    for role in inp.roles {
+    for role in spec.roles {
         files.add(
             format!("trust-policy-{role}.json"),
-            json_pretty(&inp.trust_policy()),
+            json_pretty(&spec.trust_policy()),
         );
     }
-    files.add("iam.tf", terraform(inp));
-    files.add("iam.cfn.json", json_pretty(&cloudformation(inp, &text)));
-    files.add("entra-claims.json", json_pretty(&claims_policy(inp.claims)));
-    files.add("STEPS.md", steps(inp));
+    files.add("iam.tf", terraform(spec));
+    files.add("iam.cfn.json", json_pretty(&cloudformation(spec, &text)));
+    files.add(
+        "entra-claims.json",
+        json_pretty(&claims_policy(spec.claims)),
+    );
+    files.add("STEPS.md", steps(spec));
     Ok(files)
 }
 
@@ -131,21 +135,21 @@ fn terraform_idents(roles: &[RoleName]) -> Vec<String> {
         .collect()
 }
 
-fn terraform(inp: &Inputs<'_>) -> String {
+fn terraform(spec: &Spec<'_>) -> String {
     let mut tf =
         String::from("# Written by samlbridge: IAM SAML federation with Microsoft Entra ID.\n\n");
     let _ = writeln!(tf, "resource \"aws_iam_saml_provider\" \"entra\" {{");
     let _ = writeln!(
         tf,
         "  name                   = {}",
-        hcl_string(inp.provider.as_str())
+        hcl_string(spec.provider.as_str())
     );
     let _ = writeln!(
         tf,
         "  saml_metadata_document = file(\"${{path.module}}/idp-metadata.xml\")\n}}"
     );
-    let actions: Vec<String> = inp.actions().iter().map(|a| hcl_string(a)).collect();
-    for (role, ident) in inp.roles.iter().zip(terraform_idents(inp.roles)) {
+    let actions: Vec<String> = spec.actions().iter().map(|a| hcl_string(a)).collect();
+    for (role, ident) in spec.roles.iter().zip(terraform_idents(spec.roles)) {
         let _ = writeln!(tf, "\nresource \"aws_iam_role\" {} {{", hcl_string(&ident));
         let _ = writeln!(tf, "  name = {}", hcl_string(role.as_str()));
         let _ = writeln!(tf, "  assume_role_policy = jsonencode({{");
@@ -160,7 +164,7 @@ fn terraform(inp: &Inputs<'_>) -> String {
         let _ = writeln!(
             tf,
             "      Condition = {{ StringEquals = {{ \"SAML:aud\" = {} }} }}",
-            hcl_string(inp.partition.signin_endpoint())
+            hcl_string(spec.partition.signin_endpoint())
         );
         let _ = writeln!(tf, "    }}]\n  }})\n}}");
     }
@@ -192,19 +196,19 @@ fn cfn_logical_ids(roles: &[RoleName]) -> Vec<String> {
 
 /// The CloudFormation template, as JSON (which CloudFormation reads as it reads YAML): every
 /// value goes through the serializer, so no input can add to the template's structure.
-fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> serde_json::Value {
+fn cloudformation(spec: &Spec<'_>, metadata: &str) -> serde_json::Value {
     let mut resources = serde_json::Map::new();
     resources.insert(
         "EntraSamlProvider".into(),
         json!({
             "Type": "AWS::IAM::SAMLProvider",
             "Properties": {
-                "Name": inp.provider.as_str(),
+                "Name": spec.provider.as_str(),
                 "SamlMetadataDocument": metadata,
             },
         }),
     );
-    for (role, id) in inp.roles.iter().zip(cfn_logical_ids(inp.roles)) {
+    for (role, id) in spec.roles.iter().zip(cfn_logical_ids(spec.roles)) {
         resources.insert(
             id,
             json!({
@@ -216,8 +220,8 @@ fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> serde_json::Value {
                         "Statement": [{
                             "Effect": "Allow",
                             "Principal": {"Federated": {"Ref": "EntraSamlProvider"}},
-                            "Action": inp.actions(),
-                            "Condition": {"StringEquals": {"SAML:aud": inp.partition.signin_endpoint()}},
+                            "Action": spec.actions(),
+                            "Condition": {"StringEquals": {"SAML:aud": spec.partition.signin_endpoint()}},
                         }],
                     },
                 },
@@ -232,16 +236,16 @@ fn cloudformation(inp: &Inputs<'_>, metadata: &str) -> serde_json::Value {
     })
 }
 
-fn steps(inp: &Inputs<'_>) -> String {
-    let provider = inp.provider_arn();
-    let endpoint = inp.partition.signin_endpoint();
+fn steps(spec: &Spec<'_>) -> String {
+    let provider = spec.provider_arn();
+    let endpoint = spec.partition.signin_endpoint();
     let mut s = String::from("# Connecting Microsoft Entra ID to IAM (SAML federation)\n\nWritten by samlbridge. Do the steps in this order.\n\n");
     let _ = writeln!(s, "## 1. AWS: the identity provider and the roles\n");
     let _ = writeln!(
         s,
         "```sh\naws iam create-saml-provider --cli-input-json file://saml-provider.json"
     );
-    for role in inp.roles {
+    for role in spec.roles {
         // Role names are checked against IAM's pattern when parsed; quoting is the second lock.
         let name = shell(role.as_str()).unwrap_or_default();
         let policy = shell(&format!("file://trust-policy-{role}.json")).unwrap_or_default();
@@ -260,7 +264,7 @@ fn steps(inp: &Inputs<'_>) -> String {
         "- Reply URL: `{endpoint}` (or a regional sign-in endpoint, never with `#n`)"
     );
     let _ = writeln!(s, "\nClaims (`entra-claims.json` is the Microsoft Graph claims-policy body), all in namespace `https://aws.amazon.com/SAML/Attributes`, names case-sensitive:\n");
-    for c in &inp.claims.claims {
+    for c in &spec.claims.claims {
         let _ = writeln!(
             s,
             "- {} from {}",
@@ -272,11 +276,11 @@ fn steps(inp: &Inputs<'_>) -> String {
         s,
         "\nEach app role's value must be the role and provider ARNs, comma-separated:\n"
     );
-    for role in inp.roles {
+    for role in spec.roles {
         let _ = writeln!(
             s,
             "- {}",
-            code(&format!("{},{provider}", inp.role_arn(role)))
+            code(&format!("{},{provider}", spec.role_arn(role)))
         );
     }
     let _ = writeln!(s, "\nProvisioning (with an IAM user allowed `iam:ListRoles`) imports these roles as app roles; assign them to users and groups.\n");

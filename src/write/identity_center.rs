@@ -7,15 +7,16 @@ use super::markdown::code;
 use super::outdir::FileSet;
 use super::upload::{self, TrimError};
 use crate::cert::{Certificate, Thumbprint};
-use crate::claims::{self, ClaimMapping, Source};
+use crate::claims::{self, ClaimMapping, ClaimSource};
 use crate::diag::{Code, Finding};
 use crate::metadata::{self, IdpMetadata, SpMetadata, BINDING_POST, BINDING_REDIRECT};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::fmt::Write;
 
-/// Everything the Identity Center writer needs.
-pub struct Inputs<'a> {
+/// What an Identity Center configuration set is built from: the checked IdP and SP metadata,
+/// the claims and the instance to configure.
+pub struct Spec<'a> {
     pub metadata: &'a IdpMetadata,
     /// The metadata exactly as fetched.
     pub metadata_bytes: &'a [u8],
@@ -38,34 +39,55 @@ struct AbacAttribute {
 const INSTANCE_PLACEHOLDER: &str = "arn:aws:sso:::instance/ssoins-REPLACE-WITH-YOURS";
 
 /// Builds the files, and findings about what could not be written as asked.
-pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
+pub fn build(spec: &Spec<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
     let mut files = FileSet::default();
     let mut findings = Vec::new();
+    files.add(
+        "idp-metadata.xml",
+        upload::upload_document(spec.metadata_bytes, spec.signing_cert)?,
+    );
+    let certs = certificates(spec);
+    files.add(
+        "idp-settings.json",
+        json_pretty(&idp_settings(spec, &certs)),
+    );
+    let abac = abac_attributes(spec, &mut findings);
+    let has_abac_claims = spec.claims.claims.iter().any(|c| c.abac_key().is_some());
+    if has_abac_claims {
+        access_control_files(spec, &abac, &mut files, &mut findings);
+    }
+    files.add("entra-app.json", json_pretty(&entra_app(spec)));
+    files.add("STEPS.md", steps(spec, &certs, &abac, has_abac_claims));
+    Ok((files, findings))
+}
 
-    let metadata_bytes = upload::upload_document(inp.metadata_bytes, inp.signing_cert)?;
-    let certs: Vec<&Certificate> = match inp.signing_cert {
-        Some(keep) => inp
+/// The certificates the uploaded metadata holds: the one kept for a rollover, or all of them.
+fn certificates<'a>(spec: &Spec<'a>) -> Vec<&'a Certificate> {
+    match spec.signing_cert {
+        Some(keep) => spec
             .metadata
             .signing_certificates()
             .filter(|c| c.matches(keep))
             .take(1)
             .collect(),
-        None => inp.metadata.distinct_signing_certificates(),
-    };
-    files.add("idp-metadata.xml", metadata_bytes);
+        None => spec.metadata.distinct_signing_certificates(),
+    }
+}
 
-    let current = metadata::current_certificate(inp.metadata, inp.now);
+/// The values Identity Center asks for when they are entered by hand instead of uploaded.
+fn idp_settings(spec: &Spec<'_>, certs: &[&Certificate]) -> serde_json::Value {
+    let current = metadata::current_certificate(spec.metadata, spec.now);
     let sso = |binding: &str| {
-        inp.metadata
+        spec.metadata
             .sso_services
             .iter()
             .find(|e| e.binding == binding)
             .map(|e| e.location.clone())
     };
-    let settings = json!({
-        "issuer_url": inp.metadata.entity_id,
+    json!({
+        "issuer_url": spec.metadata.entity_id,
         "sign_in_url": sso(BINDING_POST).or_else(|| sso(BINDING_REDIRECT)),
-        "sign_out_url": inp.metadata.slo_services.first().map(|e| e.location.clone()),
+        "sign_out_url": spec.metadata.slo_services.first().map(|e| e.location.clone()),
         "certificates": certs.iter().map(|c| json!({
             "subject": c.subject,
             "sha1": c.sha1.to_string(),
@@ -75,14 +97,18 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
             "signs_metadata": current == Some(*c),
             "pem": c.to_pem(),
         })).collect::<Vec<_>>(),
-    });
-    files.add("idp-settings.json", json_pretty(&settings));
+    })
+}
 
+/// The access-control attributes Identity Center can fill from its own user attributes: those
+/// whose claim comes from an Entra attribute provisioning syncs. The others stay with the
+/// value in the assertion, which a finding says.
+fn abac_attributes(spec: &Spec<'_>, findings: &mut Vec<Finding>) -> Vec<AbacAttribute> {
     let mut abac = Vec::new();
-    for c in &inp.claims.claims {
+    for c in &spec.claims.claims {
         let Some(key) = c.abac_key() else { continue };
         match &c.source {
-            Source::Attribute(a) => match claims::identity_center_source(a) {
+            ClaimSource::Attribute(a) => match claims::identity_center_source(a) {
                 Some(source) => abac.push(AbacAttribute { key, source }),
                 None => findings.push(
                     Finding::new(
@@ -101,37 +127,42 @@ pub fn build(inp: &Inputs<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
             ),
         }
     }
-    let has_abac_claims = inp.claims.claims.iter().any(|c| c.abac_key().is_some());
-    if has_abac_claims {
-        if inp.instance_arn.is_none() {
-            findings.push(
-                Finding::new(
-                    Code::AbacInstanceArnMissing,
-                    format!("access-control-attributes.json holds the placeholder {INSTANCE_PLACEHOLDER}; Terraform and CloudFormation look the instance up or take it as a parameter"),
-                )
-                .subject("--instance-arn"),
-            );
-        }
-        let instance = inp.instance_arn.unwrap_or(INSTANCE_PLACEHOLDER);
-        let cli = json!({
-            "InstanceArn": instance,
-            "InstanceAccessControlAttributeConfiguration": {
-                "AccessControlAttributes": abac.iter().map(|a| json!({"Key": a.key, "Value": {"Source": [a.source]}})).collect::<Vec<_>>(),
-            },
-        });
-        files.add("access-control-attributes.json", json_pretty(&cli));
-        if !abac.is_empty() {
-            files.add("identity-center.tf", terraform(inp.instance_arn, &abac));
-            files.add(
-                "identity-center.cfn.json",
-                json_pretty(&cloudformation(inp.instance_arn, &abac)),
-            );
-        }
-    }
+    abac
+}
 
-    files.add("entra-app.json", json_pretty(&entra_app(inp)));
-    files.add("STEPS.md", steps(inp, &certs, &abac, has_abac_claims));
-    Ok((files, findings))
+/// The files that enable attributes for access control: the CLI input always (it enables
+/// them for the assertion's attributes too), Terraform and CloudFormation when there are
+/// attributes to map.
+fn access_control_files(
+    spec: &Spec<'_>,
+    abac: &[AbacAttribute],
+    files: &mut FileSet,
+    findings: &mut Vec<Finding>,
+) {
+    if spec.instance_arn.is_none() {
+        findings.push(
+            Finding::new(
+                Code::AbacInstanceArnMissing,
+                format!("access-control-attributes.json holds the placeholder {INSTANCE_PLACEHOLDER}; Terraform and CloudFormation look the instance up or take it as a parameter"),
+            )
+            .subject("--instance-arn"),
+        );
+    }
+    let instance = spec.instance_arn.unwrap_or(INSTANCE_PLACEHOLDER);
+    let cli = json!({
+        "InstanceArn": instance,
+        "InstanceAccessControlAttributeConfiguration": {
+            "AccessControlAttributes": abac.iter().map(|a| json!({"Key": a.key, "Value": {"Source": [a.source]}})).collect::<Vec<_>>(),
+        },
+    });
+    files.add("access-control-attributes.json", json_pretty(&cli));
+    if !abac.is_empty() {
+        files.add("identity-center.tf", terraform(spec.instance_arn, abac));
+        files.add(
+            "identity-center.cfn.json",
+            json_pretty(&cloudformation(spec.instance_arn, abac)),
+        );
+    }
 }
 
 fn terraform(instance_arn: Option<&str>, abac: &[AbacAttribute]) -> String {
@@ -200,15 +231,15 @@ fn reply_urls(sp: &SpMetadata) -> Vec<String> {
 
 /// The Graph customClaimsPolicy body (PUT /beta/servicePrincipals/{id}/claimsPolicy).
 pub fn claims_policy(m: &ClaimMapping) -> serde_json::Value {
-    let attribute = |s: &Source| match s {
-        Source::Attribute(a) => {
+    let attribute = |s: &ClaimSource| match s {
+        ClaimSource::Attribute(a) => {
             let (source, id) = a.split_once('.').unwrap_or(("user", a));
             json!({"@odata.type": "#microsoft.graph.sourcedAttribute", "id": id, "source": source, "isExtensionAttribute": id.starts_with("extension_")})
         }
-        Source::Constant(v) => {
+        ClaimSource::Constant(v) => {
             json!({"@odata.type": "#microsoft.graph.valueBasedAttribute", "value": v})
         }
-        Source::Transformation(_) => serde_json::Value::Null,
+        ClaimSource::Transformation(_) => serde_json::Value::Null,
     };
     let mut claims = Vec::new();
     if let Some(n) = &m.name_id {
@@ -219,7 +250,7 @@ pub fn claims_policy(m: &ClaimMapping) -> serde_json::Value {
         }));
     }
     for c in &m.claims {
-        if matches!(c.source, Source::Transformation(_)) {
+        if matches!(c.source, ClaimSource::Transformation(_)) {
             continue;
         }
         claims.push(json!({
@@ -233,33 +264,47 @@ pub fn claims_policy(m: &ClaimMapping) -> serde_json::Value {
     json!({"includeBasicClaimSet": true, "claims": claims})
 }
 
-fn entra_app(inp: &Inputs<'_>) -> serde_json::Value {
+fn entra_app(spec: &Spec<'_>) -> serde_json::Value {
     json!({
-        "identifier": inp.sp.entity_id,
-        "reply_urls": reply_urls(inp.sp),
-        "sign_on_url": inp.sign_on_url,
-        "claims_policy": claims_policy(inp.claims),
+        "identifier": spec.sp.entity_id,
+        "reply_urls": reply_urls(spec.sp),
+        "sign_on_url": spec.sign_on_url,
+        "claims_policy": claims_policy(spec.claims),
     })
 }
 
+/// STEPS.md: the console steps in the order that works, every value filled in.
 fn steps(
-    inp: &Inputs<'_>,
+    spec: &Spec<'_>,
     certs: &[&Certificate],
     abac: &[AbacAttribute],
     has_abac_claims: bool,
 ) -> String {
     let mut s = String::from("# Connecting Microsoft Entra ID to IAM Identity Center\n\nWritten by samlbridge. Do the steps in this order; every value below is filled in from your metadata.\n\n");
-    let replies = reply_urls(inp.sp);
-    let name_id = inp
+    let name_id = spec
         .claims
         .name_id
         .as_ref()
         .map(|n| n.source.to_string())
-        .unwrap_or_else(|| inp.scim_username_source.to_owned());
+        .unwrap_or_else(|| spec.scim_username_source.to_owned());
+    entra_steps(&mut s, spec, &name_id);
+    identity_source_steps(&mut s, spec, certs);
+    provisioning_steps(&mut s, spec, &name_id);
+    if has_abac_claims {
+        access_control_steps(&mut s, spec, abac);
+    }
+    let _ = writeln!(s, "\n## {}. Test\n", if has_abac_claims { 5 } else { 4 });
+    let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run:\n");
+    let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata <identity-center-metadata.xml> --expect-user <user name>\n```");
+    s
+}
+
+/// Step 1: the enterprise application in Entra, and the claims it sends.
+fn entra_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
     let _ = writeln!(s, "## 1. Entra: the enterprise application\n");
     let _ = writeln!(s, "In the Microsoft Entra admin center: Enterprise applications → New application → **AWS IAM Identity Center** → Single sign-on → SAML. Upload the service-provider metadata from Identity Center, or enter:\n");
-    let _ = writeln!(s, "- Identifier (Entity ID): {}", code(&inp.sp.entity_id));
-    for (i, url) in replies.iter().enumerate() {
+    let _ = writeln!(s, "- Identifier (Entity ID): {}", code(&spec.sp.entity_id));
+    for (i, url) in reply_urls(spec.sp).iter().enumerate() {
         let _ = writeln!(
             s,
             "- Reply URL{}: {}",
@@ -267,7 +312,7 @@ fn steps(
             code(url)
         );
     }
-    match inp.sign_on_url {
+    match spec.sign_on_url {
         Some(url) => {
             let _ = writeln!(s, "- Sign on URL: {}", code(url));
         }
@@ -279,9 +324,9 @@ fn steps(
     let _ = writeln!(
         s,
         "- Unique User Identifier (Name ID): source {}, format **Email address**.",
-        code(&name_id)
+        code(name_id)
     );
-    for c in &inp.claims.claims {
+    for c in &spec.claims.claims {
         let _ = writeln!(
             s,
             "- {} from {}",
@@ -289,11 +334,15 @@ fn steps(
             code(&c.source.to_string())
         );
     }
+}
+
+/// Step 2: Entra as Identity Center's identity source, with the certificates it will trust.
+fn identity_source_steps(s: &mut String, spec: &Spec<'_>, certs: &[&Certificate]) {
     let _ = writeln!(
         s,
         "\n## 2. Identity Center: the external identity provider\n"
     );
-    let _ = writeln!(s, "IAM Identity Center console → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL {}, certificate). Confirm with ACCEPT.\n", code(&inp.metadata.entity_id));
+    let _ = writeln!(s, "IAM Identity Center console → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL {}, certificate). Confirm with ACCEPT.\n", code(&spec.metadata.entity_id));
     for c in certs {
         let _ = writeln!(
             s,
@@ -306,28 +355,30 @@ fn steps(
     if certs.len() > 1 {
         let _ = writeln!(s, "\nThe metadata holds {} signing certificates; Identity Center imports and trusts them all. Use `--signing-cert THUMBPRINT` to upload only the one active in Entra.", certs.len());
     }
+}
+
+/// Step 3: SCIM provisioning, without which no user can sign in.
+fn provisioning_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
     let _ = writeln!(s, "\n## 3. Provisioning (SCIM)\n");
     let _ = writeln!(s, "Identity Center has no just-in-time provisioning: a user signs in only after SCIM created them.\n");
     let _ = writeln!(s, "1. Identity Center → Settings → Automatic provisioning → Enable. Copy the **SCIM endpoint** and the **Access token** (shown once).");
     let _ = writeln!(s, "2. Entra → the application → Provisioning → Automatic: paste them as **Tenant URL** and **Secret Token**, Test Connection, Save.");
-    let _ = writeln!(s, "3. Mappings: `userName` must come from **{}**, the same attribute as the Name ID ({}). Identity Center signs in the user whose user name equals the NameID exactly.", code(inp.scim_username_source), code(&name_id));
+    let _ = writeln!(s, "3. Mappings: `userName` must come from **{}**, the same attribute as the Name ID ({}). Identity Center signs in the user whose user name equals the NameID exactly.", code(spec.scim_username_source), code(name_id));
     let _ = writeln!(s, "4. Assign users and groups to the application, then start provisioning (it runs about every 40 minutes).");
-    if has_abac_claims {
-        let _ = writeln!(s, "\n## 4. Attributes for access control\n");
-        let _ = writeln!(s, "Enable them, which also lets Identity Center use the `AccessControl:` attributes the assertion carries:\n");
-        let _ = writeln!(s, "```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json\n```\n");
-        if inp.instance_arn.is_none() {
-            let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances`) into `access-control-attributes.json` first.");
-        }
-        if !abac.is_empty() {
-            let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.json` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
-            for a in abac {
-                let _ = writeln!(s, "- {} ← `{}`", code(&a.key), a.source);
-            }
+}
+
+/// Step 4, when the claims carry access-control attributes: enabling them.
+fn access_control_steps(s: &mut String, spec: &Spec<'_>, abac: &[AbacAttribute]) {
+    let _ = writeln!(s, "\n## 4. Attributes for access control\n");
+    let _ = writeln!(s, "Enable them, which also lets Identity Center use the `AccessControl:` attributes the assertion carries:\n");
+    let _ = writeln!(s, "```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json\n```\n");
+    if spec.instance_arn.is_none() {
+        let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances`) into `access-control-attributes.json` first.");
+    }
+    if !abac.is_empty() {
+        let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.json` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
+        for a in abac {
+            let _ = writeln!(s, "- {} ← `{}`", code(&a.key), a.source);
         }
     }
-    let _ = writeln!(s, "\n## {}. Test\n", if has_abac_claims { 5 } else { 4 });
-    let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run:\n");
-    let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata <identity-center-metadata.xml> --expect-user <user name>\n```");
-    s
 }

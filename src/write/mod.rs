@@ -1,6 +1,6 @@
 //! The files samlbridge writes: the configuration sets for IAM Identity Center and IAM, the
-//! rollover plan, the metadata to upload, and the directory they go into. Every file comes from
-//! a serializer for its format; values copied from inputs are checked against their shapes.
+//! rollover runbook, the metadata to upload, and the directory they go into. Every file comes
+//! from a serializer for its format; values copied from inputs are checked against their shapes.
 
 pub mod hcl;
 pub mod iam;

@@ -475,6 +475,12 @@ fn recover(dir: &Path) -> Result<Option<Manifest>, WriteError> {
     Ok(Some(m))
 }
 
+/// One file to write: the set's file, its digest, and the temporary file it goes to first.
+type Staged<'a> = (&'a OutFile, String, PathBuf);
+
+/// Carries out the plan in three steps, each leaving the directory recoverable: the manifest
+/// lists the temporary files first ([`journal`]), they are written ([`write_temporaries`]),
+/// and only then renamed into place ([`swap_in`]).
 fn commit(
     dir: &Path,
     set: &FileSet,
@@ -483,8 +489,7 @@ fn commit(
     options: &WriteOptions,
     interrupted: &Interrupt,
 ) -> Result<(), WriteError> {
-    let mut journal = previous.cloned().unwrap_or_else(Manifest::new);
-    let writes: Vec<(&OutFile, String, PathBuf)> = set
+    let writes: Vec<Staged<'_>> = set
         .files
         .iter()
         .zip(&plan.files)
@@ -495,6 +500,25 @@ fn commit(
             (f, sha256_hex(&f.contents), dir.join(tmp))
         })
         .collect();
+    let mut journal = journal(set, plan, previous, &writes);
+    if writes.is_empty() && plan.is_noop() && previous == Some(&journal) {
+        return Ok(());
+    }
+    journal.save(dir)?;
+    write_temporaries(dir, &writes, previous, options, interrupted)?;
+    swap_in(dir, plan, &writes, &mut journal)
+}
+
+/// The manifest as it must stand before the first temporary file is created: every file of
+/// the set with both the digest it may have now and the one it is about to get, and the
+/// temporary files, so a run killed at any point is recognised and cleaned up.
+fn journal(
+    set: &FileSet,
+    plan: &Plan,
+    previous: Option<&Manifest>,
+    writes: &[Staged<'_>],
+) -> Manifest {
+    let mut journal = previous.cloned().unwrap_or_else(Manifest::new);
     // Unchanged files are recorded too: a file the user already had with exactly these
     // contents becomes samlbridge's.
     for (f, p) in set.files.iter().zip(&plan.files) {
@@ -504,18 +528,25 @@ fn commit(
                 .insert(f.name.clone(), vec![sha256_hex(&f.contents)]);
         }
     }
-    if writes.is_empty() && plan.is_noop() && previous == Some(&journal) {
-        return Ok(());
-    }
-    for (f, digest, tmp) in &writes {
+    for (f, digest, tmp) in writes {
         let hashes = journal.files.entry(f.name.clone()).or_default();
         if !hashes.contains(digest) {
             hashes.push(digest.clone());
         }
         journal.pending.push(file_name(tmp));
     }
-    journal.save(dir)?;
+    journal
+}
 
+/// Writes every temporary file. On a failure or an interruption, removes those written and
+/// puts the previous manifest back, so the directory is as it was.
+fn write_temporaries(
+    dir: &Path,
+    writes: &[Staged<'_>],
+    previous: Option<&Manifest>,
+    options: &WriteOptions,
+    interrupted: &Interrupt,
+) -> Result<(), WriteError> {
     let rollback = |created: &[&PathBuf]| {
         for tmp in created {
             let _ = fs::remove_file(tmp);
@@ -526,7 +557,7 @@ fn commit(
         }
     };
     let mut created: Vec<&PathBuf> = Vec::new();
-    for (f, _, tmp) in &writes {
+    for (f, _, tmp) in writes {
         if interrupted.is_set() {
             rollback(&created)?;
             return Err(WriteError::Interrupted(dir.display().to_string()));
@@ -545,12 +576,22 @@ fn commit(
         rollback(&created)?;
         return Err(WriteError::Interrupted(dir.display().to_string()));
     }
-    // From here on every step is a rename or a removal: finished even when interrupted, so
-    // the directory never holds a mix of two sets for longer than the loop takes.
-    for (f, _, tmp) in &writes {
+    Ok(())
+}
+
+/// Renames the temporary files into place, removes the files the set dropped, and records
+/// the result. Every step is a rename or a removal: finished even when interrupted, so the
+/// directory never holds a mix of two sets for longer than this takes.
+fn swap_in(
+    dir: &Path,
+    plan: &Plan,
+    writes: &[Staged<'_>],
+    journal: &mut Manifest,
+) -> Result<(), WriteError> {
+    for (f, _, tmp) in writes {
         let target = dir.join(&f.name);
         if let Err(e) = fs::rename(tmp, &target) {
-            for (_, _, t) in &writes {
+            for (_, _, t) in writes {
                 let _ = fs::remove_file(t);
             }
             return Err(io_err(&target)(e));
@@ -568,7 +609,7 @@ fn commit(
         }
     }
     journal.pending.clear();
-    for (f, digest, _) in &writes {
+    for (f, digest, _) in writes {
         journal.files.insert(f.name.clone(), vec![digest.clone()]);
     }
     journal.save(dir)?;

@@ -1,4 +1,4 @@
-//! The signing-certificate rollover plan: which certificate Entra signs with, which comes
+//! The signing-certificate rollover runbook: which certificate Entra signs with, which comes
 //! next, and the order and dates of the steps that rotate without a sign-in outage.
 
 use super::markdown::cell;
@@ -29,69 +29,17 @@ fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
-/// The plan (ROLLOVER.md) and findings about the trusted certificate.
-pub fn plan(
+/// The runbook (ROLLOVER.md) and findings about the trusted certificate.
+pub fn runbook(
     md: &IdpMetadata,
     trusted: &Trusted,
     target: Target,
     now: DateTime<Utc>,
     policy: CertPolicy,
 ) -> (String, Vec<Finding>) {
-    let mut findings = Vec::new();
     let certs = md.distinct_signing_certificates();
-    let trusted_cert: Option<&Certificate> =
-        certs
-            .iter()
-            .copied()
-            .find(|c| trusted.matches(c))
-            .or(match trusted {
-                Trusted::Certificate(c) => Some(c),
-                Trusted::Thumbprint(_) => None,
-            });
-    let in_metadata = certs.iter().any(|c| trusted.matches(c));
-    let label = match (trusted, trusted_cert) {
-        (_, Some(c)) => format!("{} (SHA-1 {})", c.common_name(), c.sha1),
-        (Trusted::Thumbprint(t), None) => format!("thumbprint {t}"),
-        (Trusted::Certificate(_), None) => unreachable!("a given certificate is always known"),
-    };
-    if !in_metadata {
-        findings.push(
-            Finding::new(
-                Code::CertTrustedMissing,
-                format!("AWS trusts {label}, which the metadata no longer lists"),
-            )
-            .subject("--current-cert"),
-        );
-    }
-    if let Some(c) = trusted_cert {
-        let left = c.days_left(now);
-        if now >= c.not_after || left <= policy.warn_days {
-            let severity = if left <= 7 {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            findings.push(
-                Finding::new(
-                    Code::CertTrustedExpiring,
-                    if now >= c.not_after {
-                        format!(
-                            "the trusted certificate {label} expired on {}",
-                            day(c.not_after)
-                        )
-                    } else {
-                        format!(
-                            "the trusted certificate {label} expires on {} ({left} days left)",
-                            day(c.not_after)
-                        )
-                    },
-                )
-                .severity(severity)
-                .subject("--current-cert"),
-            );
-        }
-    }
-
+    let known = TrustedToday::find(&certs, trusted);
+    let mut findings = trusted_findings(&known, now, policy);
     let signing = metadata::current_certificate(md, now);
     let next = certs
         .iter()
@@ -101,6 +49,116 @@ pub fn plan(
 
     let mut s = String::from("# Signing-certificate rollover\n\nWritten by samlbridge");
     let _ = writeln!(s, " on {} for {}.\n", day(now), target.display_name());
+    table(&mut s, &known, signing, next, now);
+    let Some(old) = known.cert else {
+        let _ = writeln!(s, "AWS trusts a certificate the metadata does not list. Import the certificate Entra signs with into AWS **now**; sign-in is failing or about to.");
+        return (s, findings);
+    };
+    let deadline = Deadline {
+        expiry: old.not_after,
+        now,
+    };
+    let Some(new) = next else {
+        let _ = writeln!(s, "The metadata holds no other usable certificate.\n");
+        let _ = writeln!(s, "1. **By {}**: in Entra, the application → Single sign-on → SAML Certificates → Edit → **New Certificate** (do not make it active yet). Fetch the metadata again and rerun samlbridge with `--current-cert` for the next steps.", deadline.by(30));
+        return (s, findings);
+    };
+    match target {
+        Target::IdentityCenter => identity_center_steps(&mut s, old, new, &deadline),
+        Target::Iam => iam_steps(&mut s, old, new, &deadline),
+    }
+    findings.extend(late_successor(old, new));
+    (s, findings)
+}
+
+/// The certificate AWS trusts, as far as it is known: the one in the metadata it matches, or
+/// the one the user gave; and how messages name it.
+struct TrustedToday<'a> {
+    cert: Option<&'a Certificate>,
+    label: String,
+    in_metadata: bool,
+}
+
+impl<'a> TrustedToday<'a> {
+    fn find(certs: &[&'a Certificate], trusted: &'a Trusted) -> Self {
+        let cert: Option<&Certificate> =
+            certs
+                .iter()
+                .copied()
+                .find(|c| trusted.matches(c))
+                .or(match trusted {
+                    Trusted::Certificate(c) => Some(c),
+                    Trusted::Thumbprint(_) => None,
+                });
+        let label = match (trusted, cert) {
+            (_, Some(c)) => format!("{} (SHA-1 {})", c.common_name(), c.sha1),
+            (Trusted::Thumbprint(t), None) => format!("thumbprint {t}"),
+            (Trusted::Certificate(_), None) => unreachable!("a given certificate is always known"),
+        };
+        TrustedToday {
+            cert,
+            label,
+            in_metadata: certs.iter().any(|c| trusted.matches(c)),
+        }
+    }
+}
+
+/// A trusted certificate the metadata no longer lists, or one about to expire, is a sign-in
+/// outage on its way whatever the runbook says.
+fn trusted_findings(
+    known: &TrustedToday<'_>,
+    now: DateTime<Utc>,
+    policy: CertPolicy,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let label = &known.label;
+    if !known.in_metadata {
+        findings.push(
+            Finding::new(
+                Code::CertTrustedMissing,
+                format!("AWS trusts {label}, which the metadata no longer lists"),
+            )
+            .subject("--current-cert"),
+        );
+    }
+    let Some(c) = known.cert else {
+        return findings;
+    };
+    let left = c.days_left(now);
+    if now >= c.not_after || left <= policy.warn_days {
+        let severity = if left <= 7 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let message = if now >= c.not_after {
+            format!(
+                "the trusted certificate {label} expired on {}",
+                day(c.not_after)
+            )
+        } else {
+            format!(
+                "the trusted certificate {label} expires on {} ({left} days left)",
+                day(c.not_after)
+            )
+        };
+        findings.push(
+            Finding::new(Code::CertTrustedExpiring, message)
+                .severity(severity)
+                .subject("--current-cert"),
+        );
+    }
+    findings
+}
+
+/// The table of the certificates involved: trusted, signing and next.
+fn table(
+    s: &mut String,
+    known: &TrustedToday<'_>,
+    signing: Option<&Certificate>,
+    next: Option<&Certificate>,
+    now: DateTime<Utc>,
+) {
     let _ = writeln!(s, "| | certificate | valid | |\n| --- | --- | --- | --- |");
     let row = |s: &mut String, what: &str, c: &Certificate| {
         let _ = writeln!(
@@ -113,18 +171,18 @@ pub fn plan(
             c.days_left(now)
         );
     };
-    match trusted_cert {
-        Some(c) => row(&mut s, "trusted by AWS today", c),
+    match known.cert {
+        Some(c) => row(s, "trusted by AWS today", c),
         None => {
             let _ = writeln!(
                 s,
                 "| trusted by AWS today | {} | not in the metadata | |",
-                cell(&label)
+                cell(&known.label)
             );
         }
     }
     match signing {
-        Some(c) => row(&mut s, "Entra signs with (it signed the metadata)", c),
+        Some(c) => row(s, "Entra signs with (it signed the metadata)", c),
         None => {
             let _ = writeln!(
                 s,
@@ -133,57 +191,69 @@ pub fn plan(
         }
     }
     if let Some(c) = next {
-        row(&mut s, "next", c);
+        row(s, "next", c);
     }
     s.push('\n');
+}
 
-    let Some(old) = trusted_cert else {
-        let _ = writeln!(s, "AWS trusts a certificate the metadata does not list. Import the certificate Entra signs with into AWS **now**; sign-in is failing or about to.");
-        return (s, findings);
-    };
-    let deadline = old.not_after;
-    let by = |days: i64| {
-        let d = deadline - Duration::days(days);
-        if d < now {
+/// Dates counted back from the trusted certificate's expiry; one already past is due now.
+struct Deadline {
+    expiry: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+impl Deadline {
+    fn by(&self, days: i64) -> String {
+        let d = self.expiry - Duration::days(days);
+        if d < self.now {
             format!("now (was due {})", day(d))
         } else {
             day(d)
         }
-    };
-    let Some(new) = next else {
-        let _ = writeln!(s, "The metadata holds no other usable certificate.\n");
-        let _ = writeln!(s, "1. **By {}**: in Entra, the application → Single sign-on → SAML Certificates → Edit → **New Certificate** (do not make it active yet). Fetch the metadata again and rerun samlbridge with `--current-cert` for the next steps.", by(30));
-        return (s, findings);
-    };
-    let activate_from = new.not_before.max(now);
-    match target {
-        Target::IdentityCenter => {
-            let _ = writeln!(s, "Identity Center trusts every imported certificate, so import the new one first; then switch Entra to it; then remove the old one.\n");
-            let _ = writeln!(s, "1. **By {}**: IAM Identity Center → Settings → Identity source → Actions → Manage authentication → Manage certificates → **Import** the new certificate (SHA-1 `{}`; its PEM is in `idp-settings.json`, or run `samlbridge aws identity-center … --signing-cert {}`).", by(14), new.sha1, new.sha256);
-            let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate → **Make certificate active**.", day(activate_from), by(7));
-            let _ = writeln!(s, "3. **Right after**: sign in once, capture the response and check that `samlbridge validate` reports it verified by the new certificate.");
-            let _ = writeln!(s, "4. **After that, before {}**: remove the old certificate (SHA-1 `{}`) from Identity Center, and delete it in Entra.", day(deadline), old.sha1);
-        }
-        Target::Iam => {
-            let _ = writeln!(s, "IAM trusts the certificates in the provider's metadata document, so give it both, switch Entra, then keep only the new one.\n");
-            let _ = writeln!(s, "1. **By {}**: update the provider with metadata holding both certificates: `aws iam update-saml-provider --saml-provider-arn <provider ARN> --saml-metadata-document file://idp-metadata.xml` (this set's `idp-metadata.xml` lists both).", by(14));
-            let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate → **Make certificate active**.", day(activate_from), by(7));
-            let _ = writeln!(s, "3. **Right after**: sign in once and check with `samlbridge validate` that the new certificate verified the response.");
-            let _ = writeln!(s, "4. **After that, before {}**: write metadata with only the new certificate (`samlbridge aws iam … --signing-cert {}`) and update the provider with it.", day(deadline), new.sha256);
-        }
     }
-    if new.not_before > deadline - Duration::days(7) {
-        findings.push(
-            Finding::new(
-                Code::CertTrustedExpiring,
-                format!(
-                    "the next certificate becomes valid on {}, too close to the trusted one's expiry on {}",
-                    day(new.not_before),
-                    day(deadline)
-                ),
-            )
-            .subject("--current-cert"),
-        );
+
+    /// The first day the new certificate may be made active in Entra.
+    fn activate_from(&self, new: &Certificate) -> String {
+        day(new.not_before.max(self.now))
     }
-    (s, findings)
+}
+
+/// Identity Center trusts every certificate imported into it.
+fn identity_center_steps(
+    s: &mut String,
+    old: &Certificate,
+    new: &Certificate,
+    deadline: &Deadline,
+) {
+    let _ = writeln!(s, "Identity Center trusts every imported certificate, so import the new one first; then switch Entra to it; then remove the old one.\n");
+    let _ = writeln!(s, "1. **By {}**: IAM Identity Center → Settings → Identity source → Actions → Manage authentication → Manage certificates → **Import** the new certificate (SHA-1 `{}`; its PEM is in `idp-settings.json`, or run `samlbridge aws identity-center … --signing-cert {}`).", deadline.by(14), new.sha1, new.sha256);
+    let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate → **Make certificate active**.", deadline.activate_from(new), deadline.by(7));
+    let _ = writeln!(s, "3. **Right after**: sign in once, capture the response and check that `samlbridge validate` reports it verified by the new certificate.");
+    let _ = writeln!(s, "4. **After that, before {}**: remove the old certificate (SHA-1 `{}`) from Identity Center, and delete it in Entra.", day(old.not_after), old.sha1);
+}
+
+/// IAM trusts the certificates in the provider's metadata document.
+fn iam_steps(s: &mut String, old: &Certificate, new: &Certificate, deadline: &Deadline) {
+    let _ = writeln!(s, "IAM trusts the certificates in the provider's metadata document, so give it both, switch Entra, then keep only the new one.\n");
+    let _ = writeln!(s, "1. **By {}**: update the provider with metadata holding both certificates: `aws iam update-saml-provider --saml-provider-arn <provider ARN> --saml-metadata-document file://idp-metadata.xml` (this set's `idp-metadata.xml` lists both).", deadline.by(14));
+    let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate → **Make certificate active**.", deadline.activate_from(new), deadline.by(7));
+    let _ = writeln!(s, "3. **Right after**: sign in once and check with `samlbridge validate` that the new certificate verified the response.");
+    let _ = writeln!(s, "4. **After that, before {}**: write metadata with only the new certificate (`samlbridge aws iam … --signing-cert {}`) and update the provider with it.", day(old.not_after), new.sha256);
+}
+
+/// The steps need a week between the new certificate becoming valid and the old one
+/// expiring; less leaves no time to switch.
+fn late_successor(old: &Certificate, new: &Certificate) -> Option<Finding> {
+    let deadline = old.not_after;
+    (new.not_before > deadline - Duration::days(7)).then(|| {
+        Finding::new(
+            Code::CertTrustedExpiring,
+            format!(
+                "the next certificate becomes valid on {}, too close to the trusted one's expiry on {}",
+                day(new.not_before),
+                day(deadline)
+            ),
+        )
+        .subject("--current-cert")
+    })
 }
