@@ -69,6 +69,15 @@ pub fn describe(e: &anyhow::Error) -> String {
 /// The flag that sets a network limit an error reports running out, or that fixes it.
 fn flag_hint(e: &anyhow::Error) -> &'static str {
     use samlbridge::http::FetchError;
+    use samlbridge::write::outdir::WriteError;
+    if e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<WriteError>(),
+            Some(WriteError::Edited { .. })
+        )
+    }) {
+        return " (--force replaces them)";
+    }
     match e.chain().find_map(|c| c.downcast_ref::<FetchError>()) {
         Some(FetchError::Timeout { .. }) => {
             " (--timeout sets this deadline: it covers everything done for one URL, retries and the waits between them included)"

@@ -20,7 +20,8 @@ use thiserror::Error;
 pub enum SetupError {
     #[error(transparent)]
     Check(#[from] CheckError),
-    #[error("--signing-cert: {0}")]
+    /// The certificate to keep could not be kept alone.
+    #[error(transparent)]
     Trim(#[from] TrimError),
     #[error("the metadata could not be read, so nothing can be written")]
     Unreadable,

@@ -111,11 +111,6 @@ impl<'o> Sink<'o> {
         self.findings.push(finding);
     }
 
-    /// The findings gathered so far, as their checks judged them.
-    pub fn findings_mut(&mut self) -> &mut [Finding] {
-        &mut self.findings
-    }
-
     /// The findings with the overrides applied, most severe first.
     pub fn finish(mut self) -> Vec<Finding> {
         self.overrides.apply(&mut self.findings);

@@ -23,6 +23,7 @@ use crate::commands::validate::{self, ValidateJob};
 use crate::diag::{Code, Finding};
 use crate::input::Listing;
 use crate::response::{InputError, Outcome, Summary};
+use crate::write::outdir::WriteError;
 use std::io::{Read, Write};
 
 /// A `check` (or the check part of another command's) report.
@@ -84,6 +85,10 @@ fn setup_outcome(report: &SetupReport) -> String {
             "not written: error-level findings stand (fix them, or use --write-despite-errors)"
                 .to_owned()
         }
+        Written::Refused(why @ WriteError::Edited { names, .. }) => format!(
+            "not written: {why} and replace {} with --force",
+            if names.len() == 1 { "it" } else { "them" }
+        ),
         Written::Refused(why) => format!("not written: {why}"),
         Written::Wrote { files } => format!("wrote {files} files to {}", report.out_dir),
     }

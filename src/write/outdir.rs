@@ -141,7 +141,8 @@ pub enum WriteError {
     NotADirectory(String),
     #[error("{} in {dir} {} not written by samlbridge; it is never replaced. Move {} away or write into another directory", list(.names), if .names.len() == 1 { "was" } else { "were" }, if .names.len() == 1 { "it" } else { "them" })]
     NotOwned { dir: String, names: Vec<String> },
-    #[error("{} in {dir} {} edited since samlbridge wrote {}; review the changes shown and replace {} with --force", list(.names), if .names.len() == 1 { "was" } else { "were" }, if .names.len() == 1 { "it" } else { "them" }, if .names.len() == 1 { "it" } else { "them" })]
+    /// Files samlbridge wrote that were edited since; the caller says how to replace them.
+    #[error("{} in {dir} {} edited since samlbridge wrote {}; review the changes shown", list(.names), if .names.len() == 1 { "was" } else { "were" }, if .names.len() == 1 { "it" } else { "them" })]
     Edited { dir: String, names: Vec<String> },
     #[error("{path} is not a samlbridge manifest ({reason}), so samlbridge cannot tell which files in the directory it wrote; move it away to start over (every file there is then treated as yours)")]
     BadManifest { path: String, reason: String },
