@@ -41,6 +41,35 @@ pub struct ValidateSettings {
     pub engine: Engine,
 }
 
+/// The part of a response a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Response,
+    Assertion,
+    Signature,
+    NameId,
+    /// The assertion's attributes as a whole (their count).
+    Attributes,
+}
+
+impl Part {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Response => "response",
+            Part::Assertion => "assertion",
+            Part::Signature => "signature",
+            Part::NameId => "nameid",
+            Part::Attributes => "attributes",
+        }
+    }
+}
+
+impl From<Part> for String {
+    fn from(part: Part) -> String {
+        part.as_str().to_owned()
+    }
+}
+
 /// A response that could not be validated at all (exit code 2 for that input).
 #[derive(Debug, Error)]
 pub enum ResponseError {
@@ -113,7 +142,7 @@ pub fn validate(
                 Code::ResponseRedirectBinding,
                 "the response arrived DEFLATE-encoded in a URL (HTTP-Redirect binding)",
             )
-            .subject("response"),
+            .subject(Part::Response),
         );
     }
     if settings.expect.target == Some(Target::Iam)
@@ -128,14 +157,14 @@ pub fn validate(
                     aws::SAML_ASSERTION_MAX_CHARS
                 ),
             )
-            .subject("response"),
+            .subject(Part::Response),
         );
     }
 
     let doc = match xml::parse(&captured.xml) {
         Ok(doc) => doc,
         Err(e) if e.is_dtd_or_entity() => {
-            findings.push(Finding::new(Code::XmlDtd, e.to_string()).subject("response"));
+            findings.push(Finding::new(Code::XmlDtd, e.to_string()).subject(Part::Response));
             report.findings = finish(findings, &settings.overrides);
             return Ok(report);
         }

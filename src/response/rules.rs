@@ -4,6 +4,7 @@ use super::assertion::{
     AssertionView, Attribute, Instant, ResponseEnvelope, SubjectConfirmation, CM_BEARER,
     NAMEID_EMAIL,
 };
+use super::Part;
 use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::Target;
 use crate::diag::{Code, Finding};
@@ -44,7 +45,8 @@ impl Expectations {
     }
 }
 
-fn at(code: Code, subject: &str, message: impl Into<String>) -> Finding {
+/// A finding about a part of the response (a [`Part`]) or one of its attributes (by name).
+fn at(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Finding {
     Finding::new(code, message).subject(subject)
 }
 
@@ -63,7 +65,7 @@ pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
             let first_line = m.lines().next().unwrap_or_default();
             message.push_str(&format!(": {first_line}"));
         }
-        let mut f = at(Code::ResponseStatus, "response", message);
+        let mut f = at(Code::ResponseStatus, Part::Response, message);
         if let Some(aadsts) = env.status.aadsts() {
             f = f.help(format!(
                 "Entra refused the sign-in with {aadsts}: look it up at https://login.microsoftonline.com/error?code={} and in the Entra sign-in logs.",
@@ -75,13 +77,13 @@ pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
     match &env.destination {
         Some(d) if !exp.acs_ok(d) => out.push(at(
             Code::ResponseDestination,
-            "response",
+            Part::Response,
             format!("Destination is {d:?}; expected {}", exp.acs_description()),
         )),
         Some(_) => {}
         None if env.status.is_success() => out.push(at(
             Code::ResponseDestinationMissing,
-            "response",
+            Part::Response,
             "the Response has no Destination attribute",
         )),
         None => {}
@@ -90,7 +92,7 @@ pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
         if expected != actual {
             out.push(at(
                 Code::ResponseIssuer,
-                "response",
+                Part::Response,
                 format!("Response Issuer is {actual:?}; the metadata's entityID is {expected:?}"),
             ));
         }
@@ -115,7 +117,7 @@ fn time_rule(
         if let Some(Instant::Invalid(text)) = instant {
             out.push(at(
                 Code::AssertionInvalidTime,
-                "assertion",
+                Part::Assertion,
                 format!("{what} {name} {text:?} is not an xs:dateTime"),
             ));
         }
@@ -124,7 +126,7 @@ fn time_rule(
         if nb > exp.now + exp.skew {
             out.push(at(
                 Code::AssertionNotYetValid,
-                "assertion",
+                Part::Assertion,
                 format!(
                     "{what} NotBefore is {}, {} after now ({}) even with {} s of skew",
                     fmt(nb),
@@ -139,7 +141,7 @@ fn time_rule(
         if na <= exp.now - exp.skew {
             out.push(at(
                 Code::AssertionExpired,
-                "assertion",
+                Part::Assertion,
                 format!(
                     "{what} NotOnOrAfter was {}, {} before now ({})",
                     fmt(na),
@@ -187,12 +189,12 @@ fn issuer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     match (&exp.issuer, &a.issuer) {
         (Some(expected), Some(actual)) if expected != actual => out.push(at(
             Code::AssertionIssuer,
-            "assertion",
+            Part::Assertion,
             format!("Issuer is {actual:?}; the metadata's entityID is {expected:?}"),
         )),
         (_, None) => out.push(at(
             Code::AssertionIssuer,
-            "assertion",
+            Part::Assertion,
             "the assertion has no Issuer",
         )),
         _ => {}
@@ -205,7 +207,7 @@ fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     let Some(c) = &a.conditions else {
         out.push(at(
             Code::AssertionAudience,
-            "assertion",
+            Part::Assertion,
             "the assertion has no Conditions, so no AudienceRestriction",
         ));
         return;
@@ -220,7 +222,7 @@ fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     if c.audience_restrictions.is_empty() {
         out.push(at(
             Code::AssertionAudience,
-            "assertion",
+            Part::Assertion,
             "the Conditions carry no AudienceRestriction",
         ));
     }
@@ -231,7 +233,7 @@ fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
         {
             out.push(at(
                 Code::AssertionAudience,
-                "assertion",
+                Part::Assertion,
                 format!(
                     "Audience {} does not equal {}",
                     quoted(restriction),
@@ -259,7 +261,7 @@ fn bearer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
                 .collect();
             out.push(at(
                 Code::AssertionBearer,
-                "assertion",
+                Part::Assertion,
                 if methods.is_empty() {
                     "the Subject has no SubjectConfirmation".to_owned()
                 } else {
@@ -272,7 +274,7 @@ fn bearer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
         }
         many => out.push(at(
             Code::AssertionBearer,
-            "assertion",
+            Part::Assertion,
             format!(
                 "{} bearer SubjectConfirmations; exactly one is allowed",
                 many.len()
@@ -288,19 +290,19 @@ fn bearer_data(b: &SubjectConfirmation, exp: &Expectations, out: &mut Vec<Findin
         Some(r) if exp.acs_ok(r) => {}
         Some(r) => out.push(at(
             Code::AssertionRecipient,
-            "assertion",
+            Part::Assertion,
             format!("Recipient is {r:?}; expected {}", exp.acs_description()),
         )),
         None => out.push(at(
             Code::AssertionRecipient,
-            "assertion",
+            Part::Assertion,
             "the bearer SubjectConfirmationData has no Recipient",
         )),
     }
     if b.not_on_or_after.is_none() {
         out.push(at(
             Code::AssertionBearer,
-            "assertion",
+            Part::Assertion,
             "the bearer SubjectConfirmationData has no NotOnOrAfter",
         ));
     }
@@ -344,20 +346,20 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     let Some(n) = &a.name_id else {
         out.push(at(
             Code::NameidMissing,
-            "nameid",
+            Part::NameId,
             "the Subject carries no NameID",
         ));
         return;
     };
     if n.value.is_empty() {
-        out.push(at(Code::NameidMissing, "nameid", "the NameID is empty"));
+        out.push(at(Code::NameidMissing, Part::NameId, "the NameID is empty"));
     }
     if exp.target == Some(Target::IdentityCenter) {
         match n.format.as_deref() {
             Some(NAMEID_EMAIL) => {}
             other => out.push(at(
                 Code::NameidFormat,
-                "nameid",
+                Part::NameId,
                 format!(
                     "Format is {}; IAM Identity Center requires {NAMEID_EMAIL}",
                     other.unwrap_or("absent")
@@ -367,7 +369,7 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
         if !n.value.is_empty() && !looks_like_email(&n.value) {
             out.push(at(
                 Code::NameidFormat,
-                "nameid",
+                Part::NameId,
                 format!("NameID {:?} is not an email address (addr-spec)", n.value),
             ));
         }
@@ -381,7 +383,7 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
             };
             out.push(at(
                 Code::NameidUserMismatch,
-                "nameid",
+                Part::NameId,
                 format!(
                     "NameID is {:?}, the Identity Center user name is {user:?}{hint}",
                     n.value
@@ -394,7 +396,7 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
 fn abac(a: &AssertionView, out: &mut Vec<Finding>) {
     let abac = keyed(a, Keyed::AccessControl);
     if let Err(p) = Keyed::AccessControl.check_count(abac.len(), "attributes") {
-        out.push(at(Code::AbacTooMany, "attributes", p.to_string()));
+        out.push(at(Code::AbacTooMany, Part::Attributes, p.to_string()));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (attr, key) in &abac {
@@ -544,7 +546,7 @@ fn session(a: &AssertionView, out: &mut Vec<Finding>) {
 fn principal_tags(a: &AssertionView, out: &mut Vec<Finding>) {
     let tags = keyed(a, Keyed::PrincipalTag);
     if let Err(p) = Keyed::PrincipalTag.check_count(tags.len(), "attributes") {
-        out.push(at(Code::IamPrincipalTag, "attributes", p.to_string()));
+        out.push(at(Code::IamPrincipalTag, Part::Attributes, p.to_string()));
     }
     for (tag, key) in tags {
         if let Err(p) = Keyed::PrincipalTag.check_key(key) {

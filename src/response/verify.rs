@@ -10,6 +10,7 @@
 //! covers.
 
 use super::assertion::{AssertionView, ResponseEnvelope};
+use super::Part;
 use crate::cert::{Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::dsig::verify::MAX_SIGNING_KEYS;
@@ -234,10 +235,8 @@ pub struct Checked {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotSaml(pub String);
 
-const SIG_CONTEXT: &str = "signature";
-
 fn finding(code: Code, message: impl Into<String>) -> Finding {
-    Finding::new(code, message).subject(SIG_CONTEXT)
+    Finding::new(code, message).subject(Part::Signature)
 }
 
 /// Which signature verifier runs once the structure is sound.
@@ -337,7 +336,7 @@ impl Checked {
                     Code::ResponseBareAssertion,
                     "the document is a bare saml:Assertion",
                 )
-                .subject("response"),
+                .subject(Part::Response),
             );
         }
         Ok(out)
@@ -461,7 +460,7 @@ impl From<LayoutProblem<'_>> for Finding {
                     Code::AssertionEncrypted,
                     "the response carries an EncryptedAssertion",
                 )
-                .subject("assertion")
+                .subject(Part::Assertion)
             }
             LayoutProblem::NoAssertion => (
                 Code::ResponseNoAssertion,
@@ -474,7 +473,7 @@ impl From<LayoutProblem<'_>> for Finding {
                 )
             }
         };
-        Finding::new(code, message).subject("response")
+        Finding::new(code, message).subject(Part::Response)
     }
 }
 
