@@ -159,6 +159,9 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         let md = validate::trust_metadata(&doc, target, now, &overrides).map_err(|e| match e {
             TrustError::Refused { ref finding, .. } => anyhow!("{e} (--deny {})", finding.code),
             TrustError::TooManyKeys { .. } => anyhow!("--metadata {e}"),
+            TrustError::NotIdentityProvider { .. } => anyhow!(
+                "--metadata {e} (Identity Center's service-provider metadata goes to --sp-metadata; --metadata takes Entra's federation metadata)"
+            ),
             TrustError::Check(e) => e.into(),
         })?;
         if let Some(warning) = &md.warning {

@@ -22,6 +22,9 @@ pub enum TrustError {
     Refused { name: String, finding: Box<Finding> },
     #[error(transparent)]
     Check(#[from] CheckError),
+    /// Service-provider metadata (Identity Center's), given where the IdP's belongs.
+    #[error("{name} has no IDPSSODescriptor: it is not an identity provider's metadata")]
+    NotIdentityProvider { name: String },
     #[error("{name}: its signing certificates hold {source}")]
     TooManyKeys {
         name: String,
@@ -78,6 +81,11 @@ pub fn trust_metadata(
         name: doc.name.clone(),
         error,
     })?;
+    if !idp.has_idp_descriptor {
+        return Err(TrustError::NotIdentityProvider {
+            name: doc.name.clone(),
+        });
+    }
     let anchors = TrustAnchors::from_metadata(&idp).map_err(|source| TrustError::TooManyKeys {
         name: doc.name.clone(),
         source,

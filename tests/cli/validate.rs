@@ -894,3 +894,22 @@ fn jobs_keep_input_order() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("--jobs"), "{}", stderr(&out));
 }
+
+#[test]
+fn service_provider_metadata_given_as_the_idps_is_refused_by_name() {
+    let args = validate_idc_args(
+        &[&testdata("responses/valid/idc-abac.xml")],
+        "metadata/identity-center-sp.xml",
+        &[],
+    );
+    let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&out), 2, "a usage error, not a rejection");
+    let err = stderr(&out);
+    assert!(
+        err.contains("--metadata")
+            && err.contains("identity-center-sp.xml has no IDPSSODescriptor")
+            && err.contains("goes to --sp-metadata"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty(), "nothing judged: {}", stdout(&out));
+}
