@@ -9,7 +9,7 @@ use crate::claims::{self, ClaimContext, ClaimMapping};
 use crate::commands::check::{self, CheckError, CheckReport, CheckSettings};
 use crate::diag::{self, Sink};
 use crate::input::Input;
-use crate::write::outdir::{self, Change, FileSet, Plan, PlannedFile, WriteError, WriteOptions};
+use crate::write::outdir::{self, Change, FileSet, Plan, WriteError, WriteOptions};
 use crate::write::rollover::{self, Trusted};
 use crate::write::upload::TrimError;
 use crate::write::{iam, identity_center};
@@ -196,13 +196,21 @@ pub struct SetupReport {
     #[serde(flatten)]
     pub check: CheckReport,
     pub out_dir: String,
-    pub written: bool,
-    pub files: Vec<PlannedFile>,
-    pub claims: ClaimMapping,
-    #[serde(skip)]
-    pub plan: Plan,
-    #[serde(skip)]
+    /// Shown as `written`: whether the files were written.
+    #[serde(rename = "written", serialize_with = "was_written")]
     pub outcome: Written,
+    /// Shown as `files`: each file and what happened to it.
+    #[serde(rename = "files", serialize_with = "planned_files")]
+    pub plan: Plan,
+    pub claims: ClaimMapping,
+}
+
+fn was_written<S: serde::Serializer>(outcome: &Written, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(matches!(outcome, Written::Wrote { .. }))
+}
+
+fn planned_files<S: serde::Serializer>(plan: &Plan, s: S) -> Result<S::Ok, S::Error> {
+    plan.files.serialize(s)
 }
 
 impl SetupReport {
@@ -254,10 +262,8 @@ pub fn write(
     Ok(SetupReport {
         check: prepared.report,
         out_dir: dir,
-        written: matches!(outcome, Written::Wrote { .. }),
-        files: plan.files.clone(),
-        claims,
-        plan,
         outcome,
+        plan,
+        claims,
     })
 }
