@@ -6,7 +6,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use samael::crypto::{CertificateDer, CryptoProvider, ReduceMode, XmlSec};
-use samlbridge::aws::Target;
+use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::Certificate;
 use samlbridge::diag::Overrides;
 use samlbridge::response::{
@@ -38,7 +38,7 @@ fn bench(c: &mut Criterion) {
             issuer: Some("https://sts.windows.net/4f6e2c1a-9b7d-4e3f-8a5c-2d1b0e9f7a63/".into()),
             audiences: vec!["https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c".into()],
             acs: vec!["https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e".into()],
-            target: Some(Target::IdentityCenter),
+            target: TargetChoice::Given(Target::IdentityCenter),
             expect_user: None,
             now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap(),
             skew: Duration::minutes(3),

@@ -34,8 +34,16 @@ pub enum Command {
     Explain(ExplainArgs),
 }
 
+/// Output formats of the commands that report.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
+    Human,
+    Json,
+}
+
+/// `check` also writes SARIF, for code-scanning services.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormatArg {
     Human,
     Json,
     Sarif,
@@ -98,9 +106,6 @@ impl From<CloudArg> for Cloud {
 /// Options every reporting command shares.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: FormatArg,
     /// When to colour human output (auto honours NO_COLOR and pipes).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
@@ -118,9 +123,6 @@ pub struct CommonArgs {
 /// Options of the checks on metadata and certificates.
 #[derive(Debug, Args)]
 pub struct MetadataCheckArgs {
-    /// Apply the size and feature limits of this AWS target.
-    #[arg(long, value_enum)]
-    pub target: Option<TargetArg>,
     /// Require the metadata signature to be made by this certificate (SHA-256 or SHA-1 thumbprint).
     #[arg(long, value_name = "THUMBPRINT")]
     pub pin_cert: Option<String>,
@@ -179,10 +181,17 @@ pub struct FetchArgs {
     /// Save even when the document failed a check that means it cannot be trusted.
     #[arg(long)]
     pub force: bool,
+    /// Apply the size and feature limits of this AWS target (with --sp-metadata: the target
+    /// its entityID shows, unless given).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     #[command(flatten)]
     pub checks: MetadataCheckArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -190,7 +199,7 @@ pub struct FetchArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// IdP metadata: a file, "-" for stdin, or an https:// URL.
-    #[arg(value_name = "METADATA", required_unless_present = "apps")]
+    #[arg(value_name = "METADATA", required_unless_present_any = ["apps", "claims"])]
     pub metadata: Option<String>,
     /// Check many Entra applications: a TOML ([[app]] with tenant, app_id, optional name and
     /// target) or CSV (header tenant,app_id[,name,target]) file, "-" for stdin.
@@ -216,21 +225,29 @@ pub struct CheckArgs {
     /// IAM Identity Center's service-provider metadata, checked too.
     #[arg(long, value_name = "FILE")]
     pub sp_metadata: Option<PathBuf>,
-    /// A claim mapping to check against --target's rules (TOML or Graph claimsPolicy JSON).
-    #[arg(long, value_name = "FILE", requires = "target")]
+    /// A claim mapping to check against the target's rules (TOML or Graph claimsPolicy JSON);
+    /// alone, or with METADATA.
+    #[arg(long, value_name = "FILE")]
     pub claims: Option<PathBuf>,
     /// The Entra attribute provisioning sends as the Identity Center userName.
     #[arg(
         long,
         value_name = "ATTRIBUTE",
-        default_value = "user.userprincipalname"
+        default_value = samlbridge::claims::DEFAULT_SCIM_USERNAME_SOURCE
     )]
     pub scim_username_source: String,
+    /// Apply the size and feature limits of this AWS target (with --sp-metadata: the target
+    /// its entityID shows, unless given).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
     #[command(flatten)]
     pub checks: MetadataCheckArgs,
 
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CheckFormatArg,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -269,13 +286,6 @@ pub struct ClaimsArgs {
         hide = true
     )]
     pub graph_endpoint: String,
-    /// The Entra attribute provisioning sends as the Identity Center userName.
-    #[arg(
-        long,
-        value_name = "ATTRIBUTE",
-        default_value = "user.userprincipalname"
-    )]
-    pub scim_username_source: String,
 }
 
 /// Options of writing a configuration set.
@@ -317,6 +327,13 @@ pub struct IdentityCenterArgs {
     /// The AWS access portal URL, as the Entra application's Sign on URL.
     #[arg(long, value_name = "URL")]
     pub sign_on_url: Option<String>,
+    /// The Entra attribute provisioning sends as the Identity Center userName.
+    #[arg(
+        long,
+        value_name = "ATTRIBUTE",
+        default_value = samlbridge::claims::DEFAULT_SCIM_USERNAME_SOURCE
+    )]
+    pub scim_username_source: String,
     #[command(flatten)]
     pub claims: ClaimsArgs,
     #[command(flatten)]
@@ -325,6 +342,9 @@ pub struct IdentityCenterArgs {
     pub checks: MetadataCheckArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -354,6 +374,9 @@ pub struct IamArgs {
     pub checks: MetadataCheckArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -406,6 +429,9 @@ pub struct ValidateArgs {
     pub engine: EngineArg,
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
     #[command(flatten)]
     pub common: CommonArgs,
 }

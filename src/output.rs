@@ -69,6 +69,7 @@ pub fn describe(e: &anyhow::Error) -> String {
 /// The flag that sets a network limit an error reports running out, or that fixes it.
 fn flag_hint(e: &anyhow::Error) -> &'static str {
     use samlbridge::http::FetchError;
+    use samlbridge::metadata::MetadataError;
     use samlbridge::write::outdir::WriteError;
     if e.chain().any(|c| {
         matches!(
@@ -77,6 +78,16 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
         )
     }) {
         return " (--force replaces them)";
+    }
+    match e
+        .chain()
+        .find_map(|c| c.downcast_ref::<MetadataError>())
+    {
+        Some(MetadataError::OtherTarget { .. }) => {
+            return " (--target and --sp-metadata disagree: drop --target, or give the service-provider metadata of the target you mean)"
+        }
+        Some(MetadataError::SeveralIdps(_)) => return " (--entity-id picks one)",
+        _ => {}
     }
     match e.chain().find_map(|c| c.downcast_ref::<FetchError>()) {
         Some(FetchError::Timeout { .. }) => {

@@ -4,8 +4,8 @@
 //! own errors never do.
 
 use crate::args::{
-    CheckArgs, ClaimsArgs, ColorArg, CommonArgs, ExplainArgs, FetchArgs, FormatArg, HttpArgs,
-    IamArgs, IdentityCenterArgs, MetadataCheckArgs, ValidateArgs, WriteArgs,
+    CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, ExplainArgs, FetchArgs, FormatArg,
+    HttpArgs, IamArgs, IdentityCenterArgs, MetadataCheckArgs, ValidateArgs, WriteArgs,
 };
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
@@ -14,7 +14,7 @@ use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use samlbridge::aws::Target;
 use samlbridge::cert::{CertPolicy, Thumbprint};
 use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
-use samlbridge::commands::check::{self, CheckJob, CheckSettings};
+use samlbridge::commands::check::{self, CheckJob, CheckSettings, ClaimsCheck};
 use samlbridge::commands::fetch::{Destination, FetchJob};
 use samlbridge::commands::fleet::{self, App, FleetSettings};
 use samlbridge::commands::setup::{self, Common, Prepared, SetupError, WriteSettings};
@@ -53,27 +53,48 @@ pub struct Fleet {
 
 pub fn check(a: CheckArgs) -> Result<(Check, Format)> {
     a.common.color.apply();
-    let format = a.common.format.resolve(true)?;
-    let settings = check_settings(&a.checks, &a.common)?;
+    let format = a.format.into();
+    let settings = check_settings(a.target.map(Into::into), &a.checks, &a.common)?;
     if let Some(apps) = &a.apps {
         return Ok((fleet(apps, &a, settings)?, format));
     }
-    let metadata = read_metadata(a.metadata.as_deref().unwrap_or("-"), &a.http)?;
+    // A claim mapping may be checked alone; otherwise the metadata comes from standard input
+    // when no file is named.
+    let metadata = match (&a.metadata, &a.claims) {
+        (None, Some(_)) => None,
+        (md, _) => Some(read_metadata(md.as_deref().unwrap_or("-"), &a.http)?),
+    };
     let sp_metadata = a
         .sp_metadata
         .as_ref()
         .map(|p| Document::from_file(p, a.http.max_size))
         .transpose()?;
-    let claims = match (&a.claims, settings.target) {
-        (Some(path), Some(target)) => Some((
-            read_claims_file(path)?,
-            ClaimContext {
-                target,
-                scim_username_source: a.scim_username_source.clone(),
-                provider_arn: None,
-            },
-        )),
-        _ => None,
+    let claims = match &a.claims {
+        None => None,
+        Some(path) => {
+            let mapping = read_claims_file(path)?;
+            // Claim rules differ per target: the one named, else the one the SP metadata shows.
+            let shown = sp_metadata
+                .as_ref()
+                .and_then(|doc| check::read_sp(doc.input()).ok())
+                .and_then(|sp| Target::of_sp_entity_id(&sp.entity_id));
+            let Some(target) = settings.target.or(shown) else {
+                bail!(
+                    "--claims {} needs a target, as the claim rules of IAM Identity Center and IAM differ: give --target identity-center or --target iam (or Identity Center's --sp-metadata)",
+                    path.display()
+                );
+            };
+            Some(ClaimsCheck {
+                name: path.display().to_string(),
+                mapping,
+                context: ClaimContext {
+                    target,
+                    scim_username_source: (target == Target::IdentityCenter)
+                        .then(|| a.scim_username_source.clone()),
+                    provider_arn: None,
+                },
+            })
+        }
     };
     let job = CheckJob {
         metadata,
@@ -115,7 +136,7 @@ fn fleet(apps: &str, a: &CheckArgs, settings: CheckSettings) -> Result<Check> {
 
 pub fn fetch(a: FetchArgs) -> Result<(FetchJob, Fetcher, Format)> {
     a.common.color.apply();
-    let format = a.common.format.resolve(false)?;
+    let format = a.format.into();
     let url = match (&a.url, &a.tenant, &a.app_id) {
         (Some(u), _, _) => match Source::parse(u)? {
             Source::Url(url) => url,
@@ -130,7 +151,7 @@ pub fn fetch(a: FetchArgs) -> Result<(FetchJob, Fetcher, Format)> {
     };
     let job = FetchJob {
         url,
-        settings: check_settings(&a.checks, &a.common)?,
+        settings: check_settings(a.target.map(Into::into), &a.checks, &a.common)?,
         destination: if a.output.as_os_str() == "-" {
             Destination::Stdout
         } else {
@@ -143,7 +164,7 @@ pub fn fetch(a: FetchArgs) -> Result<(FetchJob, Fetcher, Format)> {
 
 pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
     a.common.color.apply();
-    let format = a.common.format.resolve(false)?;
+    let format = a.format.into();
     let now = a.common.now()?;
     let overrides = a.common.overrides()?;
     let skew = chrono::Duration::from_std(a.skew()?)?;
@@ -188,27 +209,31 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         )?),
         None => None,
     };
-    let (audiences, acs) =
-        response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone()).map_err(
-            |missing| {
-                anyhow!(match missing {
-                    MissingExpectation::IdentityCenterSp =>
-                        "--target identity-center needs --sp-metadata (or --audience and --acs)",
-                    MissingExpectation::Target =>
-                        "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs",
-                    MissingExpectation::Acs =>
-                        "give the expected ACS URL with --acs (or --sp-metadata)",
-                })
-            },
-        )?;
+    let recipient = response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone())
+        .map_err(|missing| match missing {
+            MissingExpectation::IdentityCenterSp => anyhow!(
+                "--target identity-center needs --sp-metadata (or --audience and --acs)"
+            ),
+            MissingExpectation::Target => anyhow!(
+                "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs"
+            ),
+            MissingExpectation::Acs => {
+                anyhow!("give the expected ACS URL with --acs (or --sp-metadata)")
+            }
+            MissingExpectation::TargetContradictsSp { given, sp } => anyhow!(
+                "--target {given} contradicts --sp-metadata {}, which is {}'s service-provider metadata (its entityID shows it); drop --target or give the other file",
+                a.sp_metadata.as_deref().unwrap_or(Path::new("")).display(),
+                sp.display_name()
+            ),
+        })?;
     let job = ValidateJob {
         settings: ValidateSettings {
             trust,
             expect: Expectations {
                 issuer,
-                audiences,
-                acs,
-                target,
+                audiences: recipient.audiences,
+                acs: recipient.acs,
+                target: recipient.target,
                 expect_user: a.expect_user.clone(),
                 now,
                 skew,
@@ -230,7 +255,7 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
 
 /// `explain`: the code asked about, `None` for the list.
 pub fn explain(a: ExplainArgs) -> Result<(Option<Code>, Format)> {
-    let format = a.format.resolve(false)?;
+    let format = a.format.into();
     if a.list {
         return Ok((None, format));
     }
@@ -256,8 +281,7 @@ pub fn identity_center(a: IdentityCenterArgs) -> Result<Setup> {
             bail!("--instance-arn {arn:?} is not an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-<16 characters>; aws sso-admin list-instances shows it)");
         }
     }
-    let mut settings = check_settings(&a.checks, &a.common)?;
-    settings.target = Some(Target::IdentityCenter);
+    let settings = check_settings(Some(Target::IdentityCenter), &a.checks, &a.common)?;
     let metadata = read_metadata(&a.metadata, &a.http)?;
     let sp = Document::from_file(&a.sp_metadata, a.http.max_size)?;
     let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
@@ -267,7 +291,7 @@ pub fn identity_center(a: IdentityCenterArgs) -> Result<Setup> {
         sp.input(),
         &Common {
             claims: &claims,
-            scim_username_source: &a.claims.scim_username_source,
+            scim_username_source: Some(&a.scim_username_source),
             signing_cert: signing_cert.as_ref(),
             current_cert: current_cert.as_ref(),
             cert_policy: settings.cert_policy,
@@ -281,14 +305,13 @@ pub fn identity_center(a: IdentityCenterArgs) -> Result<Setup> {
         prepared,
         claims,
         write: write_settings(&a.write),
-        format: a.common.format.resolve(false)?,
+        format: a.format.into(),
     })
 }
 
 pub fn iam(a: IamArgs) -> Result<Setup> {
     a.common.color.apply();
-    let mut settings = check_settings(&a.checks, &a.common)?;
-    settings.target = Some(Target::Iam);
+    let settings = check_settings(Some(Target::Iam), &a.checks, &a.common)?;
     let account: AccountId = a.account_id.parse()?;
     let provider: ProviderName = a.provider_name.parse()?;
     let roles: Vec<RoleName> = a
@@ -304,7 +327,7 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
         metadata.input(),
         &Common {
             claims: &claims,
-            scim_username_source: &a.claims.scim_username_source,
+            scim_username_source: None,
             signing_cert: signing_cert.as_ref(),
             current_cert: current_cert.as_ref(),
             cert_policy: settings.cert_policy,
@@ -320,7 +343,7 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
         prepared,
         claims,
         write: write_settings(&a.write),
-        format: a.common.format.resolve(false)?,
+        format: a.format.into(),
     })
 }
 
@@ -381,9 +404,13 @@ fn trusted_cert(arg: &str) -> Result<Trusted> {
 }
 
 /// The settings every metadata check takes.
-fn check_settings(checks: &MetadataCheckArgs, common: &CommonArgs) -> Result<CheckSettings> {
+fn check_settings(
+    target: Option<Target>,
+    checks: &MetadataCheckArgs,
+    common: &CommonArgs,
+) -> Result<CheckSettings> {
     Ok(CheckSettings {
-        target: checks.target.map(Into::into),
+        target,
         pin: checks.pin()?,
         cert_policy: checks.cert_policy()?,
         now: common.now()?,
@@ -455,14 +482,22 @@ impl ValidateArgs {
     }
 }
 
-impl FormatArg {
-    pub fn resolve(self, sarif_allowed: bool) -> Result<Format> {
-        Ok(match self {
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
-            FormatArg::Sarif if sarif_allowed => Format::Sarif,
-            FormatArg::Sarif => bail!("--format sarif is available for `check` only"),
-        })
+        }
+    }
+}
+
+impl From<CheckFormatArg> for Format {
+    fn from(f: CheckFormatArg) -> Format {
+        match f {
+            CheckFormatArg::Human => Format::Human,
+            CheckFormatArg::Json => Format::Json,
+            CheckFormatArg::Sarif => Format::Sarif,
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
-use samlbridge::aws::Target;
+use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::Certificate;
 use samlbridge::response::{
     decode::decode, validate, DecodeLimits, Engine, Expectations, SignaturePolicy, TrustAnchors,
@@ -30,7 +30,7 @@ fn settings() -> &'static ValidateSettings {
                 issuer: Some("https://sts.windows.net/4f6e2c1a-9b7d-4e3f-8a5c-2d1b0e9f7a63/".into()),
                 audiences: vec!["https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c".into()],
                 acs: vec!["https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e".into()],
-                target: Some(Target::IdentityCenter),
+                target: TargetChoice::Given(Target::IdentityCenter),
                 expect_user: None,
                 now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap(),
                 skew: Duration::minutes(3),

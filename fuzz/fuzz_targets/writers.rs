@@ -182,7 +182,7 @@ fuzz_target!(|data: &[u8]| {
     for signing_cert in [None, first.as_ref()] {
         let common = |claims| Common {
             claims,
-            scim_username_source: "user.userprincipalname",
+            scim_username_source: Some("user.userprincipalname"),
             signing_cert,
             current_cert: None,
             cert_policy: Default::default(),

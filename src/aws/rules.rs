@@ -405,6 +405,30 @@ pub fn misnamed_attribute(name: &str, iam: bool) -> Option<String> {
         })
 }
 
+/// Identity Center's service-provider entityID:
+/// `https://<region>.signin.aws.amazon.com/platform/saml/<id>` (`.signin.amazonaws.cn` in China).
+pub fn is_identity_center_entity_id(entity_id: &str) -> bool {
+    url::Url::parse(entity_id).is_ok_and(|u| {
+        u.scheme() == "https"
+            && u.host_str().is_some_and(|h| {
+                h.ends_with(".signin.aws.amazon.com") || h.ends_with(".signin.amazonaws.cn")
+            })
+            && u.path().starts_with("/platform/saml/")
+    })
+}
+
+/// One of Identity Center's ACS URLs: `/platform/saml/acs/…` on `signin.aws`,
+/// `signin.aws.amazon.com` or `signin.amazonaws.cn` hosts.
+pub fn is_identity_center_acs(location: &str) -> bool {
+    url::Url::parse(location).is_ok_and(|u| {
+        u.host_str().is_some_and(|h| {
+            h.ends_with(".signin.aws")
+                || h.ends_with(".signin.aws.amazon.com")
+                || h.ends_with(".signin.amazonaws.cn")
+        }) && u.path().starts_with("/platform/saml/acs/")
+    })
+}
+
 /// STS sign-in endpoints that may appear as Recipient for IAM federation: the global one and
 /// the regional ones (`https://<region>.signin.aws.amazon.com/saml`), in every partition.
 pub fn is_iam_signin_endpoint(url: &str) -> bool {

@@ -113,6 +113,9 @@ impl Claim {
     }
 }
 
+/// What Entra's provisioning connector for Identity Center sends as userName by default.
+pub const DEFAULT_SCIM_USERNAME_SOURCE: &str = "user.userprincipalname";
+
 /// A whole claim mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ClaimMapping {

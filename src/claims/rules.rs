@@ -12,8 +12,9 @@ use thiserror::Error;
 #[derive(Debug, Clone)]
 pub struct ClaimContext {
     pub target: Target,
-    /// The Entra attribute the provisioning connector sends as the Identity Center userName.
-    pub scim_username_source: String,
+    /// Identity Center: the Entra attribute the provisioning connector sends as the userName
+    /// (IAM provisions no user names).
+    pub scim_username_source: Option<String>,
     /// For IAM: the provider being configured, `arn:aws:iam::<account>:saml-provider/<name>`.
     pub provider_arn: Option<String>,
 }
@@ -164,7 +165,11 @@ fn identity_center_name_id(n: &NameIdClaim, ctx: &ClaimContext, out: &mut Vec<Fi
         );
     }
     match &n.source {
-        ClaimSource::Attribute(a) if a.eq_ignore_ascii_case(&ctx.scim_username_source) => {}
+        ClaimSource::Attribute(a)
+            if ctx
+                .scim_username_source
+                .as_deref()
+                .is_none_or(|s| a.eq_ignore_ascii_case(s)) => {}
         ClaimSource::Transformation(t) => out.push(
             Finding::new(
                 Code::ClaimsTransformation,
@@ -177,7 +182,7 @@ fn identity_center_name_id(n: &NameIdClaim, ctx: &ClaimContext, out: &mut Vec<Fi
                 Code::ClaimsNameidSource,
                 format!(
                     "the NameID comes from {other}, but provisioning sends {} as userName",
-                    ctx.scim_username_source
+                    ctx.scim_username_source.as_deref().unwrap_or_default()
                 ),
             )
             .subject("NameID"),

@@ -27,7 +27,7 @@ source = "user.groups"
 fn idc() -> ClaimContext {
     ClaimContext {
         target: Target::IdentityCenter,
-        scim_username_source: "user.userprincipalname".into(),
+        scim_username_source: Some("user.userprincipalname".into()),
         provider_arn: None,
     }
 }
@@ -35,7 +35,7 @@ fn idc() -> ClaimContext {
 fn iam() -> ClaimContext {
     ClaimContext {
         target: Target::Iam,
-        scim_username_source: "user.userprincipalname".into(),
+        scim_username_source: Some("user.userprincipalname".into()),
         provider_arn: Some("arn:aws:iam::123456789012:saml-provider/EntraID".into()),
     }
 }
@@ -234,7 +234,7 @@ fn identity_center_rules() {
     let mail = toml("[name_id]\nsource = \"user.mail\"\nformat = \"emailAddress\"\n");
     assert_eq!(codes(&mail, &idc()), vec![Code::ClaimsNameidSource]);
     let custom_scim = ClaimContext {
-        scim_username_source: "user.mail".into(),
+        scim_username_source: Some("user.mail".into()),
         ..idc()
     };
     assert_eq!(codes(&mail, &custom_scim), vec![]);

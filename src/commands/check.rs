@@ -1,7 +1,7 @@
 //! The `check` job: read IdP metadata (and optionally SP metadata), run every check, and
 //! return a report for a renderer. Also what `fetch` runs on what it downloaded.
 
-use crate::aws::Target;
+use crate::aws::{Target, TargetChoice};
 use crate::cert::{CertPolicy, Certificate, KeyKind, Thumbprint};
 use crate::claims::{ClaimContext, ClaimMapping};
 use crate::diag::{self, Code, Finding, Overrides, Sink};
@@ -34,6 +34,7 @@ pub struct CheckSettings {
 #[error("{name}: {error}")]
 pub struct CheckError {
     pub name: String,
+    #[source]
     pub error: MetadataError,
 }
 
@@ -118,7 +119,9 @@ pub struct CheckReport {
     /// When the document was fetched: the URL that answered, after redirects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    pub target: Option<Target>,
+    /// Whose limits were applied (`target`, `target_from`).
+    #[serde(flatten)]
+    pub target: TargetChoice,
     /// Absent when the document was refused before it could be read (a DTD).
     pub metadata: Option<MetadataSummary>,
     pub certificates: Vec<CertSummary>,
@@ -204,10 +207,46 @@ pub(crate) fn check_into(
     settings: &CheckSettings,
     findings: &mut Sink<'_>,
 ) -> Result<CheckReport, CheckError> {
+    // The service provider's metadata comes first: its entityID may say which target's
+    // limits apply to the IdP metadata.
+    let sp_name = sp.map(|sp| sp.name);
+    let sp = match sp {
+        None => None,
+        Some(sp) => match xml::parse(sp.bytes)
+            .map_err(MetadataError::from)
+            .and_then(|d| metadata::sp(&d))
+        {
+            Ok(spm) => Some(Ok(spm)),
+            Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => {
+                Some(Err(dtd_finding(sp.name, &e)))
+            }
+            Err(error) => {
+                return Err(CheckError {
+                    name: sp.name.to_owned(),
+                    error,
+                })
+            }
+        },
+    };
+    let sp_entity = sp
+        .as_ref()
+        .and_then(|s| s.as_ref().ok())
+        .map(|s| s.entity_id.as_str());
+    let target = TargetChoice::choose(settings.target, sp_entity);
+    if let (Some(given), Some(shown)) =
+        (settings.target, sp_entity.and_then(Target::of_sp_entity_id))
+    {
+        if given != shown {
+            return Err(CheckError {
+                name: sp_name.unwrap_or_default().to_owned(),
+                error: MetadataError::OtherTarget { given, sp: shown },
+            });
+        }
+    }
     let mut report = CheckReport {
         source: idp.name.to_owned(),
         url: idp.url.map(ToString::to_string),
-        target: settings.target,
+        target,
         metadata: None,
         certificates: Vec::new(),
         sp_metadata: None,
@@ -217,11 +256,20 @@ pub(crate) fn check_into(
     if let (Some(requested), Some(answered)) = (idp.requested_url, idp.url) {
         findings.extend(redirect_finding(idp.name, requested, answered));
     }
+    if target.target().is_none() {
+        findings.push(
+            Finding::new(
+                Code::TargetUnknown,
+                "no AWS target: IAM Identity Center's limits (75,000 characters, no encryption key) and IAM's (1,000 to 10,000,000 characters, no byte-order mark) were not applied",
+            )
+            .subject(idp.name.to_owned()),
+        );
+    }
 
     match read_idp(idp, settings) {
         Ok((_, md)) => {
             let opts = metadata::CheckOptions {
-                target: settings.target,
+                target: target.target(),
                 cert_policy: settings.cert_policy,
                 now: settings.now,
                 source_url: idp.url.cloned(),
@@ -243,25 +291,13 @@ pub(crate) fn check_into(
         }
     }
 
-    if let Some(sp) = sp {
-        match xml::parse(sp.bytes)
-            .map_err(MetadataError::from)
-            .and_then(|d| metadata::sp(&d))
-        {
-            Ok(spm) => {
-                findings.extend(metadata::check_sp(&spm));
-                report.sp_metadata = Some(spm);
-            }
-            Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => {
-                findings.push(dtd_finding(sp.name, &e))
-            }
-            Err(error) => {
-                return Err(CheckError {
-                    name: sp.name.to_owned(),
-                    error,
-                })
-            }
+    match sp {
+        Some(Ok(spm)) => {
+            findings.extend(metadata::check_sp(&spm));
+            report.sp_metadata = Some(spm);
         }
+        Some(Err(dtd)) => findings.push(dtd),
+        None => {}
     }
 
     Ok(report)
@@ -314,25 +350,48 @@ pub fn read_sp(input: Input<'_>) -> Result<metadata::SpMetadata, CheckError> {
 }
 
 /// What `check` is given: IdP metadata and, optionally, the service provider's metadata and
-/// a claim mapping to check for the target.
+/// a claim mapping to check for the target; or a claim mapping alone.
 pub struct CheckJob {
-    pub metadata: Document,
+    pub metadata: Option<Document>,
     pub sp_metadata: Option<Document>,
-    pub claims: Option<(ClaimMapping, ClaimContext)>,
+    pub claims: Option<ClaimsCheck>,
     pub settings: CheckSettings,
+}
+
+/// A claim mapping to check: where it came from, and the context its rules need.
+pub struct ClaimsCheck {
+    pub name: String,
+    pub mapping: ClaimMapping,
+    pub context: ClaimContext,
 }
 
 /// `samlbridge check`.
 pub fn run(job: &CheckJob) -> Result<CheckReport, CheckError> {
     let mut findings = Sink::new(&job.settings.overrides);
-    let mut report = check_into(
-        job.metadata.input(),
-        job.sp_metadata.as_ref().map(Document::input),
-        &job.settings,
-        &mut findings,
-    )?;
-    if let Some((mapping, ctx)) = &job.claims {
-        findings.extend(crate::claims::check(mapping, ctx));
+    let mut report = match &job.metadata {
+        Some(metadata) => check_into(
+            metadata.input(),
+            job.sp_metadata.as_ref().map(Document::input),
+            &job.settings,
+            &mut findings,
+        )?,
+        None => CheckReport {
+            source: job
+                .claims
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            url: None,
+            target: TargetChoice::choose(job.settings.target, None),
+            metadata: None,
+            certificates: Vec::new(),
+            sp_metadata: None,
+            findings: Vec::new(),
+            parsed: None,
+        },
+    };
+    if let Some(c) = &job.claims {
+        findings.extend(crate::claims::check(&c.mapping, &c.context));
     }
     report.findings = findings.finish();
     Ok(report)

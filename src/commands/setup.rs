@@ -30,7 +30,8 @@ pub enum SetupError {
 /// Options shared by both targets.
 pub struct Common<'a> {
     pub claims: &'a ClaimMapping,
-    pub scim_username_source: &'a str,
+    /// Identity Center only: the attribute provisioning sends as userName.
+    pub scim_username_source: Option<&'a str>,
     pub signing_cert: Option<&'a Thumbprint>,
     pub current_cert: Option<&'a Trusted>,
     pub cert_policy: CertPolicy,
@@ -83,7 +84,7 @@ pub fn identity_center(
         common.claims,
         &ClaimContext {
             target: Target::IdentityCenter,
-            scim_username_source: common.scim_username_source.to_owned(),
+            scim_username_source: common.scim_username_source.map(str::to_owned),
             provider_arn: None,
         },
     ));
@@ -95,7 +96,9 @@ pub fn identity_center(
         instance_arn,
         signing_cert: common.signing_cert,
         sign_on_url,
-        scim_username_source: common.scim_username_source,
+        scim_username_source: common
+            .scim_username_source
+            .unwrap_or(crate::claims::DEFAULT_SCIM_USERNAME_SOURCE),
         now: settings.now,
     })?;
     findings.extend(writer_findings);
@@ -146,7 +149,7 @@ pub fn iam(
         common.claims,
         &ClaimContext {
             target: Target::Iam,
-            scim_username_source: common.scim_username_source.to_owned(),
+            scim_username_source: common.scim_username_source.map(str::to_owned),
             provider_arn: Some(spec.provider_arn()),
         },
     ));

@@ -292,6 +292,16 @@ codes! {
         why: "AWS looks up the identity provider by Issuer; a mismatch gives 'Issuer not present in specified provider'.",
         fix: "Upload this IdP's metadata to AWS, or check that the response comes from the expected tenant.";
 
+    ResponseIssuerUnchecked = "response-issuer-unchecked", Warning, allowable: true,
+        summary: "No issuer was expected, so the response's Issuer was not checked",
+        why: "A certificate alone (--cert) says whose signature to trust, not which identity provider the response must come from; AWS also compares the Issuer with the provider's entityID.",
+        fix: "Give --issuer with the entityID AWS holds for the provider (https://sts.windows.net/<tenant-id>/ for Entra), or --metadata instead of --cert.";
+
+    TargetUnknown = "target-unknown", Warning, allowable: true,
+        summary: "No AWS target is known, so neither Identity Center's nor IAM's own rules were applied",
+        why: "IAM Identity Center and IAM each add rules of their own (Identity Center: an emailAddress NameID, single-valued access-control attributes, a 75,000-character metadata limit; IAM: Role and RoleSessionName attributes, session duration, metadata size and byte-order mark). Without a target only what every SAML service provider checks was judged, so a PASS or ACCEPT does not mean AWS will accept it.",
+        fix: "Give --target identity-center or --target iam, or Identity Center's service-provider metadata with --sp-metadata (its entityID shows the target).";
+
     ResponseDuplicateId = "response-duplicate-id", Error, allowable: false,
         summary: "Two elements carry the same ID",
         why: "Signature references find their target by ID; duplicates let an attacker make the verifier and the reader look at different elements (signature wrapping).",
@@ -601,6 +611,7 @@ mod tests {
             "signature-",
             "assertion-",
             "input-",
+            "target-",
             "fetch-",
         ];
         for code in Code::ALL {

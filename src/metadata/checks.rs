@@ -723,22 +723,11 @@ pub fn check_sp(sp: &SpMetadata) -> Vec<Finding> {
             ),
         }
     }
-    let idc_entity = url::Url::parse(&sp.entity_id).is_ok_and(|u| {
-        u.scheme() == "https"
-            && u.host_str().is_some_and(|h| {
-                h.ends_with(".signin.aws.amazon.com") || h.ends_with(".signin.amazonaws.cn")
-            })
-            && u.path().starts_with("/platform/saml/")
-    });
-    let idc_acs = sp.acs.iter().all(|a| {
-        url::Url::parse(&a.location).is_ok_and(|u| {
-            u.host_str().is_some_and(|h| {
-                h.ends_with(".signin.aws")
-                    || h.ends_with(".signin.aws.amazon.com")
-                    || h.ends_with(".signin.amazonaws.cn")
-            }) && u.path().starts_with("/platform/saml/acs/")
-        })
-    });
+    let idc_entity = aws::rules::is_identity_center_entity_id(&sp.entity_id);
+    let idc_acs = sp
+        .acs
+        .iter()
+        .all(|a| aws::rules::is_identity_center_acs(&a.location));
     if !idc_entity || !idc_acs {
         out.push(
             Finding::new(

@@ -16,7 +16,7 @@ pub enum MetadataError {
     NotMetadata(String),
     #[error("the EntitiesDescriptor holds no EntityDescriptor")]
     NoEntity,
-    #[error("the document describes {} identity providers ({}); choose one with --entity-id", .0.len(), .0.join(", "))]
+    #[error("the document describes {} identity providers ({}); choose one", .0.len(), .0.join(", "))]
     SeveralIdps(Vec<String>),
     #[error("no EntityDescriptor with entityID '{0}' in the document")]
     EntityNotFound(String),
@@ -24,6 +24,12 @@ pub enum MetadataError {
     NoEntityId,
     #[error("this is not service-provider metadata: it has no SPSSODescriptor")]
     NoSpDescriptor,
+    /// The service-provider metadata belongs to another target than the one named.
+    #[error("this is {}'s service-provider metadata (its entityID shows it), but the target named is {}", .sp.display_name(), .given.display_name())]
+    OtherTarget {
+        given: crate::aws::Target,
+        sp: crate::aws::Target,
+    },
 }
 
 /// Finds the EntityDescriptor to use: the root itself, or the IdP entity inside an

@@ -7,6 +7,7 @@
 //! [`for_terminal`] as well, which lets only line ends and this module's own styles through.
 
 use super::escape::{self, escape, Escaped};
+use crate::aws::TargetChoice;
 use crate::commands::check::{CertStatus, CertSummary, CheckReport};
 use crate::diag::{self, Code, Finding, Severity};
 use crate::metadata::SignatureStatus;
@@ -221,10 +222,14 @@ pub fn certificate(out: &mut String, index: usize, c: &CertSummary) {
 /// The `check` report.
 pub fn check(command: &str, report: &CheckReport) -> String {
     let mut out = String::new();
-    let target = report
-        .target
-        .map(|t| format!(" for {}", t.display_name()))
-        .unwrap_or_default();
+    let target = match report.target {
+        TargetChoice::Given(t) => format!(" for {}", t.display_name()),
+        TargetChoice::FromSpMetadata(t) => format!(
+            " for {} (the service-provider metadata's entityID is its)",
+            t.display_name()
+        ),
+        TargetChoice::Unknown => String::new(),
+    };
     out.push_str(&verdict_line(
         command,
         &format!("{}{target}", report.source),
@@ -349,23 +354,34 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
     } else {
         paint(RED, "REJECT")
     };
+    let errors = format!("{errors} error{}", plural(errors));
+    let judged = match (r.target.target(), r.accepted()) {
+        (Some(t), true) => format!("{} would accept it; {errors}", t.display_name()),
+        (Some(t), false) => format!("{} would reject it; {errors}", t.display_name()),
+        (None, true) => format!(
+            "{errors}, but no AWS target: Identity Center's and IAM's own rules were not applied"
+        ),
+        (None, false) => format!("AWS would reject it; {errors}"),
+    };
     let _ = writeln!(
         out,
         "{verdict} {}  {}",
         paint(BOLD, &r.label),
-        paint(
-            DIM,
-            format!(
-                "(AWS would {}; {errors} error{})",
-                if r.accepted() {
-                    "accept it"
-                } else {
-                    "reject it"
-                },
-                plural(errors)
-            )
-        )
+        paint(DIM, format!("({judged})"))
     );
+    if let TargetChoice::FromSpMetadata(t) = r.target {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(
+                DIM,
+                format!(
+                    "judged as {}: the service-provider metadata's entityID is its",
+                    t.display_name()
+                )
+            )
+        );
+    }
     if !r.findings.is_empty() {
         findings(&mut out, &r.findings);
     }
@@ -779,7 +795,7 @@ mod tests {
         let report = CheckReport {
             source: "https://login.example/md".into(),
             url: Some("https://other.example/\t\u{1b}]0;x\u{7}".into()),
-            target: None,
+            target: TargetChoice::Unknown,
             metadata: None,
             certificates: Vec::new(),
             sp_metadata: None,

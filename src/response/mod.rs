@@ -24,7 +24,7 @@ pub use verify::{
 };
 
 use crate::aws::rules as aws;
-use crate::aws::Target;
+use crate::aws::{Target, TargetChoice};
 use crate::diag::{self, Code, Finding, Overrides};
 use crate::xml;
 use chrono::{DateTime, Utc};
@@ -107,6 +107,9 @@ pub struct ResponseReport {
     pub binding: Binding,
     /// `accept` when AWS would accept it, `reject` otherwise.
     pub verdict: &'static str,
+    /// Whose rules it was judged by (`target`, `target_from`).
+    #[serde(flatten)]
+    pub target: TargetChoice,
     pub response: Option<ResponseEnvelope>,
     pub signing: Option<SigningInfo>,
     pub claims: Option<Claims>,
@@ -129,13 +132,14 @@ pub fn validate(
         label: captured.label.clone(),
         binding: captured.binding,
         verdict: "reject",
+        target: settings.expect.target,
         response: None,
         signing: None,
         claims: None,
         validity: None,
         findings: Vec::new(),
     };
-    let mut findings = Vec::new();
+    let mut findings = unchecked(&settings.expect);
     if captured.binding == Binding::Redirect {
         findings.push(
             Finding::new(
@@ -145,7 +149,7 @@ pub fn validate(
             .subject(Part::Response),
         );
     }
-    if settings.expect.target == Some(Target::Iam)
+    if settings.expect.target() == Some(Target::Iam)
         && captured.encoded_len > aws::SAML_ASSERTION_MAX_CHARS
     {
         findings.push(
@@ -201,6 +205,31 @@ pub fn validate(
     Ok(report)
 }
 
+/// What the expectations leave unjudged, said on every response so that no report reads as
+/// a full verdict when it is not one.
+fn unchecked(expect: &Expectations) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if expect.target().is_none() {
+        out.push(
+            Finding::new(
+                Code::TargetUnknown,
+                "no AWS target: IAM Identity Center's rules (NameID format, access-control attributes) and IAM's (Role, RoleSessionName, SessionDuration, session tags) were not applied",
+            )
+            .subject(Part::Response),
+        );
+    }
+    if expect.issuer.is_none() {
+        out.push(
+            Finding::new(
+                Code::ResponseIssuerUnchecked,
+                "no issuer was expected, so whose identity provider issued the response was not checked",
+            )
+            .subject(Part::Response),
+        );
+    }
+    out
+}
+
 fn finish(mut findings: Vec<Finding>, overrides: &Overrides) -> Vec<Finding> {
     overrides.apply(&mut findings);
     diag::sort(&mut findings);
@@ -250,7 +279,7 @@ fn validity(a: &AssertionView, now: DateTime<Utc>) -> Validity {
     }
 }
 
-/// What is missing to know whom a response must be for.
+/// What is missing, or contradicts itself, in what says whom a response must be for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum MissingExpectation {
     #[error("Identity Center's audience and ACS URL come from its service-provider metadata")]
@@ -259,23 +288,46 @@ pub enum MissingExpectation {
     Target,
     #[error("the expected ACS URL is not known")]
     Acs,
+    /// The target named is not the one the service-provider metadata belongs to.
+    #[error("the target is {given} but the service-provider metadata is {}'s", sp.display_name())]
+    TargetContradictsSp { given: Target, sp: Target },
 }
 
-/// Builds the expectations from what the user gave: explicit audiences and ACS URLs win, then
-/// the Identity Center SP metadata, then the target's defaults (IAM's fixed audiences and
-/// sign-in endpoints).
+/// What a response is judged against, besides trust and time: whose rules, which audiences,
+/// which ACS URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub target: TargetChoice,
+    pub audiences: Vec<String>,
+    pub acs: Vec<String>,
+}
+
+/// Builds the expectations from what the user gave: the target named, else the one the
+/// service-provider metadata shows; explicit audiences and ACS URLs win, then IAM's
+/// defaults (every audience and sign-in endpoint STS accepts; its SP metadata names one of
+/// each), then Identity Center's SP metadata.
 pub fn expectations(
-    target: Option<Target>,
+    given: Option<Target>,
     sp: Option<&crate::metadata::SpMetadata>,
     audiences: Vec<String>,
     acs: Vec<String>,
-) -> Result<(Vec<String>, Vec<String>), MissingExpectation> {
+) -> Result<Recipient, MissingExpectation> {
+    let shown = sp.and_then(|sp| Target::of_sp_entity_id(&sp.entity_id));
+    if let (Some(given), Some(sp)) = (given, shown) {
+        if given != sp {
+            return Err(MissingExpectation::TargetContradictsSp { given, sp });
+        }
+    }
+    let choice = TargetChoice::choose(given, sp.map(|sp| sp.entity_id.as_str()));
+    let target = choice.target();
+    // IAM's own sign-in metadata names one of the audiences and endpoints STS accepts; the
+    // response may name any of them.
     let audiences = if !audiences.is_empty() {
         audiences
-    } else if let Some(sp) = sp {
-        vec![sp.entity_id.clone()]
     } else if target == Some(Target::Iam) {
         aws::IAM_AUDIENCES.iter().map(|s| (*s).to_owned()).collect()
+    } else if let Some(sp) = sp {
+        vec![sp.entity_id.clone()]
     } else {
         return Err(match target {
             Some(Target::IdentityCenter) => MissingExpectation::IdentityCenterSp,
@@ -284,14 +336,18 @@ pub fn expectations(
     };
     let acs = if !acs.is_empty() {
         acs
-    } else if let Some(sp) = sp {
-        sp.acs.iter().map(|a| a.location.clone()).collect()
     } else if target == Some(Target::Iam) {
         Vec::new()
+    } else if let Some(sp) = sp {
+        sp.acs.iter().map(|a| a.location.clone()).collect()
     } else {
         return Err(MissingExpectation::Acs);
     };
-    Ok((audiences, acs))
+    Ok(Recipient {
+        target: choice,
+        audiences,
+        acs,
+    })
 }
 
 /// An input, or one response in it, that could not be validated at all.

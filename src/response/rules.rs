@@ -6,7 +6,7 @@ use super::assertion::{
 };
 use super::Part;
 use crate::aws::rules::{self as aws, Keyed};
-use crate::aws::Target;
+use crate::aws::{Target, TargetChoice};
 use crate::diag::{Code, Finding};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
@@ -21,7 +21,8 @@ pub struct Expectations {
     /// ACS URLs accepted as Destination and Recipient (exact string comparison). Empty with
     /// `--target iam` means any AWS sign-in endpoint.
     pub acs: Vec<String>,
-    pub target: Option<Target>,
+    /// Whose rules apply, and how that is known.
+    pub target: TargetChoice,
     /// `--expect-user`: the Identity Center user name the NameID must equal.
     pub expect_user: Option<String>,
     pub now: DateTime<Utc>,
@@ -29,15 +30,19 @@ pub struct Expectations {
 }
 
 impl Expectations {
+    pub fn target(&self) -> Option<Target> {
+        self.target.target()
+    }
+
     fn acs_ok(&self, url: &str) -> bool {
-        if self.acs.is_empty() && self.target == Some(Target::Iam) {
+        if self.acs.is_empty() && self.target() == Some(Target::Iam) {
             return aws::is_iam_signin_endpoint(url);
         }
         self.acs.iter().any(|a| a == url)
     }
 
     fn acs_description(&self) -> String {
-        if self.acs.is_empty() && self.target == Some(Target::Iam) {
+        if self.acs.is_empty() && self.target() == Some(Target::Iam) {
             "an AWS sign-in endpoint (https://signin.aws.amazon.com/saml or https://<region>.signin.aws.amazon.com/saml)".into()
         } else {
             self.acs.join(" or ")
@@ -172,12 +177,12 @@ pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
     conditions(a, exp, &mut out);
     bearer(a, exp, &mut out);
     name_id(a, exp, &mut out);
-    match exp.target {
+    match exp.target() {
         Some(Target::IdentityCenter) => abac(a, &mut out),
         Some(Target::Iam) => iam(a, &mut out),
         None => {}
     }
-    if let Some(target) = exp.target {
+    if let Some(target) = exp.target() {
         attribute_case(a, target, &mut out);
     }
     out
@@ -354,7 +359,7 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     if n.value.is_empty() {
         out.push(at(Code::NameidMissing, Part::NameId, "the NameID is empty"));
     }
-    if exp.target == Some(Target::IdentityCenter) {
+    if exp.target() == Some(Target::IdentityCenter) {
         match n.format.as_deref() {
             Some(NAMEID_EMAIL) => {}
             other => out.push(at(

@@ -40,7 +40,7 @@ pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
             issuer: Some(format!("https://sts.windows.net/{TENANT}/")),
             audiences: vec![AUDIENCE.into()],
             acs: vec![ACS.into()],
-            target: Some(Target::IdentityCenter),
+            target: TargetChoice::Given(Target::IdentityCenter),
             expect_user: None,
             now: issued() + Duration::seconds(30),
             skew: Duration::minutes(3),

@@ -10,6 +10,7 @@ mod explain;
 mod fetch;
 mod fleet;
 mod injection;
+mod judged;
 mod limits;
 mod outdir;
 mod terminal;

@@ -384,7 +384,7 @@ fn a_har_url_cannot_print_a_forged_accept_inside_a_rejection() {
     assert!(
         reject.contains(
             "/acs/x\\nACCEPT capture.har entry 1 (AWS would accept it; 0 errors)\\r\\u{001B}[2K)"
-        ) && reject.ends_with("(AWS would reject it; 1 error)"),
+        ) && reject.ends_with("(IAM Identity Center would reject it; 1 error)"),
         "{reject}"
     );
 }
