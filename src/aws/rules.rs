@@ -23,6 +23,11 @@ pub const STS_ATTRIBUTES: &[&str] = &[
     TRANSITIVE_TAG_KEYS,
 ];
 
+/// Whether an attribute is read by IAM (STS) only: Identity Center ignores it.
+pub fn is_iam_only_attribute(name: &str) -> bool {
+    STS_ATTRIBUTES.contains(&name) || name.starts_with(PRINCIPAL_TAG_PREFIX)
+}
+
 /// Audiences STS accepts for IAM SAML federation.
 pub const IAM_AUDIENCES: &[&str] = &[
     "https://signin.aws.amazon.com/saml",

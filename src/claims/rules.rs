@@ -147,6 +147,30 @@ fn identity_center(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>)
         Some(n) => identity_center_name_id(n, ctx, out),
     }
     access_control(m, out);
+    other_target(m, Target::IdentityCenter, out);
+}
+
+/// Claims only the other target reads: a sign that the mapping belongs to another application.
+fn other_target(m: &ClaimMapping, target: Target, out: &mut Vec<Finding>) {
+    for c in &m.claims {
+        let name = c.full_name();
+        let theirs = match target {
+            Target::IdentityCenter => aws::is_iam_only_attribute(&name).then_some("IAM"),
+            Target::Iam => name
+                .starts_with(aws::ACCESS_CONTROL_PREFIX)
+                .then_some("IAM Identity Center"),
+        };
+        if let Some(theirs) = theirs {
+            out.push(at(
+                Code::ClaimsOtherTarget,
+                c,
+                format!(
+                    "{} ignores this claim; only {theirs} reads it",
+                    target.display_name()
+                ),
+            ));
+        }
+    }
 }
 
 /// Identity Center signs in the user whose user name equals the NameID, an email address:
@@ -259,6 +283,7 @@ fn one_value(
 /// STS's rules for AssumeRoleWithSAML: a Role pair naming this provider, a session name,
 /// and session tags and a source identity it accepts.
 fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
+    other_target(m, Target::Iam, out);
     roles(m, ctx, out);
     session(m, out);
     principal_tags(m, out);

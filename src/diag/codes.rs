@@ -497,6 +497,11 @@ codes! {
         why: "AssumeRoleWithSAML takes a SAMLAssertion of at most 100,000 characters.",
         fix: "Send fewer claims (group claims are the usual culprit).";
 
+    ClaimsOtherTarget = "claims-other-target", Warning, allowable: true,
+        summary: "A claim only the other AWS target reads",
+        why: "IAM Identity Center ignores IAM's Role, RoleSessionName, SessionDuration, SourceIdentity and PrincipalTag claims, and IAM ignores Identity Center's AccessControl claims. Such a claim usually means the mapping was copied from the other gallery application, or checked against the wrong target.",
+        fix: "Check the mapping against the target it is for (--target), or remove the claim from this application in Entra.";
+
     ClaimsNameidDefault = "claims-nameid-default", Warning, allowable: true,
         summary: "The claim mapping does not set the NameID",
         why: "Without an explicit Unique User Identifier claim Entra falls back to its default, whose format IAM Identity Center may refuse; set it so the result is known.",

@@ -420,3 +420,60 @@ fn flags_a_command_would_ignore_are_refused() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_mapping_checked_against_the_other_targets_rules_says_so() {
+    for (mapping, target, theirs) in [
+        ("claims/iam.toml", "identity-center", "only IAM reads it"),
+        (
+            "claims/identity-center.toml",
+            "iam",
+            "only IAM Identity Center reads it",
+        ),
+    ] {
+        let out = run(&[
+            "check",
+            "--claims",
+            &testdata(mapping),
+            "--target",
+            target,
+            "--format",
+            "json",
+        ]);
+        let doc = json(&out);
+        let other: Vec<_> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "claims-other-target")
+            .collect();
+        assert!(
+            !other.is_empty()
+                && other
+                    .iter()
+                    .all(|f| f["message"].as_str().unwrap().ends_with(theirs)),
+            "{mapping} for {target}: {doc:#}"
+        );
+    }
+    // Each mapping against its own target carries no such warning.
+    for (mapping, target) in [
+        ("claims/iam.toml", "iam"),
+        ("claims/identity-center.toml", "identity-center"),
+    ] {
+        let out = run(&[
+            "check",
+            "--claims",
+            &testdata(mapping),
+            "--target",
+            target,
+            "--format",
+            "json",
+        ]);
+        assert!(
+            !findings(&json(&out))
+                .iter()
+                .any(|(c, _)| c == "claims-other-target"),
+            "{mapping}"
+        );
+    }
+}
