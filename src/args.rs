@@ -19,6 +19,42 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Command {
+    /// The command's name as reports give it, and whether it was asked for JSON and where its
+    /// report goes (`fetch -o -` reports on standard error): read before the arguments become
+    /// settings, so that even a run that fails there answers in JSON.
+    pub fn reporting(&self) -> (&'static str, Option<ReportStream>) {
+        let json = |f: FormatArg| matches!(f, FormatArg::Json).then_some(ReportStream::Stdout);
+        match self {
+            Command::Fetch(a) => (
+                "fetch",
+                json(a.format).map(|s| {
+                    if a.output.as_os_str() == "-" {
+                        ReportStream::Stderr
+                    } else {
+                        s
+                    }
+                }),
+            ),
+            Command::Check(a) => (
+                "check",
+                matches!(a.format, CheckFormatArg::Json).then_some(ReportStream::Stdout),
+            ),
+            Command::Validate(a) => ("validate", json(a.format)),
+            Command::Aws(AwsCommand::IdentityCenter(a)) => ("aws identity-center", json(a.format)),
+            Command::Aws(AwsCommand::Iam(a)) => ("aws iam", json(a.format)),
+            Command::Explain(a) => ("explain", json(a.format)),
+        }
+    }
+}
+
+/// Where a command's report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportStream {
+    Stdout,
+    Stderr,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Download an Entra application's federation metadata over HTTPS, check it and save it.

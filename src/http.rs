@@ -441,9 +441,10 @@ impl Fetcher {
             || lower.contains("name or service not known")
             || lower.contains("no address associated")
         {
+            // The resolver's own words; the layers above it only repeat the URL.
             return FetchError::Dns {
                 host: host.to_owned(),
-                detail,
+                detail: innermost(e),
             };
         }
         if lower.contains("certificate")
@@ -496,6 +497,14 @@ fn is_timeout(e: &std::io::Error) -> bool {
 }
 
 /// An error with its sources, as one line.
+/// The deepest cause of an error.
+fn innermost(e: &dyn std::error::Error) -> String {
+    std::iter::successors(Some(e), |e| e.source())
+        .last()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
 fn chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();

@@ -18,10 +18,10 @@ pub enum Source {
 /// An input that could not be read.
 #[derive(Debug, Error)]
 pub enum SourceError {
+    /// Not the error's source: its reason is given in words of its own.
     Io {
         name: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     TooLarge {
         name: String,
@@ -53,7 +53,12 @@ impl SourceError {
     /// What went wrong, without the input's name (for reports that show it already).
     pub fn reason(&self) -> String {
         match self {
-            SourceError::Io { source, .. } => source.to_string(),
+            SourceError::Io { error, .. } => match error.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_owned(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+                std::io::ErrorKind::IsADirectory => "is a directory, not a file".to_owned(),
+                _ => error.to_string(),
+            },
             SourceError::Fetch { source, .. } => source.to_string(),
             SourceError::TooLarge { limit, .. } => format!("larger than the {limit}-byte limit"),
             SourceError::NotHttps(_) => "only https:// URLs are fetched".to_owned(),
@@ -131,9 +136,9 @@ pub fn list(args: &[String]) -> Result<Listing, SourceError> {
 
 impl Listing {
     fn enter(&mut self, dir: &Path) -> Result<(), SourceError> {
-        let io = |source| SourceError::Io {
+        let io = |error| SourceError::Io {
             name: dir.display().to_string(),
-            source,
+            error,
         };
         let canonical = dir.canonicalize().map_err(io)?;
         if self.open.iter().any(|(open, _)| *open == canonical) {
@@ -334,9 +339,9 @@ pub fn read_listed(
 
 fn read_file_sized(path: &Path, limit: usize, size: Option<u64>) -> Result<Vec<u8>, SourceError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| SourceError::Io {
+    let file = std::fs::File::open(path).map_err(|error| SourceError::Io {
         name: name.clone(),
-        source,
+        error,
     })?;
     // Sized from the start: growing by doubling would briefly hold a large file twice.
     let size = size.unwrap_or_else(|| file.metadata().map_or(0, |m| m.len()));
@@ -354,9 +359,9 @@ fn read_limited(
     reader
         .take((limit as u64).saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|source| SourceError::Io {
+        .map_err(|error| SourceError::Io {
             name: name.to_owned(),
-            source,
+            error,
         })?;
     if bytes.len() > limit {
         return Err(SourceError::TooLarge {

@@ -6,6 +6,7 @@ pub mod cert;
 pub mod diag;
 pub mod entra;
 pub mod http;
+pub mod looks;
 pub mod shape;
 pub mod xml;
 

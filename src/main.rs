@@ -6,7 +6,7 @@ mod output;
 mod settings;
 
 use anyhow::Result;
-use args::{AwsCommand, Cli, Command};
+use args::{AwsCommand, Cli, Command, ReportStream};
 use clap::Parser;
 use samlbridge::commands::{self, Status};
 use samlbridge::render::{self, Format};
@@ -20,6 +20,7 @@ const FAILED: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let (command, json) = cli.command.reporting();
     ExitCode::from(match run(cli) {
         Ok(Status::Clean) => CLEAN,
         Ok(Status::Findings) => FINDINGS,
@@ -27,7 +28,15 @@ fn main() -> ExitCode {
         // A reader that stopped reading (`| head`) is not a failure.
         Err(e) if output::is_broken_pipe(&e) => CLEAN,
         Err(e) => {
-            output::error(output::describe(&e));
+            let message = output::describe(&e);
+            // A failed print leaves only the exit code to tell; standard error still says why.
+            let doc = || render::failure_json(command, &message);
+            let _ = match json {
+                Some(ReportStream::Stdout) => output::print(Format::Json, &doc()),
+                Some(ReportStream::Stderr) => output::print_err(Format::Json, &doc()),
+                None => Ok(()),
+            };
+            output::error(message);
             FAILED
         }
     })
@@ -90,8 +99,12 @@ fn validate(
         Format,
     ),
 ) -> Result<Status> {
+    // The human report shows an unreadable input in its place; JSON is data, so the error
+    // is also said on standard error.
     let unreadable = |e: &samlbridge::response::InputError| {
-        output::error(format_args!("{}: {}", e.label, e.message))
+        if format == Format::Json {
+            output::error(format_args!("{}: {}", e.label, e.message))
+        }
     };
     let summary = match format {
         // JSON never carries colour, so it skips anstream's escape stripping.

@@ -69,6 +69,7 @@ pub fn describe(e: &anyhow::Error) -> String {
 /// The flag that sets a network limit an error reports running out, or that fixes it.
 fn flag_hint(e: &anyhow::Error) -> &'static str {
     use samlbridge::http::FetchError;
+    use samlbridge::looks::Looks;
     use samlbridge::metadata::MetadataError;
     use samlbridge::write::outdir::WriteError;
     if e.chain().any(|c| {
@@ -87,6 +88,18 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
             return " (--target and --sp-metadata disagree: drop --target, or give the service-provider metadata of the target you mean)"
         }
         Some(MetadataError::SeveralIdps(_)) => return " (--entity-id picks one)",
+        Some(MetadataError::SamlMessage(_) | MetadataError::LooksLike(Looks::Har)) => {
+            return " (captured sign-ins go to samlbridge validate; metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
+        }
+        Some(MetadataError::LooksLike(Looks::PemCertificate)) => {
+            return " (a certificate goes to validate --cert; metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
+        }
+        Some(MetadataError::IdpNotSp) => {
+            return " (Entra's federation metadata is METADATA, or --metadata for validate; --sp-metadata takes Identity Center's)"
+        }
+        Some(MetadataError::LooksLike(_)) => {
+            return " (metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
+        }
         _ => {}
     }
     match e.chain().find_map(|c| c.downcast_ref::<FetchError>()) {

@@ -23,6 +23,8 @@ use samlbridge::diag::{Code, OverrideError, Overrides};
 use samlbridge::entra;
 use samlbridge::http::{FetchOptions, Fetcher};
 use samlbridge::input::{self, Document, Listing, Source};
+use samlbridge::looks::Looks;
+use samlbridge::metadata::{self, MetadataError};
 use samlbridge::render::Format;
 use samlbridge::response::{
     self, DecodeLimits, Expectations, MissingExpectation, SignaturePolicy, TrustAnchors,
@@ -62,13 +64,19 @@ pub fn check(a: CheckArgs) -> Result<(Check, Format)> {
     // when no file is named.
     let metadata = match (&a.metadata, &a.claims) {
         (None, Some(_)) => None,
-        (md, _) => Some(read_metadata(md.as_deref().unwrap_or("-"), &a.http)?),
+        (md, _) => Some(read_metadata(None, md.as_deref().unwrap_or("-"), &a.http)?),
     };
+    if let Some(doc) = &metadata {
+        readable_idp(doc, settings.entity_id.as_deref())?;
+    }
     let sp_metadata = a
         .sp_metadata
         .as_ref()
-        .map(|p| Document::from_file(p, a.http.max_size))
+        .map(|p| Document::from_file(p, a.http.max_size).map_err(flagged("--sp-metadata")))
         .transpose()?;
+    if let Some(doc) = &sp_metadata {
+        readable_sp(doc)?;
+    }
     let claims = match &a.claims {
         None => None,
         Some(path) => {
@@ -176,14 +184,14 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
     let mut trust = TrustAnchors::default();
     let mut issuer = a.issuer.clone();
     if let Some(md) = &a.metadata {
-        let doc = read_metadata(md, &a.http)?;
+        let doc = read_metadata(Some("--metadata"), md, &a.http)?;
         let md = validate::trust_metadata(&doc, target, now, &overrides).map_err(|e| match e {
             TrustError::Refused { ref finding, .. } => anyhow!("{e} (--deny {})", finding.code),
             TrustError::TooManyKeys { .. } => anyhow!("--metadata {e}"),
             TrustError::NotIdentityProvider { .. } => anyhow!(
                 "--metadata {e} (Identity Center's service-provider metadata goes to --sp-metadata; --metadata takes Entra's federation metadata)"
             ),
-            TrustError::Check(e) => e.into(),
+            TrustError::Check(e) => flagged("--metadata")(e),
         })?;
         if let Some(warning) = &md.warning {
             output::warn(&doc.name, warning);
@@ -192,7 +200,7 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         issuer.get_or_insert(md.entity_id);
     }
     for path in &a.cert {
-        let pem = input::read_file(path, PEM_FILE)?;
+        let pem = read_pem("--cert", path)?;
         let shown = path.display();
         validate::trust_pem(&mut trust, &pem, |n| format!("--cert {shown} #{n}")).map_err(
             |e| match e {
@@ -204,9 +212,14 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         )?;
     }
     let sp = match &a.sp_metadata {
-        Some(path) => Some(check::read_sp(
-            Document::from_file(path, a.http.max_size)?.input(),
-        )?),
+        Some(path) => Some(
+            check::read_sp(
+                Document::from_file(path, a.http.max_size)
+                    .map_err(flagged("--sp-metadata"))?
+                    .input(),
+            )
+            .map_err(flagged("--sp-metadata"))?,
+        ),
         None => None,
     };
     let recipient = response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone())
@@ -282,8 +295,11 @@ pub fn identity_center(a: IdentityCenterArgs) -> Result<Setup> {
         }
     }
     let settings = check_settings(Some(Target::IdentityCenter), &a.checks, &a.common)?;
-    let metadata = read_metadata(&a.metadata, &a.http)?;
-    let sp = Document::from_file(&a.sp_metadata, a.http.max_size)?;
+    let metadata = read_metadata(None, &a.metadata, &a.http)?;
+    let sp =
+        Document::from_file(&a.sp_metadata, a.http.max_size).map_err(flagged("--sp-metadata"))?;
+    readable_idp(&metadata, settings.entity_id.as_deref())?;
+    readable_sp(&sp)?;
     let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
     let (signing_cert, current_cert) = certs(&a.write)?;
     let prepared = setup::identity_center(
@@ -320,7 +336,8 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
         .map(|r| r.parse())
         .collect::<Result<_, _>>()?;
     let partition: Partition = a.partition.parse()?;
-    let metadata = read_metadata(&a.metadata, &a.http)?;
+    let metadata = read_metadata(None, &a.metadata, &a.http)?;
+    readable_idp(&metadata, settings.entity_id.as_deref())?;
     let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
     let (signing_cert, current_cert) = certs(&a.write)?;
     let prepared = setup::iam(
@@ -393,7 +410,7 @@ fn certs(w: &WriteArgs) -> Result<(Option<Thumbprint>, Option<Trusted>)> {
 fn trusted_cert(arg: &str) -> Result<Trusted> {
     let path = Path::new(arg);
     if path.is_file() {
-        let pem = input::read_file(path, PEM_FILE)?;
+        let pem = read_pem("--current-cert", path)?;
         let mut certs = samlbridge::cert::Certificate::from_pem_all(&pem)
             .with_context(|| format!("--current-cert {arg}"))?;
         return Ok(Trusted::Certificate(Box::new(certs.remove(0))));
@@ -421,22 +438,89 @@ fn check_settings(
 }
 
 /// IdP metadata: a file, "-" (standard input) or an https:// URL.
-fn read_metadata(arg: &str, http: &HttpArgs) -> Result<Document> {
-    let source = Source::parse(arg)?;
+/// `flag` names the flag that gave it (`None` for the METADATA argument).
+fn read_metadata(flag: Option<&'static str>, arg: &str, http: &HttpArgs) -> Result<Document> {
+    let flag = flag.unwrap_or("METADATA");
+    let source = Source::parse(arg).map_err(flagged(flag))?;
     let fetcher = match &source {
         Source::Url(_) => Some(Fetcher::new(http.options()?)?),
         _ => None,
     };
-    Ok(input::read_document(
+    input::read_document(
         &source,
         http.max_size,
         fetcher.as_ref(),
         &mut std::io::stdin().lock(),
-    )?)
+    )
+    .map_err(flagged(flag))
+}
+
+/// Refuses, as METADATA, a document that cannot be read as IdP metadata at all (a
+/// certificate, a HAR, a response, …). A DTD is left to the checks, which report it.
+fn readable_idp(doc: &Document, entity_id: Option<&str>) -> Result<()> {
+    let read = metadata::parse_document(&doc.bytes).and_then(|d| metadata::idp(&d, entity_id));
+    match read {
+        Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => Ok(()),
+        Err(error) => Err(flagged("METADATA")(check::CheckError {
+            name: doc.name.clone(),
+            error,
+        })),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The same for service-provider metadata (`--sp-metadata`).
+fn readable_sp(doc: &Document) -> Result<()> {
+    match check::read_sp(doc.input()) {
+        Err(e) if !e.is_dtd() => Err(flagged("--sp-metadata")(e)),
+        _ => Ok(()),
+    }
+}
+
+/// An error about an input, led by the flag that named it; the error stays its source, so
+/// the hint for it is still found.
+#[derive(Debug, thiserror::Error)]
+#[error("{flag} {source}")]
+struct Flagged<E: std::error::Error + Send + Sync + 'static> {
+    flag: &'static str,
+    source: E,
+}
+
+fn flagged<E: std::error::Error + Send + Sync + 'static>(
+    flag: &'static str,
+) -> impl Fn(E) -> anyhow::Error {
+    move |source| Flagged { flag, source }.into()
+}
+
+/// A PEM certificate file; a key, metadata or anything else given instead is named as what it
+/// is.
+fn read_pem(flag: &'static str, path: &Path) -> Result<Vec<u8>> {
+    let pem = input::read_file(path, PEM_FILE).map_err(flagged(flag))?;
+    let shown = path.display();
+    match Looks::of(&pem) {
+        None | Some(Looks::PemCertificate) => {}
+        Some(looks @ (Looks::PemPrivateKey | Looks::PemPublicKey)) => bail!(
+            "{flag} {shown}: this is {looks}, not a certificate: give the signing certificate (-----BEGIN CERTIFICATE-----; Entra's SAML Certificates section offers it as Certificate (Base64))"
+        ),
+        Some(looks) => bail!(
+            "{flag} {shown}: this is {looks}, not a PEM certificate (-----BEGIN CERTIFICATE-----)"
+        ),
+    }
+    if pem
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&pem)
+        .trim_ascii_start()
+        .starts_with(b"<")
+    {
+        bail!(
+            "{flag} {shown}: this is XML, not a PEM certificate; federation metadata goes to --metadata"
+        );
+    }
+    Ok(pem)
 }
 
 fn read_claims_file(path: &Path) -> Result<ClaimMapping> {
-    let bytes = input::read_file(path, SMALL_FILE)?;
+    let bytes = input::read_file(path, SMALL_FILE).map_err(flagged("--claims"))?;
     Ok(claims::parse(&path.display().to_string(), &bytes)?)
 }
 

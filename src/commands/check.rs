@@ -38,6 +38,13 @@ pub struct CheckError {
     pub error: MetadataError,
 }
 
+impl CheckError {
+    /// The document was refused for a DTD or an entity: the checks report that as a finding.
+    pub fn is_dtd(&self) -> bool {
+        matches!(&self.error, MetadataError::Xml(e) if e.is_dtd_or_entity())
+    }
+}
+
 /// Where a certificate stands at the instant judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -148,7 +155,7 @@ pub fn read_idp(
     input: Input<'_>,
     settings: &CheckSettings,
 ) -> Result<(xml::Document, IdpMetadata), MetadataError> {
-    let doc = xml::parse(input.bytes)?;
+    let doc = metadata::parse_document(input.bytes)?;
     let mut md = metadata::idp(&doc, settings.entity_id.as_deref())?;
     let verdict = metadata::signature::verify(input.bytes, &doc, &md.keys, settings.pin.as_ref());
     md.signature = verdict.status;
@@ -212,10 +219,7 @@ pub(crate) fn check_into(
     let sp_name = sp.map(|sp| sp.name);
     let sp = match sp {
         None => None,
-        Some(sp) => match xml::parse(sp.bytes)
-            .map_err(MetadataError::from)
-            .and_then(|d| metadata::sp(&d))
-        {
+        Some(sp) => match metadata::parse_document(sp.bytes).and_then(|d| metadata::sp(&d)) {
             Ok(spm) => Some(Ok(spm)),
             Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => {
                 Some(Err(dtd_finding(sp.name, &e)))
@@ -340,8 +344,7 @@ pub fn summarize_certificates(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<CertS
 /// Parses service-provider metadata without checking it (`validate` reads its entityID and
 /// ACS URLs).
 pub fn read_sp(input: Input<'_>) -> Result<metadata::SpMetadata, CheckError> {
-    xml::parse(input.bytes)
-        .map_err(MetadataError::from)
+    metadata::parse_document(input.bytes)
         .and_then(|d| metadata::sp(&d))
         .map_err(|error| CheckError {
             name: input.name.to_owned(),

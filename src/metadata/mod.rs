@@ -7,7 +7,7 @@ pub mod signature;
 
 pub use checks::{check_idp, check_sp, current_certificate, CheckOptions};
 pub use model::*;
-pub use parse::{classify, idp, sp, MetadataError};
+pub use parse::{classify, idp, parse_document, sp, MetadataError};
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 use super::model::*;
 use crate::cert::Certificate;
 use crate::entra::{self, Issuer};
+use crate::looks::Looks;
 use crate::xml::{ns, Document, Element, XmlError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -14,6 +15,12 @@ pub enum MetadataError {
     Xml(#[from] XmlError),
     #[error("this is not SAML metadata: the root element is <{0}>, not EntityDescriptor or EntitiesDescriptor")]
     NotMetadata(String),
+    /// A captured SAML message where metadata belongs.
+    #[error("this is a SAML {0} (what a sign-in sends), not metadata")]
+    SamlMessage(String),
+    /// A file of another kind altogether: a certificate, a key, a HAR, JSON, HTML, nothing.
+    #[error("this is {0}, not SAML metadata")]
+    LooksLike(Looks),
     #[error("the EntitiesDescriptor holds no EntityDescriptor")]
     NoEntity,
     #[error("the document describes {} identity providers ({}); choose one", .0.len(), .0.join(", "))]
@@ -24,12 +31,23 @@ pub enum MetadataError {
     NoEntityId,
     #[error("this is not service-provider metadata: it has no SPSSODescriptor")]
     NoSpDescriptor,
+    #[error("this is an identity provider's metadata (it has an IDPSSODescriptor), not a service provider's")]
+    IdpNotSp,
     /// The service-provider metadata belongs to another target than the one named.
     #[error("this is {}'s service-provider metadata (its entityID shows it), but the target named is {}", .sp.display_name(), .given.display_name())]
     OtherTarget {
         given: crate::aws::Target,
         sp: crate::aws::Target,
     },
+}
+
+/// Parses a document given as metadata; a file of another kind (a certificate, a key, a HAR,
+/// empty) is named as what it is rather than by the XML parser's first complaint.
+pub fn parse_document(bytes: &[u8]) -> Result<Document, MetadataError> {
+    if let Some(looks) = Looks::of(bytes) {
+        return Err(MetadataError::LooksLike(looks));
+    }
+    Ok(crate::xml::parse(bytes)?)
 }
 
 /// Finds the EntityDescriptor to use: the root itself, or the IdP entity inside an
@@ -49,6 +67,9 @@ pub fn select_entity<'a>(
         return Ok(root);
     }
     if !root.is(ns::MD, "EntitiesDescriptor") {
+        if root.is(ns::SAMLP, "Response") || root.is(ns::SAML, "Assertion") {
+            return Err(MetadataError::SamlMessage(root.local.to_string()));
+        }
         return Err(MetadataError::NotMetadata(root.qualified_name()));
     }
     let entities: Vec<&Element> = std::iter::once(root)
@@ -226,9 +247,13 @@ pub fn idp(doc: &Document, entity_id: Option<&str>) -> Result<IdpMetadata, Metad
 pub fn sp(doc: &Document) -> Result<SpMetadata, MetadataError> {
     let entity = select_entity(doc, None, "SPSSODescriptor")?;
     let entity_id = entity.attr("entityID").ok_or(MetadataError::NoEntityId)?;
-    let sp = entity
-        .child(ns::MD, "SPSSODescriptor")
-        .ok_or(MetadataError::NoSpDescriptor)?;
+    let sp = entity.child(ns::MD, "SPSSODescriptor").ok_or_else(|| {
+        if entity.child(ns::MD, "IDPSSODescriptor").is_some() {
+            MetadataError::IdpNotSp
+        } else {
+            MetadataError::NoSpDescriptor
+        }
+    })?;
     let flag = |name: &str| sp.attr(name).map(|v| matches!(v.trim(), "true" | "1"));
     Ok(SpMetadata {
         entity_id: entity_id.to_owned(),

@@ -588,6 +588,6 @@ fn reads_identity_center_sp_metadata() {
     let idp_xml = MetadataSpec::entra_app(TENANT, vec![k]).build();
     assert!(matches!(
         sp(&xml::parse(idp_xml.as_bytes()).unwrap()),
-        Err(MetadataError::NoSpDescriptor)
+        Err(MetadataError::IdpNotSp)
     ));
 }

@@ -27,6 +27,19 @@ pub fn document<T: Serialize>(command: &str, findings: &[Finding], data: &T) -> 
     Value::Object(doc)
 }
 
+/// The document of a run that could not do its job (exit code 2): the envelope with the
+/// verdict `error` and the message, so that a consumer of JSON always gets a document.
+pub fn failure(command: &str, message: &str) -> Value {
+    serde_json::json!({
+        "tool": "samlbridge",
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": command,
+        "verdict": "error",
+        "findings": [],
+        "error": {"message": message},
+    })
+}
+
 /// A finding code's entry, as `explain --format json` shows it.
 pub fn code(code: crate::diag::Code) -> Value {
     let info = code.info();

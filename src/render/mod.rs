@@ -95,6 +95,11 @@ fn setup_outcome(report: &SetupReport) -> String {
 }
 
 /// `explain CODE`, or `explain --list` when `code` is `None`.
+/// A run that could not do its job, as JSON (human output says it on standard error alone).
+pub fn failure_json(command: &str, message: &str) -> String {
+    json::to_string(&json::failure(command, message))
+}
+
 pub fn explain(format: Format, code: Option<Code>) -> String {
     match (format, code) {
         (Format::Json, None) => json::to_string(&serde_json::Value::Array(

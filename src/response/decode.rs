@@ -2,6 +2,7 @@
 //! or URL-safe, wrapped or not), a URL-encoded form body, a URL or DEFLATE-compressed
 //! HTTP-Redirect encoding, a HAR file from browser developer tools, or a SAML-tracer export.
 
+use crate::looks::Looks;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
@@ -85,6 +86,9 @@ impl Found {
 pub enum DecodeError {
     #[error("the input is empty")]
     Empty,
+    /// A certificate, a key or a web page where a response belongs.
+    #[error("this is {0}, not a SAML response")]
+    LooksLike(Looks),
     #[error("not a SAML response in any form samlbridge reads (XML, base64, a form body SAMLResponse=…, a URL, a HAR file or a SAML-tracer export){0}")]
     Unrecognized(String),
     #[error("the base64 is damaged: {0}")]
@@ -236,6 +240,10 @@ pub fn decode(
     let body = trim_start(bytes);
     if body.is_empty() {
         return Err(DecodeError::Empty);
+    }
+    // A certificate or key never holds a response; its base64 would only mislead.
+    if let Some(looks) = Looks::of(body).filter(|l| l.is_pem()) {
+        return Err(DecodeError::LooksLike(looks));
     }
     if body.starts_with(b"<") {
         if body.len() > limits.max_response_bytes {

@@ -315,6 +315,11 @@ impl Checked {
     /// note when it is a bare Assertion.
     fn received(root: &Element) -> Result<Self, NotSaml> {
         let is_response = root.is(ns::SAMLP, "Response");
+        if root.is(ns::MD, "EntityDescriptor") || root.is(ns::MD, "EntitiesDescriptor") {
+            return Err(NotSaml(
+                "this is SAML metadata, not a SAML response".to_owned(),
+            ));
+        }
         if !is_response && !root.is(ns::SAML, "Assertion") {
             return Err(NotSaml(format!(
                 "the root element is <{}>{}, not a SAML 2.0 samlp:Response",

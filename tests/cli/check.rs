@@ -246,7 +246,7 @@ fn sp_metadata_is_checked_too() {
     let out = run(&["check", &md, "--sp-metadata", &md, "--now", NOW]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("no SPSSODescriptor"),
+        stderr(&out).contains("this is an identity provider's metadata (it has an IDPSSODescriptor), not a service provider's"),
         "{}",
         stderr(&out)
     );
@@ -275,7 +275,7 @@ fn bad_input_exits_2_naming_the_input() {
             b"<html><body>Sign in</body></html>",
             "not SAML metadata",
         ),
-        ("empty.xml", b"", "no XML element"),
+        ("empty.xml", b"", "this is an empty file, not SAML metadata"),
         (
             "latin1.xml",
             b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",

@@ -16,3 +16,4 @@ mod outdir;
 mod terminal;
 mod util;
 mod validate;
+mod wrong_input;

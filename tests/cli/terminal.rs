@@ -390,7 +390,7 @@ fn a_har_url_cannot_print_a_forged_accept_inside_a_rejection() {
 }
 
 #[test]
-fn an_unreadable_input_is_named_escaped_on_both_streams() {
+fn an_unreadable_input_is_named_escaped_in_the_report() {
     let dir = tempdir();
     let name = "response\u{1b}]0;owned\u{7}\nACCEPT\u{202e}.xml";
     std::fs::write(dir.path().join(name), "not a SAML response").unwrap();
@@ -412,8 +412,8 @@ fn an_unreadable_input_is_named_escaped_on_both_streams() {
         !lines(&text).iter().any(|l| l.starts_with("ACCEPT")),
         "{text}"
     );
-    assert_eq!(err.lines().count(), 1, "{err:?}");
-    assert!(err.contains(shown), "{err:?}");
+    // Said once: in its place in the report, not again on standard error.
+    assert!(err.is_empty(), "{err:?}");
 }
 
 #[test]

@@ -496,7 +496,7 @@ fn bad_input_exits_2_naming_it() {
         (
             "metadata.xml",
             b"<EntityDescriptor xmlns=\"urn:oasis:names:tc:SAML:2.0:metadata\"/>",
-            "not a SAML 2.0 samlp:Response",
+            "this is SAML metadata, not a SAML response",
         ),
         (
             "empty-field.txt",
@@ -534,7 +534,7 @@ fn bad_input_exits_2_naming_it() {
             &testdata("keys/entra-app-active.cert.pem"),
         ]);
         assert_eq!(code(&out), 2, "{name}");
-        let e = stderr(&out);
+        let e = stdout(&out);
         assert!(e.contains(name) && e.contains(message), "{name}: {e}");
         assert!(!e.contains("panicked"));
     }
@@ -556,9 +556,9 @@ fn size_limits() {
     ]);
     assert_eq!(code(&out), 2);
     assert!(
-        stderr(&out).contains("larger than the 1048576-byte limit"),
+        stdout(&out).contains("larger than the 1048576-byte limit"),
         "{}",
-        stderr(&out)
+        stdout(&out)
     );
 
     let out = run(&[
@@ -572,7 +572,7 @@ fn size_limits() {
         "100",
     ]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("larger than the 100-byte limit"));
+    assert!(stdout(&out).contains("larger than the 100-byte limit"));
 }
 
 #[test]
@@ -692,7 +692,7 @@ fn missing_input_or_expectations_is_a_usage_error() {
         "iam",
     ]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("/nonexistent.xml"));
+    assert!(stdout(&out).contains("ERROR /nonexistent.xml: no such file"));
     let out = run(&[
         "validate",
         &r,

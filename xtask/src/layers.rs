@@ -11,6 +11,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("diag", 0),
     ("xml", 0),
     ("shape", 0),
+    ("looks", 0),
     ("entra", 0),
     ("aws", 0),
     ("cert", 1),
