@@ -2,6 +2,7 @@
 
 mod aws;
 mod aws_tooling;
+mod capture_time;
 mod check;
 mod corpus;
 mod corpus_responses;
@@ -13,5 +14,6 @@ mod injection;
 mod limits;
 mod outdir;
 mod terminal;
+mod unverified;
 mod util;
 mod validate;
