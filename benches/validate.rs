@@ -10,7 +10,8 @@ use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::Certificate;
 use samlbridge::diag::Overrides;
 use samlbridge::response::{
-    self, Binding, Captured, Engine, Expectations, SignaturePolicy, TrustAnchors, ValidateSettings,
+    self, Binding, Captured, Engine, Expectations, JudgeAt, SignaturePolicy, TrustAnchors,
+    ValidateSettings,
 };
 use std::path::Path;
 
@@ -40,7 +41,7 @@ fn bench(c: &mut Criterion) {
             acs: vec!["https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e".into()],
             target: TargetChoice::Given(Target::IdentityCenter),
             expect_user: None,
-            now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap(),
+            now: JudgeAt::Given(Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap()),
             skew: Duration::minutes(3),
         },
         policy: SignaturePolicy::default(),
@@ -53,6 +54,7 @@ fn bench(c: &mut Criterion) {
         encoded_len: xml.len().div_ceil(3) * 4,
         xml: xml.clone(),
         relay_state: None,
+        captured_at: None,
     };
     assert!(response::validate(&captured, &settings).unwrap().accepted());
 

@@ -27,7 +27,7 @@ use samlbridge::looks::Looks;
 use samlbridge::metadata::{self, MetadataError};
 use samlbridge::render::Format;
 use samlbridge::response::{
-    self, DecodeLimits, Expectations, MissingExpectation, SignaturePolicy, TrustAnchors,
+    self, DecodeLimits, Expectations, JudgeAt, MissingExpectation, SignaturePolicy, TrustAnchors,
     ValidateSettings,
 };
 use samlbridge::write::rollover::Trusted;
@@ -248,7 +248,12 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
                 acs: recipient.acs,
                 target: recipient.target,
                 expect_user: a.expect_user.clone(),
-                now,
+                // A capture's own time replaces the clock, never an instant the user gave.
+                now: if a.common.now.is_some() {
+                    JudgeAt::Given(now)
+                } else {
+                    JudgeAt::WallClock(now)
+                },
                 skew,
             },
             policy: SignaturePolicy {

@@ -19,8 +19,8 @@ use samlbridge::metadata::{Endpoint, IdpKind, SignatureStatus, SpMetadata};
 use samlbridge::render::escape::{escape, Escaped};
 use samlbridge::render::human;
 use samlbridge::response::{
-    Attribute, AttributeValue, Binding, Claims, InputError, NameId, ResponseEnvelope,
-    ResponseReport, Signer, SigningInfo, Status, Validity,
+    Attribute, AttributeValue, Binding, CaptureSource, Claims, InputError, InstantSource,
+    JudgedAt, NameId, ResponseEnvelope, ResponseReport, Signer, SigningInfo, Status, Validity,
 };
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -93,6 +93,7 @@ fn finding(f: &mut Fields, c: &mut Choices) -> Finding {
     finding.subject = (c.pick(2) == 0).then(|| f.text());
     finding.help = f.text();
     finding.overridden = (c.pick(2) == 0).then_some(Severity::Warning);
+    finding.unverified = c.pick(2) == 0;
     finding
 }
 
@@ -208,12 +209,49 @@ fn attributes(f: &mut Fields, c: &mut Choices) -> Vec<Attribute> {
         .collect()
 }
 
+fn claims(f: &mut Fields, c: &mut Choices) -> Claims {
+    Claims {
+        name_id: (c.pick(2) == 0).then(|| NameId {
+            value: f.text(),
+            format: (c.pick(2) == 0).then(|| f.text()),
+            name_qualifier: None,
+            sp_name_qualifier: None,
+        }),
+        aws_attributes: attributes(f, c),
+        other_attributes: attributes(f, c),
+        authn: None,
+    }
+}
+
+fn validity(c: &mut Choices) -> Validity {
+    let t = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
+    Validity {
+        not_before: Some(t),
+        not_on_or_after: Some(t),
+        seconds_left: Some(c.pick(7200) as i64 - 3600),
+        session_not_on_or_after: None,
+    }
+}
+
 fn response_report(f: &mut Fields, c: &mut Choices) -> ResponseReport {
     let t = Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap();
+    // Verified claims, claims shown unverified, or neither with the reason.
+    let shown = c.pick(3);
     ResponseReport {
         label: f.text(),
         binding: Binding::Post,
         verdict: ["accept", "reject"][c.pick(2)],
+        judged_at: JudgedAt {
+            instant: t,
+            source: [
+                InstantSource::Given,
+                InstantSource::WallClock,
+                InstantSource::Captured(CaptureSource::SamlTracerTimestamp),
+                InstantSource::Captured(CaptureSource::HarStartedDateTime {
+                    entry: c.pick(100),
+                }),
+            ][c.pick(4)],
+        },
         response: Some(ResponseEnvelope {
             id: Some(f.text()),
             destination: (c.pick(2) == 0).then(|| f.text()),
@@ -240,23 +278,13 @@ fn response_report(f: &mut Fields, c: &mut Choices) -> ResponseReport {
                 })
             }),
         }),
-        claims: Some(Claims {
-            name_id: (c.pick(2) == 0).then(|| NameId {
-                value: f.text(),
-                format: (c.pick(2) == 0).then(|| f.text()),
-                name_qualifier: None,
-                sp_name_qualifier: None,
-            }),
-            aws_attributes: attributes(f, c),
-            other_attributes: attributes(f, c),
-            authn: None,
-        }),
-        validity: Some(Validity {
-            not_before: Some(t),
-            not_on_or_after: Some(t),
-            seconds_left: Some(c.pick(7200) as i64 - 3600),
-            session_not_on_or_after: None,
-        }),
+        claims: (shown == 0).then(|| claims(f, c)),
+        validity: (shown == 0).then(|| validity(c)),
+        unverified_claims: (shown == 1).then(|| claims(f, c)),
+        unverified_validity: (shown == 1).then(|| validity(c)),
+        unverified_withheld: (shown == 2).then_some(
+            "the document holds more than one assertion; which one a service reads is what a signature-wrapping attack decides",
+        ),
         findings: findings(f, c),
     }
 }

@@ -8,8 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::Certificate;
 use samlbridge::response::{
-    decode::decode, validate, DecodeLimits, Engine, Expectations, SignaturePolicy, TrustAnchors,
-    ValidateSettings,
+    decode::decode, validate, DecodeLimits, Engine, Expectations, JudgeAt, SignaturePolicy,
+    TrustAnchors, ValidateSettings,
 };
 use std::sync::OnceLock;
 
@@ -32,7 +32,7 @@ fn settings() -> &'static ValidateSettings {
                 acs: vec!["https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e".into()],
                 target: TargetChoice::Given(Target::IdentityCenter),
                 expect_user: None,
-                now: Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap(),
+                now: JudgeAt::Given(Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap()),
                 skew: Duration::minutes(3),
             },
             policy: SignaturePolicy::default(),

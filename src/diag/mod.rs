@@ -49,6 +49,10 @@ pub struct Finding {
     /// Set when `--deny` or `--allow` changed the severity the check gave.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overridden: Option<Severity>,
+    /// Set when the finding is about content no trusted signature covers: what the content
+    /// says is wrong, though AWS would not read it at all.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 impl Finding {
@@ -61,7 +65,14 @@ impl Finding {
             subject: None,
             help: code.info().fix.to_owned(),
             overridden: None,
+            unverified: false,
         }
+    }
+
+    /// Marks the finding as read from content no trusted signature covers.
+    pub fn unverified(mut self) -> Self {
+        self.unverified = true;
+        self
     }
 
     pub fn subject(mut self, subject: impl Into<String>) -> Self {

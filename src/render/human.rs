@@ -126,6 +126,11 @@ pub fn findings(out: &mut String, findings: &[Finding]) {
         return;
     }
     let _ = writeln!(out, "\n{}", paint(BOLD, "Findings"));
+    finding_lines(out, findings.iter());
+}
+
+/// Each finding's line and its help.
+fn finding_lines<'f>(out: &mut String, findings: impl Iterator<Item = &'f Finding>) {
     for f in findings {
         let style = severity_style(f.severity);
         let overridden = f
@@ -382,11 +387,20 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
             )
         );
     }
-    if !r.findings.is_empty() {
-        findings(&mut out, &r.findings);
+    let _ = writeln!(
+        out,
+        "  {} {}  {}",
+        paint(DIM, "judged at"),
+        judged_instant(r.judged_at.instant),
+        paint(DIM, format!("({})", instant_source(r.judged_at.source)))
+    );
+    if r.findings.iter().any(|f| !f.unverified) {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Findings"));
+        finding_lines(&mut out, r.findings.iter().filter(|f| !f.unverified));
     }
+    not_verified(&mut out, r);
     if let Some(c) = &r.claims {
-        claims(&mut out, c);
+        claims(&mut out, "Claims (from the signed content)", c);
     }
     if let Some(v) = &r.validity {
         validity(&mut out, v);
@@ -401,9 +415,75 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
     out
 }
 
-/// The NameID and attributes read from the signed content.
-fn claims(out: &mut String, c: &crate::response::Claims) {
-    let _ = writeln!(out, "\n{}", paint(BOLD, "Claims (from the signed content)"));
+/// An instant to the second, or to the millisecond when it has a fraction (as HAR times do).
+fn judged_instant(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    match t.nanosecond() / 1_000_000 {
+        0 => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        ms => format!("{}.{ms:03} UTC", t.format("%Y-%m-%d %H:%M:%S")),
+    }
+}
+
+/// Where the instant a response was judged at comes from.
+fn instant_source(source: crate::response::InstantSource) -> String {
+    use crate::response::{CaptureSource, InstantSource};
+    match source {
+        InstantSource::Given => "--now".to_owned(),
+        InstantSource::Captured(CaptureSource::HarStartedDateTime { entry }) => {
+            format!("captured: HAR entry {entry} startedDateTime")
+        }
+        InstantSource::Captured(CaptureSource::SamlTracerTimestamp) => {
+            "captured: the SAML-tracer export's timestamp, when the trace was saved".to_owned()
+        }
+        InstantSource::WallClock => "wall clock: the input records no capture time".to_owned(),
+    }
+}
+
+/// What a response says where no trusted signature covers it: its findings, claims and
+/// validity under a heading of their own, indented beneath it; or why nothing was read.
+fn not_verified(out: &mut String, r: &crate::response::ResponseReport) {
+    const HEADING: &str = "Not verified: read from content no trusted signature covers";
+    if let Some(why) = r.unverified_withheld {
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Not verified: nothing read"));
+        let _ = writeln!(out, "  {}", Escaped(why));
+        return;
+    }
+    let unverified = r.findings.iter().filter(|f| f.unverified);
+    if r.unverified_claims.is_none() && unverified.clone().next().is_none() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", paint(BOLD, HEADING));
+    let _ = writeln!(
+        out,
+        "  {}",
+        paint(
+            DIM,
+            "AWS would read none of it; it is shown so that every problem shows in one run."
+        )
+    );
+    let mut block = String::new();
+    if unverified.clone().next().is_some() {
+        let _ = writeln!(block, "\n{}", paint(BOLD, "Findings"));
+        finding_lines(&mut block, unverified);
+    }
+    if let Some(c) = &r.unverified_claims {
+        claims(&mut block, "Claims (as received)", c);
+    }
+    if let Some(v) = &r.unverified_validity {
+        validity(&mut block, v);
+    }
+    for line in block.lines() {
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+}
+
+/// The NameID and attributes, under `heading`.
+fn claims(out: &mut String, heading: &str, c: &crate::response::Claims) {
+    let _ = writeln!(out, "\n{}", paint(BOLD, heading));
     match &c.name_id {
         Some(n) => {
             let fmt = n

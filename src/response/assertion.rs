@@ -1,8 +1,9 @@
 //! What samlbridge reads from a SAML Response and its Assertion.
 //!
 //! [`ResponseEnvelope`] is read from the document as received (the Response element is often
-//! unsigned, as in every service provider). [`AssertionView`] is only ever read from the signed
-//! element returned by the verifier; see [`super::verify`].
+//! unsigned, as in every service provider). [`AssertionView`] is only ever read by the verifier:
+//! from the signed element, or, kept apart as `Unverified` for the report alone, from the one
+//! Assertion no trusted signature covers; see [`super::verify`].
 
 use crate::xml::{ns, Element, Node};
 use chrono::{DateTime, Utc};

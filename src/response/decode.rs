@@ -6,6 +6,7 @@ use crate::looks::Looks;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -34,6 +35,32 @@ pub struct Captured {
     /// Length of the base64 form (what STS receives as SAMLAssertion).
     pub encoded_len: usize,
     pub relay_state: Option<String>,
+    /// When the capture file says the response was taken; `None` for a response on its own.
+    pub captured_at: Option<CaptureTime>,
+}
+
+/// The instant a capture file records for a response, and which of its fields says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaptureTime {
+    pub instant: DateTime<Utc>,
+    pub source: CaptureSource,
+}
+
+/// Where a capture time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureSource {
+    /// The `startedDateTime` of a HAR entry (numbered from 1): when the browser sent the
+    /// request that carried the response.
+    HarStartedDateTime { entry: usize },
+    /// A SAML-tracer export's `timestamp`: when the trace was saved, shortly after the
+    /// sign-in (the export records no time per request).
+    SamlTracerTimestamp,
+}
+
+/// A capture file's time field, when it is an RFC 3339 instant (HAR writes ISO 8601 with an
+/// offset, SAML-tracer JavaScript's `toISOString`); anything else reads as no time at all.
+fn capture_instant(text: Option<&str>) -> Option<DateTime<Utc>> {
+    text.and_then(super::assertion::parse_instant)
 }
 
 /// Limits on decoding.
@@ -214,6 +241,7 @@ fn captured(
     text: &str,
     relay_state: Option<String>,
     redirect_hint: bool,
+    captured_at: Option<CaptureTime>,
     limits: DecodeLimits,
 ) -> Result<Captured, DecodeError> {
     let compact_len = text.chars().filter(|c| !c.is_ascii_whitespace()).count();
@@ -228,6 +256,7 @@ fn captured(
         xml,
         encoded_len: compact_len,
         relay_state,
+        captured_at,
     })
 }
 
@@ -257,6 +286,7 @@ pub fn decode(
             xml: bytes.to_vec(),
             encoded_len: bytes.len().div_ceil(3) * 4,
             relay_state: None,
+            captured_at: None,
         }]);
     }
     if body.starts_with(b"{") {
@@ -264,8 +294,12 @@ pub fn decode(
             Ok(Export { log: Some(log), .. }) => from_har(name, log, limits),
             Ok(Export {
                 requests: Some(Value::Array(requests)),
+                timestamp,
                 ..
-            }) => saml_tracer(name, &requests, limits),
+            }) => {
+                let saved = capture_instant(timestamp.as_ref().and_then(Lenient::text));
+                saml_tracer(name, &requests, saved, limits)
+            }
             Ok(_) => Err(DecodeError::Unrecognized(
                 ": it is JSON, but neither a HAR file (log.entries) nor a SAML-tracer export (requests)".into(),
             )),
@@ -312,6 +346,7 @@ pub fn decode(
             &field_to_base64(&value),
             relay,
             is_url,
+            None,
             limits,
         )?]);
     }
@@ -324,17 +359,27 @@ pub fn decode(
             ": it starts with {snippet:?}"
         )));
     }
-    Ok(vec![captured(name.to_owned(), text, None, false, limits)?])
+    Ok(vec![captured(
+        name.to_owned(),
+        text,
+        None,
+        false,
+        None,
+        limits,
+    )?])
 }
 
 /// The JSON exports read, in one pass over the input: a HAR's `log` (HTTP Archive 1.2), of
 /// which only the parts that can carry a SAML response are kept, borrowed from the input where
-/// JSON escapes allow; a SAML-tracer export's `requests`; anything else skipped unread.
+/// JSON escapes allow; a SAML-tracer export's `requests` and `timestamp`; anything else
+/// skipped unread.
 #[derive(serde::Deserialize)]
 struct Export<'a> {
     #[serde(borrow)]
     log: Option<HarLog<'a>>,
     requests: Option<Value>,
+    #[serde(borrow, default)]
+    timestamp: Option<Lenient<'a>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -345,6 +390,8 @@ struct HarLog<'a> {
 
 #[derive(serde::Deserialize)]
 struct HarEntry<'a> {
+    #[serde(borrow, default, rename = "startedDateTime")]
+    started: Option<Lenient<'a>>,
     #[serde(borrow, default)]
     request: Option<HarRequest<'a>>,
 }
@@ -437,6 +484,13 @@ fn from_har(
                 request.url.as_ref().and_then(Lenient::text).unwrap_or("?")
             )
         };
+        let captured_at =
+            capture_instant(entry.started.as_ref().and_then(Lenient::text)).map(|instant| {
+                CaptureTime {
+                    instant,
+                    source: CaptureSource::HarStartedDateTime { entry: i + 1 },
+                }
+            });
         // Chrome leaves params percent-encoded, Firefox decodes them: read the raw text first.
         let post = request.post_data.as_ref();
         let mut from_post: Option<(String, Option<String>)> = post
@@ -473,6 +527,7 @@ fn from_har(
                 &field_to_base64(&value),
                 relay,
                 false,
+                captured_at,
                 limits,
             )?)?;
             continue;
@@ -488,6 +543,7 @@ fn from_har(
                 &field_to_base64(&value),
                 None,
                 true,
+                captured_at,
                 limits,
             )?)?;
         }
@@ -501,11 +557,18 @@ fn from_har(
     Ok(out.captured)
 }
 
+/// The responses of a SAML-tracer export, each dated by the export's `saved` time (when the
+/// trace was saved), if it has one.
 fn saml_tracer(
     name: &str,
     requests: &[Value],
+    saved: Option<DateTime<Utc>>,
     limits: DecodeLimits,
 ) -> Result<Vec<Captured>, DecodeError> {
+    let captured_at = saved.map(|instant| CaptureTime {
+        instant,
+        source: CaptureSource::SamlTracerTimestamp,
+    });
     let mut out = Found::new(limits);
     for (i, request) in requests.iter().enumerate() {
         let method = request["method"].as_str().unwrap_or("?");
@@ -524,6 +587,7 @@ fn saml_tracer(
                 &field_to_base64(&value),
                 pair("post", "RelayState"),
                 false,
+                captured_at,
                 limits,
             )?)?;
         } else if let Some(value) = pair("get", "SAMLResponse") {
@@ -532,6 +596,7 @@ fn saml_tracer(
                 &field_to_base64(&value),
                 pair("get", "RelayState"),
                 true,
+                captured_at,
                 limits,
             )?)?;
         } else if let Some(xml) = request["saml"].as_str().filter(|x| is_response_xml(x)) {
@@ -551,6 +616,7 @@ fn saml_tracer(
                 xml: xml.as_bytes().to_vec(),
                 encoded_len: xml.len().div_ceil(3) * 4,
                 relay_state: None,
+                captured_at,
             })?;
         }
     }

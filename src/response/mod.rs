@@ -2,6 +2,7 @@
 //! reads only signed content, and AWS's rules.
 
 mod assertion;
+mod clock;
 pub mod decode;
 pub mod rules;
 mod verify;
@@ -17,7 +18,8 @@ pub use assertion::{
     parse_instant, AssertionView, Attribute, AttributeValue, Authn, Conditions, Instant, NameId,
     ResponseEnvelope, Status, SubjectConfirmation, NAMEID_EMAIL,
 };
-pub use decode::{Binding, Captured, DecodeError, DecodeLimits};
+pub use clock::{InstantSource, JudgeAt, JudgedAt};
+pub use decode::{Binding, CaptureSource, CaptureTime, Captured, DecodeError, DecodeLimits};
 pub use rules::Expectations;
 pub use verify::{
     Engine, SignaturePolicy, Signer, SigningInfo, TooManyKeys, TrustAnchor, TrustAnchors,
@@ -79,7 +81,9 @@ pub enum ResponseError {
     NotSaml(String),
 }
 
-/// The claims, laid out for people: the NameID, then AWS's attributes, then the rest.
+/// The claims, laid out for people: the NameID, then AWS's attributes, then the rest. A
+/// report holds them as `claims` only when read from signed content; see
+/// [`ResponseReport::unverified_claims`].
 #[derive(Debug, Clone, Serialize)]
 pub struct Claims {
     pub name_id: Option<NameId>,
@@ -95,7 +99,7 @@ pub struct Validity {
     pub not_before: Option<DateTime<Utc>>,
     /// The earliest of Conditions' and the bearer confirmation's NotOnOrAfter.
     pub not_on_or_after: Option<DateTime<Utc>>,
-    /// Seconds from `--now` until `not_on_or_after` (negative when past).
+    /// Seconds from the instant judged at until `not_on_or_after` (negative when past).
     pub seconds_left: Option<i64>,
     pub session_not_on_or_after: Option<DateTime<Utc>>,
 }
@@ -110,10 +114,23 @@ pub struct ResponseReport {
     /// Whose rules it was judged by (`target`, `target_from`).
     #[serde(flatten)]
     pub target: TargetChoice,
+    /// The instant the response was judged at, and where that instant comes from.
+    pub judged_at: JudgedAt,
     pub response: Option<ResponseEnvelope>,
     pub signing: Option<SigningInfo>,
+    /// The claims of the signed content; `None` unless a trusted signature covers them.
     pub claims: Option<Claims>,
     pub validity: Option<Validity>,
+    /// What the one Assertion says when no trusted signature covers it: shown apart so that
+    /// every problem shows in one run, never trusted. Its findings are marked unverified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverified_claims: Option<Claims>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverified_validity: Option<Validity>,
+    /// Why nothing was read from a response whose signature did not verify and whose
+    /// structure is ambiguous.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverified_withheld: Option<&'static str>,
     pub findings: Vec<Finding>,
 }
 
@@ -128,15 +145,20 @@ pub fn validate(
     captured: &Captured,
     settings: &ValidateSettings,
 ) -> Result<ResponseReport, ResponseError> {
+    let judged = settings.expect.now.for_capture(captured.captured_at);
     let mut report = ResponseReport {
         label: captured.label.clone(),
         binding: captured.binding,
         verdict: "reject",
         target: settings.expect.target,
+        judged_at: judged,
         response: None,
         signing: None,
         claims: None,
         validity: None,
+        unverified_claims: None,
+        unverified_validity: None,
+        unverified_withheld: None,
         findings: Vec::new(),
     };
     let mut findings = unchecked(&settings.expect);
@@ -189,17 +211,34 @@ pub fn validate(
     if let Some(env) = &checked.envelope {
         findings.extend(rules::envelope(env, &settings.expect));
     }
-    if let Some(verified) = &checked.verified {
-        let a = verified.assertion();
-        findings.extend(rules::assertion(a, &settings.expect));
-        report.signing = Some(verified.signing().clone());
-        report.claims = Some(claims(a));
-        report.validity = Some(validity(a, settings.expect.now));
+    let now = judged.instant;
+    match &checked.content {
+        verify::Content::Verified(verified) => {
+            let a = verified.assertion();
+            findings.extend(rules::assertion(a, &settings.expect, now));
+            report.signing = Some(verified.signing().clone());
+            report.claims = Some(claims(a));
+            report.validity = Some(validity(a, now));
+        }
+        // Every other rule runs too, so one run shows every problem; what it finds is marked,
+        // and none of it can make the response accepted.
+        verify::Content::Unverified(unverified) => {
+            let a = unverified.assertion();
+            findings.extend(
+                rules::assertion(a, &settings.expect, now)
+                    .into_iter()
+                    .map(Finding::unverified),
+            );
+            report.unverified_claims = Some(claims(a));
+            report.unverified_validity = Some(validity(a, now));
+        }
+        verify::Content::Withheld(why) => report.unverified_withheld = Some(why.reason()),
+        verify::Content::Absent => {}
     }
     report.response = checked.envelope;
     report.findings = finish(findings, &settings.overrides);
     // Accepted only when verification produced claims and no error stands.
-    if checked.verified.is_some() && !diag::has_errors(&report.findings) {
+    if checked.content.verified().is_some() && !diag::has_errors(&report.findings) {
         report.verdict = "accept";
     }
     Ok(report)

@@ -1,9 +1,12 @@
-//! The rules AWS applies to a verified response. Each returns findings and never prints.
+//! The rules AWS applies to a response. Each returns findings and never prints. They run on
+//! the verified assertion, and on an unverified one only to report what else is wrong with
+//! it (see `super::validate`).
 
 use super::assertion::{
     AssertionView, Attribute, Instant, ResponseEnvelope, SubjectConfirmation, CM_BEARER,
     NAMEID_EMAIL,
 };
+use super::clock::JudgeAt;
 use super::Part;
 use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::{Target, TargetChoice};
@@ -25,7 +28,9 @@ pub struct Expectations {
     pub target: TargetChoice,
     /// `--expect-user`: the Identity Center user name the NameID must equal.
     pub expect_user: Option<String>,
-    pub now: DateTime<Utc>,
+    /// The instant to judge at: the one given, or the wall clock, which a capture's own time
+    /// replaces (see [`JudgeAt::for_capture`]).
+    pub now: JudgeAt,
     pub skew: Duration,
 }
 
@@ -110,13 +115,21 @@ fn short_status(uri: &str) -> &str {
         .unwrap_or(uri)
 }
 
+/// The instant a response is judged at, and the skew tolerated around it.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    now: DateTime<Utc>,
+    skew: Duration,
+}
+
 fn time_rule(
     out: &mut Vec<Finding>,
     what: &str,
     not_before: Option<&Instant>,
     not_on_or_after: Option<&Instant>,
-    exp: &Expectations,
+    clock: Clock,
 ) {
+    let Clock { now, skew } = clock;
     let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for (name, instant) in [("NotBefore", not_before), ("NotOnOrAfter", not_on_or_after)] {
         if let Some(Instant::Invalid(text)) = instant {
@@ -128,30 +141,30 @@ fn time_rule(
         }
     }
     if let Some(nb) = not_before.and_then(Instant::valid) {
-        if nb > exp.now + exp.skew {
+        if nb > now + skew {
             out.push(at(
                 Code::AssertionNotYetValid,
                 Part::Assertion,
                 format!(
                     "{what} NotBefore is {}, {} after now ({}) even with {} s of skew",
                     fmt(nb),
-                    human_duration(nb - exp.now),
-                    fmt(exp.now),
-                    exp.skew.num_seconds()
+                    human_duration(nb - now),
+                    fmt(now),
+                    skew.num_seconds()
                 ),
             ));
         }
     }
     if let Some(na) = not_on_or_after.and_then(Instant::valid) {
-        if na <= exp.now - exp.skew {
+        if na <= now - skew {
             out.push(at(
                 Code::AssertionExpired,
                 Part::Assertion,
                 format!(
                     "{what} NotOnOrAfter was {}, {} before now ({})",
                     fmt(na),
-                    human_duration(exp.now - na),
-                    fmt(exp.now)
+                    human_duration(now - na),
+                    fmt(now)
                 ),
             ));
         }
@@ -170,12 +183,16 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Rules on the verified assertion.
-pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
+/// Rules on an assertion, judged at `now`.
+pub fn assertion(a: &AssertionView, exp: &Expectations, now: DateTime<Utc>) -> Vec<Finding> {
+    let clock = Clock {
+        now,
+        skew: exp.skew,
+    };
     let mut out = Vec::new();
     issuer(a, exp, &mut out);
-    conditions(a, exp, &mut out);
-    bearer(a, exp, &mut out);
+    conditions(a, exp, clock, &mut out);
+    bearer(a, exp, clock, &mut out);
     name_id(a, exp, &mut out);
     match exp.target() {
         Some(Target::IdentityCenter) => abac(a, &mut out),
@@ -208,7 +225,7 @@ fn issuer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
 
 /// The Conditions: valid now, and restricted to an audience that is AWS's; every
 /// AudienceRestriction must name one.
-fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
+fn conditions(a: &AssertionView, exp: &Expectations, clock: Clock, out: &mut Vec<Finding>) {
     let Some(c) = &a.conditions else {
         out.push(at(
             Code::AssertionAudience,
@@ -222,7 +239,7 @@ fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
         "Conditions",
         c.not_before.as_ref(),
         c.not_on_or_after.as_ref(),
-        exp,
+        clock,
     );
     if c.audience_restrictions.is_empty() {
         out.push(at(
@@ -250,14 +267,14 @@ fn conditions(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
 }
 
 /// Exactly one bearer SubjectConfirmation, for AWS's ACS and limited in time.
-fn bearer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
+fn bearer(a: &AssertionView, exp: &Expectations, clock: Clock, out: &mut Vec<Finding>) {
     let bearers: Vec<_> = a
         .subject_confirmations
         .iter()
         .filter(|c| c.method == CM_BEARER)
         .collect();
     match bearers.as_slice() {
-        [b] => bearer_data(b, exp, out),
+        [b] => bearer_data(b, exp, clock, out),
         [] => {
             let methods: Vec<&str> = a
                 .subject_confirmations
@@ -290,7 +307,7 @@ fn bearer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
 
 /// The bearer's SubjectConfirmationData: a Recipient AWS accepts, and a NotOnOrAfter that
 /// has not passed.
-fn bearer_data(b: &SubjectConfirmation, exp: &Expectations, out: &mut Vec<Finding>) {
+fn bearer_data(b: &SubjectConfirmation, exp: &Expectations, clock: Clock, out: &mut Vec<Finding>) {
     match &b.recipient {
         Some(r) if exp.acs_ok(r) => {}
         Some(r) => out.push(at(
@@ -316,7 +333,7 @@ fn bearer_data(b: &SubjectConfirmation, exp: &Expectations, out: &mut Vec<Findin
         "SubjectConfirmationData",
         b.not_before.as_ref(),
         b.not_on_or_after.as_ref(),
-        exp,
+        clock,
     );
 }
 

@@ -42,7 +42,7 @@ pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
             acs: vec![ACS.into()],
             target: TargetChoice::Given(Target::IdentityCenter),
             expect_user: None,
-            now: issued() + Duration::seconds(30),
+            now: JudgeAt::Given(issued() + Duration::seconds(30)),
             skew: Duration::minutes(3),
         },
         policy: SignaturePolicy::default(),
@@ -72,6 +72,7 @@ pub(super) fn run_result(
         xml: xml.to_vec(),
         encoded_len: xml.len() * 4 / 3,
         relay_state: None,
+        captured_at: None,
     };
     validate(&captured, s)
 }
@@ -221,4 +222,57 @@ fn inclusive_prefix_lists_are_bounded() {
         "{:?}",
         r.findings
     );
+}
+
+#[test]
+fn without_a_trusted_signature_the_rules_still_run_marked_unverified() {
+    let signer = key(0);
+    let trusted = key(1);
+    let mut s = spec(&signer);
+    s.name_id = "alice".into();
+    let xml = s.build();
+    for engine in [Engine::Native, Engine::Samael] {
+        for trust in [vec![&trusted], vec![]] {
+            let mut settings = settings(&trust);
+            settings.engine = engine;
+            let r = run(&xml, &settings);
+            assert!(!r.accepted());
+            assert!(r.claims.is_none() && r.validity.is_none() && r.signing.is_none());
+            let claims = r.unverified_claims.as_ref().expect("shown unverified");
+            assert_eq!(claims.name_id.as_ref().unwrap().value, "alice");
+            assert_eq!(
+                r.unverified_validity.unwrap().seconds_left,
+                Some(5 * 60 - 30)
+            );
+            let marked: Vec<(Code, bool)> =
+                r.findings.iter().map(|f| (f.code, f.unverified)).collect();
+            assert_eq!(
+                marked,
+                [
+                    (Code::SignatureUntrustedKey, false),
+                    (Code::NameidFormat, true)
+                ],
+                "{engine:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_ambiguous_document_shows_nothing_unverified() {
+    let k = key(0);
+    let xml = spec(&k).build();
+    // A second assertion beside the signed one: neither is read, not even unverified.
+    let start = xml.find("<Assertion ").unwrap();
+    let end = xml.find("</Assertion>").unwrap() + "</Assertion>".len();
+    let copy = xml[start..end].replace("_a1b2c3d4", "_b1b2c3d4");
+    let doubled = format!("{}{copy}{}", &xml[..end], &xml[end..]);
+    let r = run(&doubled, &settings(&[&k]));
+    assert!(!r.accepted());
+    assert!(r.claims.is_none() && r.unverified_claims.is_none());
+    assert_eq!(
+        r.unverified_withheld,
+        Some(verify::Withheld::Assertions.reason())
+    );
+    assert!(r.findings.iter().all(|f| !f.unverified), "{:?}", r.findings);
 }

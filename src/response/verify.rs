@@ -7,7 +7,9 @@
 //! type, turned into a [`Finding`] in one place.
 //!
 //! [`Verified`] can only be built here, so code elsewhere cannot read claims that no signature
-//! covers.
+//! covers. When no trusted signature covers the one Assertion, [`Unverified`], a distinct type
+//! also built only here, holds what it says, for the report alone: it can never stand where
+//! verified claims are expected.
 
 use super::assertion::{AssertionView, ResponseEnvelope};
 use super::Part;
@@ -221,13 +223,77 @@ impl Verified {
     }
 }
 
+/// What the one Assertion says when no trusted signature covers it. Built only by [`verify`],
+/// from the same parse as [`Verified`] would have been, and only when the document's layout
+/// leaves no doubt which element would be read. Shown so that a user sees every problem in
+/// one run; never trusted, never a reason to accept.
+#[derive(Debug, Clone)]
+pub struct Unverified {
+    assertion: AssertionView,
+}
+
+impl Unverified {
+    /// Only for the report and for running the rules, whose findings are then marked
+    /// unverified (see `super::validate`).
+    pub(super) fn assertion(&self) -> &AssertionView {
+        &self.assertion
+    }
+}
+
+/// Why nothing is read from a document whose signatures did not verify: its structure leaves
+/// open which element a service would read, and reading one is what a wrapping attack wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Withheld {
+    /// More than one assertion, nested ones included.
+    Assertions,
+    /// IDs that repeat or are not XML names.
+    Ids,
+    /// The one Assertion sits where no signature of the SAML profile covers it.
+    Misplaced,
+    /// libxmlsec1 verified another element than the one that would be read.
+    Wrapping,
+}
+
+impl Withheld {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Withheld::Assertions => "the document holds more than one assertion; which one a service reads is what a signature-wrapping attack decides",
+            Withheld::Ids => "IDs repeat or are not XML names, so a reference may resolve to another element than the one read",
+            Withheld::Misplaced => "the Assertion is not a direct child of the Response, where a signature would cover it",
+            Withheld::Wrapping => "the signature covers another element than the one that would be read",
+        }
+    }
+}
+
+/// What could be read from a response.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// What the trusted signatures cover.
+    Verified(Verified),
+    /// The one Assertion, which no trusted signature covers.
+    Unverified(Unverified),
+    /// Nothing read: the structure is ambiguous.
+    Withheld(Withheld),
+    /// Nothing to read: no assertion, or an encrypted one.
+    Absent,
+}
+
+impl Content {
+    pub fn verified(&self) -> Option<&Verified> {
+        match self {
+            Content::Verified(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
 /// The outcome of verification.
 #[derive(Debug, Clone)]
 pub struct Checked {
     /// The Response's own fields: from the signed copy when the Response is signed, else as
     /// received. `None` for a bare Assertion.
     pub envelope: Option<ResponseEnvelope>,
-    pub verified: Option<Verified>,
+    pub content: Content,
     pub findings: Vec<Finding>,
 }
 
@@ -270,6 +336,19 @@ pub fn verify(
         Ok(layout) => layout,
         Err(problems) => return Ok(out.stopped(problems)),
     };
+    // What is shown, unverified, if no signature verifies: decided by the layout alone.
+    let withheld = layout
+        .problems
+        .iter()
+        .filter_map(LayoutProblem::withheld)
+        .min();
+    let unverified = |layout: &Layout| match (withheld, layout.direct.first()) {
+        (Some(why), _) => Content::Withheld(why),
+        (None, Some(assertion)) => Content::Unverified(Unverified {
+            assertion: AssertionView::read(assertion),
+        }),
+        (None, None) => Content::Absent,
+    };
     // 2. Where the signatures sit and what they reference.
     let mut placement = placement(root, &layout);
     // 3. The algorithms they use.
@@ -282,22 +361,31 @@ pub fn verify(
     // With no structural problem there is a placed signature with one Reference, and so
     // algorithms to name; were there none, nothing would be verified.
     let (true, Some((algorithm, digest))) = (structural.is_empty(), algorithms.named) else {
+        out.content = unverified(&layout);
         return Ok(out.stopped(structural));
     };
     // 4. A certificate to verify with.
     if let Err(problem) = trusted(trust) {
+        out.content = unverified(&layout);
         return Ok(out.stopped([problem]));
     }
     // 5. and 6. The signatures verified, and what they cover read.
     let signed = match signed_content(engine, root, text, trust, policy, &layout, &placement) {
         Ok(signed) => signed,
-        Err(failure) => return Ok(out.stopped([failure])),
+        Err(Unsigned::Failure(failure)) => {
+            out.content = unverified(&layout);
+            return Ok(out.stopped([failure]));
+        }
+        Err(Unsigned::Wrapping(problem)) => {
+            out.content = Content::Withheld(Withheld::Wrapping);
+            return Ok(out.stopped([problem]));
+        }
     };
 
     if signed.envelope.is_some() {
         out.envelope = signed.envelope;
     }
-    out.verified = Some(Verified {
+    out.content = Content::Verified(Verified {
         assertion: signed.assertion,
         signing: SigningInfo {
             response_signed: placement.response_signed,
@@ -332,7 +420,7 @@ impl Checked {
         }
         let mut out = Checked {
             envelope: is_response.then(|| ResponseEnvelope::read(root)),
-            verified: None,
+            content: Content::Absent,
             findings: Vec::new(),
         };
         if !is_response {
@@ -434,6 +522,19 @@ fn layout<'d>(
         direct,
         problems,
     })
+}
+
+impl LayoutProblem<'_> {
+    /// Why this problem keeps the claims from being shown even unverified.
+    fn withheld(&self) -> Option<Withheld> {
+        match self {
+            LayoutProblem::AssertionCount { .. } => Some(Withheld::Assertions),
+            LayoutProblem::InvalidIds(_) | LayoutProblem::DuplicateIds(_) => Some(Withheld::Ids),
+            LayoutProblem::NotDirectChild => Some(Withheld::Misplaced),
+            // These end step 1: there is nothing to read at all.
+            LayoutProblem::Encrypted | LayoutProblem::NoAssertion => None,
+        }
+    }
 }
 
 impl From<LayoutProblem<'_>> for Finding {
@@ -871,6 +972,14 @@ impl From<SignatureFailure> for Finding {
     }
 }
 
+/// Why steps 5 and 6 read nothing signed.
+enum Unsigned {
+    /// Step 5: no trusted key verifies the signatures.
+    Failure(SignatureFailure),
+    /// Step 6: libxmlsec1 verified something else than what would be read.
+    Wrapping(WrappingProblem),
+}
+
 /// Steps 5 and 6: the signatures verified by `engine` with the trusted keys, and the content
 /// the claims are read from: the very tree verified natively, or the copy libxmlsec1 returns
 /// once [`recheck`] has matched it to the document.
@@ -882,16 +991,17 @@ fn signed_content(
     policy: SignaturePolicy,
     layout: &Layout,
     placement: &Placement,
-) -> Result<SignedContent, Finding> {
+) -> Result<SignedContent, Unsigned> {
     Ok(match engine {
         Engine::Native => SignedContent {
-            signer: verify_native(root, &placement.signatures, trust)?,
+            signer: verify_native(root, &placement.signatures, trust).map_err(Unsigned::Failure)?,
             envelope: None,
             assertion: AssertionView::read(layout.direct[0]),
         },
         Engine::Samael => {
-            let (predigest, signer) = verify_samael(text, trust, &placement.signatures, policy)?;
-            recheck(&predigest, root, layout, placement, signer)?
+            let (predigest, signer) = verify_samael(text, trust, &placement.signatures, policy)
+                .map_err(Unsigned::Failure)?;
+            recheck(&predigest, root, layout, placement, signer).map_err(Unsigned::Wrapping)?
         }
     })
 }

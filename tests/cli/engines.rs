@@ -1,6 +1,6 @@
 //! The native XML-DSig engine against samael/xmlsec (hidden `--engine samael`): on every
 //! fixture and every corpus response both must reach the same verdict, with the same finding
-//! codes and the same claims read from the signed content.
+//! codes and the same claims read from the signed content (and the same shown as unverified).
 
 use crate::corpus_responses::{rows, run_row};
 use crate::util::*;
@@ -8,7 +8,8 @@ use serde_json::Value;
 use std::path::Path;
 
 /// What must agree between the engines: exit code, and per response its verdict, its finding
-/// codes with severities, and the claims read. Messages may word a failed check differently.
+/// codes with severities and whether they are unverified, and the claims read, verified or
+/// not. Messages may word a failed check differently.
 fn essence(exit: i32, doc: &Value) -> Value {
     let responses: Vec<Value> = doc["responses"]
         .as_array()
@@ -21,13 +22,15 @@ fn essence(exit: i32, doc: &Value) -> Value {
                 .cloned()
                 .unwrap_or_default()
                 .iter()
-                .map(|f| format!("{} {}", f["severity"], f["code"]))
+                .map(|f| format!("{} {} {}", f["severity"], f["code"], f["unverified"]))
                 .collect();
             codes.sort();
             serde_json::json!({
                 "verdict": r["verdict"],
                 "codes": codes,
                 "claims": r["claims"],
+                "unverified_claims": r["unverified_claims"],
+                "unverified_withheld": r["unverified_withheld"].is_string(),
             })
         })
         .collect();

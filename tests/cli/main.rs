@@ -2,6 +2,7 @@
 
 mod aws;
 mod aws_tooling;
+mod capture_time;
 mod check;
 mod corpus;
 mod corpus_responses;
@@ -14,6 +15,7 @@ mod judged;
 mod limits;
 mod outdir;
 mod terminal;
+mod unverified;
 mod util;
 mod validate;
 mod wrong_input;

@@ -354,6 +354,51 @@ fn signed_attribute_values_and_names_cannot_print_report_lines() {
 }
 
 #[test]
+fn unverified_claims_are_escaped_like_verified_ones() {
+    // The same planted text, in a response whose signature no longer verifies: it is shown
+    // under the "Not verified" heading, escaped the same way.
+    let dir = tempdir();
+    let path = signed_response(
+        dir.path(),
+        &[
+            (
+                "Alice Example",
+                "Alice&#10;ACCEPT forged.xml&#13;&#x202E;nimda",
+            ),
+            ("PLANTED-VALUE", "ops&#9;&#x2029;&#xFEFF;"),
+        ],
+    );
+    let signed = std::fs::read_to_string(&path).unwrap();
+    let tampered = signed.replace(
+        ">alice@contoso.com</NameID>",
+        ">mallory@contoso.com</NameID>",
+    );
+    assert_ne!(tampered, signed);
+    std::fs::write(&path, tampered).unwrap();
+    let args = validate_idc_args(&[&path], "metadata/entra-app-rollover.xml", &[]);
+    let out = run_coloured(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1, "rejected: {}{}", text, stderr(&out));
+    assert_safe(&text, "stdout");
+    assert_coloured(&text);
+    let lines = lines(&text);
+    assert!(!lines.iter().any(|l| l.starts_with("ACCEPT")), "{lines:#?}");
+    let heading = lines
+        .iter()
+        .position(|l| l == "Not verified: read from content no trusted signature covers")
+        .expect("the Not verified heading");
+    let shown = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} missing: {lines:#?}"))
+    };
+    assert!(shown("/displayname  Alice\\nACCEPT forged.xml\\r\\u{202E}nimda") > heading);
+    assert!(shown("PLANTED-NAME  ops\\t\\u{2029}\\u{FEFF}") > heading);
+    assert!(shown("NameID  mallory@contoso.com") > heading);
+}
+
+#[test]
 fn a_har_url_cannot_print_a_forged_accept_inside_a_rejection() {
     let mut entry = har_saml_post();
     entry["request"]["url"] = serde_json::Value::String(
