@@ -24,6 +24,8 @@ pub struct Expectations {
     pub target: Option<Target>,
     /// `--expect-user`: the Identity Center user name the NameID must equal.
     pub expect_user: Option<String>,
+    /// With `--target iam`: the account, partition and provider the Role values must name.
+    pub role_owner: aws::RoleOwner,
     pub now: DateTime<Utc>,
     pub skew: Duration,
 }
@@ -174,7 +176,7 @@ pub fn assertion(a: &AssertionView, exp: &Expectations) -> Vec<Finding> {
     name_id(a, exp, &mut out);
     match exp.target {
         Some(Target::IdentityCenter) => abac(a, &mut out),
-        Some(Target::Iam) => iam(a, &mut out),
+        Some(Target::Iam) => iam(a, &exp.role_owner, &mut out),
         None => {}
     }
     if let Some(target) = exp.target {
@@ -473,8 +475,8 @@ fn one_value(
 
 /// STS's rules for AssumeRoleWithSAML: role pairs, a session name, session tags and a source
 /// identity it accepts.
-fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
-    roles(a, out);
+fn iam(a: &AssertionView, owner: &aws::RoleOwner, out: &mut Vec<Finding>) {
+    roles(a, owner, out);
     session(a, out);
     principal_tags(a, out);
     one_value(
@@ -493,8 +495,9 @@ fn values(a: &AssertionView, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// A Role attribute with at least one value, each a role and provider ARN pair.
-fn roles(a: &AssertionView, out: &mut Vec<Finding>) {
+/// A Role attribute with at least one value, each a role and provider ARN pair naming the
+/// account and provider expected.
+fn roles(a: &AssertionView, owner: &aws::RoleOwner, out: &mut Vec<Finding>) {
     let roles = values(a, aws::ROLE);
     if a.attributes_named(aws::ROLE).next().is_none() {
         out.push(at(
@@ -510,8 +513,17 @@ fn roles(a: &AssertionView, out: &mut Vec<Finding>) {
         ));
     }
     for role in &roles {
-        if let Err(p) = aws::role_pair(role) {
-            out.push(at(Code::IamRoleFormat, aws::ROLE, p.to_string()));
+        match aws::role_pair(role) {
+            Err(p) => out.push(at(Code::IamRoleFormat, aws::ROLE, p.to_string())),
+            Ok(pair) => {
+                for p in owner.check(&pair) {
+                    let code = match p {
+                        aws::Problem::RoleElsewhere { .. } => Code::IamRoleAccount,
+                        _ => Code::IamRoleProvider,
+                    };
+                    out.push(at(code, aws::ROLE, p.to_string()));
+                }
+            }
         }
     }
 }

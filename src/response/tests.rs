@@ -42,6 +42,7 @@ pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
             acs: vec![ACS.into()],
             target: Some(Target::IdentityCenter),
             expect_user: None,
+            role_owner: Default::default(),
             now: issued() + Duration::seconds(30),
             skew: Duration::minutes(3),
         },
