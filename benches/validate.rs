@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
             acs: vec!["https://eu-west-1.signin.aws/platform/saml/acs/4455422d84a27c9f-9f18-41fa-81b4-769660979b1e".into()],
             target: TargetChoice::Given(Target::IdentityCenter),
             expect_user: None,
+            role_owner: Default::default(),
             now: JudgeAt::Given(Utc.with_ymd_and_hms(2026, 11, 27, 9, 1, 0).unwrap()),
             skew: Duration::minutes(3),
         },

@@ -402,6 +402,11 @@ pub struct IamArgs {
     /// The AWS partition: aws, aws-cn or aws-us-gov.
     #[arg(long, default_value = "aws")]
     pub partition: String,
+    /// A Region whose sign-in endpoint (https://REGION.signin.aws.amazon.com/saml) users sign
+    /// in through, besides the global one (repeatable): the trust policies accept it as
+    /// SAML:aud, and Entra gets it as a Reply URL.
+    #[arg(long = "sign-in-region", value_name = "REGION")]
+    pub sign_in_regions: Vec<String>,
     #[command(flatten)]
     pub claims: ClaimsArgs,
     #[command(flatten)]
@@ -447,6 +452,13 @@ pub struct ValidateArgs {
     /// The Identity Center user name the NameID must equal.
     #[arg(long, value_name = "USER")]
     pub expect_user: Option<String>,
+    /// With --target iam: the AWS account the roles and the SAML provider in the Role values
+    /// must be in.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account_id: Option<String>,
+    /// With --target iam: the IAM SAML provider the Role values must name.
+    #[arg(long, value_name = "NAME")]
+    pub provider_name: Option<String>,
     /// Clock difference tolerated on NotBefore / NotOnOrAfter.
     #[arg(long, value_name = "DURATION", default_value = "3m")]
     pub skew: String,

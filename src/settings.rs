@@ -11,13 +11,14 @@ use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
+use samlbridge::aws::rules::RoleOwner;
 use samlbridge::aws::Target;
 use samlbridge::cert::{CertPolicy, Thumbprint};
 use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
 use samlbridge::commands::check::{self, CheckJob, CheckSettings, ClaimsCheck};
 use samlbridge::commands::fetch::{Destination, FetchJob};
 use samlbridge::commands::fleet::{self, App, FleetSettings};
-use samlbridge::commands::setup::{self, Common, Prepared, SetupError, WriteSettings};
+use samlbridge::commands::setup::{self, Common, IamTarget, Prepared, SetupError, WriteSettings};
 use samlbridge::commands::validate::{self, CertTrustError, TrustError, ValidateJob};
 use samlbridge::diag::{Code, OverrideError, Overrides};
 use samlbridge::entra;
@@ -99,7 +100,7 @@ pub fn check(a: CheckArgs) -> Result<(Check, Format)> {
                     target,
                     scim_username_source: (target == Target::IdentityCenter)
                         .then(|| a.scim_username_source.clone()),
-                    provider_arn: None,
+                    role_owner: RoleOwner::default(),
                 },
             })
         }
@@ -248,6 +249,7 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
                 acs: recipient.acs,
                 target: recipient.target,
                 expect_user: a.expect_user.clone(),
+                role_owner: validate_role_owner(&a, recipient.target.target())?,
                 // A capture's own time replaces the clock, never an instant the user gave.
                 now: if a.common.now.is_some() {
                     JudgeAt::Given(now)
@@ -269,6 +271,34 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         threads: a.jobs(),
     };
     Ok((job, input::list(&a.responses)?, format))
+}
+
+/// `validate --account-id/--provider-name`: what the Role values must name.
+fn validate_role_owner(a: &ValidateArgs, target: Option<Target>) -> Result<RoleOwner> {
+    if target != Some(Target::Iam) && (a.account_id.is_some() || a.provider_name.is_some()) {
+        bail!("--account-id and --provider-name check the Role values of --target iam");
+    }
+    let account = a
+        .account_id
+        .as_deref()
+        .map(|s| {
+            s.parse::<AccountId>()
+                .map_err(|e| anyhow!("--account-id: {e}"))
+        })
+        .transpose()?;
+    let provider = a
+        .provider_name
+        .as_deref()
+        .map(|s| {
+            s.parse::<ProviderName>()
+                .map_err(|e| anyhow!("--provider-name: {e}"))
+        })
+        .transpose()?;
+    Ok(RoleOwner {
+        partition: None,
+        account: account.map(|a| a.as_str().to_owned()),
+        provider_name: provider.map(|p| p.as_str().to_owned()),
+    })
 }
 
 /// `explain`: the code asked about, `None` for the list.
@@ -341,6 +371,19 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
         .map(|r| r.parse())
         .collect::<Result<_, _>>()?;
     let partition: Partition = a.partition.parse()?;
+    for region in &a.sign_in_regions {
+        if let Err(e) = samlbridge::shape::aws_region(region) {
+            bail!("--sign-in-region {region:?}: {e}");
+        }
+        let of = Partition::of_region(region);
+        if of != partition {
+            bail!(
+                "--sign-in-region {region} is a region of partition {}, not of {} (--partition)",
+                of.as_str(),
+                partition.as_str()
+            );
+        }
+    }
     let metadata = read_metadata(None, &a.metadata, &a.http)?;
     readable_idp(&metadata, settings.entity_id.as_deref())?;
     let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
@@ -354,10 +397,13 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
             current_cert: current_cert.as_ref(),
             cert_policy: settings.cert_policy,
         },
-        &account,
-        &provider,
-        &roles,
-        partition,
+        &IamTarget {
+            account: &account,
+            provider: &provider,
+            roles: &roles,
+            partition,
+            sign_in_regions: &a.sign_in_regions,
+        },
         &settings,
     )
     .map_err(setup_error)?;

@@ -16,7 +16,7 @@ use samlbridge::write::outdir::FileSet;
 use samlbridge::commands::check::CheckSettings;
 use samlbridge::input::Input;
 use samlbridge::claims::ClaimMapping;
-use samlbridge::commands::setup::{self, Common};
+use samlbridge::commands::setup::{self, Common, IamTarget};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -117,17 +117,21 @@ fn check_iam(files: &FileSet) {
         ]
     );
     let blocks = code_blocks("STEPS.md", files.get("STEPS.md").unwrap());
-    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    assert_eq!(blocks.len(), 4, "{blocks:?}");
     assert_eq!(blocks[0].lines().count(), 1 + ROLES.len(), "{blocks:?}");
     assert!(blocks[0].lines().all(|l| l.starts_with("aws iam create-")));
-    assert!(blocks[1].starts_with("samlbridge validate "));
+    assert_eq!(blocks[1].lines().count(), 2 * ROLES.len(), "{blocks:?}");
+    assert!(blocks[1].lines().all(|l| l.starts_with("aws iam update-")));
+    assert!(blocks[2].starts_with("sh entra-apply.sh "));
+    assert!(blocks[3].starts_with("samlbridge validate "));
 }
 
 fn check_identity_center(files: &FileSet) {
     common(files);
     let blocks = code_blocks("STEPS.md", files.get("STEPS.md").unwrap());
     let abac = files.get("access-control-attributes.json").is_some();
-    assert_eq!(blocks.len(), 1 + usize::from(abac), "{blocks:?}");
+    assert_eq!(blocks.len(), 2 + usize::from(abac), "{blocks:?}");
+    assert!(blocks[0].starts_with("sh entra-apply.sh "));
     assert!(blocks.last().unwrap().starts_with("samlbridge validate "));
     if let Some(t) = files.get("identity-center.cfn.json") {
         let template: Value = serde_json::from_slice(t).unwrap();
@@ -190,10 +194,13 @@ fuzz_target!(|data: &[u8]| {
         let prepared = setup::iam(
             input,
             &common(&iam_claims),
-            &account,
-            &provider,
-            &roles,
-            Partition::Aws,
+            &IamTarget {
+                account: &account,
+                provider: &provider,
+                roles: &roles,
+                partition: Partition::Aws,
+                sign_in_regions: &["eu-west-1".to_owned()],
+            },
             &settings,
         );
         if let Ok(prepared) = prepared {

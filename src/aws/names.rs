@@ -107,6 +107,15 @@ impl Partition {
         }
     }
 
+    /// How `--partition` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Partition::Aws => "aws",
+            Partition::China => "aws-cn",
+            Partition::UsGov => "aws-us-gov",
+        }
+    }
+
     /// The audience STS expects (and the global ACS).
     pub fn signin_endpoint(self) -> &'static str {
         match self {
@@ -114,5 +123,61 @@ impl Partition {
             Partition::China => "https://signin.amazonaws.cn/saml",
             Partition::UsGov => "https://signin.amazonaws-us-gov.com/saml",
         }
+    }
+
+    /// The partition a region belongs to, by its name: `cn-…` in China, `us-gov-…` in the US
+    /// GovCloud partition, every other in `aws`.
+    pub fn of_region(region: &str) -> Partition {
+        if region.starts_with("cn-") {
+            Partition::China
+        } else if region.starts_with("us-gov-") {
+            Partition::UsGov
+        } else {
+            Partition::Aws
+        }
+    }
+
+    /// The sign-in endpoint of `region` (`https://<region>.signin.aws.amazon.com/saml`); in
+    /// `aws`, us-east-1's is the global one. The region is the caller's to check (its shape,
+    /// and that it is in this partition).
+    pub fn regional_signin_endpoint(self, region: &str) -> String {
+        let global = self.signin_endpoint();
+        if self == Partition::Aws && region == "us-east-1" {
+            return global.to_owned();
+        }
+        let host_and_path = global.trim_start_matches("https://");
+        format!("https://{region}.{host_and_path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_endpoints_per_region() {
+        assert_eq!(
+            Partition::Aws.regional_signin_endpoint("eu-west-1"),
+            "https://eu-west-1.signin.aws.amazon.com/saml"
+        );
+        assert_eq!(
+            Partition::Aws.regional_signin_endpoint("us-east-1"),
+            "https://signin.aws.amazon.com/saml"
+        );
+        assert_eq!(
+            Partition::UsGov.regional_signin_endpoint("us-gov-west-1"),
+            "https://us-gov-west-1.signin.amazonaws-us-gov.com/saml"
+        );
+        assert_eq!(
+            Partition::China.regional_signin_endpoint("cn-north-1"),
+            "https://cn-north-1.signin.amazonaws.cn/saml"
+        );
+        for p in [Partition::Aws, Partition::China, Partition::UsGov] {
+            assert!(aws::is_iam_signin_endpoint(p.signin_endpoint()));
+            assert_eq!(p.as_str().parse(), Ok(p));
+        }
+        assert_eq!(Partition::of_region("cn-northwest-1"), Partition::China);
+        assert_eq!(Partition::of_region("us-gov-east-1"), Partition::UsGov);
+        assert_eq!(Partition::of_region("us-east-2"), Partition::Aws);
     }
 }

@@ -41,6 +41,9 @@ pub const PRINCIPAL_TAG_KEY_MAX: usize = 128;
 pub const PRINCIPAL_TAG_VALUE_MAX: usize = 256;
 pub const SESSION_DURATION_MIN: u32 = 900;
 pub const SESSION_DURATION_MAX: u32 = 43_200;
+/// A role's MaxSessionDuration: one hour (IAM's default, and its least) to twelve hours.
+pub const ROLE_MAX_SESSION_MIN: u32 = 3_600;
+pub const ROLE_MAX_SESSION_MAX: u32 = 43_200;
 /// STS's AssumeRoleWithSAML takes a SAMLAssertion (the base64 response) of at most this size.
 pub const SAML_ASSERTION_MAX_CHARS: usize = 100_000;
 
@@ -89,6 +92,12 @@ pub fn session_duration(value: &str) -> Result<u32, Problem> {
     } else {
         Err(Problem::DurationOutOfRange(n))
     }
+}
+
+/// The MaxSessionDuration a role needs for console sign-ins that send this SessionDuration:
+/// STS refuses a SessionDuration above the role's maximum, and the maximum is at least an hour.
+pub fn role_max_session_for(session_duration: u32) -> u32 {
+    session_duration.clamp(ROLE_MAX_SESSION_MIN, ROLE_MAX_SESSION_MAX)
 }
 
 /// A RoleSessionName value.
@@ -207,6 +216,16 @@ pub enum Problem {
     /// Two parts, but not a role ARN and a SAML provider ARN.
     RoleNotPair(String),
     RoleTooLong(String),
+    /// The role ARN is in another partition or account than the one being configured.
+    RoleElsewhere {
+        role_arn: String,
+        expected: String,
+    },
+    /// The provider ARN names another provider (or account, or partition).
+    ProviderElsewhere {
+        provider_arn: String,
+        expected: String,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -253,6 +272,16 @@ impl fmt::Display for Problem {
             Problem::RoleTooLong(v) => write!(
                 f,
                 "{v:?}: role ARN and provider ARN together must stay under 240 characters"
+            ),
+            Problem::RoleElsewhere { role_arn, expected } => {
+                write!(f, "the role {role_arn} is not in {expected}")
+            }
+            Problem::ProviderElsewhere {
+                provider_arn,
+                expected,
+            } => write!(
+                f,
+                "the Role value names the SAML provider {provider_arn}, not {expected}"
             ),
         }
     }
@@ -335,6 +364,105 @@ pub fn role_pair(value: &str) -> Result<RolePair, Problem> {
 /// The account in an IAM ARN.
 pub fn arn_account(arn: &str) -> Option<&str> {
     arn.split(':').nth(4)
+}
+
+/// The partition of an ARN (`aws`, `aws-cn`, …).
+pub fn arn_partition(arn: &str) -> Option<&str> {
+    arn.split(':').nth(1)
+}
+
+/// Where the roles and the SAML provider a Role value names must be: what is known of the
+/// provider being configured (`aws iam`) or checked (`validate --target iam`). STS assumes a
+/// role only through a provider of the role's own account, and only through the provider the
+/// value names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleOwner {
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: Option<String>,
+    pub account: Option<String>,
+    pub provider_name: Option<String>,
+}
+
+impl RoleOwner {
+    pub fn is_empty(&self) -> bool {
+        self.partition.is_none() && self.account.is_none() && self.provider_name.is_none()
+    }
+
+    /// `in account 123456789012 (partition aws)`, as far as it is known.
+    fn place(&self) -> String {
+        match (&self.account, &self.partition) {
+            (Some(a), Some(p)) => format!("account {a} (partition {p})"),
+            (Some(a), None) => format!("account {a}"),
+            (None, Some(p)) => format!("partition {p}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The provider being configured: its ARN when all of it is known, else what is.
+    fn provider(&self) -> String {
+        if let (Some(p), Some(a), Some(n)) = (&self.partition, &self.account, &self.provider_name) {
+            return format!("arn:{p}:iam::{a}:saml-provider/{n}");
+        }
+        let place = self.place();
+        match &self.provider_name {
+            Some(n) if place.is_empty() => format!("the provider {n}"),
+            Some(n) => format!("the provider {n} in {place}"),
+            None => format!("a provider in {place}"),
+        }
+    }
+
+    /// What in a Role value names another account, partition or provider.
+    pub fn check(&self, pair: &RolePair) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let differs = |wanted: &Option<String>, found: Option<&str>| {
+            wanted.as_deref().is_some_and(|w| Some(w) != found)
+        };
+        if differs(&self.partition, arn_partition(&pair.role_arn))
+            || differs(&self.account, arn_account(&pair.role_arn))
+        {
+            out.push(Problem::RoleElsewhere {
+                role_arn: pair.role_arn.clone(),
+                expected: self.place(),
+            });
+        }
+        let name = pair
+            .provider_arn
+            .split_once(":saml-provider/")
+            .map(|(_, n)| n);
+        if differs(&self.partition, arn_partition(&pair.provider_arn))
+            || differs(&self.account, arn_account(&pair.provider_arn))
+            || differs(&self.provider_name, name)
+        {
+            out.push(Problem::ProviderElsewhere {
+                provider_arn: pair.provider_arn.clone(),
+                expected: self.provider(),
+            });
+        }
+        out
+    }
+}
+
+/// The Region an IAM Identity Center entityID or ACS URL names:
+/// `https://<region>.signin.aws.amazon.com/platform/saml/…` (or on `signin.aws`,
+/// `sso.signin.aws`, `signin.amazonaws.cn`). `None` for any other URL.
+pub fn identity_center_region(url: &str) -> Option<&str> {
+    const HOSTS: &[&str] = &[
+        ".signin.aws.amazon.com",
+        ".sso.signin.aws",
+        ".signin.aws",
+        ".signin.amazonaws.cn",
+    ];
+    let rest = url.strip_prefix("https://")?;
+    let (host, path) = rest.split_once('/')?;
+    if !path.starts_with("platform/saml/") {
+        return None;
+    }
+    let region = HOSTS.iter().find_map(|h| host.strip_suffix(h))?;
+    let ok = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    ok.then_some(region)
 }
 
 /// `arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}`, the pattern AWS
@@ -513,6 +641,77 @@ mod tests {
             "arn:aws-cn:iam::123456789012:role/path/to/Role"
         ));
         assert_eq!(arn_account(role), Some("123456789012"));
+    }
+
+    #[test]
+    fn role_owners() {
+        let pair = role_pair(
+            "arn:aws:iam::123456789012:role/Admin,arn:aws:iam::123456789012:saml-provider/EntraID",
+        )
+        .unwrap();
+        let owner =
+            |partition: Option<&str>, account: Option<&str>, name: Option<&str>| RoleOwner {
+                partition: partition.map(str::to_owned),
+                account: account.map(str::to_owned),
+                provider_name: name.map(str::to_owned),
+            };
+        assert!(owner(Some("aws"), Some("123456789012"), Some("EntraID"))
+            .check(&pair)
+            .is_empty());
+        assert!(RoleOwner::default().check(&pair).is_empty());
+        let messages = |o: RoleOwner| -> Vec<String> {
+            o.check(&pair).iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(
+            messages(owner(Some("aws"), Some("999999999999"), Some("EntraID"))),
+            [
+                "the role arn:aws:iam::123456789012:role/Admin is not in account 999999999999 (partition aws)",
+                "the Role value names the SAML provider arn:aws:iam::123456789012:saml-provider/EntraID, not arn:aws:iam::999999999999:saml-provider/EntraID",
+            ]
+        );
+        assert_eq!(
+            messages(owner(None, None, Some("Other"))),
+            ["the Role value names the SAML provider arn:aws:iam::123456789012:saml-provider/EntraID, not the provider Other"]
+        );
+        assert_eq!(
+            messages(owner(Some("aws-cn"), None, None)).len(),
+            2,
+            "both ARNs are in another partition"
+        );
+    }
+
+    #[test]
+    fn identity_center_regions() {
+        assert_eq!(
+            identity_center_region(
+                "https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c"
+            ),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            identity_center_region("https://eu-west-1.sso.signin.aws/platform/saml/acs/x"),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            identity_center_region("https://cn-north-1.signin.amazonaws.cn/platform/saml/d-1"),
+            Some("cn-north-1")
+        );
+        for bad in [
+            "https://signin.aws.amazon.com/platform/saml/d-1",
+            "https://eu-west-1.signin.aws.amazon.com/saml",
+            "https://evil.example/eu-west-1.signin.aws.amazon.com/platform/saml/d",
+            "https://EU.signin.aws.amazon.com/platform/saml/d-1",
+            "http://eu-west-1.signin.aws.amazon.com/platform/saml/d-1",
+        ] {
+            assert_eq!(identity_center_region(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn role_session_maximum() {
+        assert_eq!(role_max_session_for(900), 3600);
+        assert_eq!(role_max_session_for(28_800), 28_800);
+        assert_eq!(role_max_session_for(50_000), 43_200);
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub struct ClaimContext {
     /// Identity Center: the Entra attribute the provisioning connector sends as the userName
     /// (IAM provisions no user names).
     pub scim_username_source: Option<String>,
-    /// For IAM: the provider being configured, `arn:aws:iam::<account>:saml-provider/<name>`.
-    pub provider_arn: Option<String>,
+    /// For IAM: the account, partition and provider the Role values must name.
+    pub role_owner: aws::RoleOwner,
 }
 
 fn at(code: Code, claim: &Claim, message: impl Into<String>) -> Finding {
@@ -296,8 +296,8 @@ fn iam(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     );
 }
 
-/// A Role claim must exist; a constant one is a role and provider ARN pair, and its provider
-/// the one being configured, or STS refuses the sign-in.
+/// A Role claim must exist; a constant one is a role and provider ARN pair naming the account
+/// and provider being configured, or STS refuses the sign-in.
 fn roles(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
     let roles: Vec<&Claim> = m.find(aws::ROLE).collect();
     if roles.is_empty() {
@@ -316,17 +316,19 @@ fn roles(m: &ClaimMapping, ctx: &ClaimContext, out: &mut Vec<Finding>) {
         match aws::role_pair(value) {
             Err(p) => out.push(at(Code::IamRoleFormat, role, p.to_string())),
             Ok(pair) => {
-                if let Some(provider) = &ctx.provider_arn {
-                    if &pair.provider_arn != provider {
-                        out.push(at(
-                            Code::IamRoleProvider,
-                            role,
-                            format!("the Role names provider {}, but the provider being configured is {provider}", pair.provider_arn),
-                        ));
-                    }
+                for p in ctx.role_owner.check(&pair) {
+                    out.push(at(role_owner_code(&p), role, p.to_string()));
                 }
             }
         }
+    }
+}
+
+/// The code of a [`aws::RoleOwner`] problem.
+fn role_owner_code(p: &aws::Problem) -> Code {
+    match p {
+        aws::Problem::RoleElsewhere { .. } => Code::IamRoleAccount,
+        _ => Code::IamRoleProvider,
     }
 }
 

@@ -28,7 +28,7 @@ fn idc() -> ClaimContext {
     ClaimContext {
         target: Target::IdentityCenter,
         scim_username_source: Some("user.userprincipalname".into()),
-        provider_arn: None,
+        role_owner: Default::default(),
     }
 }
 
@@ -36,7 +36,11 @@ fn iam() -> ClaimContext {
     ClaimContext {
         target: Target::Iam,
         scim_username_source: Some("user.userprincipalname".into()),
-        provider_arn: Some("arn:aws:iam::123456789012:saml-provider/EntraID".into()),
+        role_owner: aws::RoleOwner {
+            partition: Some("aws".into()),
+            account: Some("123456789012".into()),
+            provider_name: Some("EntraID".into()),
+        },
     }
 }
 
@@ -307,6 +311,11 @@ fn iam_rules() {
         vec![Code::IamRoleProvider]
     );
     assert_eq!(codes(&with(aws("Role", "value = \"arn:aws:iam::123456789012:role/Admin,arn:aws:iam::123456789012:saml-provider/EntraID\"")), &iam()), vec![]);
+    assert_eq!(
+        codes(&with(aws("Role", "value = \"arn:aws:iam::999999999999:role/Admin,arn:aws:iam::123456789012:saml-provider/EntraID\"")), &iam()),
+        vec![Code::IamRoleAccount],
+        "the role is in another account"
+    );
     let session = format!(
         "{}{}",
         aws("Role", "source = \"user.assignedroles\""),

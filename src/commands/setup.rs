@@ -7,10 +7,11 @@ use crate::aws::Target;
 use crate::cert::{CertPolicy, Thumbprint};
 use crate::claims::{self, ClaimContext, ClaimMapping};
 use crate::commands::check::{self, CheckError, CheckReport, CheckSettings};
-use crate::diag::{self, Sink};
+use crate::diag::{self, Code, Finding, Sink};
+use crate::entra::AppId;
 use crate::input::Input;
 use crate::write::outdir::{self, Change, FileSet, Plan, WriteError, WriteOptions};
-use crate::write::rollover::{self, Trusted};
+use crate::write::rollover::{self, Service, Trusted};
 use crate::write::upload::TrimError;
 use crate::write::{iam, identity_center};
 use serde::Serialize;
@@ -53,17 +54,26 @@ impl Prepared {
 fn rollover(
     report: &CheckReport,
     common: &Common<'_>,
-    target: Target,
+    service: Service<'_>,
     settings: &CheckSettings,
     files: &mut FileSet,
     extra: &mut Sink<'_>,
 ) {
     if let (Some(trusted), Some(md)) = (common.current_cert, &report.parsed) {
         let (text, findings) =
-            rollover::runbook(md, trusted, target, settings.now, common.cert_policy);
+            rollover::runbook(md, trusted, service, settings.now, common.cert_policy);
         files.add("ROLLOVER.md", text);
         extra.extend(findings);
     }
+}
+
+/// The Entra application ID of metadata fetched from Entra's per-application URL
+/// (`…/federationmetadata.xml?appid=<id>`), which the written steps can then fill in.
+fn app_id(idp: &Input<'_>) -> Option<AppId> {
+    let url = idp.requested_url.or(idp.url)?;
+    url.query_pairs()
+        .find(|(k, _)| k.eq_ignore_ascii_case("appid"))
+        .and_then(|(_, v)| v.parse().ok())
 }
 
 /// `samlbridge aws identity-center`.
@@ -85,13 +95,15 @@ pub fn identity_center(
         &ClaimContext {
             target: Target::IdentityCenter,
             scim_username_source: common.scim_username_source.map(str::to_owned),
-            provider_arn: None,
+            role_owner: Default::default(),
         },
     ));
-    let (mut files, writer_findings) = identity_center::build(&identity_center::Spec {
+    let app_id = app_id(&idp);
+    let spec = identity_center::Spec {
         metadata: md,
         metadata_bytes: idp.bytes,
         sp: spm,
+        sp_file: sp.name,
         claims: common.claims,
         instance_arn,
         signing_cert: common.signing_cert,
@@ -99,13 +111,17 @@ pub fn identity_center(
         scim_username_source: common
             .scim_username_source
             .unwrap_or(crate::claims::DEFAULT_SCIM_USERNAME_SOURCE),
+        app_id: app_id.as_ref(),
         now: settings.now,
-    })?;
+    };
+    let (mut files, writer_findings) = identity_center::build(&spec)?;
     findings.extend(writer_findings);
     rollover(
         &report,
         common,
-        Target::IdentityCenter,
+        Service::IdentityCenter {
+            region: spec.region(),
+        },
         settings,
         &mut files,
         &mut findings,
@@ -114,14 +130,22 @@ pub fn identity_center(
     Ok(Prepared { report, files })
 }
 
+/// What `samlbridge aws iam` configures.
+pub struct IamTarget<'a> {
+    pub account: &'a AccountId,
+    pub provider: &'a ProviderName,
+    pub roles: &'a [RoleName],
+    pub partition: Partition,
+    /// Regions whose sign-in endpoint users post to besides the global one, each an AWS
+    /// region of `partition`.
+    pub sign_in_regions: &'a [String],
+}
+
 /// `samlbridge aws iam`.
 pub fn iam(
     idp: Input<'_>,
     common: &Common<'_>,
-    account: &AccountId,
-    provider: &ProviderName,
-    roles: &[RoleName],
-    partition: Partition,
+    target: &IamTarget<'_>,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
     // The files are written without the byte-order mark IAM refuses.
@@ -135,29 +159,48 @@ pub fn iam(
         return Err(SetupError::Unreadable);
     };
 
+    let app_id = app_id(&idp);
     let spec = iam::Spec {
         metadata: md,
         metadata_bytes: idp.bytes,
         claims: common.claims,
-        account,
-        provider,
-        roles,
-        partition,
+        account: target.account,
+        provider: target.provider,
+        roles: target.roles,
+        partition: target.partition,
+        sign_in_regions: target.sign_in_regions,
         signing_cert: common.signing_cert,
+        app_id: app_id.as_ref(),
     };
     findings.extend(claims::check(
         common.claims,
         &ClaimContext {
             target: Target::Iam,
             scim_username_source: common.scim_username_source.map(str::to_owned),
-            provider_arn: Some(spec.provider_arn()),
+            role_owner: spec.role_owner(),
         },
     ));
+    if target.roles.is_empty() {
+        findings.push(
+            Finding::new(
+                Code::IamNoRoles,
+                format!(
+                    "no role is given: the provider {} is written, but no role trusts it",
+                    spec.provider_arn()
+                ),
+            )
+            .subject("roles"),
+        );
+    }
     let mut files = iam::build(&spec)?;
+    let provider_arn = spec.provider_arn();
     rollover(
         &report,
         common,
-        Target::Iam,
+        Service::Iam {
+            provider_arn: &provider_arn,
+            trimmed: common.signing_cert.is_some(),
+        },
         settings,
         &mut files,
         &mut findings,

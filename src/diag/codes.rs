@@ -502,6 +502,16 @@ codes! {
         why: "IAM Identity Center ignores IAM's Role, RoleSessionName, SessionDuration, SourceIdentity and PrincipalTag claims, and IAM ignores Identity Center's AccessControl claims. Such a claim usually means the mapping was copied from the other gallery application, or checked against the wrong target.",
         fix: "Check the mapping against the target it is for (--target), or remove the claim from this application in Entra.";
 
+    IamRoleAccount = "iam-role-account", Error, allowable: true,
+        summary: "A Role value names a role in another account than the one being configured",
+        why: "STS assumes a role only through a SAML provider of the role's own account; a role ARN with another account (or partition) in the Role value is refused ('Not authorized to perform sts:AssumeRoleWithSAML'), or signs users in somewhere you did not mean.",
+        fix: "Make the Role values (the app roles in Entra) name roles in the account given to --account-id, as STEPS.md lists them.";
+
+    IamNoRoles = "iam-no-roles", Warning, allowable: true,
+        summary: "No role is given, so no role trusts the SAML provider",
+        why: "Without a role whose trust policy names the provider, every sign-in through it fails: there is nothing to assume. samlbridge writes the provider, but no trust policy, Role value or role resource.",
+        fix: "Name each role users sign in to with --role NAME (repeatable), or add the provider to the trust policies of existing roles yourself.";
+
     ClaimsNameidDefault = "claims-nameid-default", Warning, allowable: true,
         summary: "The claim mapping does not set the NameID",
         why: "Without an explicit Unique User Identifier claim Entra falls back to its default, whose format IAM Identity Center may refuse; set it so the result is known.",
@@ -544,8 +554,8 @@ codes! {
 
     IamRoleProvider = "iam-role-provider", Error, allowable: true,
         summary: "A Role value names another SAML provider than the one being configured",
-        why: "STS assumes the role only through the provider named in the Role value; a different provider ARN (another account or name) fails.",
-        fix: "Make the Role values use the provider ARN samlbridge prints (arn:aws:iam::<account>:saml-provider/<name>).";
+        why: "STS assumes the role only through the provider named in the Role value; a different provider ARN (another account, partition or name) fails.",
+        fix: "Make the Role values use the provider ARN samlbridge prints (arn:aws:iam::<account>:saml-provider/<name>); with validate, check --account-id and --provider-name.";
 
     CertTrustedMissing = "cert-trusted-missing", Error, allowable: true,
         summary: "The certificate AWS trusts today is not in the metadata",

@@ -66,6 +66,15 @@ impl Cloud {
         format!("https://{}/{tenant}/", self.issuer_host())
     }
 
+    /// Microsoft Graph's host in this cloud (the US Government L4 one for `UsGov`).
+    pub fn graph_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "graph.microsoft.com",
+            Cloud::UsGov => "graph.microsoft.us",
+            Cloud::China => "microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
     /// The common name of the tenant-wide token-signing certificates in this cloud.
     pub fn tenant_key_common_name(self) -> &'static str {
         match self {

@@ -28,6 +28,8 @@ pub struct Expectations {
     pub target: TargetChoice,
     /// `--expect-user`: the Identity Center user name the NameID must equal.
     pub expect_user: Option<String>,
+    /// With `--target iam`: the account, partition and provider the Role values must name.
+    pub role_owner: aws::RoleOwner,
     /// The instant to judge at: the one given, or the wall clock, which a capture's own time
     /// replaces (see [`JudgeAt::for_capture`]).
     pub now: JudgeAt,
@@ -196,7 +198,7 @@ pub fn assertion(a: &AssertionView, exp: &Expectations, now: DateTime<Utc>) -> V
     name_id(a, exp, &mut out);
     match exp.target() {
         Some(Target::IdentityCenter) => abac(a, &mut out),
-        Some(Target::Iam) => iam(a, &mut out),
+        Some(Target::Iam) => iam(a, &exp.role_owner, &mut out),
         None => {}
     }
     if let Some(target) = exp.target() {
@@ -495,8 +497,8 @@ fn one_value(
 
 /// STS's rules for AssumeRoleWithSAML: role pairs, a session name, session tags and a source
 /// identity it accepts.
-fn iam(a: &AssertionView, out: &mut Vec<Finding>) {
-    roles(a, out);
+fn iam(a: &AssertionView, owner: &aws::RoleOwner, out: &mut Vec<Finding>) {
+    roles(a, owner, out);
     session(a, out);
     principal_tags(a, out);
     one_value(
@@ -515,8 +517,9 @@ fn values(a: &AssertionView, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// A Role attribute with at least one value, each a role and provider ARN pair.
-fn roles(a: &AssertionView, out: &mut Vec<Finding>) {
+/// A Role attribute with at least one value, each a role and provider ARN pair naming the
+/// account and provider expected.
+fn roles(a: &AssertionView, owner: &aws::RoleOwner, out: &mut Vec<Finding>) {
     let roles = values(a, aws::ROLE);
     if a.attributes_named(aws::ROLE).next().is_none() {
         out.push(at(
@@ -532,8 +535,17 @@ fn roles(a: &AssertionView, out: &mut Vec<Finding>) {
         ));
     }
     for role in &roles {
-        if let Err(p) = aws::role_pair(role) {
-            out.push(at(Code::IamRoleFormat, aws::ROLE, p.to_string()));
+        match aws::role_pair(role) {
+            Err(p) => out.push(at(Code::IamRoleFormat, aws::ROLE, p.to_string())),
+            Ok(pair) => {
+                for p in owner.check(&pair) {
+                    let code = match p {
+                        aws::Problem::RoleElsewhere { .. } => Code::IamRoleAccount,
+                        _ => Code::IamRoleProvider,
+                    };
+                    out.push(at(code, aws::ROLE, p.to_string()));
+                }
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
             acs: vec![ACS.into()],
             target: TargetChoice::Given(Target::IdentityCenter),
             expect_user: None,
+            role_owner: Default::default(),
             now: JudgeAt::Given(issued() + Duration::seconds(30)),
             skew: Duration::minutes(3),
         },

@@ -1,15 +1,20 @@
-//! The IAM Identity Center configuration set: what to upload to Identity Center, what to
-//! enter in Entra, the attribute configuration as CLI JSON, Terraform and CloudFormation, and
-//! the console steps.
+//! The IAM Identity Center configuration set: what to upload to Identity Center (the metadata,
+//! and each signing certificate as its own PEM file), what Entra needs as Microsoft Graph
+//! requests, the attribute configuration as CLI JSON, Terraform and CloudFormation, and the
+//! console steps.
 
+use super::entra;
 use super::hcl::{hcl_string, json_pretty};
-use super::markdown::code;
+use super::markdown::{code, shell};
 use super::outdir::FileSet;
 use super::upload::{self, TrimError};
+use crate::aws::rules as aws;
 use crate::cert::{Certificate, Thumbprint};
 use crate::claims::{self, ClaimMapping, ClaimSource};
 use crate::diag::{Code, Finding};
+use crate::entra::AppId;
 use crate::metadata::{self, IdpMetadata, SpMetadata, BINDING_POST, BINDING_REDIRECT};
+use crate::shape;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::fmt::Write;
@@ -21,13 +26,58 @@ pub struct Spec<'a> {
     /// The metadata exactly as fetched.
     pub metadata_bytes: &'a [u8],
     pub sp: &'a SpMetadata,
+    /// The service-provider metadata file as the user named it.
+    pub sp_file: &'a str,
     pub claims: &'a ClaimMapping,
     pub instance_arn: Option<&'a str>,
     /// Keep only this certificate in the uploaded metadata (a rollover).
     pub signing_cert: Option<&'a Thumbprint>,
     pub sign_on_url: Option<&'a str>,
     pub scim_username_source: &'a str,
+    /// The Entra application ID, when the metadata was fetched with it.
+    pub app_id: Option<&'a AppId>,
     pub now: DateTime<Utc>,
+}
+
+impl Spec<'_> {
+    /// The instance's Region, from the service-provider metadata's entityID (or, failing that,
+    /// an ACS URL): every AWS CLI command for Identity Center needs it.
+    pub fn region(&self) -> Option<&str> {
+        std::iter::once(self.sp.entity_id.as_str())
+            .chain(self.sp.acs.iter().map(|a| a.location.as_str()))
+            .filter_map(aws::identity_center_region)
+            .find(|r| shape::aws_region(r).is_ok())
+    }
+
+    /// ` --region <region>` for the AWS CLI, or nothing when the metadata names none.
+    fn region_flag(&self) -> String {
+        self.region()
+            .and_then(shell)
+            .map(|r| format!(" --region {r}"))
+            .unwrap_or_default()
+    }
+}
+
+/// The file each unexpired signing certificate of the metadata is written to, for Identity
+/// Center's certificate import: `signing-cert-<first 8 hex digits of the SHA-1>.pem`, or the
+/// whole thumbprint should two certificates share those digits.
+pub fn signing_cert_files(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<(&Certificate, String)> {
+    let certs: Vec<&Certificate> = md
+        .distinct_signing_certificates()
+        .into_iter()
+        .filter(|c| c.not_after > now)
+        .collect();
+    let short = |c: &Certificate| c.sha1.to_string()[..8].to_owned();
+    certs
+        .iter()
+        .map(|c| {
+            let clash = certs
+                .iter()
+                .any(|o| o.sha1 != c.sha1 && short(o) == short(c));
+            let id = if clash { c.sha1.to_string() } else { short(c) };
+            (*c, format!("signing-cert-{id}.pem"))
+        })
+        .collect()
 }
 
 /// One access-control attribute for Identity Center: key and identity-store source.
@@ -51,13 +101,22 @@ pub fn build(spec: &Spec<'_>) -> Result<(FileSet, Vec<Finding>), TrimError> {
         "idp-settings.json",
         json_pretty(&idp_settings(spec, &certs)),
     );
+    let pems = signing_cert_files(spec.metadata, spec.now);
+    for (cert, name) in &pems {
+        files.add(name.clone(), cert.to_pem());
+    }
     let abac = abac_attributes(spec, &mut findings);
     let has_abac_claims = spec.claims.claims.iter().any(|c| c.abac_key().is_some());
     if has_abac_claims {
         access_control_files(spec, &abac, &mut files, &mut findings);
     }
-    files.add("entra-app.json", json_pretty(&entra_app(spec)));
-    files.add("STEPS.md", steps(spec, &certs, &abac, has_abac_claims));
+    let reply_urls = reply_urls(spec.sp);
+    let app = entra_app(spec, &reply_urls);
+    entra::add_files(&app, &mut files);
+    files.add(
+        "STEPS.md",
+        steps(spec, &app, &certs, &pems, &abac, has_abac_claims),
+    );
     Ok((files, findings))
 }
 
@@ -229,54 +288,24 @@ fn reply_urls(sp: &SpMetadata) -> Vec<String> {
     acs.into_iter().map(|a| a.location.clone()).collect()
 }
 
-/// The Graph customClaimsPolicy body (PUT /beta/servicePrincipals/{id}/claimsPolicy).
-pub fn claims_policy(m: &ClaimMapping) -> serde_json::Value {
-    let attribute = |s: &ClaimSource| match s {
-        ClaimSource::Attribute(a) => {
-            let (source, id) = a.split_once('.').unwrap_or(("user", a));
-            json!({"@odata.type": "#microsoft.graph.sourcedAttribute", "id": id, "source": source, "isExtensionAttribute": id.starts_with("extension_")})
-        }
-        ClaimSource::Constant(v) => {
-            json!({"@odata.type": "#microsoft.graph.valueBasedAttribute", "value": v})
-        }
-        ClaimSource::Transformation(_) => serde_json::Value::Null,
-    };
-    let mut claims = Vec::new();
-    if let Some(n) = &m.name_id {
-        claims.push(json!({
-            "@odata.type": "#microsoft.graph.samlNameIdClaim",
-            "nameIdFormat": n.format.graph_name(),
-            "configurations": [{"attribute": attribute(&n.source), "transformations": []}],
-        }));
+/// The Entra application Identity Center needs.
+fn entra_app<'a>(spec: &Spec<'a>, reply_urls: &'a [String]) -> entra::App<'a> {
+    entra::App {
+        identifier: &spec.sp.entity_id,
+        reply_urls,
+        sign_on_url: spec.sign_on_url,
+        claims: spec.claims,
+        cloud: entra::cloud_of(&spec.metadata.entity_id),
+        app_id: spec.app_id,
     }
-    for c in &m.claims {
-        if matches!(c.source, ClaimSource::Transformation(_)) {
-            continue;
-        }
-        claims.push(json!({
-            "@odata.type": "#microsoft.graph.customClaim",
-            "name": c.name,
-            "namespace": c.namespace,
-            "tokenFormat": ["saml"],
-            "configurations": [{"attribute": attribute(&c.source), "transformations": []}],
-        }));
-    }
-    json!({"includeBasicClaimSet": true, "claims": claims})
-}
-
-fn entra_app(spec: &Spec<'_>) -> serde_json::Value {
-    json!({
-        "identifier": spec.sp.entity_id,
-        "reply_urls": reply_urls(spec.sp),
-        "sign_on_url": spec.sign_on_url,
-        "claims_policy": claims_policy(spec.claims),
-    })
 }
 
 /// STEPS.md: the console steps in the order that works, every value filled in.
 fn steps(
     spec: &Spec<'_>,
+    app: &entra::App<'_>,
     certs: &[&Certificate],
+    pems: &[(&Certificate, String)],
     abac: &[AbacAttribute],
     has_abac_claims: bool,
 ) -> String {
@@ -287,24 +316,25 @@ fn steps(
         .as_ref()
         .map(|n| n.source.to_string())
         .unwrap_or_else(|| spec.scim_username_source.to_owned());
-    entra_steps(&mut s, spec, &name_id);
-    identity_source_steps(&mut s, spec, certs);
+    entra_steps(&mut s, spec, app, &name_id);
+    identity_source_steps(&mut s, spec, certs, pems);
     provisioning_steps(&mut s, spec, &name_id);
     if has_abac_claims {
         access_control_steps(&mut s, spec, abac);
     }
     let _ = writeln!(s, "\n## {}. Test\n", if has_abac_claims { 5 } else { 4 });
-    let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run:\n");
-    let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata <identity-center-metadata.xml> --expect-user <user name>\n```");
+    let _ = writeln!(s, "Assign a permission set to a provisioned user, sign in through the AWS access portal, save the SAMLResponse the browser posts (developer tools → Network → Save all as HAR), and run in this directory (`--sp-metadata` names the file given to samlbridge; `USER` is the user's Identity Center user name):\n");
+    let sp_file = shell(spec.sp_file).unwrap_or_else(|| "identity-center-metadata.xml".to_owned());
+    let _ = writeln!(s, "```sh\nsamlbridge validate capture.har --metadata idp-metadata.xml --target identity-center --sp-metadata {sp_file} --expect-user USER\n```");
     s
 }
 
 /// Step 1: the enterprise application in Entra, and the claims it sends.
-fn entra_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
+fn entra_steps(s: &mut String, spec: &Spec<'_>, app: &entra::App<'_>, name_id: &str) {
     let _ = writeln!(s, "## 1. Entra: the enterprise application\n");
-    let _ = writeln!(s, "In the Microsoft Entra admin center: Enterprise applications → New application → **AWS IAM Identity Center** → Single sign-on → SAML. Upload the service-provider metadata from Identity Center, or enter:\n");
+    let _ = writeln!(s, "In the Microsoft Entra admin center: Enterprise applications → New application → **AWS IAM Identity Center** → Single sign-on → SAML. Upload Identity Center's service-provider metadata ({}), or enter:\n", code(spec.sp_file));
     let _ = writeln!(s, "- Identifier (Entity ID): {}", code(&spec.sp.entity_id));
-    for (i, url) in reply_urls(spec.sp).iter().enumerate() {
+    for (i, url) in app.reply_urls.iter().enumerate() {
         let _ = writeln!(
             s,
             "- Reply URL{}: {}",
@@ -320,7 +350,7 @@ fn entra_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
             let _ = writeln!(s, "- Sign on URL: your AWS access portal URL (optional; for sign-in started from My Apps)");
         }
     }
-    let _ = writeln!(s, "\nUnder **Attributes & Claims** (also in `entra-app.json` as a Microsoft Graph claims-policy body):\n");
+    let _ = writeln!(s, "\nUnder **Attributes & Claims**:\n");
     let _ = writeln!(
         s,
         "- Unique User Identifier (Name ID): source {}, format **Email address**.",
@@ -334,26 +364,54 @@ fn entra_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
             code(&c.source.to_string())
         );
     }
+    entra::steps(s, app);
 }
 
 /// Step 2: Entra as Identity Center's identity source, with the certificates it will trust.
-fn identity_source_steps(s: &mut String, spec: &Spec<'_>, certs: &[&Certificate]) {
+fn identity_source_steps(
+    s: &mut String,
+    spec: &Spec<'_>,
+    certs: &[&Certificate],
+    pems: &[(&Certificate, String)],
+) {
     let _ = writeln!(
         s,
         "\n## 2. Identity Center: the external identity provider\n"
     );
-    let _ = writeln!(s, "IAM Identity Center console → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL {}, certificate). Confirm with ACCEPT.\n", code(&spec.metadata.entity_id));
+    let region = spec
+        .region()
+        .map(|r| format!(" (Region {})", code(r)))
+        .unwrap_or_default();
+    let _ = writeln!(s, "IAM Identity Center console{region} → Settings → Identity source → Actions → Change identity source → External identity provider. Under *Identity provider metadata* upload `idp-metadata.xml` (or enter the values in `idp-settings.json`: sign-in URL, issuer URL {}, certificate). Confirm with ACCEPT.\n", code(&spec.metadata.entity_id));
     for c in certs {
+        let pem = pems
+            .iter()
+            .find(|(p, _)| p.sha256 == c.sha256)
+            .map(|(_, name)| format!(": {}", code(name)))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "- Certificate {} (SHA-1 `{}`), valid until {}",
+            "- Certificate {} (SHA-1 `{}`), valid until {}{pem}",
             code(&c.common_name()),
             c.sha1,
             c.not_after.format("%Y-%m-%d")
         );
     }
+    if !pems.is_empty() {
+        let _ = writeln!(s, "\nEach unexpired signing certificate of the metadata is also in its own PEM file, for Settings → Identity source → Actions → Manage authentication → Manage certificates → **Import** (a rollover imports the next one before Entra switches to it).");
+    }
     if certs.len() > 1 {
-        let _ = writeln!(s, "\nThe metadata holds {} signing certificates; Identity Center imports and trusts them all. Use `--signing-cert THUMBPRINT` to upload only the one active in Entra.", certs.len());
+        let keep = metadata::current_certificate(spec.metadata, spec.now)
+            .map(|c| {
+                format!(
+                    "`--signing-cert {}` (the certificate that signed the metadata)",
+                    c.sha256
+                )
+            })
+            .unwrap_or_else(|| {
+                "`--signing-cert` with the thumbprint of the one active in Entra".to_owned()
+            });
+        let _ = writeln!(s, "\nThe metadata holds {} signing certificates; Identity Center imports and trusts them all. Rerun with {keep} to upload only that one.", certs.len());
     }
 }
 
@@ -369,11 +427,12 @@ fn provisioning_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
 
 /// Step 4, when the claims carry access-control attributes: enabling them.
 fn access_control_steps(s: &mut String, spec: &Spec<'_>, abac: &[AbacAttribute]) {
+    let region = spec.region_flag();
     let _ = writeln!(s, "\n## 4. Attributes for access control\n");
     let _ = writeln!(s, "Enable them, which also lets Identity Center use the `AccessControl:` attributes the assertion carries:\n");
-    let _ = writeln!(s, "```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json\n```\n");
+    let _ = writeln!(s, "```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json{region}\n```\n");
     if spec.instance_arn.is_none() {
-        let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances`) into `access-control-attributes.json` first.");
+        let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances{region}`) into `access-control-attributes.json` first.");
     }
     if !abac.is_empty() {
         let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.json` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");

@@ -1,8 +1,8 @@
 //! The signing-certificate rollover runbook: which certificate Entra signs with, which comes
 //! next, and the order and dates of the steps that rotate without a sign-in outage.
 
-use super::markdown::cell;
-use crate::aws::Target;
+use super::identity_center::signing_cert_files;
+use super::markdown::{cell, code, shell};
 use crate::cert::{CertPolicy, Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::metadata::{self, IdpMetadata};
@@ -25,6 +25,29 @@ impl Trusted {
     }
 }
 
+/// Where AWS trusts the certificates, with what the steps name there.
+#[derive(Debug, Clone, Copy)]
+pub enum Service<'a> {
+    IdentityCenter {
+        /// The instance's Region, from its service-provider metadata.
+        region: Option<&'a str>,
+    },
+    Iam {
+        provider_arn: &'a str,
+        /// This run's `idp-metadata.xml` holds only the `--signing-cert` certificate.
+        trimmed: bool,
+    },
+}
+
+impl Service<'_> {
+    fn display_name(self) -> &'static str {
+        match self {
+            Service::IdentityCenter { .. } => "IAM Identity Center",
+            Service::Iam { .. } => "IAM",
+        }
+    }
+}
+
 fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
@@ -33,7 +56,7 @@ fn day(t: DateTime<Utc>) -> String {
 pub fn runbook(
     md: &IdpMetadata,
     trusted: &Trusted,
-    target: Target,
+    service: Service<'_>,
     now: DateTime<Utc>,
     policy: CertPolicy,
 ) -> (String, Vec<Finding>) {
@@ -48,7 +71,7 @@ pub fn runbook(
         .max_by_key(|c| c.not_before);
 
     let mut s = String::from("# Signing-certificate rollover\n\nWritten by samlbridge");
-    let _ = writeln!(s, " on {} for {}.\n", day(now), target.display_name());
+    let _ = writeln!(s, " on {} for {}.\n", day(now), service.display_name());
     table(&mut s, &known, signing, next, now);
     let Some(old) = known.cert else {
         let _ = writeln!(s, "AWS trusts a certificate the metadata does not list. Import the certificate Entra signs with into AWS **now**; sign-in is failing or about to.");
@@ -63,9 +86,18 @@ pub fn runbook(
         let _ = writeln!(s, "1. **By {}**: in Entra, the application → Single sign-on → SAML Certificates → Edit → **New Certificate** (do not make it active yet). Fetch the metadata again and rerun samlbridge with `--current-cert` for the next steps.", deadline.by(30));
         return (s, findings);
     };
-    match target {
-        Target::IdentityCenter => identity_center_steps(&mut s, old, new, &deadline),
-        Target::Iam => iam_steps(&mut s, old, new, &deadline),
+    match service {
+        Service::IdentityCenter { region } => {
+            let pem = signing_cert_files(md, now)
+                .into_iter()
+                .find(|(c, _)| c.sha256 == new.sha256)
+                .map(|(_, name)| name);
+            identity_center_steps(&mut s, old, new, pem.as_deref(), region, &deadline)
+        }
+        Service::Iam {
+            provider_arn,
+            trimmed,
+        } => iam_steps(&mut s, old, new, provider_arn, trimmed, &deadline),
     }
     findings.extend(late_successor(old, new));
     (s, findings)
@@ -223,22 +255,49 @@ fn identity_center_steps(
     s: &mut String,
     old: &Certificate,
     new: &Certificate,
+    pem: Option<&str>,
+    region: Option<&str>,
     deadline: &Deadline,
 ) {
+    let console = match region {
+        Some(r) => format!("IAM Identity Center console (Region {})", code(r)),
+        None => "IAM Identity Center console".to_owned(),
+    };
+    let file = match pem {
+        Some(name) => format!("{} (", code(name)),
+        None => "the new certificate (its PEM is in `idp-settings.json`; ".to_owned(),
+    };
     let _ = writeln!(s, "Identity Center trusts every imported certificate, so import the new one first; then switch Entra to it; then remove the old one.\n");
-    let _ = writeln!(s, "1. **By {}**: IAM Identity Center → Settings → Identity source → Actions → Manage authentication → Manage certificates → **Import** the new certificate (SHA-1 `{}`; its PEM is in `idp-settings.json`, or run `samlbridge aws identity-center … --signing-cert {}`).", deadline.by(14), new.sha1, new.sha256);
-    let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate → **Make certificate active**.", deadline.activate_from(new), deadline.by(7));
+    let _ = writeln!(s, "1. **By {}**: {console} → Settings → Identity source → Actions → Manage authentication → Manage certificates → **Import** {file}SHA-1 `{}`).", deadline.by(14), new.sha1);
+    let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate (SHA-1 `{}`) → **Make certificate active**.", deadline.activate_from(new), deadline.by(7), new.sha1);
     let _ = writeln!(s, "3. **Right after**: sign in once, capture the response and check that `samlbridge validate` reports it verified by the new certificate.");
     let _ = writeln!(s, "4. **After that, before {}**: remove the old certificate (SHA-1 `{}`) from Identity Center, and delete it in Entra.", day(old.not_after), old.sha1);
 }
 
 /// IAM trusts the certificates in the provider's metadata document.
-fn iam_steps(s: &mut String, old: &Certificate, new: &Certificate, deadline: &Deadline) {
+fn iam_steps(
+    s: &mut String,
+    old: &Certificate,
+    new: &Certificate,
+    provider_arn: &str,
+    trimmed: bool,
+    deadline: &Deadline,
+) {
+    // The provider ARN is built from checked names; quoting is the second lock.
+    let update = code(&format!(
+        "aws iam update-saml-provider --saml-provider-arn {} --saml-metadata-document file://idp-metadata.xml",
+        shell(provider_arn).unwrap_or_default()
+    ));
+    let both = if trimmed {
+        "(this set's `idp-metadata.xml` holds only the `--signing-cert` certificate: rerun the `samlbridge aws iam` command that wrote it without `--signing-cert` first)"
+    } else {
+        "(this set's `idp-metadata.xml` lists both)"
+    };
     let _ = writeln!(s, "IAM trusts the certificates in the provider's metadata document, so give it both, switch Entra, then keep only the new one.\n");
-    let _ = writeln!(s, "1. **By {}**: update the provider with metadata holding both certificates: `aws iam update-saml-provider --saml-provider-arn <provider ARN> --saml-metadata-document file://idp-metadata.xml` (this set's `idp-metadata.xml` lists both).", deadline.by(14));
-    let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate → **Make certificate active**.", deadline.activate_from(new), deadline.by(7));
+    let _ = writeln!(s, "1. **By {}**: update the provider with metadata holding both certificates: {update} {both}.", deadline.by(14));
+    let _ = writeln!(s, "2. **Between {} and {}**: in Entra, SAML Certificates → the new certificate (SHA-1 `{}`) → **Make certificate active**.", deadline.activate_from(new), deadline.by(7), new.sha1);
     let _ = writeln!(s, "3. **Right after**: sign in once and check with `samlbridge validate` that the new certificate verified the response.");
-    let _ = writeln!(s, "4. **After that, before {}**: write metadata with only the new certificate (`samlbridge aws iam … --signing-cert {}`) and update the provider with it.", day(old.not_after), new.sha256);
+    let _ = writeln!(s, "4. **After that, before {}**: rerun the `samlbridge aws iam` command that wrote this directory with `--signing-cert {}` added, so `idp-metadata.xml` holds only the new certificate, and update the provider with it: {update}.", day(old.not_after), new.sha256);
 }
 
 /// The steps need a week between the new certificate becoming valid and the old one

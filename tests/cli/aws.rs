@@ -90,11 +90,16 @@ fn identity_center_writes_the_set() {
             ".samlbridge-manifest.json",
             "STEPS.md",
             "access-control-attributes.json",
-            "entra-app.json",
+            "entra-apply.sh",
+            "graph-PATCH-application.json",
+            "graph-PATCH-servicePrincipal.json",
+            "graph-PUT-claimsPolicy.json",
             "identity-center.cfn.json",
             "identity-center.tf",
             "idp-metadata.xml",
-            "idp-settings.json"
+            "idp-settings.json",
+            "signing-cert-0400299F.pem",
+            "signing-cert-EDC1A05C.pem"
         ]
     );
     // The metadata to upload is the exact document, without its byte-order mark.
@@ -147,26 +152,29 @@ fn identity_center_writes_the_set() {
         .starts_with("-----BEGIN CERTIFICATE-----\n"));
     assert_eq!(settings["certificates"][0]["signs_metadata"], true);
 
-    let app = read_json(&out.join("entra-app.json"));
+    let app = read_json(&out.join("graph-PATCH-application.json"));
     assert_eq!(
-        app["identifier"],
-        "https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c"
+        app["identifierUris"],
+        serde_json::json!(["https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c"])
     );
-    assert_eq!(app["reply_urls"].as_array().unwrap().len(), 3);
+    assert_eq!(app["web"]["redirectUris"].as_array().unwrap().len(), 3);
     assert!(
-        app["reply_urls"][0]
+        app["web"]["redirectUris"][0]
             .as_str()
             .unwrap()
             .starts_with("https://eu-west-1.signin.aws/"),
         "the default ACS first"
     );
-    let claims = app["claims_policy"]["claims"].as_array().unwrap();
+    let sp = read_json(&out.join("graph-PATCH-servicePrincipal.json"));
+    assert_eq!(sp, serde_json::json!({"preferredSingleSignOnMode": "saml"}));
+    let policy = read_json(&out.join("graph-PUT-claimsPolicy.json"));
+    let claims = policy["claims"].as_array().unwrap();
     assert_eq!(claims[0]["@odata.type"], "#microsoft.graph.samlNameIdClaim");
     assert_eq!(claims[0]["nameIdFormat"], "emailAddress");
     assert_eq!(claims[1]["name"], "AccessControl:Department");
 
     let steps = std::fs::read_to_string(out.join("STEPS.md")).unwrap();
-    for needle in ["Identifier (Entity ID): `https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c`", "Reply URL (default): `https://eu-west-1.signin.aws/platform/saml/acs/", "`userName` must come from **`user.userprincipalname`**", "SCIM endpoint", "create-instance-access-control-attribute-configuration"] {
+    for needle in ["Identifier (Entity ID): `https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c`", "Reply URL (default): `https://eu-west-1.signin.aws/platform/saml/acs/", "`userName` must come from **`user.userprincipalname`**", "SCIM endpoint", "create-instance-access-control-attribute-configuration", "| `PUT https://graph.microsoft.com/beta/servicePrincipals/{service principal object ID}/claimsPolicy` | `graph-PUT-claimsPolicy.json` |"] {
         assert!(steps.contains(needle), "STEPS.md lacks {needle:?}:\n{steps}");
     }
 }
@@ -184,7 +192,8 @@ fn the_graph_claims_policy_gives_the_same_set() {
         "access-control-attributes.json",
         "identity-center.tf",
         "identity-center.cfn.json",
-        "entra-app.json",
+        "graph-PATCH-application.json",
+        "graph-PUT-claimsPolicy.json",
     ] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
@@ -384,7 +393,7 @@ fn dry_run_writes_nothing() {
     let (exit, doc, _) = identity_center(&out, &["--dry-run"]);
     assert_eq!(exit, 0);
     assert_eq!(doc["written"], false);
-    assert_eq!(doc["files"].as_array().unwrap().len(), 7);
+    assert_eq!(doc["files"].as_array().unwrap().len(), 12);
     assert!(doc["files"]
         .as_array()
         .unwrap()
@@ -500,10 +509,15 @@ fn iam_writes_the_set() {
         [
             ".samlbridge-manifest.json",
             "STEPS.md",
-            "entra-claims.json",
+            "entra-apply.sh",
+            "graph-PATCH-application.json",
+            "graph-PATCH-servicePrincipal.json",
+            "graph-PUT-claimsPolicy.json",
             "iam.cfn.json",
             "iam.tf",
             "idp-metadata.xml",
+            "role-EntraAdmin.json",
+            "role-ReadOnly.json",
             "saml-provider.json",
             "trust-policy-EntraAdmin.json",
             "trust-policy-ReadOnly.json"
@@ -536,7 +550,7 @@ fn iam_writes_the_set() {
         "https://signin.aws.amazon.com/saml"
     );
 
-    let claims = read_json(&out.join("entra-claims.json"));
+    let claims = read_json(&out.join("graph-PUT-claimsPolicy.json"));
     let names: Vec<&str> = claims["claims"]
         .as_array()
         .unwrap()
@@ -656,7 +670,7 @@ fn rollover_plan() {
     assert_eq!(exit, 0, "{err} {doc}");
     assert!(has_finding(&doc, "cert-trusted-expiring", "warning"));
     let plan = std::fs::read_to_string(out.join("ROLLOVER.md")).unwrap();
-    for needle in ["| trusted by AWS today | `Microsoft Azure Federated SSO Certificate` SHA-1 `0400299F422E4DE4FA21199A5A08A1581E350153`", "| next |", "**Import** the new certificate (SHA-1 `EDC1A05CF7DC7B15836E4CC939656EE66854D5AC`", "**By 2028-12-21**", "**Make certificate active**", "remove the old certificate"] {
+    for needle in ["| trusted by AWS today | `Microsoft Azure Federated SSO Certificate` SHA-1 `0400299F422E4DE4FA21199A5A08A1581E350153`", "| next |", "**Import** `signing-cert-EDC1A05C.pem` (SHA-1 `EDC1A05CF7DC7B15836E4CC939656EE66854D5AC`", "**By 2028-12-21**", "**Make certificate active**", "remove the old certificate"] {
         assert!(plan.contains(needle), "ROLLOVER.md lacks {needle:?}:\n{plan}");
     }
     assert!(

@@ -26,16 +26,47 @@ pub fn have(program: &str, args: &[&str]) -> bool {
     ok
 }
 
-/// Both configuration sets, written from the shipped test data.
+/// Both configuration sets, written from the shipped test data (IAM with a regional sign-in
+/// endpoint too, so the trust policies hold a list of audiences).
 fn written() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempdir();
     let idc = tmp.path().join("idc");
     let (exit, _, err) = identity_center(&idc, &[]);
     assert_eq!(exit, 0, "{err}");
     let iam_dir = tmp.path().join("iam");
-    let (exit, _, err) = iam(&iam_dir, &[]);
+    let (exit, _, err) = iam(&iam_dir, &["--sign-in-region", "eu-west-1"]);
     assert_eq!(exit, 0, "{err}");
     (tmp, idc, iam_dir)
+}
+
+/// The `aws` commands of a STEPS.md's code blocks, as shell words without the leading `aws`,
+/// block by block.
+fn steps_commands(dir: &Path) -> Vec<Vec<Vec<String>>> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let steps = std::fs::read_to_string(dir.join("STEPS.md")).unwrap();
+    let mut blocks: Vec<String> = Vec::new();
+    let mut open = false;
+    for event in Parser::new(&steps) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                open = true;
+                blocks.push(String::new());
+            }
+            Event::End(TagEnd::CodeBlock) => open = false,
+            Event::Text(t) if open => blocks.last_mut().unwrap().push_str(&t),
+            _ => {}
+        }
+    }
+    blocks
+        .iter()
+        .map(|b| {
+            b.lines()
+                .filter(|l| l.starts_with("aws "))
+                .map(|l| shlex::split(l).unwrap()[1..].to_vec())
+                .collect::<Vec<_>>()
+        })
+        .filter(|b| !b.is_empty())
+        .collect()
 }
 
 fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
@@ -159,7 +190,12 @@ impl Moto {
     }
 
     fn aws(&self, args: &[&str]) -> std::process::Output {
-        aws_cli(args, Some(self.port))
+        aws_cli(args, Some(self.port), None)
+    }
+
+    /// `aws` run in `dir`, where STEPS.md's `file://` paths point.
+    fn aws_in(&self, dir: &Path, args: &[&str]) -> std::process::Output {
+        aws_cli(args, Some(self.port), Some(dir))
     }
 
     /// Creates a CloudFormation stack from `template` and asserts it completes with exactly
@@ -206,8 +242,11 @@ impl Drop for Moto {
     }
 }
 
-fn aws_cli(args: &[&str], port: Option<u16>) -> std::process::Output {
+fn aws_cli(args: &[&str], port: Option<u16>, dir: Option<&Path>) -> std::process::Output {
     let mut cmd = Command::new("aws");
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     if let Some(port) = port {
         cmd.args(["--endpoint-url", &format!("http://127.0.0.1:{port}")]);
     }
@@ -233,6 +272,8 @@ fn ok(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The commands of STEPS.md, run as written in the directory they were written to: the
+/// provider and the roles are created, then updated as existing roles would be.
 #[test]
 fn aws_cli_applies_the_iam_set_to_moto() {
     if !have("aws", &["--version"]) || !have("moto_server", &["--help"]) {
@@ -240,30 +281,22 @@ fn aws_cli_applies_the_iam_set_to_moto() {
     }
     let (_tmp, _idc, iam_dir) = written();
     let moto = Moto::start();
-    let created = ok(&moto.aws(&[
-        "iam",
-        "create-saml-provider",
-        "--cli-input-json",
-        &format!("file://{}", iam_dir.join("saml-provider.json").display()),
-    ]));
-    assert!(
-        created.contains("arn:aws:iam::123456789012:saml-provider/EntraID"),
-        "{created}"
-    );
+    let blocks = steps_commands(&iam_dir);
+    assert_eq!(blocks.len(), 2, "create, then update: {blocks:?}");
+    for command in &blocks[0] {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        ok(&moto.aws_in(&iam_dir, &args));
+    }
     for role in ["EntraAdmin", "ReadOnly"] {
-        let policy = format!(
-            "file://{}",
-            iam_dir.join(format!("trust-policy-{role}.json")).display()
-        );
-        let out = ok(&moto.aws(&[
-            "iam",
-            "create-role",
-            "--role-name",
-            role,
-            "--assume-role-policy-document",
-            &policy,
-        ]));
-        assert!(out.contains(&format!("\"RoleName\": \"{role}\"")), "{out}");
+        let got: serde_json::Value =
+            serde_json::from_str(&ok(&moto.aws(&["iam", "get-role", "--role-name", role])))
+                .unwrap();
+        assert_eq!(got["Role"]["MaxSessionDuration"], 28800, "{got}");
+        let trust: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(iam_dir.join(format!("trust-policy-{role}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(got["Role"]["AssumeRolePolicyDocument"], trust, "{got}");
     }
     let got = ok(&moto.aws(&[
         "iam",
@@ -277,37 +310,67 @@ fn aws_cli_applies_the_iam_set_to_moto() {
         uploaded.as_bytes(),
         std::fs::read(iam_dir.join("idp-metadata.xml")).unwrap()
     );
+    // The commands for roles that exist already apply to them as well.
+    ok(&moto.aws(&[
+        "iam",
+        "update-role",
+        "--role-name",
+        "EntraAdmin",
+        "--max-session-duration",
+        "3600",
+    ]));
+    for command in &blocks[1] {
+        let args: Vec<&str> = command.iter().map(String::as_str).collect();
+        ok(&moto.aws_in(&iam_dir, &args));
+    }
+    let got: serde_json::Value = serde_json::from_str(&ok(&moto.aws(&[
+        "iam",
+        "get-role",
+        "--role-name",
+        "EntraAdmin",
+    ])))
+    .unwrap();
+    assert_eq!(got["Role"]["MaxSessionDuration"], 28800, "{got}");
 }
 
 /// moto does not implement the access-control-attribute calls, so the AWS CLI's own
-/// parameter validation (run locally, no request sent) judges the CLI input.
+/// parameter validation (run locally, no request sent) judges STEPS.md's command, Region
+/// included, on the CLI input it names.
 #[test]
 fn aws_cli_validates_the_identity_center_input() {
     if !have("aws", &["--version"]) {
         return;
     }
     let (_tmp, idc, _iam) = written();
-    let input = idc.join("access-control-attributes.json");
-    let validate = |path: &Path| {
-        aws_cli(
-            &[
-                "sso-admin",
-                "create-instance-access-control-attribute-configuration",
-                "--cli-input-json",
-                &format!("file://{}", path.display()),
-                "--generate-cli-skeleton",
-                "output",
-            ],
-            None,
-        )
+    let blocks = steps_commands(&idc);
+    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    let [command] = blocks[0].as_slice() else {
+        panic!("{blocks:?}")
     };
-    let out = validate(&input);
+    assert_eq!(
+        command[..2],
+        [
+            "sso-admin",
+            "create-instance-access-control-attribute-configuration"
+        ]
+    );
+    assert!(
+        command.windows(2).any(|w| w == ["--region", "eu-west-1"]),
+        "{command:?}"
+    );
+    let validate = |command: &[String]| {
+        let mut args: Vec<&str> = command.iter().map(String::as_str).collect();
+        args.extend(["--generate-cli-skeleton", "output"]);
+        aws_cli(&args, None, Some(&idc))
+    };
+    let out = validate(command);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     // The check has teeth: two sources per key fail the CLI's validation.
+    let input = idc.join("access-control-attributes.json");
     let mut json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&input).unwrap()).unwrap();
     json["InstanceAccessControlAttributeConfiguration"]["AccessControlAttributes"][0]["Value"]
@@ -316,7 +379,17 @@ fn aws_cli_validates_the_identity_center_input() {
         serde_json::json!("");
     let broken = idc.join("broken.json");
     std::fs::write(&broken, serde_json::to_vec(&json).unwrap()).unwrap();
-    let out = validate(&broken);
+    let broken_command: Vec<String> = command
+        .iter()
+        .map(|a| {
+            if a == "file://access-control-attributes.json" {
+                "file://broken.json".to_owned()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let out = validate(&broken_command);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Parameter validation failed"),

@@ -319,10 +319,11 @@ fn hostile_service_provider_values_are_errors_and_never_become_steps() {
     let (blocks, inline) = markdown(&steps);
     assert_eq!(
         blocks.len(),
-        1,
-        "only samlbridge's own command block: {blocks:?}"
+        2,
+        "only samlbridge's own command blocks: {blocks:?}"
     );
-    assert!(blocks[0].starts_with("samlbridge validate"), "{blocks:?}");
+    assert!(blocks[0].starts_with("sh entra-apply.sh"), "{blocks:?}");
+    assert!(blocks[1].starts_with("samlbridge validate"), "{blocks:?}");
     assert!(inline.contains(&entity.to_owned()), "{inline:?}");
     assert!(
         inline
@@ -378,8 +379,14 @@ fn hostile_claims_are_errors_and_stay_in_their_code_spans() {
     assert!(!steps.contains('\u{202E}'));
     assert!(steps.contains("\\u{202E}"), "made visible");
     // The Graph request body carries the values as data, exactly.
-    let app = read_json(&out.join("entra-app.json"));
-    assert!(app.to_string().contains("Dept\\n\\n```sh"));
+    let policy = read_json(&out.join("graph-PUT-claimsPolicy.json"));
+    assert!(policy["claims"][1]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("Dept\n\n```sh\nrm -rf ~"));
+    assert!(!fs::read_to_string(out.join("entra-apply.sh"))
+        .unwrap()
+        .contains("Dept"));
 }
 
 #[test]
@@ -524,7 +531,7 @@ fn another_identity_providers_hostile_endpoint_is_an_error_and_stays_data() {
     assert_eq!(code(&o), 1, "{}", stdout(&o));
     let steps = fs::read_to_string(out.join("STEPS.md")).unwrap();
     let (blocks, _) = markdown(&steps);
-    assert_eq!(blocks.len(), 1, "{blocks:?}");
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
     let settings = read_json(&out.join("idp-settings.json"));
     assert!(settings["sign_in_url"]
         .as_str()

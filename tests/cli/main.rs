@@ -1,6 +1,7 @@
 //! Integration tests: they run the real `samlbridge` binary.
 
 mod aws;
+mod aws_outputs;
 mod aws_tooling;
 mod capture_time;
 mod check;

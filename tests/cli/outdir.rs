@@ -152,7 +152,7 @@ fn out_dot_writes_into_the_current_project() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).contains("wrote 4 files to ."), "{}", stdout(&o));
+    assert!(stdout(&o).contains("wrote 9 files to ."), "{}", stdout(&o));
     assert!(project.join("STEPS.md").is_file());
     assert_eq!(snapshot_user_files(&project), before);
     assert!(leftovers(&project).is_empty(), "{:?}", leftovers(&project));
@@ -173,6 +173,75 @@ fn out_dot_writes_into_the_current_project() {
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+/// A directory an earlier samlbridge wrote: `old` (a file this version no longer writes) with
+/// `contents`, listed in the manifest as written with `written`.
+fn from_an_earlier_version(dir: &Path, old: &str, contents: &str, written: &str) {
+    let manifest_path = dir.join(".samlbridge-manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&manifest_path).unwrap()).unwrap();
+    let digest: String = openssl::sha::sha256(written.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    manifest["files"][old] = serde_json::json!([digest]);
+    fs::write(
+        &manifest_path,
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    fs::write(dir.join(old), contents).unwrap();
+}
+
+/// Upgrading: the combined Entra files of earlier versions (`entra-app.json`,
+/// `entra-claims.json`), replaced by the Graph request bodies, are removed when unedited and
+/// left, reported, when the user edited them.
+#[test]
+fn an_upgrade_removes_the_old_entra_files_unless_edited() {
+    let tmp = tempdir();
+    let old_app = "{\n  \"identifier\": \"https://eu-west-1.signin.aws.amazon.com/platform/saml/d-93670a1b2c\"\n}\n";
+    for (target, old) in [
+        ("identity-center", "entra-app.json"),
+        ("iam", "entra-claims.json"),
+    ] {
+        let run_target = |dir: &Path| match target {
+            "iam" => iam(dir, &[]),
+            _ => identity_center(dir, &[]),
+        };
+        let out = tmp.path().join(target);
+        assert_eq!(run_target(&out).0, 0);
+        from_an_earlier_version(&out, old, old_app, old_app);
+        let (exit, doc, err) = run_target(&out);
+        assert_eq!(exit, 0, "{err}");
+        let entry = doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == old)
+            .unwrap_or_else(|| panic!("{old} in the plan: {doc}"));
+        assert_eq!(entry["change"], "removed", "{doc}");
+        assert!(!out.join(old).exists(), "{old} removed");
+        assert!(out.join("graph-PUT-claimsPolicy.json").is_file());
+        let manifest = fs::read_to_string(out.join(".samlbridge-manifest.json")).unwrap();
+        assert!(!manifest.contains(old), "{manifest}");
+
+        // Edited since it was written: left where it is, and said so.
+        let edited = tmp.path().join(format!("{target}-edited"));
+        assert_eq!(run_target(&edited).0, 0);
+        let ours = format!("{old_app}// our notes\n");
+        from_an_earlier_version(&edited, old, &ours, old_app);
+        let (exit, doc, err) = run_target(&edited);
+        assert_eq!(exit, 0, "{err}");
+        let entry = doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == old)
+            .unwrap();
+        assert_eq!(entry["change"], "kept-edited", "{doc}");
+        assert_eq!(fs::read_to_string(edited.join(old)).unwrap(), ours);
+    }
 }
 
 #[test]

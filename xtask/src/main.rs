@@ -21,14 +21,18 @@ const PACKAGES: &[&str] = &[
     "libclang-common-14-dev",
 ];
 
+/// Debian/Ubuntu packages only the tests need: shellcheck, which lints the `entra-apply.sh`
+/// samlbridge writes.
+const TEST_PACKAGES: &[&str] = &["shellcheck"];
+
 fn main() {
     let task = env::args().nth(1).unwrap_or_default();
     let rest: Vec<String> = env::args().skip(2).collect();
     let result = match task.as_str() {
-        "demo" => prerequisites().and_then(|()| demo()),
-        "test" => prerequisites().and_then(|()| test(&rest)),
-        "fixtures" => prerequisites().and_then(|()| fixtures(&rest)),
-        "deps" => prerequisites(),
+        "demo" => prerequisites(PACKAGES).and_then(|()| demo()),
+        "test" => prerequisites(&[PACKAGES, TEST_PACKAGES].concat()).and_then(|()| test(&rest)),
+        "fixtures" => prerequisites(PACKAGES).and_then(|()| fixtures(&rest)),
+        "deps" => prerequisites(PACKAGES),
         "layers" => layers::run(&root()),
         "same-output" => match rest.as_slice() {
             [before, after] => same_output::compare(&root(), Path::new(before), Path::new(after)),
@@ -80,7 +84,7 @@ fn run(mut cmd: Command, what: &str) -> Result<(), String> {
 }
 
 /// Checks the system packages and installs the missing ones (as root), or says how.
-fn prerequisites() -> Result<(), String> {
+fn prerequisites(packages: &[&str]) -> Result<(), String> {
     if !command_exists("dpkg-query") {
         if command_exists("pkg-config")
             && Command::new("pkg-config")
@@ -93,10 +97,10 @@ fn prerequisites() -> Result<(), String> {
         return Err(format!(
             "this is not a Debian/Ubuntu system and pkg-config cannot find xmlsec1, libxml-2.0 and openssl.\n\
              Install the equivalents of: {} (and libclang for bindgen).",
-            PACKAGES.join(" ")
+            packages.join(" ")
         ));
     }
-    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if !missing.is_empty() {
         eprintln!("xtask: missing system packages: {}", missing.join(" "));
         if is_root() {
