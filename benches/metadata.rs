@@ -47,6 +47,7 @@ fn bench(c: &mut Criterion) {
         entity_id: None,
         overrides: Overrides::default(),
         byte_order_mark_removed: false,
+        upload_only: None,
     };
     let input = Input {
         name: "bench.xml",

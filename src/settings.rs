@@ -485,6 +485,7 @@ fn check_settings(
         entity_id: checks.entity_id.clone(),
         overrides: common.overrides()?,
         byte_order_mark_removed: false,
+        upload_only: None,
     })
 }
 

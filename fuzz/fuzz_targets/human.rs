@@ -9,7 +9,7 @@
 use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use samlbridge::write::outdir::{Change, Plan, PlannedFile};
-use samlbridge::aws::Target;
+use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::KeyKind;
 use samlbridge::commands::check::{CertStatus, CertSummary, CheckReport, MetadataSummary};
 use samlbridge::diag::{Code, Finding, Severity};
@@ -178,7 +178,11 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
         // Prefixed so the two differ in both renderings: the redirect line shows only then.
         source: format!("s{}", f.text()),
         url: (c.pick(2) == 0).then(|| format!("u{}", f.text())),
-        target: [None, Some(Target::IdentityCenter), Some(Target::Iam)][c.pick(3)],
+        target: [
+            TargetChoice::Unknown,
+            TargetChoice::Given(Target::IdentityCenter),
+            TargetChoice::FromSpMetadata(Target::Iam),
+        ][c.pick(3)],
         metadata: Some(metadata),
         certificates,
         sp_metadata: (c.pick(2) == 0).then(|| SpMetadata {
@@ -241,6 +245,11 @@ fn response_report(f: &mut Fields, c: &mut Choices) -> ResponseReport {
         label: f.text(),
         binding: Binding::Post,
         verdict: ["accept", "reject"][c.pick(2)],
+        target: [
+            TargetChoice::Unknown,
+            TargetChoice::Given(Target::Iam),
+            TargetChoice::FromSpMetadata(Target::IdentityCenter),
+        ][c.pick(3)],
         judged_at: JudgedAt {
             instant: t,
             source: [

@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             entity_id: None,
             overrides: Default::default(),
             byte_order_mark_removed: false,
+            upload_only: None,
         };
         let input = Input {
             name: "fuzz.xml",

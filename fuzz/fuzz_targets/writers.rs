@@ -32,6 +32,7 @@ fn settings() -> CheckSettings {
         entity_id: None,
         overrides: Default::default(),
         byte_order_mark_removed: false,
+        upload_only: None,
     }
 }
 

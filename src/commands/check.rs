@@ -27,6 +27,8 @@ pub struct CheckSettings {
     /// The metadata is written for upload without its byte-order mark (`aws iam`), so a mark
     /// in the document as given is no longer a problem.
     pub byte_order_mark_removed: bool,
+    /// `aws … --signing-cert`: the metadata written for upload keeps only this certificate.
+    pub upload_only: Option<Thumbprint>,
 }
 
 /// The input could not be checked at all (exit code 2).
@@ -278,6 +280,7 @@ pub(crate) fn check_into(
                 now: settings.now,
                 source_url: idp.url.cloned(),
                 byte_order_mark_removed: settings.byte_order_mark_removed,
+                upload_only: settings.upload_only.clone(),
             };
             findings.extend(metadata::check_idp(&md, idp.bytes, &opts));
             report.certificates = summarize_certificates(&md, settings.now);

@@ -435,6 +435,7 @@ mod tests {
                 entity_id: None,
                 overrides: Default::default(),
                 byte_order_mark_removed: false,
+                upload_only: None,
             },
             cloud: Cloud::Global,
             login_endpoint: None,

@@ -85,6 +85,10 @@ pub fn identity_center(
     sign_on_url: Option<&str>,
     settings: &CheckSettings,
 ) -> Result<Prepared, SetupError> {
+    let settings = &CheckSettings {
+        upload_only: common.signing_cert.cloned(),
+        ..settings.clone()
+    };
     let mut findings = Sink::new(&settings.overrides);
     let mut report = check::check_into(idp, Some(sp), settings, &mut findings)?;
     let (Some(md), Some(spm)) = (&report.parsed, &report.sp_metadata) else {
@@ -151,6 +155,7 @@ pub fn iam(
     // The files are written without the byte-order mark IAM refuses.
     let settings = &CheckSettings {
         byte_order_mark_removed: true,
+        upload_only: common.signing_cert.cloned(),
         ..settings.clone()
     };
     let mut findings = Sink::new(&settings.overrides);

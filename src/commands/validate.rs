@@ -76,6 +76,7 @@ pub fn trust_metadata(
         entity_id: None,
         overrides: Default::default(),
         byte_order_mark_removed: false,
+        upload_only: None,
     };
     let (_, idp) = check::read_idp(doc.input(), &settings).map_err(|error| CheckError {
         name: doc.name.clone(),

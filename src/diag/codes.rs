@@ -209,7 +209,7 @@ codes! {
 
     MetadataMultipleSigningCerts = "metadata-multiple-signing-certs", Warning, allowable: true,
         summary: "The metadata lists more than one signing certificate",
-        why: "Entra lists every certificate of the application, inactive ones included. IAM Identity Center imports and trusts all of them; other consumers pick one, sometimes the wrong one, and sign-in breaks when Entra signs with the other.",
+        why: "Entra lists every certificate of the application, inactive ones included. AWS documents that IAM Identity Center treats every imported certificate as active (whether it still accepts one past its expiry is not documented); IAM trusts the certificates of the provider's metadata. Other consumers pick one, sometimes the wrong one, and sign-in breaks when Entra signs with the other.",
         fix: "Keep only the certificate that is active in Entra (samlbridge aws … --signing-cert THUMBPRINT), or delete inactive certificates in the Entra portal.";
 
     MetadataNoSigningCert = "metadata-no-signing-cert", Error, allowable: false,
@@ -229,8 +229,8 @@ codes! {
 
     CertExpired = "cert-expired", Error, allowable: true,
         summary: "A signing certificate has expired",
-        why: "AWS refuses responses signed with an expired certificate. If Entra still has a valid certificate, an expired one in the metadata is left-over clutter that some consumers pick by mistake.",
-        fix: "In Entra, create or activate a new SAML signing certificate, then re-import the metadata into AWS before removing the old one.";
+        why: "AWS does not document whether IAM or IAM Identity Center accept a response signed with an expired certificate (Amazon Cognito, another AWS service that reads SAML, documents that it refuses them), so a sign-in that depends on one may stop working at any time. Entra signs with a newer certificate on its own once the active one has expired, even one AWS does not hold yet. An expired certificate listed beside a valid one is left-over clutter that some consumers pick by mistake.",
+        fix: "In Entra, create or activate a new SAML signing certificate and import it into AWS. To upload only the valid certificate, give samlbridge aws … --signing-cert THUMBPRINT: the certificates it leaves out are then reported for information only.";
 
     CertNotYetValid = "cert-not-yet-valid", Error, allowable: true,
         summary: "A signing certificate is not valid yet",
@@ -395,7 +395,7 @@ codes! {
     AssertionExpired = "assertion-expired", Error, allowable: true,
         summary: "The assertion is past its NotOnOrAfter",
         why: "AWS rejects assertions after Conditions' or SubjectConfirmationData's NotOnOrAfter. Entra's bearer confirmation lasts only minutes.",
-        fix: "Capture a fresh response, or judge it at the capture time with --now; check the clocks if fresh responses fail.";
+        fix: "A HAR or SAML-tracer capture is already judged when it was captured: if it still fails, the clocks of Entra, AWS or the capturing machine disagree, or the response sat too long before it was posted. A response saved on its own carries no capture time: give --now with the instant it was captured, or capture a fresh one.";
 
     AssertionNotYetValid = "assertion-not-yet-valid", Error, allowable: true,
         summary: "The assertion is not valid yet (NotBefore in the future)",

@@ -2,7 +2,7 @@
 
 use super::model::*;
 use crate::aws::{self, Target};
-use crate::cert::{self, CertPolicy, CertRole, Certificate};
+use crate::cert::{self, CertPolicy, CertRole, Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::entra::{self, Cloud, Issuer};
 use crate::shape::{self, ShapeError};
@@ -20,6 +20,9 @@ pub struct CheckOptions {
     /// idp-metadata.xml and saml-provider.json so), which takes away the reason IAM would
     /// refuse it: a mark is then reported for information only.
     pub byte_order_mark_removed: bool,
+    /// The metadata written for upload keeps only this signing certificate: the others are
+    /// never trusted by AWS, so their problems do not stand in the way.
+    pub upload_only: Option<Thumbprint>,
 }
 
 /// The certificate Entra signs with today, as far as the document shows: the one whose key
@@ -600,6 +603,22 @@ fn check_keys(md: &IdpMetadata, opts: &CheckOptions, subject: &str, out: &mut Ve
     let current = current_certificate(md, opts.now);
     let any_valid = signing.iter().any(|c| c.is_valid_at(opts.now));
     for c in &signing {
+        if let Some(keep) = &opts.upload_only {
+            if !c.matches(keep) {
+                out.extend(
+                    cert::check_signing_certificate(c, CertRole::Spare, opts.now, opts.cert_policy)
+                        .into_iter()
+                        .map(left_out_of_upload),
+                );
+                continue;
+            }
+        }
+        // The one certificate uploaded is the one AWS will trust: it must be usable itself.
+        let current = if opts.upload_only.is_some() {
+            Some(*c)
+        } else {
+            current
+        };
         let role = match current {
             Some(cur) if cur == *c => CertRole::Current,
             Some(_) => CertRole::Spare,
@@ -616,8 +635,21 @@ fn check_keys(md: &IdpMetadata, opts: &CheckOptions, subject: &str, out: &mut Ve
         ));
     }
 
-    if signing.len() > 1 {
+    // Trimmed to one certificate, the upload no longer lists several.
+    if signing.len() > 1 && opts.upload_only.is_none() {
         out.push(multiple_certs_finding(&signing, current, opts, subject));
+    }
+}
+
+/// A finding about a certificate the uploaded metadata leaves out: for information only.
+fn left_out_of_upload(f: Finding) -> Finding {
+    let message = format!(
+        "{}; it is left out of the metadata written for upload, so AWS will not trust it",
+        f.message
+    );
+    Finding {
+        message,
+        ..f.severity(Severity::Info)
     }
 }
 
@@ -669,7 +701,7 @@ fn multiple_certs_finding(
     let list: Vec<String> = signing.iter().map(|c| describe(c)).collect();
     let behaviour = match opts.target {
         Some(Target::IdentityCenter) | None => {
-            "IAM Identity Center imports every certificate in the uploaded metadata and treats all imported certificates as active, so it accepts responses signed by any of them, expired ones included until you remove them"
+            "IAM Identity Center imports every certificate in the uploaded metadata and treats all imported certificates as active until you remove them (AWS does not document whether it still accepts one past its expiry)"
         }
         Some(Target::Iam) => {
             "IAM trusts the certificates in the SAML provider's metadata document; keep only those Entra may sign with"

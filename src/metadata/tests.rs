@@ -43,6 +43,7 @@ fn check_bytes(bytes: &[u8], target: Option<Target>, pin: Option<Thumbprint>) ->
             now: now(),
             source_url: None,
             byte_order_mark_removed: false,
+            upload_only: None,
         },
     );
     Checked { md, findings }
@@ -327,6 +328,7 @@ fn tenant_wide_metadata_is_recognised() {
             now: now(),
             source_url: Some(url),
             byte_order_mark_removed: false,
+            upload_only: None,
         },
     );
     assert!(findings

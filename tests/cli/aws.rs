@@ -407,7 +407,14 @@ fn signing_cert_trims_the_metadata() {
     let tmp = tempdir();
     let out = tmp.path().join("idc");
     let next = "24DD664D7475FE523A6EDFFDF7B1805FCF59ABBC5B7AA29886938C0DFE8BC68B";
-    let (exit, doc, err) = identity_center(&out, &["--signing-cert", next]);
+    // At NOW the next certificate is not valid yet, and it would be the only one AWS trusts.
+    let (exit, doc, _) = identity_center(&out, &["--signing-cert", next, "--dry-run"]);
+    assert_eq!(exit, 1);
+    assert!(has_finding(&doc, "cert-not-yet-valid", "error"), "{doc:#}");
+    let (exit, doc, err) = identity_center(
+        &out,
+        &["--signing-cert", next, "--allow", "cert-not-yet-valid"],
+    );
     assert_eq!(exit, 0, "{err} {doc}");
     let trimmed = std::fs::read_to_string(out.join("idp-metadata.xml")).unwrap();
     assert!(

@@ -1,5 +1,6 @@
 //! Integration tests: they run the real `samlbridge` binary.
 
+mod advice;
 mod aws;
 mod aws_outputs;
 mod aws_tooling;
