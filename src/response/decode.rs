@@ -138,6 +138,16 @@ pub enum DecodeError {
     NoSamlResponse { what: &'static str, requests: usize },
     #[error("the SAMLResponse field is empty")]
     EmptyField,
+    /// A form that carries the field more than once: a browser posts one, and which one a
+    /// service reads is anyone's guess, so none is read.
+    #[error("{what} carries {count} SAMLResponse fields; a browser posts exactly one, so the capture was altered: samlbridge reads none of them")]
+    SeveralFields { what: String, count: usize },
+    #[error("it is UTF-16 text (as Windows PowerShell's > or Notepad's \"Unicode\" save it): save it as UTF-8, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8, or Out-File -Encoding utf8")]
+    Utf16,
+    #[error("the base64 has spaces where its '+' signs were: it was form-decoded once too often (in a form body '+' means a space); take the value exactly as it was posted, or give the whole form body (SAMLResponse=…)")]
+    PlusAsSpace,
+    #[error("the base64 is still percent-encoded (%2B is '+', %2F is '/', %3D is '='): give the whole form body (SAMLResponse=…), which samlbridge decodes, or decode the value once")]
+    PercentEncoded,
 }
 
 fn engine(url_safe: bool) -> GeneralPurpose {
@@ -236,6 +246,33 @@ fn field_to_base64(value: &str) -> String {
     value.replace(' ', "+")
 }
 
+/// UTF-16 text: a byte-order mark, or the zero bytes that ASCII characters leave in every
+/// other byte.
+fn is_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(64)];
+    head.len() >= 4
+        && (head.iter().skip(1).step_by(2).all(|&b| b == 0)
+            || head.iter().step_by(2).all(|&b| b == 0))
+}
+
+/// Base64 whose `+`, `/` and `=` are still `%2B`, `%2F` and `%3D`.
+fn is_percent_encoded_base64(text: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+    decoded.len() < text.len()
+        && decoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b) || b.is_ascii_whitespace())
+}
+
+/// Base64 text with spaces inside its lines: where `+` signs were before a second form
+/// decoding, since base64 itself has none (line breaks are only ever `\n` or `\r\n`).
+fn has_plus_as_space(text: &str) -> bool {
+    text.lines().any(|line| line.trim().contains(' '))
+}
+
 fn captured(
     label: String,
     text: &str,
@@ -245,6 +282,11 @@ fn captured(
     limits: DecodeLimits,
 ) -> Result<Captured, DecodeError> {
     let compact_len = text.chars().filter(|c| !c.is_ascii_whitespace()).count();
+    // Dropping the spaces decodes to garbage that may still look like XML: say what happened
+    // when putting the '+' signs back gives a response.
+    if has_plus_as_space(text) && decode_base64(&text.replace(' ', "+"), limits).is_ok() {
+        return Err(DecodeError::PlusAsSpace);
+    }
     let (xml, binding) = decode_base64(text, limits)?;
     Ok(Captured {
         label,
@@ -266,6 +308,9 @@ pub fn decode(
     bytes: &[u8],
     limits: DecodeLimits,
 ) -> Result<Vec<Captured>, DecodeError> {
+    if is_utf16(bytes) {
+        return Err(DecodeError::Utf16);
+    }
     let body = trim_start(bytes);
     if body.is_empty() {
         return Err(DecodeError::Empty);
@@ -329,11 +374,14 @@ pub fn decode(
             text
         };
         let pairs = form_pairs(query);
-        let value = pairs
-            .iter()
-            .find(|(k, _)| k == "SAMLResponse")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+        let value = only(
+            pairs
+                .iter()
+                .filter(|(k, _)| k == "SAMLResponse")
+                .map(|(_, v)| v.clone()),
+            || if is_url { "the URL" } else { "the form body" }.to_owned(),
+        )?
+        .unwrap_or_default();
         if value.is_empty() {
             return Err(DecodeError::EmptyField);
         }
@@ -353,6 +401,9 @@ pub fn decode(
     let looks_base64 = text
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b) || b.is_ascii_whitespace());
+    if !looks_base64 && is_percent_encoded_base64(text) {
+        return Err(DecodeError::PercentEncoded);
+    }
     if !looks_base64 {
         let snippet: String = text.chars().take(40).collect();
         return Err(DecodeError::Unrecognized(format!(
@@ -454,11 +505,39 @@ struct HarParam<'a> {
     value: Option<Text<'a>>,
 }
 
-fn param<'p>(params: Option<&'p [HarParam<'_>]>, name: &str) -> Option<&'p str> {
-    params?
+/// Every value of the parameters called `name`.
+fn params_named<'p>(
+    params: Option<&'p [HarParam<'_>]>,
+    name: &'p str,
+) -> impl Iterator<Item = &'p str> {
+    params
+        .unwrap_or_default()
         .iter()
-        .find(|p| p.name.as_deref() == Some(name))
-        .and_then(|p| p.value.as_deref())
+        .filter(move |p| p.name.as_deref() == Some(name))
+        .filter_map(|p| p.value.as_deref())
+}
+
+fn param<'p>(params: Option<&'p [HarParam<'_>]>, name: &'p str) -> Option<&'p str> {
+    params_named(params, name).next()
+}
+
+/// The one value `values` yields, if any; a second one refuses the input (`what` names where
+/// they were found), since a browser posts one SAMLResponse and which copy a service would read
+/// is anyone's guess.
+fn only<T>(
+    mut values: impl Iterator<Item = T>,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>, DecodeError> {
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    match values.count() {
+        0 => Ok(Some(first)),
+        more => Err(DecodeError::SeveralFields {
+            what: what(),
+            count: more + 1,
+        }),
+    }
 }
 
 fn from_har(
@@ -493,32 +572,43 @@ fn from_har(
             });
         // Chrome leaves params percent-encoded, Firefox decodes them: read the raw text first.
         let post = request.post_data.as_ref();
-        let mut from_post: Option<(String, Option<String>)> = post
+        let mut from_post: Option<(String, Option<String>)> = None;
+        if let Some(t) = post
             .and_then(|p| p.text.as_deref())
             .filter(|t| t.contains("SAMLResponse="))
-            .and_then(|t| {
-                let pairs = form_pairs(t);
-                let value = pairs.iter().find(|(k, _)| k == "SAMLResponse")?.1.clone();
-                let relay = pairs
+        {
+            let pairs = form_pairs(t);
+            let value = only(
+                pairs
                     .iter()
-                    .find(|(k, _)| k == "RelayState")
-                    .map(|(_, v)| v.clone());
-                Some((value, relay))
-            });
-        if from_post.is_none() {
-            from_post = post.and_then(|p| {
-                let get = |n: &str| {
-                    param(p.params.as_deref(), n).map(|v| {
-                        if v.contains('%') {
-                            percent_encoding::percent_decode_str(v)
-                                .decode_utf8_lossy()
-                                .into_owned()
-                        } else {
-                            v.to_owned()
-                        }
-                    })
-                };
-                get("SAMLResponse").map(|v| (v, get("RelayState")))
+                    .filter(|(k, _)| k == "SAMLResponse")
+                    .map(|(_, v)| v.clone()),
+                || format!("{}: the posted form", label()),
+            )?;
+            let relay = pairs
+                .iter()
+                .find(|(k, _)| k == "RelayState")
+                .map(|(_, v)| v.clone());
+            from_post = value.map(|v| (v, relay));
+        }
+        if let (None, Some(p)) = (&from_post, post) {
+            let decoded = |v: &str| {
+                if v.contains('%') {
+                    percent_encoding::percent_decode_str(v)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                } else {
+                    v.to_owned()
+                }
+            };
+            let value = only(params_named(p.params.as_deref(), "SAMLResponse"), || {
+                format!("{}: the posted form", label())
+            })?;
+            from_post = value.map(|v| {
+                (
+                    decoded(v),
+                    param(p.params.as_deref(), "RelayState").map(decoded),
+                )
             });
         }
         if let Some((value, relay)) = from_post {
@@ -532,7 +622,11 @@ fn from_har(
             )?)?;
             continue;
         }
-        let from_query = param(request.query_string.as_deref(), "SAMLResponse").map(|v| {
+        let from_query = only(
+            params_named(request.query_string.as_deref(), "SAMLResponse"),
+            || format!("{}: the query string", label()),
+        )?
+        .map(|v| {
             percent_encoding::percent_decode_str(v)
                 .decode_utf8_lossy()
                 .into_owned()
@@ -574,27 +668,38 @@ fn saml_tracer(
         let method = request["method"].as_str().unwrap_or("?");
         let url = request["url"].as_str().unwrap_or("?");
         let label = format!("{name} request {} ({method} {url})", i + 1);
-        let pair = |field: &str, wanted: &str| -> Option<String> {
-            request[field].as_array()?.iter().find_map(|p| {
-                let p = p.as_array()?;
-                (p.first()?.as_str()? == wanted).then(|| p.get(1)?.as_str().map(str::to_owned))?
+        let pairs = |field: &str, wanted: &str| -> Vec<String> {
+            let Some(list) = request[field].as_array() else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter_map(|p| {
+                    let p = p.as_array()?;
+                    (p.first()?.as_str()? == wanted)
+                        .then(|| p.get(1)?.as_str().map(str::to_owned))?
+                })
+                .collect()
+        };
+        let pair = |field: &str, wanted: &str| -> Result<Option<String>, DecodeError> {
+            only(pairs(field, wanted).into_iter(), || {
+                format!("{label}: its {field} data")
             })
         };
         // `post` values are decoded form values; a masked export replaces them with {hash:…}.
-        if let Some(value) = pair("post", "SAMLResponse").filter(|v| !v.starts_with('{')) {
+        if let Some(value) = pair("post", "SAMLResponse")?.filter(|v| !v.starts_with('{')) {
             out.push(captured(
                 label,
                 &field_to_base64(&value),
-                pair("post", "RelayState"),
+                pairs("post", "RelayState").into_iter().next(),
                 false,
                 captured_at,
                 limits,
             )?)?;
-        } else if let Some(value) = pair("get", "SAMLResponse") {
+        } else if let Some(value) = pair("get", "SAMLResponse")? {
             out.push(captured(
                 label,
                 &field_to_base64(&value),
-                pair("get", "RelayState"),
+                pairs("get", "RelayState").into_iter().next(),
                 true,
                 captured_at,
                 limits,

@@ -17,6 +17,7 @@ mod judged;
 mod limits;
 mod outdir;
 mod terminal;
+mod transport;
 mod unverified;
 mod util;
 mod validate;
