@@ -83,9 +83,54 @@ impl Default for DecodeLimits {
     }
 }
 
-/// The responses found in one input so far, within [`DecodeLimits::max_total_bytes`].
+/// A response found in an input, kept as the input holds it (XML, or the base64 of a form
+/// field): decoding, which may inflate it a thousandfold, waits until it is validated, so a
+/// run holds encoded text and only as many decoded responses as it validates at once.
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    pub label: String,
+    body: Body,
+    binding: Binding,
+    /// What it decodes to, measured when it was found.
+    pub decoded_len: usize,
+    relay_state: Option<String>,
+    captured_at: Option<CaptureTime>,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    Xml(Vec<u8>),
+    Base64(String),
+}
+
+impl Encoded {
+    /// The response itself. It decoded when it was found, so it decodes again.
+    pub fn decode(self, limits: DecodeLimits) -> Result<Captured, DecodeError> {
+        let (xml, encoded_len) = match self.body {
+            Body::Xml(xml) => {
+                let len = xml.len().div_ceil(3) * 4;
+                (xml, len)
+            }
+            Body::Base64(text) => {
+                let len = text.chars().filter(|c| !c.is_ascii_whitespace()).count();
+                (decode_base64(&text, limits)?.0, len)
+            }
+        };
+        Ok(Captured {
+            label: self.label,
+            binding: self.binding,
+            xml,
+            encoded_len,
+            relay_state: self.relay_state,
+            captured_at: self.captured_at,
+        })
+    }
+}
+
+/// The responses found in one input so far, within [`DecodeLimits::max_total_bytes`] of what
+/// they decode to.
 struct Found {
-    captured: Vec<Captured>,
+    captured: Vec<Encoded>,
     bytes: usize,
     limit: usize,
 }
@@ -99,8 +144,8 @@ impl Found {
         }
     }
 
-    fn push(&mut self, c: Captured) -> Result<(), DecodeError> {
-        self.bytes = self.bytes.saturating_add(c.xml.len());
+    fn push(&mut self, c: Encoded) -> Result<(), DecodeError> {
+        self.bytes = self.bytes.saturating_add(c.decoded_len);
         if self.bytes > self.limit {
             return Err(DecodeError::TooMuchDecoded { limit: self.limit });
         }
@@ -280,34 +325,46 @@ fn captured(
     redirect_hint: bool,
     captured_at: Option<CaptureTime>,
     limits: DecodeLimits,
-) -> Result<Captured, DecodeError> {
-    let compact_len = text.chars().filter(|c| !c.is_ascii_whitespace()).count();
+) -> Result<Encoded, DecodeError> {
     // Dropping the spaces decodes to garbage that may still look like XML: say what happened
     // when putting the '+' signs back gives a response.
     if has_plus_as_space(text) && decode_base64(&text.replace(' ', "+"), limits).is_ok() {
         return Err(DecodeError::PlusAsSpace);
     }
+    // Decoded once to know it decodes and its size, then dropped until it is validated.
     let (xml, binding) = decode_base64(text, limits)?;
-    Ok(Captured {
+    Ok(Encoded {
         label,
+        body: Body::Base64(text.to_owned()),
         binding: if redirect_hint && binding == Binding::Post {
             Binding::Redirect
         } else {
             binding
         },
-        xml,
-        encoded_len: compact_len,
+        decoded_len: xml.len(),
         relay_state,
         captured_at,
     })
 }
 
-/// Finds every SAML response in `bytes`; `name` labels them.
+/// Decodes every SAML response in `bytes`; `name` labels them.
 pub fn decode(
     name: &str,
     bytes: &[u8],
     limits: DecodeLimits,
 ) -> Result<Vec<Captured>, DecodeError> {
+    find(name, bytes, limits)?
+        .into_iter()
+        .map(|e| e.decode(limits))
+        .collect()
+}
+
+/// Finds every SAML response in `bytes`, each as the input holds it; `name` labels them.
+pub fn find(
+    name: &str,
+    bytes: &[u8],
+    limits: DecodeLimits,
+) -> Result<Vec<Encoded>, DecodeError> {
     if is_utf16(bytes) {
         return Err(DecodeError::Utf16);
     }
@@ -325,11 +382,11 @@ pub fn decode(
                 limit: limits.max_response_bytes,
             });
         }
-        return Ok(vec![Captured {
+        return Ok(vec![Encoded {
             label: name.to_owned(),
+            body: Body::Xml(bytes.to_vec()),
             binding: Binding::Xml,
-            xml: bytes.to_vec(),
-            encoded_len: bytes.len().div_ceil(3) * 4,
+            decoded_len: bytes.len(),
             relay_state: None,
             captured_at: None,
         }]);
@@ -544,7 +601,7 @@ fn from_har(
     name: &str,
     log: HarLog<'_>,
     limits: DecodeLimits,
-) -> Result<Vec<Captured>, DecodeError> {
+) -> Result<Vec<Encoded>, DecodeError> {
     let entries = log.entries;
     let mut out = Found::new(limits);
     for (i, entry) in entries.iter().enumerate() {
@@ -658,7 +715,7 @@ fn saml_tracer(
     requests: &[Value],
     saved: Option<DateTime<Utc>>,
     limits: DecodeLimits,
-) -> Result<Vec<Captured>, DecodeError> {
+) -> Result<Vec<Encoded>, DecodeError> {
     let captured_at = saved.map(|instant| CaptureTime {
         instant,
         source: CaptureSource::SamlTracerTimestamp,
@@ -711,15 +768,15 @@ fn saml_tracer(
                     limit: limits.max_response_bytes,
                 });
             }
-            out.push(Captured {
+            out.push(Encoded {
                 label,
+                body: Body::Xml(xml.as_bytes().to_vec()),
                 binding: if method == "GET" {
                     Binding::Redirect
                 } else {
                     Binding::Post
                 },
-                xml: xml.as_bytes().to_vec(),
-                encoded_len: xml.len().div_ceil(3) * 4,
+                decoded_len: xml.len(),
                 relay_state: None,
                 captured_at,
             })?;

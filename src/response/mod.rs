@@ -19,7 +19,9 @@ pub use assertion::{
     ResponseEnvelope, Status, SubjectConfirmation, NAMEID_EMAIL,
 };
 pub use clock::{InstantSource, JudgeAt, JudgedAt};
-pub use decode::{Binding, CaptureSource, CaptureTime, Captured, DecodeError, DecodeLimits};
+pub use decode::{
+    Binding, CaptureSource, CaptureTime, Captured, DecodeError, DecodeLimits, Encoded,
+};
 pub use rules::Expectations;
 pub use verify::{
     Engine, SignaturePolicy, Signer, SigningInfo, TooManyKeys, TrustAnchor, TrustAnchors,
@@ -436,8 +438,10 @@ impl Summary {
 const ITEMS_PER_ROUND_PER_THREAD: usize = 64;
 
 /// Most input bytes (as `size` tells them) read in one round, so a directory of large HAR
-/// files is read a few at a time, not a round's worth at once.
-const BYTES_PER_ROUND: u64 = 256 * 1024 * 1024;
+/// files is read a few at a time, not a round's worth at once. What a round holds is the
+/// responses as the inputs carry them (at most these bytes, or one input when it is larger);
+/// each is decoded only when it is validated, one per thread.
+const BYTES_PER_ROUND: u64 = 32 * 1024 * 1024;
 
 /// How a batch of inputs is validated: the decoding limits, the settings and the threads.
 pub struct Batch<'a> {
@@ -485,7 +489,7 @@ impl Batch<'_> {
             if chunk.is_empty() {
                 return Ok(());
             }
-            let decoded: Vec<Result<Vec<Captured>, InputError>> = pool.install(|| {
+            let found: Vec<Result<Vec<Encoded>, InputError>> = pool.install(|| {
                 chunk
                     .par_iter()
                     .map(|input| {
@@ -495,12 +499,12 @@ impl Batch<'_> {
                             message,
                         };
                         let bytes = bytes.map_err(error)?;
-                        decode::decode(&name, &bytes, limits).map_err(|e| error(e.to_string()))
+                        decode::find(&name, &bytes, limits).map_err(|e| error(e.to_string()))
                     })
                     .collect()
             });
             drop(chunk);
-            let mut work = decoded.into_iter().flat_map(|d| {
+            let mut work = found.into_iter().flat_map(|d| {
                 let (captured, error) = match d {
                     Ok(captured) => (captured, None),
                     Err(e) => (Vec::new(), Some(e)),
@@ -508,7 +512,7 @@ impl Batch<'_> {
                 captured.into_iter().map(Ok).chain(error.map(Err))
             });
             loop {
-                let batch: Vec<Result<Captured, InputError>> = work.by_ref().take(round).collect();
+                let batch: Vec<Result<Encoded, InputError>> = work.by_ref().take(round).collect();
                 if batch.is_empty() {
                     break;
                 }
@@ -516,7 +520,13 @@ impl Batch<'_> {
                     batch
                         .into_par_iter()
                         .map(|item| {
-                            let outcome = match item {
+                            let outcome = match item.and_then(|e| {
+                                let label = e.label.clone();
+                                e.decode(limits).map_err(|e| InputError {
+                                    label,
+                                    message: e.to_string(),
+                                })
+                            }) {
                                 Err(e) => Outcome::Error(e),
                                 Ok(c) => match validate(&c, settings) {
                                     Ok(report) => Outcome::Response(Box::new(report)),

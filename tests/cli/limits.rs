@@ -548,3 +548,78 @@ fn only_libxmlsec1_can_check_the_signature() {
         "the signature value does not match the certificate: a different key signed it, or SignedInfo was altered; samlbridge could not check 4 of the 4 keys itself, and libxmlsec1 was given only the first 3 of those"
     );
 }
+
+/// The peak resident memory of `samlbridge args`, in MiB, read from /proc while it runs (its
+/// high-water mark only grows, so the last reading before it exits is the peak, give or take
+/// the last few milliseconds).
+fn peak_rss_mib(args: &[&str]) -> (i32, f64) {
+    let mut child = bin()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn samlbridge");
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+        }
+        if let Some(exit) = child.try_wait().unwrap() {
+            return (exit.code().unwrap_or(-1), peak_kib as f64 / 1024.0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn memory_is_bounded_across_inputs_whatever_they_inflate_to() {
+    use std::io::Write;
+    // A response padded to 1 MB, DEFLATE-compressed to about a kilobyte and sent as an
+    // HTTP-Redirect query: 64 of them per HAR of about 100 KB, eight HARs. They inflate to 512 MB
+    // in all, which a run once held at the same time.
+    let response = format!(
+        "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_r\" Version=\"2.0\"><!--{}--></samlp:Response>",
+        "x".repeat(1_000_000)
+    );
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflate.write_all(response.as_bytes()).unwrap();
+    let compressed = deflate.finish().unwrap();
+    let value = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, compressed);
+    let entry = json!({"request": {"method": "GET", "url": "https://eu-west-1.signin.aws/platform/saml/acs/x",
+        "queryString": [{"name": "SAMLResponse", "value": value}]}});
+    let har = json!({"log": {"version": "1.2", "entries": vec![entry; 64]}}).to_string();
+    let dir = tempdir();
+    let mut args = vec!["validate".to_owned()];
+    for i in 0..8 {
+        let path = dir.path().join(format!("inflating-{i}.har"));
+        std::fs::write(&path, &har).unwrap();
+        args.push(path.display().to_string());
+    }
+    args.extend(
+        [
+            "--cert",
+            &testdata("keys/entra-app-active.cert.pem"),
+            "--target",
+            "iam",
+            "--jobs",
+            "2",
+            "--format",
+            "json",
+        ]
+        .map(str::to_owned),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (exit, peak) = peak_rss_mib(&args);
+    assert_eq!(exit, 1, "every response is read and rejected (none is signed)");
+    // The README's ceiling: a round's inputs as they are (32 MiB at most, here under 1 MiB)
+    // and one decoded response per thread, far under this whatever the inputs inflate to.
+    assert!(peak < 256.0, "peak memory {peak:.0} MiB");
+}
