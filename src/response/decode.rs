@@ -360,11 +360,7 @@ pub fn decode(
 }
 
 /// Finds every SAML response in `bytes`, each as the input holds it; `name` labels them.
-pub fn find(
-    name: &str,
-    bytes: &[u8],
-    limits: DecodeLimits,
-) -> Result<Vec<Encoded>, DecodeError> {
+pub fn find(name: &str, bytes: &[u8], limits: DecodeLimits) -> Result<Vec<Encoded>, DecodeError> {
     if is_utf16(bytes) {
         return Err(DecodeError::Utf16);
     }

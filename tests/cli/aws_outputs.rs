@@ -27,27 +27,6 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The code blocks and the inline code spans of a Markdown file.
-fn markdown(text: &str) -> (Vec<String>, Vec<String>) {
-    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-    let mut blocks = Vec::new();
-    let mut inline = Vec::new();
-    let mut in_block = false;
-    for event in Parser::new(text) {
-        match event {
-            Event::Start(Tag::CodeBlock(_)) => {
-                in_block = true;
-                blocks.push(String::new());
-            }
-            Event::End(TagEnd::CodeBlock) => in_block = false,
-            Event::Text(t) if in_block => blocks.last_mut().unwrap().push_str(&t),
-            Event::Code(c) => inline.push(c.into_string()),
-            _ => {}
-        }
-    }
-    (blocks, inline)
-}
-
 /// Paragraphs that announce a list or a command (end with `:`) with nothing after them: the
 /// mark of a list written empty.
 fn dangling_intros(text: &str) -> Vec<String> {

@@ -211,29 +211,6 @@ fn identity_center_uploads_only_what_the_signature_covers() {
     assert_eq!(written, clean.trim_start_matches('\u{feff}'));
 }
 
-/// The code blocks of a Markdown document and its inline code, as a CommonMark parser reads
-/// them.
-fn markdown(text: &str) -> (Vec<String>, Vec<String>) {
-    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
-    let mut blocks = Vec::new();
-    let mut inline = Vec::new();
-    let mut in_block = false;
-    for event in Parser::new(text) {
-        match event {
-            Event::Start(Tag::CodeBlock(_)) => {
-                in_block = true;
-                blocks.push(String::new());
-            }
-            Event::End(TagEnd::CodeBlock) => in_block = false,
-            Event::Text(t) if in_block => blocks.last_mut().unwrap().push_str(&t),
-            Event::Code(c) => inline.push(c.into_string()),
-            Event::Html(h) | Event::InlineHtml(h) => panic!("HTML in the steps: {h}"),
-            _ => {}
-        }
-    }
-    (blocks, inline)
-}
-
 /// Identity Center service-provider metadata with hostile values where the red team put them.
 fn hostile_sp(dir: &Path, entity_id: &str, acs: &str) -> String {
     let sp = fs::read_to_string(testdata("metadata/identity-center-sp.xml"))

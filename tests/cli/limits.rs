@@ -618,7 +618,10 @@ fn memory_is_bounded_across_inputs_whatever_they_inflate_to() {
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (exit, peak) = peak_rss_mib(&args);
-    assert_eq!(exit, 1, "every response is read and rejected (none is signed)");
+    assert_eq!(
+        exit, 1,
+        "every response is read and rejected (none is signed)"
+    );
     // The README's ceiling: a round's inputs as they are (32 MiB at most, here under 1 MiB)
     // and one decoded response per thread, far under this whatever the inputs inflate to.
     assert!(peak < 256.0, "peak memory {peak:.0} MiB");

@@ -190,3 +190,26 @@ pub fn signed_entra_metadata(
     std::fs::write(&path, spec.build()).unwrap();
     path.to_string_lossy().into_owned()
 }
+
+/// The code blocks of a Markdown document and its inline code, as a CommonMark parser reads
+/// them.
+pub fn markdown(text: &str) -> (Vec<String>, Vec<String>) {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut blocks = Vec::new();
+    let mut inline = Vec::new();
+    let mut in_block = false;
+    for event in Parser::new(text) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => {
+                in_block = true;
+                blocks.push(String::new());
+            }
+            Event::End(TagEnd::CodeBlock) => in_block = false,
+            Event::Text(t) if in_block => blocks.last_mut().unwrap().push_str(&t),
+            Event::Code(c) => inline.push(c.into_string()),
+            Event::Html(h) | Event::InlineHtml(h) => panic!("HTML in a written Markdown file: {h}"),
+            _ => {}
+        }
+    }
+    (blocks, inline)
+}
