@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use samlbridge::aws::Target;
 use samlbridge::entra::Cloud;
+use samlbridge::render::Format;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -20,30 +21,27 @@ pub struct Cli {
 }
 
 impl Command {
-    /// The command's name as reports give it, and whether it was asked for JSON and where its
-    /// report goes (`fetch -o -` reports on standard error): read before the arguments become
-    /// settings, so that even a run that fails there answers in JSON.
-    pub fn reporting(&self) -> (&'static str, Option<ReportStream>) {
-        let json = |f: FormatArg| matches!(f, FormatArg::Json).then_some(ReportStream::Stdout);
+    /// The command's name as reports give it, its format and where its report goes (`fetch
+    /// -o -` reports on standard error): read before the arguments become settings, so that
+    /// even a run that fails there answers in the format asked for.
+    pub fn reporting(&self) -> (&'static str, Format, ReportStream) {
         match self {
             Command::Fetch(a) => (
                 "fetch",
-                json(a.format).map(|s| {
-                    if a.output.as_os_str() == "-" {
-                        ReportStream::Stderr
-                    } else {
-                        s
-                    }
-                }),
+                a.format.into(),
+                if a.output.as_os_str() == "-" {
+                    ReportStream::Stderr
+                } else {
+                    ReportStream::Stdout
+                },
             ),
-            Command::Check(a) => (
-                "check",
-                matches!(a.format, CheckFormatArg::Json).then_some(ReportStream::Stdout),
-            ),
-            Command::Validate(a) => ("validate", json(a.format)),
-            Command::Aws(AwsCommand::IdentityCenter(a)) => ("aws identity-center", json(a.format)),
-            Command::Aws(AwsCommand::Iam(a)) => ("aws iam", json(a.format)),
-            Command::Explain(a) => ("explain", json(a.format)),
+            Command::Check(a) => ("check", a.format.into(), ReportStream::Stdout),
+            Command::Validate(a) => ("validate", a.format.into(), ReportStream::Stdout),
+            Command::Aws(AwsCommand::IdentityCenter(a)) => {
+                ("aws identity-center", a.format.into(), ReportStream::Stdout)
+            }
+            Command::Aws(AwsCommand::Iam(a)) => ("aws iam", a.format.into(), ReportStream::Stdout),
+            Command::Explain(a) => ("explain", a.format.into(), ReportStream::Stdout),
         }
     }
 }
@@ -443,11 +441,12 @@ pub struct ValidateArgs {
     /// IAM Identity Center's service-provider metadata: the audience and every ACS URL.
     #[arg(long, value_name = "FILE")]
     pub sp_metadata: Option<PathBuf>,
-    /// The expected Audience (repeatable; exact comparison).
-    #[arg(long, value_name = "URI")]
+    /// The expected Audience (repeatable; exact comparison), instead of --sp-metadata's.
+    #[arg(long, value_name = "URI", conflicts_with = "sp_metadata")]
     pub audience: Vec<String>,
-    /// An expected ACS URL for Destination and Recipient (repeatable; exact comparison).
-    #[arg(long, value_name = "URL")]
+    /// An expected ACS URL for Destination and Recipient (repeatable; exact comparison),
+    /// instead of --sp-metadata's.
+    #[arg(long, value_name = "URL", conflicts_with = "sp_metadata")]
     pub acs: Vec<String>,
     /// The Identity Center user name the NameID must equal.
     #[arg(long, value_name = "USER")]
@@ -473,7 +472,7 @@ pub struct ValidateArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub jobs: Option<u16>,
     /// The signature verifier: native (default) or samael (libxmlsec1, the reference).
-    #[arg(long, value_enum, default_value = "native", hide = true)]
+    #[arg(long, value_enum, default_value = "native")]
     pub engine: EngineArg,
     #[command(flatten)]
     pub http: HttpArgs,

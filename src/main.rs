@@ -20,7 +20,7 @@ const FAILED: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (command, json) = cli.command.reporting();
+    let (command, format, stream) = cli.command.reporting();
     ExitCode::from(match run(cli) {
         Ok(Status::Clean) => CLEAN,
         Ok(Status::Findings) => FINDINGS,
@@ -30,11 +30,10 @@ fn main() -> ExitCode {
         Err(e) => {
             let message = output::describe(&e);
             // A failed print leaves only the exit code to tell; standard error still says why.
-            let doc = || render::failure_json(command, &message);
-            let _ = match json {
-                Some(ReportStream::Stdout) => output::print(Format::Json, &doc()),
-                Some(ReportStream::Stderr) => output::print_err(Format::Json, &doc()),
-                None => Ok(()),
+            let _ = match (render::failure(format, command, &message), stream) {
+                (Some(doc), ReportStream::Stdout) => output::print(format, &doc),
+                (Some(doc), ReportStream::Stderr) => output::print_err(format, &doc),
+                (None, _) => Ok(()),
             };
             output::error(message);
             FAILED

@@ -80,12 +80,20 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
     }) {
         return " (--force replaces them)";
     }
+    if e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<WriteError>(),
+            Some(WriteError::NotADirectory(_))
+        )
+    }) {
+        return " (--out names the directory to write into; it is created if missing)";
+    }
     match e
         .chain()
         .find_map(|c| c.downcast_ref::<MetadataError>())
     {
         Some(MetadataError::OtherTarget { .. }) => {
-            return " (--target and --sp-metadata disagree: drop --target, or give the service-provider metadata of the target you mean)"
+            return " (give the service-provider metadata of the target you mean, or the command or --target for the other one)"
         }
         Some(MetadataError::SeveralIdps(_)) => return " (--entity-id picks one)",
         Some(MetadataError::SamlMessage(_) | MetadataError::LooksLike(Looks::Har)) => {
@@ -94,8 +102,18 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
         Some(MetadataError::LooksLike(Looks::PemCertificate)) => {
             return " (a certificate goes to validate --cert; metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
         }
+        Some(MetadataError::SpNotIdp) => {
+            return " (Identity Center's service-provider metadata goes to --sp-metadata; METADATA is Entra's federation metadata, which samlbridge fetch downloads)"
+        }
         Some(MetadataError::IdpNotSp) => {
             return " (Entra's federation metadata is METADATA, or --metadata for validate; --sp-metadata takes Identity Center's)"
+        }
+        Some(MetadataError::LooksLike(_))
+            if e.chain()
+                .find_map(|c| c.downcast_ref::<crate::settings::Flagged>())
+                .is_some_and(|f| f.flag == "--sp-metadata") =>
+        {
+            return " (--sp-metadata takes IAM Identity Center's service-provider metadata: Settings → Identity source → Actions → Change identity source → External identity provider → Download metadata file)"
         }
         Some(MetadataError::LooksLike(_)) => {
             return " (metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"

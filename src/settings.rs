@@ -331,10 +331,20 @@ pub fn identity_center(a: IdentityCenterArgs) -> Result<Setup> {
     }
     let settings = check_settings(Some(Target::IdentityCenter), &a.checks, &a.common)?;
     let metadata = read_metadata(None, &a.metadata, &a.http)?;
-    let sp =
+    let mut sp =
         Document::from_file(&a.sp_metadata, a.http.max_size).map_err(flagged("--sp-metadata"))?;
     readable_idp(&metadata, settings.entity_id.as_deref())?;
     readable_sp(&sp)?;
+    // STEPS.md names the file in commands run from the output directory: a relative path
+    // would name nothing there.
+    if let Ok(absolute) = std::path::absolute(&a.sp_metadata) {
+        sp.name = absolute.display().to_string();
+    }
+    if let Some(url) = &a.sign_on_url {
+        if let Err(e) = samlbridge::shape::https_url(url) {
+            bail!("--sign-on-url {url:?}: {e} (it is the AWS access portal URL, https://d-xxxxxxxxxx.awsapps.com/start or the portal's own)");
+        }
+    }
     let claims = load_claims(&a.claims, &a.http, Target::IdentityCenter)?;
     let (signing_cert, current_cert) = certs(&a.write)?;
     let prepared = setup::identity_center(
@@ -510,7 +520,13 @@ fn read_metadata(flag: Option<&'static str>, arg: &str, http: &HttpArgs) -> Resu
 /// Refuses, as METADATA, a document that cannot be read as IdP metadata at all (a
 /// certificate, a HAR, a response, …). A DTD is left to the checks, which report it.
 fn readable_idp(doc: &Document, entity_id: Option<&str>) -> Result<()> {
-    let read = metadata::parse_document(&doc.bytes).and_then(|d| metadata::idp(&d, entity_id));
+    let read = metadata::parse_document(&doc.bytes).and_then(|d| {
+        let idp = metadata::idp(&d, entity_id)?;
+        if !idp.has_idp_descriptor && metadata::sp(&d).is_ok() {
+            return Err(MetadataError::SpNotIdp);
+        }
+        Ok(idp)
+    });
     match read {
         Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => Ok(()),
         Err(error) => Err(flagged("METADATA")(check::CheckError {
@@ -533,15 +549,21 @@ fn readable_sp(doc: &Document) -> Result<()> {
 /// the hint for it is still found.
 #[derive(Debug, thiserror::Error)]
 #[error("{flag} {source}")]
-struct Flagged<E: std::error::Error + Send + Sync + 'static> {
-    flag: &'static str,
-    source: E,
+pub struct Flagged {
+    pub flag: &'static str,
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
 }
 
 fn flagged<E: std::error::Error + Send + Sync + 'static>(
     flag: &'static str,
 ) -> impl Fn(E) -> anyhow::Error {
-    move |source| Flagged { flag, source }.into()
+    move |source| {
+        Flagged {
+            flag,
+            source: Box::new(source),
+        }
+        .into()
+    }
 }
 
 /// A PEM certificate file; a key, metadata or anything else given instead is named as what it
@@ -573,7 +595,7 @@ fn read_pem(flag: &'static str, path: &Path) -> Result<Vec<u8>> {
 
 fn read_claims_file(path: &Path) -> Result<ClaimMapping> {
     let bytes = input::read_file(path, SMALL_FILE).map_err(flagged("--claims"))?;
-    Ok(claims::parse(&path.display().to_string(), &bytes)?)
+    claims::parse(&path.display().to_string(), &bytes).map_err(flagged("--claims"))
 }
 
 /// The claim mapping: a file, the Graph claims policy, or the target's defaults.

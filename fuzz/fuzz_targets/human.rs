@@ -368,7 +368,7 @@ fn render(parts: &[&str], choices: &[u8], plain: bool) -> Vec<String> {
         human::check("check", &check),
         human::validated_response(&response),
         human::validate_error(&error),
-        human::plan(&plan, &outcome),
+        human::plan(&plan, &outcome, c.pick(2) == 0),
         human::fleet(&fleet, &fleet.findings()),
         human::verdict_line("check", &subject, &check.findings),
     ]

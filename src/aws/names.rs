@@ -98,6 +98,49 @@ impl FromStr for Partition {
     }
 }
 
+/// The AWS Regions open in the `aws`, `aws-cn` and `aws-us-gov` partitions when this release
+/// was made.
+const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+];
+
 impl Partition {
     pub fn arn_prefix(self) -> &'static str {
         match self {
@@ -123,6 +166,12 @@ impl Partition {
             Partition::China => "https://signin.amazonaws.cn/saml",
             Partition::UsGov => "https://signin.amazonaws-us-gov.com/saml",
         }
+    }
+
+    /// Whether `region` is one of the AWS Regions samlbridge knows (those open when this
+    /// release was made); a Region opened later is reported, and `--allow` lets it through.
+    pub fn is_known_region(region: &str) -> bool {
+        KNOWN_REGIONS.contains(&region)
     }
 
     /// The partition a region belongs to, by its name: `cn-…` in China, `us-gov-…` in the US

@@ -187,10 +187,11 @@ pub fn is_multi_valued_source(attribute: &str) -> bool {
 
 /// A claim mapping that cannot be read (exit code 2), with where the problem is.
 #[derive(Debug, Error, PartialEq, Eq)]
-#[error("{file}: {location}: {message}")]
+#[error("{file}: {}{message}", if location.is_empty() { String::new() } else { format!("{location}: ") })]
 pub struct ClaimsError {
     pub file: String,
-    /// "line 7, column 3 (field `source`)" or "claims[2] (`AccessControl:Dept`)".
+    /// "line 7, column 3 (field `source`)" or "claims[2] (`AccessControl:Dept`)"; empty when
+    /// the problem is the whole file.
     pub location: String,
     pub message: String,
 }
@@ -203,6 +204,23 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<ClaimMapping, ClaimsError> {
         message: "not UTF-8".into(),
     })?;
     let text = text.trim_start_matches('\u{feff}');
+    // A file of another kind is named as what it is, not by the TOML parser's first complaint.
+    let other = match crate::looks::Looks::of(text.as_bytes()) {
+        Some(crate::looks::Looks::Json) | None => text
+            .trim_start()
+            .starts_with('<')
+            .then(|| "XML (metadata or a response?)".to_owned()),
+        Some(looks) => Some(looks.to_string()),
+    };
+    if let Some(what) = other {
+        return Err(ClaimsError {
+            file: file.into(),
+            location: String::new(),
+            message: format!(
+                "this is {what}, not a claim mapping (a TOML file like Entra's Attributes & Claims page, or the Graph claimsPolicy JSON)"
+            ),
+        });
+    }
     if text.trim_start().starts_with('{') {
         parse_graph(file, text)
     } else {

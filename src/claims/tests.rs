@@ -242,7 +242,10 @@ fn identity_center_rules() {
         ..idc()
     };
     assert_eq!(codes(&mail, &custom_scim), vec![]);
-    assert_eq!(codes(&toml(""), &idc()), vec![Code::ClaimsNameidDefault]);
+    assert_eq!(
+        codes(&toml("# no claims set\n"), &idc()),
+        vec![Code::ClaimsNameidDefault]
+    );
     let encrypted = toml("token_encryption = true\n[name_id]\nsource = \"user.userprincipalname\"\nformat = \"emailAddress\"\n");
     assert_eq!(codes(&encrypted, &idc()), vec![Code::AssertionEncrypted]);
 }

@@ -388,7 +388,14 @@ pub fn run(job: &CheckJob) -> Result<CheckReport, CheckError> {
                 .map(|c| c.name.clone())
                 .unwrap_or_default(),
             url: None,
-            target: TargetChoice::choose(job.settings.target, None),
+            target: TargetChoice::choose(
+                job.settings.target,
+                job.sp_metadata
+                    .as_ref()
+                    .and_then(|d| read_sp(d.input()).ok())
+                    .map(|sp| sp.entity_id)
+                    .as_deref(),
+            ),
             metadata: None,
             certificates: Vec::new(),
             sp_metadata: None,

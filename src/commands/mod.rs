@@ -26,7 +26,8 @@ impl Status {
     pub fn verdict(self) -> diag::Verdict {
         match self {
             Status::Clean => diag::Verdict::Pass,
-            Status::Findings | Status::Failed => diag::Verdict::Fail,
+            Status::Findings => diag::Verdict::Fail,
+            Status::Failed => diag::Verdict::Error,
         }
     }
 

@@ -185,6 +185,20 @@ pub fn iam(
             role_owner: spec.role_owner(),
         },
     ));
+    for region in target.sign_in_regions {
+        if !crate::aws::names::Partition::is_known_region(region) {
+            findings.push(
+                Finding::new(
+                    Code::IamSignInRegionUnknown,
+                    format!(
+                        "{region} is not an AWS Region samlbridge knows: its sign-in endpoint {} would be trusted and listed as a Reply URL",
+                        target.partition.regional_signin_endpoint(region)
+                    ),
+                )
+                .subject("sign-in regions"),
+            );
+        }
+    }
     if target.roles.is_empty() {
         findings.push(
             Finding::new(

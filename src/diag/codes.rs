@@ -507,6 +507,11 @@ codes! {
         why: "STS assumes a role only through a SAML provider of the role's own account; a role ARN with another account (or partition) in the Role value is refused ('Not authorized to perform sts:AssumeRoleWithSAML'), or signs users in somewhere you did not mean.",
         fix: "Make the Role values (the app roles in Entra) name roles in the account given to --account-id, as STEPS.md lists them.";
 
+    IamSignInRegionUnknown = "iam-sign-in-region-unknown", Error, allowable: true,
+        summary: "A sign-in Region is not one samlbridge knows",
+        why: "A mistyped Region (eu-wst-1) writes a sign-in endpoint nobody posts to into every trust policy and Entra's Reply URLs, and the Region meant is missing: sign-ins through it fail.",
+        fix: "Check the spelling against aws ec2 describe-regions --all-regions. A Region AWS opened after this release of samlbridge can be let through with --allow iam-sign-in-region-unknown.";
+
     IamNoRoles = "iam-no-roles", Warning, allowable: true,
         summary: "No role is given, so no role trusts the SAML provider",
         why: "Without a role whose trust policy names the provider, every sign-in through it fails: there is nothing to assume. samlbridge writes the provider, but no trust policy, Role value or role resource.",

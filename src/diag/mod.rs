@@ -147,6 +147,8 @@ pub fn sort(findings: &mut [Finding]) {
 pub enum Verdict {
     Pass,
     Fail,
+    /// The job could not be done (exit code 2).
+    Error,
 }
 
 impl Verdict {
@@ -154,6 +156,7 @@ impl Verdict {
         match self {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
+            Verdict::Error => "error",
         }
     }
 }

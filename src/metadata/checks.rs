@@ -718,10 +718,12 @@ fn multiple_certs_finding(
     .subject(subject.to_owned())
 }
 
-/// Checks service-provider metadata (normally IAM Identity Center's).
+/// Checks service-provider metadata: IAM Identity Center's, or AWS's IAM sign-in metadata
+/// (entityID `urn:amazon:webservices`, an URN rather than an https:// URL).
 pub fn check_sp(sp: &SpMetadata) -> Vec<Finding> {
     let mut out = Vec::new();
     let subject = sp.entity_id.clone();
+    let iam = Target::of_sp_entity_id(&sp.entity_id) == Some(Target::Iam);
     if sp.acs.is_empty() {
         out.push(
             Finding::new(
@@ -733,7 +735,12 @@ pub fn check_sp(sp: &SpMetadata) -> Vec<Finding> {
     }
     // The raw text is judged, not what a URL parser makes of it: parsers drop tabs and line
     // breaks, which would then reach the Entra reply URLs and the steps samlbridge writes.
-    if let Err(e) = shape::https_url(&sp.entity_id) {
+    let entity_shape = if iam {
+        shape::uri(&sp.entity_id)
+    } else {
+        shape::https_url(&sp.entity_id).map(|_| ())
+    };
+    if let Err(e) = entity_shape {
         out.push(
             Finding::new(
                 Code::SpUrlInvalid,
@@ -754,6 +761,9 @@ pub fn check_sp(sp: &SpMetadata) -> Vec<Finding> {
                     .subject(subject.clone()),
             ),
         }
+    }
+    if iam {
+        return out;
     }
     let idc_entity = aws::rules::is_identity_center_entity_id(&sp.entity_id);
     let idc_acs = sp

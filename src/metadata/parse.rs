@@ -33,6 +33,8 @@ pub enum MetadataError {
     NoSpDescriptor,
     #[error("this is an identity provider's metadata (it has an IDPSSODescriptor), not a service provider's")]
     IdpNotSp,
+    #[error("this is a service provider's metadata (it has an SPSSODescriptor and no IDPSSODescriptor), not an identity provider's")]
+    SpNotIdp,
     /// The service-provider metadata belongs to another target than the one named.
     #[error("this is {}'s service-provider metadata (its entityID shows it), but the target named is {}", .sp.display_name(), .given.display_name())]
     OtherTarget {

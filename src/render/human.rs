@@ -230,10 +230,12 @@ pub fn check(command: &str, report: &CheckReport) -> String {
     let target = match report.target {
         TargetChoice::Given(t) => format!(" for {}", t.display_name()),
         TargetChoice::FromSpMetadata(t) => format!(
-            " for {} (the service-provider metadata's entityID is its)",
+            " for {} (as the service-provider metadata shows)",
             t.display_name()
         ),
-        TargetChoice::Unknown => String::new(),
+        TargetChoice::Unknown => {
+            " (no AWS target: Identity Center's and IAM's limits were not applied)".to_owned()
+        }
     };
     out.push_str(&verdict_line(
         command,
@@ -381,7 +383,7 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
             paint(
                 DIM,
                 format!(
-                    "judged as {}: the service-provider metadata's entityID is its",
+                    "judged as {}, as the service-provider metadata shows",
                     t.display_name()
                 )
             )
@@ -667,7 +669,8 @@ pub fn saved(report: &crate::commands::fetch::FetchReport) -> String {
 }
 
 /// The files an `aws` command writes (or would), with a short diff for changed ones.
-pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str) -> String {
+/// `written`: the files were written (an edited file was then replaced, as --force asked).
+pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str, written: bool) -> String {
     use crate::write::outdir::Change;
     let mut out = String::new();
     let _ = writeln!(
@@ -681,6 +684,11 @@ pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str) -> String {
             Change::New => ("new      ", GREEN, ""),
             Change::Unchanged => ("unchanged", DIM, ""),
             Change::Modified { .. } => ("changed  ", YELLOW, ""),
+            Change::Edited { .. } if written => (
+                "replaced ",
+                YELLOW,
+                "  (edited since samlbridge wrote it; replaced, as --force asked)",
+            ),
             Change::Edited { .. } => (
                 "edited   ",
                 RED,

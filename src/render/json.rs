@@ -34,7 +34,7 @@ pub fn failure(command: &str, message: &str) -> Value {
         "tool": "samlbridge",
         "version": env!("CARGO_PKG_VERSION"),
         "command": command,
-        "verdict": "error",
+        "verdict": crate::diag::Verdict::Error.as_str(),
         "findings": [],
         "error": {"message": message},
     })

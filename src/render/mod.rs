@@ -69,10 +69,24 @@ pub fn fetch(format: Format, report: &FetchReport) -> String {
 /// An `aws` command: the checks, then the files.
 pub fn setup(format: Format, command: &str, report: &SetupReport) -> String {
     match format {
-        Format::Json => json::to_string(&json::document(command, &report.check.findings, report)),
+        Format::Json => {
+            let mut doc = json::document(command, &report.check.findings, report);
+            let outcome = setup_outcome(report);
+            // Files refused (the user's own, or edited ones): the job was not done.
+            if matches!(report.outcome, Written::Refused(_)) {
+                doc["verdict"] = "error".into();
+                doc["error"] = serde_json::json!({ "message": outcome });
+            }
+            doc["outcome"] = outcome.into();
+            json::to_string(&doc)
+        }
         _ => {
             let mut text = human::check(command, &report.check);
-            text.push_str(&human::plan(&report.plan, &setup_outcome(report)));
+            text.push_str(&human::plan(
+                &report.plan,
+                &setup_outcome(report),
+                matches!(report.outcome, Written::Wrote { .. }),
+            ));
             text
         }
     }
@@ -90,14 +104,56 @@ fn setup_outcome(report: &SetupReport) -> String {
             if names.len() == 1 { "it" } else { "them" }
         ),
         Written::Refused(why) => format!("not written: {why}"),
-        Written::Wrote { files } => format!("wrote {files} files to {}", report.out_dir),
+        Written::Wrote { .. } => {
+            use crate::write::outdir::Change;
+            let count = |pick: fn(&Change) -> bool| {
+                report.plan.files.iter().filter(|f| pick(&f.change)).count()
+            };
+            let written = count(|c| {
+                matches!(
+                    c,
+                    Change::New | Change::Modified { .. } | Change::Edited { .. }
+                )
+            });
+            let unchanged = count(|c| matches!(c, Change::Unchanged));
+            let removed = count(|c| matches!(c, Change::Removed));
+            if written == 0 && removed == 0 {
+                format!(
+                    "nothing to write: the {unchanged} files in {} are already as samlbridge writes them",
+                    report.out_dir
+                )
+            } else {
+                let mut also = Vec::new();
+                if unchanged > 0 {
+                    also.push(format!("{unchanged} unchanged"));
+                }
+                if removed > 0 {
+                    also.push(format!("{removed} removed"));
+                }
+                let also = if also.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", also.join(", "))
+                };
+                format!(
+                    "wrote {written} file{} to {}{also}",
+                    if written == 1 { "" } else { "s" },
+                    report.out_dir
+                )
+            }
+        }
     }
 }
 
 /// `explain CODE`, or `explain --list` when `code` is `None`.
-/// A run that could not do its job, as JSON (human output says it on standard error alone).
-pub fn failure_json(command: &str, message: &str) -> String {
-    json::to_string(&json::failure(command, message))
+/// A run that could not do its job, as JSON or SARIF (human output says it on standard error
+/// alone).
+pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
+    match format {
+        Format::Json => Some(json::to_string(&json::failure(command, message))),
+        Format::Sarif => Some(json::to_string(&sarif::failure(message))),
+        Format::Human => None,
+    }
 }
 
 pub fn explain(format: Format, code: Option<Code>) -> String {

@@ -20,6 +20,17 @@ pub fn document(artifact: &str, findings: &[Finding]) -> serde_json::Value {
     document_for(&[(artifact, findings)])
 }
 
+/// The SARIF log of a run that could not do its job: no results, and an invocation that says
+/// it failed and why.
+pub fn failure(message: &str) -> serde_json::Value {
+    let mut log = document_for(&[]);
+    log["runs"][0]["invocations"] = serde_json::json!([{
+        "executionSuccessful": false,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": message}}],
+    }]);
+    log
+}
+
 /// One SARIF log with one run over several documents, each with its findings.
 pub fn document_for(artifacts: &[(&str, &[Finding])]) -> serde_json::Value {
     let codes: BTreeSet<Code> = artifacts

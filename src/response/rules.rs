@@ -105,7 +105,7 @@ pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
             out.push(at(
                 Code::ResponseIssuer,
                 Part::Response,
-                format!("Response Issuer is {actual:?}; the metadata's entityID is {expected:?}"),
+                format!("Response Issuer is {actual:?}; the expected issuer is {expected:?}"),
             ));
         }
     }
@@ -214,7 +214,7 @@ fn issuer(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
         (Some(expected), Some(actual)) if expected != actual => out.push(at(
             Code::AssertionIssuer,
             Part::Assertion,
-            format!("Issuer is {actual:?}; the metadata's entityID is {expected:?}"),
+            format!("Issuer is {actual:?}; the expected issuer is {expected:?}"),
         )),
         (_, None) => out.push(at(
             Code::AssertionIssuer,

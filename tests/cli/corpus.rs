@@ -87,6 +87,14 @@ fn every_corpus_metadata_file() {
         ]);
         let err = stderr(&out);
         assert!(!err.contains("panicked"), "{}: {err}", row.file);
+        // A service provider's metadata (Microsoft Online's) is refused as such, not read as
+        // an identity provider's.
+        if err.contains("this is a service provider's metadata") {
+            assert_eq!(code(&out), 2, "{}", row.file);
+            assert_eq!(json(&out)["verdict"], "error", "{}", row.file);
+            checked += 1;
+            continue;
+        }
         assert!(
             matches!(code(&out), 0 | 1),
             "{}: exit {} {err}",
@@ -179,12 +187,20 @@ fn corpus_entra_specific_verdicts() {
         "error"
     ));
 
-    let o365 = check(
-        "other-idp/microsoftonline_urn_federation_MicrosoftOnline_metadata_msidentitymodel.xml",
-    );
-    assert_eq!(
-        o365["metadata"]["kind"], "other",
-        "urn:federation:MicrosoftOnline is not an Entra tenant"
+    // Microsoft Online's own metadata describes a service provider: never taken for an Entra
+    // tenant's, it is refused as what it is.
+    let o365 = run(&[
+        "check",
+        corpus
+            .join("other-idp/microsoftonline_urn_federation_MicrosoftOnline_metadata_msidentitymodel.xml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(code(&o365), 2);
+    assert!(
+        stderr(&o365).contains("this is a service provider's metadata"),
+        "{}",
+        stderr(&o365)
     );
 
     // The app metadata with a rollover pair: at the corpus instant its first certificate is

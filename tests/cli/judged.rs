@@ -57,7 +57,7 @@ fn identity_center_sp_metadata_brings_identity_centers_rules() {
         );
         assert_eq!(
             head[1].trim(),
-            "judged as IAM Identity Center: the service-provider metadata's entityID is its",
+            "judged as IAM Identity Center, as the service-provider metadata shows",
             "{response}"
         );
     }
@@ -215,7 +215,7 @@ fn a_target_that_contradicts_the_sp_metadata_is_refused() {
     assert!(
         err.contains(
             "identity-center-sp.xml: this is IAM Identity Center's service-provider metadata"
-        ) && err.contains("--target and --sp-metadata disagree"),
+        ) && err.contains("give the service-provider metadata of the target you mean"),
         "{err}"
     );
 }
@@ -261,7 +261,7 @@ fn check_takes_the_target_from_the_sp_metadata() {
     ]);
     let first = stdout(&out).lines().next().unwrap_or_default().to_owned();
     assert!(
-        first.contains("for IAM Identity Center (the service-provider metadata's entityID is its)"),
+        first.contains("for IAM Identity Center (as the service-provider metadata shows)"),
         "{first}"
     );
 }

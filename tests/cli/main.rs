@@ -11,6 +11,7 @@ mod corpus_responses;
 mod engines;
 mod explain;
 mod fetch;
+mod first_use;
 mod fleet;
 mod injection;
 mod judged;
