@@ -12,6 +12,7 @@ mod engines;
 mod explain;
 mod fetch;
 mod fleet;
+mod hardening;
 mod injection;
 mod judged;
 mod limits;
