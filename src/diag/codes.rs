@@ -287,6 +287,16 @@ codes! {
         why: "A signed response should name its Destination so it cannot be replayed at another service provider; Entra always sets it.",
         fix: "Check the IdP's configuration; Entra sets Destination to the Reply URL.";
 
+    ResponseDestinationRecipient = "response-destination-recipient", Error, allowable: false,
+        summary: "The Response's Destination and the assertion's Recipient name different URLs",
+        why: "Entra writes its Reply URL into both. Identity Center's metadata lists several ACS URLs, so each can name one of them on its own, yet a response is posted to one URL: when they differ, one was changed after Entra wrote it. With only the assertion signed, the Destination is anyone's to edit, and a response meant for one endpoint can be sent to another.",
+        fix: "Reject the response. If it came straight from Entra, check the application's Reply URLs and capture a fresh sign-in.";
+
+    ResponseInResponseTo = "response-in-response-to", Error, allowable: false,
+        summary: "The Response and its bearer confirmation disagree about which request they answer",
+        why: "SAML's Web Browser SSO profile (sections 4.1.4.2 and 4.1.4.3) requires a response to an AuthnRequest to name it both in the Response's InResponseTo and in the bearer SubjectConfirmationData's, and an unsolicited response to name it in neither. Entra does exactly that. A service that ties the response to the sign-in it started reads one of the two; when they differ, the unsigned one may have been changed to fit another session.",
+        fix: "Reject the response; capture a fresh sign-in. Entra sets both from the AuthnRequest's ID, or neither for an IdP-initiated sign-in.";
+
     ResponseIssuer = "response-issuer", Error, allowable: true,
         summary: "The response's Issuer is not the metadata's entityID",
         why: "AWS looks up the identity provider by Issuer; a mismatch gives 'Issuer not present in specified provider'.",
@@ -316,6 +326,11 @@ codes! {
         summary: "The response holds more than one assertion",
         why: "IAM Identity Center requires exactly one assertion per response. Extra assertions, signed or not, are the core of signature-wrapping attacks (XSW 3 to 8).",
         fix: "Reject the response; Entra sends exactly one assertion.";
+
+    ResponseCardinality = "response-cardinality", Error, allowable: false,
+        summary: "An element that SAML allows once appears more than once",
+        why: "The SAML schema allows one Issuer, Subject and Conditions per assertion, one identifier (BaseID, NameID or EncryptedID) per Subject and per SubjectConfirmation, one SubjectConfirmationData per confirmation, one AuthnContext and class per AuthnStatement, and one Issuer and Status per Response. With two copies, which one counts is up to the reader: two services (or samlbridge and AWS) could see two users, two audiences or two validity windows in one signed document. Entra never repeats them.",
+        fix: "Reject the response; it was not written by Entra as sent.";
 
     ResponseNoAssertion = "response-no-assertion", Error, allowable: false,
         summary: "The response holds no assertion",
@@ -403,8 +418,8 @@ codes! {
         fix: "Synchronise the clocks; --skew sets the tolerance samlbridge allows (default 3 minutes).";
 
     AssertionInvalidTime = "assertion-invalid-time", Error, allowable: false,
-        summary: "A time in the assertion is not a valid xs:dateTime",
-        why: "Validity cannot be judged from an unreadable time, so it fails closed.",
+        summary: "A time in the response is not a valid xs:dateTime",
+        why: "SAML times are xs:dateTime in UTC: YYYY-MM-DDThh:mm:ss, an optional fraction, then Z (or an offset). A space or a lowercase t in place of the T, a lowercase z or no time zone at all is another format, which one reader takes and another refuses or reads as local time; validity cannot be judged from it, so it fails closed. Entra writes 2026-11-27T09:00:00.0000000Z.",
         fix: "Reject the response.";
 
     AssertionBearer = "assertion-bearer", Error, allowable: true,
@@ -426,6 +441,16 @@ codes! {
         summary: "The NameID is not the expected Identity Center user name",
         why: "IAM Identity Center signs in the user whose user name equals the NameID exactly; a UPN versus mail or a short name difference fails with 'An unexpected error has occurred'.",
         fix: "Make SCIM provisioning send as userName the same attribute the NameID claim uses (usually user.userprincipalname).";
+
+    NameidInvisible = "nameid-invisible", Error, allowable: true,
+        summary: "The NameID holds characters a reader does not see",
+        why: "A zero-width character (U+200B), a bidirectional override (U+202E), a line break inside the name or another control or format character makes one user name look like another on screen and in logs, while Identity Center compares it character for character. Entra's user principal names cannot hold them.",
+        fix: "Find where the NameID's source attribute got the characters (the user's userPrincipalName or mail in Entra, or a claims transformation) and remove them.";
+
+    NameidWhitespace = "nameid-whitespace", Warning, allowable: true,
+        summary: "The NameID starts or ends with white space",
+        why: "A NameID is an xs:string: the spaces or line breaks around it (as a pretty-printed document has them) are part of the name, which AWS compares exactly; samlbridge reports it as written, quoted, and applies the email-address rule and --expect-user to it as such. Entra writes the name without them.",
+        fix: "Remove the white space where the NameID comes from: its source attribute in Entra or the claims transformation that builds it.";
 
     AbacTooMany = "abac-too-many", Error, allowable: true,
         summary: "More than 50 access-control attributes",

@@ -493,10 +493,16 @@ fn claims(out: &mut String, heading: &str, c: &crate::response::Claims) {
                 .as_deref()
                 .map(|f| f.rsplit(':').next().unwrap_or(f))
                 .unwrap_or("no format");
+            // Quoted when white space at an end (or nothing at all) would not show.
+            let value = if n.value.is_empty() || n.value.trim() != n.value {
+                format!("\"{}\"", n.value)
+            } else {
+                n.value.clone()
+            };
             let _ = writeln!(
                 out,
                 "  NameID  {}  {}",
-                paint(BOLD, &n.value),
+                paint(BOLD, value),
                 paint(DIM, format!("({fmt})"))
             );
         }

@@ -192,3 +192,31 @@ fn deep_nesting() {
         "{o}"
     );
 }
+
+#[test]
+fn values_as_written_and_repeats() {
+    // A carriage return reaches the text only as a reference; both read the NameID untrimmed.
+    let o = both_edited(|a| {
+        a.edit(
+            ">alice@contoso.com</NameID>",
+            "> alice@contoso.com&#13;\n</NameID>",
+        )
+    });
+    assert_eq!(name_id(&o), " alice@contoso.com\r\n");
+    assert_eq!(o["codes"], json!(["nameid-format", "nameid-whitespace"]));
+    // A second Subject or a time in another form: both refuse it, for the same reason.
+    let o = both_edited(|a| {
+        a.edit(
+            "</Subject>",
+            "</Subject><Subject><NameID>admin@contoso.com</NameID></Subject>",
+        )
+    });
+    assert_eq!(o["codes"], json!(["response-cardinality"]));
+    let o = both_edited(|a| {
+        a.edit(
+            r#"NotOnOrAfter="2026-11-27T09:05"#,
+            r#"NotOnOrAfter="2026-11-27 09:05"#,
+        )
+    });
+    assert_eq!(o["codes"], json!(["assertion-invalid-time"]));
+}

@@ -217,7 +217,12 @@ pub fn validate(
     match &checked.content {
         verify::Content::Verified(verified) => {
             let a = verified.assertion();
-            findings.extend(rules::assertion(a, &settings.expect, now));
+            findings.extend(rules::assertion(
+                a,
+                checked.envelope.as_ref(),
+                &settings.expect,
+                now,
+            ));
             report.signing = Some(verified.signing().clone());
             report.claims = Some(claims(a));
             report.validity = Some(validity(a, now));
@@ -227,7 +232,7 @@ pub fn validate(
         verify::Content::Unverified(unverified) => {
             let a = unverified.assertion();
             findings.extend(
-                rules::assertion(a, &settings.expect, now)
+                rules::assertion(a, checked.envelope.as_ref(), &settings.expect, now)
                     .into_iter()
                     .map(Finding::unverified),
             );

@@ -3,14 +3,15 @@
 //! it (see `super::validate`).
 
 use super::assertion::{
-    AssertionView, Attribute, Instant, ResponseEnvelope, SubjectConfirmation, CM_BEARER,
-    NAMEID_EMAIL,
+    is_xml_space, AssertionView, Attribute, Instant, Repeated, ResponseEnvelope,
+    SubjectConfirmation, CM_BEARER, NAMEID_EMAIL,
 };
 use super::clock::JudgeAt;
 use super::Part;
 use crate::aws::rules::{self as aws, Keyed};
 use crate::aws::{Target, TargetChoice};
 use crate::diag::{Code, Finding};
+use crate::shape::is_invisible;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 
@@ -62,9 +63,19 @@ fn at(code: Code, subject: impl Into<String>, message: impl Into<String>) -> Fin
     Finding::new(code, message).subject(subject)
 }
 
-/// Rules on the Response element (status, Destination, Issuer).
+/// Rules on the Response element (status, Destination, Issuer, what repeats).
 pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = env
+        .repeated
+        .iter()
+        .map(|r| repeated(r, Part::Response))
+        .collect();
+    invalid_time(
+        &mut out,
+        Part::Response,
+        "Response IssueInstant",
+        env.issue_instant.as_ref(),
+    );
     if !env.status.is_success() {
         let mut message = match env.status.code.as_deref() {
             Some(code) => format!("Status is {}", short_status(code)),
@@ -112,6 +123,51 @@ pub fn envelope(env: &ResponseEnvelope, exp: &Expectations) -> Vec<Finding> {
     out
 }
 
+/// An element that must appear once, repeated: refused, since which copy counts is up to the
+/// reader (two readers could see two users, two audiences, two statuses).
+fn repeated(r: &Repeated, part: Part) -> Finding {
+    let n = r.copies.len();
+    let copies: Vec<String> = r
+        .copies
+        .iter()
+        .map(|(name, text)| match (text, r.choice) {
+            (Some(t), true) => format!("{name} {t:?}"),
+            (Some(t), false) => format!("{t:?}"),
+            (None, _) => name.clone(),
+        })
+        .collect();
+    // A choice names each copy's element; values (NameID, Issuer) are listed as written.
+    let (what, allowed) = if r.choice {
+        ("identifiers".to_owned(), format!("one {}", r.element))
+    } else {
+        (format!("{} elements", r.element), "one".to_owned())
+    };
+    let list = if r.choice || r.copies.iter().any(|(_, t)| t.is_some()) {
+        format!(" ({})", copies.join(", "))
+    } else {
+        String::new()
+    };
+    at(
+        Code::ResponseCardinality,
+        part,
+        format!(
+            "the {} holds {n} {what}{list}; the SAML schema allows {allowed}, so which copy counts, and with it {}, depends on who reads it",
+            r.parent, r.stake
+        ),
+    )
+}
+
+/// A time attribute that is not an xs:dateTime (see [`super::assertion::parse_instant`]).
+fn invalid_time(out: &mut Vec<Finding>, part: Part, what: &str, instant: Option<&Instant>) {
+    if let Some(Instant::Invalid(text)) = instant {
+        out.push(at(
+            Code::AssertionInvalidTime,
+            part,
+            format!("{what} {text:?} is not an xs:dateTime (YYYY-MM-DDThh:mm:ss, optional fraction, Z or an offset)"),
+        ));
+    }
+}
+
 fn short_status(uri: &str) -> &str {
     uri.strip_prefix("urn:oasis:names:tc:SAML:2.0:status:")
         .unwrap_or(uri)
@@ -134,13 +190,7 @@ fn time_rule(
     let Clock { now, skew } = clock;
     let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for (name, instant) in [("NotBefore", not_before), ("NotOnOrAfter", not_on_or_after)] {
-        if let Some(Instant::Invalid(text)) = instant {
-            out.push(at(
-                Code::AssertionInvalidTime,
-                Part::Assertion,
-                format!("{what} {name} {text:?} is not an xs:dateTime"),
-            ));
-        }
+        invalid_time(out, Part::Assertion, &format!("{what} {name}"), instant);
     }
     if let Some(nb) = not_before.and_then(Instant::valid) {
         if nb > now + skew {
@@ -185,13 +235,46 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Rules on an assertion, judged at `now`.
-pub fn assertion(a: &AssertionView, exp: &Expectations, now: DateTime<Utc>) -> Vec<Finding> {
+/// Rules on an assertion, and on how it agrees with the Response `env` that carries it (none for
+/// a bare assertion), judged at `now`.
+pub fn assertion(
+    a: &AssertionView,
+    env: Option<&ResponseEnvelope>,
+    exp: &Expectations,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     let clock = Clock {
         now,
         skew: exp.skew,
     };
-    let mut out = Vec::new();
+    let mut out: Vec<Finding> = a
+        .repeated
+        .iter()
+        .map(|r| repeated(r, Part::Assertion))
+        .collect();
+    invalid_time(
+        &mut out,
+        Part::Assertion,
+        "Assertion IssueInstant",
+        a.issue_instant.as_ref(),
+    );
+    if let Some(authn) = &a.authn {
+        invalid_time(
+            &mut out,
+            Part::Assertion,
+            "AuthnStatement AuthnInstant",
+            authn.authn_instant.as_ref(),
+        );
+        invalid_time(
+            &mut out,
+            Part::Assertion,
+            "AuthnStatement SessionNotOnOrAfter",
+            authn.session_not_on_or_after.as_ref(),
+        );
+    }
+    if let Some(env) = env {
+        agreement(env, a, exp, &mut out);
+    }
     issuer(a, exp, &mut out);
     conditions(a, exp, clock, &mut out);
     bearer(a, exp, clock, &mut out);
@@ -205,6 +288,59 @@ pub fn assertion(a: &AssertionView, exp: &Expectations, now: DateTime<Utc>) -> V
         attribute_case(a, target, &mut out);
     }
     out
+}
+
+/// The one bearer SubjectConfirmation, when there is exactly one (else [`bearer`] reports it).
+fn the_bearer(a: &AssertionView) -> Option<&SubjectConfirmation> {
+    let mut bearers = a
+        .subject_confirmations
+        .iter()
+        .filter(|c| c.method == CM_BEARER);
+    match (bearers.next(), bearers.next()) {
+        (Some(b), None) => Some(b),
+        _ => None,
+    }
+}
+
+/// What the Response says and what its assertion says must agree: with only the assertion
+/// signed, the Response's attributes are anyone's to change, and a service that reads one of
+/// the two would act on another value than one that reads the other.
+fn agreement(
+    env: &ResponseEnvelope,
+    a: &AssertionView,
+    exp: &Expectations,
+    out: &mut Vec<Finding>,
+) {
+    let Some(bearer) = the_bearer(a) else { return };
+    // Each is checked against the ACS URLs on its own (`response-destination`,
+    // `assertion-recipient`); when both pass, they must still be the same one: several may be
+    // listed (Identity Center lists one per address family and Region), but a POST reaches one.
+    if let (Some(d), Some(r)) = (&env.destination, &bearer.recipient) {
+        if d != r && exp.acs_ok(d) && exp.acs_ok(r) {
+            out.push(at(
+                Code::ResponseDestinationRecipient,
+                Part::Response,
+                format!(
+                    "the Response's Destination is {d:?} but the bearer confirmation's Recipient is {r:?}: both are ACS URLs of the service provider, but a response is posted to one, so one of the two was not written for where it went"
+                ),
+            ));
+        }
+    }
+    // SAML profiles 4.1.4.2 and 4.1.4.3: a response to an AuthnRequest names it in both
+    // places; an unsolicited one in neither.
+    let message = match (&env.in_response_to, &bearer.in_response_to) {
+        (Some(r), Some(c)) if r != c => format!(
+            "the Response answers request {r:?} (InResponseTo) but the bearer SubjectConfirmationData answers {c:?}"
+        ),
+        (Some(r), None) => format!(
+            "the Response answers request {r:?} (InResponseTo) but the bearer SubjectConfirmationData names no request; SAML's Web Browser SSO profile (4.1.4.2) requires it to name the same one"
+        ),
+        (None, Some(c)) => format!(
+            "the bearer SubjectConfirmationData answers request {c:?} but the Response carries no InResponseTo, as an unsolicited response does, whose confirmation must name none (SAML profiles 4.1.4.3)"
+        ),
+        _ => return,
+    };
+    out.push(at(Code::ResponseInResponseTo, Part::Response, message));
 }
 
 /// The assertion's Issuer is the metadata's entityID: AWS looks the identity provider up by
@@ -366,6 +502,28 @@ pub fn looks_like_email(value: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
 }
 
+/// What a NameID holds beyond what shows: invisible characters (controls, zero-width and
+/// bidirectional formatting, separators: [`is_invisible`]), which make one user name look like
+/// another, and white space at either end (as pretty-printing leaves it), which shows only
+/// quoted. XML white space at an end counts as the latter. Each as `U+XXXX at N`, N counted in
+/// characters from 1.
+fn unseen_characters(value: &str) -> (Vec<String>, Vec<String>) {
+    let chars: Vec<char> = value.chars().collect();
+    let lead = chars.iter().take_while(|c| c.is_whitespace()).count();
+    let trail = chars.iter().rev().take_while(|c| c.is_whitespace()).count();
+    let (mut invisible, mut spaces) = (Vec::new(), Vec::new());
+    for (i, &c) in chars.iter().enumerate() {
+        let at_end = i < lead || i >= chars.len() - trail;
+        let shown = format!("U+{:04X} at {}", u32::from(c), i + 1);
+        if is_invisible(c) && !(at_end && is_xml_space(c)) {
+            invisible.push(shown);
+        } else if at_end {
+            spaces.push(shown);
+        }
+    }
+    (invisible, spaces)
+}
+
 fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     let Some(n) = &a.name_id else {
         out.push(at(
@@ -377,6 +535,30 @@ fn name_id(a: &AssertionView, exp: &Expectations, out: &mut Vec<Finding>) {
     };
     if n.value.is_empty() {
         out.push(at(Code::NameidMissing, Part::NameId, "the NameID is empty"));
+    }
+    // Both judged on the value as written, like every rule here (an xs:string is not trimmed).
+    let (invisible, spaces) = unseen_characters(&n.value);
+    if !invisible.is_empty() {
+        out.push(at(
+            Code::NameidInvisible,
+            Part::NameId,
+            format!(
+                "NameID {:?} holds characters a reader does not see: {}",
+                n.value,
+                invisible.join(", ")
+            ),
+        ));
+    }
+    if !spaces.is_empty() {
+        out.push(at(
+            Code::NameidWhitespace,
+            Part::NameId,
+            format!(
+                "NameID {:?} has white space at an end ({}), which is part of the name as AWS compares it",
+                n.value,
+                spaces.join(", ")
+            ),
+        ));
     }
     if exp.target() == Some(Target::IdentityCenter) {
         match n.format.as_deref() {

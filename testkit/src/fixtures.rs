@@ -259,6 +259,138 @@ pub fn iam_response(signer: &KeyPair) -> crate::idp::ResponseSpec {
     spec
 }
 
+/// The second ACS URL Identity Center's metadata lists (its IPv4 address on amazon.com).
+pub fn idc_other_acs() -> String {
+    format!("https://{IDC_REGION}.signin.aws.amazon.com/platform/saml/acs/{IDC_ACS_ID}")
+}
+
+/// The hostile responses of `responses/hostile/`, one class each of what an independent red
+/// team found: unsigned values that contradict signed ones, elements that must appear once
+/// repeated, NameIDs not taken as written, times that are not xs:dateTime. Each is signed over
+/// what it repeats or changes (the edits come before signing), so only the rule under test can
+/// refuse it; tests sign them other ways too.
+pub fn hostile_responses(signer: &KeyPair) -> Vec<(&'static str, crate::idp::ResponseSpec)> {
+    use crate::idp::ResponseSpec;
+    let base = idc_response(signer);
+    let email = &base.name_id_format;
+    let irt = base
+        .in_response_to
+        .clone()
+        .expect("Entra answers a request");
+    let confirm_until = ResponseSpec::time(issue_instant() + chrono::Duration::minutes(5));
+    let not_after = ResponseSpec::time(issue_instant() + chrono::Duration::minutes(70));
+    let mut out = Vec::new();
+    let mut case = |name: &'static str, edit: &dyn Fn(&mut ResponseSpec)| {
+        let mut s = base.clone();
+        edit(&mut s);
+        out.push((name, s));
+    };
+
+    // Unsigned values that contradict signed ones (only the assertion is signed).
+    case("destination-other-acs", &|s| {
+        s.destination = Some(idc_other_acs());
+    });
+    case("in-response-to-differs", &|s| {
+        s.edit_response(
+            &format!(r#"InResponseTo="{irt}""#),
+            r#"InResponseTo="id-00000000000000000000000000000000""#,
+        );
+    });
+    case("in-response-to-response-only", &|s| {
+        s.edit_assertion(&format!(r#" InResponseTo="{irt}""#), "");
+    });
+    case("in-response-to-confirmation-only", &|s| {
+        s.edit_response(&format!(r#" InResponseTo="{irt}""#), "");
+    });
+
+    // Elements that must appear once, repeated.
+    case("two-issuers", &|s| {
+        s.edit_assertion(
+            "</Issuer>",
+            "</Issuer><Issuer>https://sts.windows.net/11111111-2222-3333-4444-555555555555/</Issuer>",
+        );
+    });
+    case("two-subjects", &|s| {
+        s.edit_assertion(
+            "</Subject>",
+            &format!(r#"</Subject><Subject><NameID Format="{email}">admin@contoso.com</NameID></Subject>"#),
+        );
+    });
+    case("two-nameids", &|s| {
+        s.edit_assertion(
+            "</NameID>",
+            &format!(r#"</NameID><NameID Format="{email}">admin@contoso.com</NameID>"#),
+        );
+    });
+    case("two-confirmation-data", &|s| {
+        s.edit_assertion(
+            "/></SubjectConfirmation>",
+            &format!(
+                r#"/><SubjectConfirmationData NotOnOrAfter="{confirm_until}" Recipient="{}"/></SubjectConfirmation>"#,
+                idc_other_acs()
+            ),
+        );
+    });
+    case("two-conditions-expired", &|s| {
+        s.edit_assertion(
+            "</Conditions>",
+            &format!(
+                r#"</Conditions><Conditions NotBefore="{}" NotOnOrAfter="{}"><AudienceRestriction><Audience>{}</Audience></AudienceRestriction></Conditions>"#,
+                ResponseSpec::time(issue_instant() - chrono::Duration::hours(2)),
+                ResponseSpec::time(issue_instant() - chrono::Duration::hours(1)),
+                idc_audience()
+            ),
+        );
+    });
+    case("two-conditions-audience", &|s| {
+        s.edit_assertion(
+            "</Conditions>",
+            &format!(
+                r#"</Conditions><Conditions NotOnOrAfter="{not_after}"><AudienceRestriction><Audience>{IAM_ENDPOINT}</Audience></AudienceRestriction></Conditions>"#
+            ),
+        );
+    });
+    case("response-two-issuers", &|s| {
+        s.edit_response(
+            "</Issuer>",
+            "</Issuer><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://sts.windows.net/11111111-2222-3333-4444-555555555555/</Issuer>",
+        );
+    });
+    case("response-two-statuses", &|s| {
+        s.edit_response(
+            "</samlp:Status>",
+            r#"</samlp:Status><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Requester"/></samlp:Status>"#,
+        );
+    });
+
+    // NameIDs taken as written.
+    case("nameid-surrounding-space", &|s| {
+        s.name_id = format!("  {USER}\n");
+    });
+    case("nameid-zero-width", &|s| {
+        s.name_id = "alice\u{200B}@contoso.com".into();
+    });
+    case("nameid-bidi-override", &|s| {
+        // Shown right to left from the override on: "alice@contoso.com" to the eye.
+        s.name_id = "alice@\u{202E}moc.osotnoc".into();
+    });
+
+    // Times that are not xs:dateTime.
+    case("time-space-separator", &|s| {
+        s.edit_assertion(
+            &format!(r#"NotOnOrAfter="{confirm_until}""#),
+            &format!(r#"NotOnOrAfter="{}""#, confirm_until.replace('T', " ")),
+        );
+    });
+    case("time-lowercase", &|s| {
+        s.edit_assertion(
+            &format!(r#"NotOnOrAfter="{not_after}""#),
+            &format!(r#"NotOnOrAfter="{}""#, not_after.to_lowercase()),
+        );
+    });
+    out
+}
+
 fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -560,6 +692,11 @@ pub fn responses(root: &Path, keys: &Keys, out: &mut Vec<PathBuf>) {
             &["aws:alice"],
         ));
     });
+
+    // Hostile: one class of the red team's findings each.
+    for (name, spec) in hostile_responses(active) {
+        w!(format!("hostile/{name}.xml"), spec.build());
+    }
 
     // Signatures and hostile documents.
     let mut s = base.clone();

@@ -381,6 +381,24 @@ pub struct ResponseSpec {
     pub assertion_template: Option<String>,
     /// Leave out the NameID.
     pub omit_name_id: bool,
+    /// Rewrites of the assertion before it is signed, for markup the fields cannot express (a
+    /// second Subject, a time written another way): the first occurrence of each `from`, which
+    /// must occur, becomes `to`.
+    pub assertion_edits: Vec<(String, String)>,
+    /// The same for the whole Response (assertion included), before it is signed if it is.
+    pub response_edits: Vec<(String, String)>,
+}
+
+/// `text` with the first occurrence of each `from` replaced by its `to`, in order.
+fn apply_edits(mut text: String, edits: &[(String, String)]) -> String {
+    for (from, to) in edits {
+        assert!(
+            text.contains(from.as_str()),
+            "edit: {from:?} does not occur"
+        );
+        text = text.replacen(from.as_str(), to, 1);
+    }
+    text
 }
 
 fn entra_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -432,7 +450,26 @@ impl ResponseSpec {
             confirmation_method: "urn:oasis:names:tc:SAML:2.0:cm:bearer".into(),
             assertion_template: None,
             omit_name_id: false,
+            assertion_edits: Vec::new(),
+            response_edits: Vec::new(),
         }
+    }
+
+    /// Adds a rewrite of the assertion (see [`ResponseSpec::assertion_edits`]).
+    pub fn edit_assertion(&mut self, from: &str, to: &str) -> &mut Self {
+        self.assertion_edits.push((from.into(), to.into()));
+        self
+    }
+
+    /// Adds a rewrite of the Response (see [`ResponseSpec::response_edits`]).
+    pub fn edit_response(&mut self, from: &str, to: &str) -> &mut Self {
+        self.response_edits.push((from.into(), to.into()));
+        self
+    }
+
+    /// A time as this spec writes it (as Entra does: seven fractional digits, `Z`).
+    pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+        entra_time(t)
     }
 
     pub fn issuer(&self) -> String {
@@ -493,7 +530,7 @@ impl ResponseSpec {
         } else {
             format!("<AttributeStatement>{attributes}</AttributeStatement>")
         };
-        format!(
+        let assertion = format!(
             concat!(
                 r#"<Assertion ID="{id}" IssueInstant="{issue}" Version="2.0" xmlns="urn:oasis:names:tc:SAML:2.0:assertion">"#,
                 "<Issuer>{issuer}</Issuer>{sig}",
@@ -516,7 +553,8 @@ impl ResponseSpec {
             not_after = not_after,
             audience = escape(&self.audience),
             statement = statement,
-        )
+        );
+        apply_edits(assertion, &self.assertion_edits)
     }
 
     /// Wraps `assertion` (already signed or not) in the Response, with a template when the
@@ -546,12 +584,13 @@ impl ResponseSpec {
         let status = self.status_xml.clone().unwrap_or_else(|| {
             r#"<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>"#.into()
         });
-        format!(
+        let response = format!(
             r#"<samlp:Response ID="{id}" Version="2.0" IssueInstant="{issue}"{destination}{irt} xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">{issuer}</Issuer>{sig}{status}{assertion}</samlp:Response>"#,
             id = self.response_id,
             issuer = escape(&self.issuer()),
             irt = in_response_to,
-        )
+        );
+        apply_edits(response, &self.response_edits)
     }
 
     /// The response as Entra would post it (before base64), signed as `signing` says.

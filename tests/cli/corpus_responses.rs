@@ -296,6 +296,9 @@ enum Expect {
     Accept(&'static str),
     /// Rejected, with at least these error codes.
     Reject(&'static [&'static str]),
+    /// Rejected, with at least these error codes, by rules that read this NameID from the
+    /// signed content.
+    RejectReading(&'static [&'static str], &'static str),
     /// Not something samlbridge can validate at all: exit 2 with this in the message.
     Error(&'static str),
 }
@@ -389,9 +392,13 @@ fn expect(file: &str) -> Expect {
         f if f.ends_with("comment_injection_node_text_attack.xml.base64") => {
             Reject(&["signature-invalid"])
         }
-        f if f.ends_with("comment_injection_node_text_attack2.xml.base64") => {
-            Accept("test@onelogin.com")
-        }
+        // The suite skips its recipient check: the Response's Destination and the bearer
+        // Recipient name different URLs, and only the Response says which request it answers.
+        // The comment still never ends the NameID.
+        f if f.ends_with("comment_injection_node_text_attack2.xml.base64") => RejectReading(
+            &["response-destination-recipient", "response-in-response-to"],
+            "test@onelogin.com",
+        ),
         f if f.ends_with("multiple_assertions.xml.base64") => Reject(&["response-assertion-count"]),
         f if f.ends_with("multiple_signed_duplicated_id.xml.base64") => {
             Reject(&["signature-placement"])
@@ -407,8 +414,10 @@ fn expect(file: &str) -> Expect {
         f if f.contains("xxe_attack") => Reject(&["xml-dtd"]),
         f if f.contains("ancestor_attack") => Reject(&["signature-wrapping"]),
         f if f.contains("object_attack") => Reject(&["signature-object"]),
+        // Pretty-printed before it was signed: the NameID is an xs:string, so the line break
+        // and indentation before the value are part of it (a warning, nameid-whitespace).
         f if f.ends_with("response_signed_by_idp_2.xml") => {
-            Accept("_ce3d2948b4cf20146dee0a0b3dd6f69b6cf86f62d7")
+            Accept("\n        _ce3d2948b4cf20146dee0a0b3dd6f69b6cf86f62d7")
         }
         f if f.contains("xpath_transform") => Reject(&["signature-transform"]),
         // The root is <Response> in no namespace: not a SAML 2.0 response.
@@ -485,6 +494,18 @@ fn every_corpus_response() {
                     .unwrap_or("");
                 (exit != 0 || got != name_id || doc["responses"][0]["verdict"] != "accept")
                     .then(|| format!("expected accept with NameID {name_id:?}, got exit {exit}, NameID {got:?}, errors {errors:?} {err}"))
+            }
+            Expect::RejectReading(codes, name_id) => {
+                let got = doc["responses"][0]["claims"]["name_id"]["value"]
+                    .as_str()
+                    .unwrap_or("");
+                let missing: Vec<&&str> = codes
+                    .iter()
+                    .filter(|c| !errors.iter().any(|e| e == **c))
+                    .collect();
+                (exit != 1 || !missing.is_empty() || got != name_id).then(|| {
+                    format!("expected reject with {codes:?} reading NameID {name_id:?}, got exit {exit}, NameID {got:?}, errors {errors:?}")
+                })
             }
             Expect::Reject(codes) => {
                 let missing: Vec<&&str> = codes

@@ -13,6 +13,7 @@ mod explain;
 mod fetch;
 mod first_use;
 mod fleet;
+mod hardening;
 mod injection;
 mod judged;
 mod limits;
