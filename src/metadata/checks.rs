@@ -627,12 +627,22 @@ fn check_keys(md: &IdpMetadata, opts: &CheckOptions, subject: &str, out: &mut Ve
             None if c.is_valid_at(opts.now) || !any_valid => CertRole::Current,
             None => CertRole::Spare,
         };
-        out.extend(cert::check_signing_certificate(
-            c,
-            role,
-            opts.now,
-            opts.cert_policy,
-        ));
+        // When the next certificate is already listed, the step is to import it, not to make one.
+        let next = signing
+            .iter()
+            .filter(|o| **o != *c && o.not_after > c.not_after && opts.now < o.not_after)
+            .max_by_key(|o| o.not_after);
+        out.extend(
+            cert::check_signing_certificate(c, role, opts.now, opts.cert_policy)
+                .into_iter()
+                .map(|f| match next {
+                    Some(n) if f.code == Code::CertExpiring => f.help(format!(
+                        "The next certificate (SHA-1 {}) is already in this metadata: import it into AWS now (samlbridge aws … --current-cert {} writes ROLLOVER.md with the dated steps), then make it active in Entra before this one expires.",
+                        n.sha1, c.sha1
+                    )),
+                    _ => f,
+                }),
+        );
     }
 
     // Trimmed to one certificate, the upload no longer lists several.

@@ -452,12 +452,12 @@ fn entra_steps(s: &mut String, spec: &Spec<'_>, app: &entra::App<'_>, endpoints:
     }
     let _ = writeln!(s, "\nClaims, all in namespace `https://aws.amazon.com/SAML/Attributes`, names case-sensitive:\n");
     for c in &spec.claims.claims {
-        let _ = writeln!(
-            s,
-            "- {} from {}",
-            code(&c.name),
-            code(&c.source.to_string())
-        );
+        // Only the value goes in a code span, so that copying it copies the value alone.
+        let from = match &c.source {
+            crate::claims::ClaimSource::Constant(v) => format!("the constant {}", code(v)),
+            other => code(&other.to_string()),
+        };
+        let _ = writeln!(s, "- {} from {from}", code(&c.name));
     }
     if !spec.roles.is_empty() {
         let _ = writeln!(

@@ -429,11 +429,11 @@ fn provisioning_steps(s: &mut String, spec: &Spec<'_>, name_id: &str) {
 fn access_control_steps(s: &mut String, spec: &Spec<'_>, abac: &[AbacAttribute]) {
     let region = spec.region_flag();
     let _ = writeln!(s, "\n## 4. Attributes for access control\n");
-    let _ = writeln!(s, "Enable them, which also lets Identity Center use the `AccessControl:` attributes the assertion carries:\n");
-    let _ = writeln!(s, "```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json{region}\n```\n");
+    let _ = writeln!(s, "Enable them, which also lets Identity Center use the `AccessControl:` attributes the assertion carries.");
     if spec.instance_arn.is_none() {
-        let _ = writeln!(s, "Put your instance ARN (`aws sso-admin list-instances{region}`) into `access-control-attributes.json` first.");
+        let _ = writeln!(s, "First put your instance ARN (`aws sso-admin list-instances{region}`) into `access-control-attributes.json`; then:");
     }
+    let _ = writeln!(s, "\n```sh\naws sso-admin create-instance-access-control-attribute-configuration --cli-input-json file://access-control-attributes.json{region}\n```\n");
     if !abac.is_empty() {
         let _ = writeln!(s, "Or apply `identity-center.tf` (Terraform) or `identity-center.cfn.json` (CloudFormation). Keys mapped in Identity Center override the same keys in the assertion:\n");
         for a in abac {

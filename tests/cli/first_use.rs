@@ -275,3 +275,43 @@ fn the_wrong_file_for_claims_or_metadata_is_named_with_its_flag() {
     }
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn expiry_advice_names_the_next_certificate_when_it_is_already_there() {
+    let out = run(&[
+        "check",
+        &testdata("metadata/entra-app-rollover.xml"),
+        "--now",
+        "2028-12-20T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&out);
+    let expiring = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "cert-expiring")
+        .expect("the active certificate expires soon");
+    let help = expiring["help"].as_str().unwrap();
+    assert!(
+        help.contains("EDC1A05CF7DC7B15836E4CC939656EE66854D5AC")
+            && help.contains("already in this metadata")
+            && !help.contains("Create the new certificate"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_constant_in_the_iam_steps_is_a_code_span_of_its_own() {
+    let dir = tempdir();
+    let out = dir.path().join("iam");
+    let (exit, _, err) = iam(&out, &["--role", "Admin"]);
+    assert_eq!(exit, 0, "{err}");
+    let steps = std::fs::read_to_string(out.join("STEPS.md")).unwrap();
+    let (_, inline) = markdown(&steps);
+    assert!(
+        !inline.iter().any(|c| c.starts_with("the constant")),
+        "{inline:?}"
+    );
+}
