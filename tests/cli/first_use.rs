@@ -314,4 +314,8 @@ fn a_constant_in_the_iam_steps_is_a_code_span_of_its_own() {
         !inline.iter().any(|c| c.starts_with("the constant")),
         "{inline:?}"
     );
+    assert!(
+        steps.contains("`SessionDuration` from the constant `28800`"),
+        "{steps}"
+    );
 }
