@@ -16,6 +16,7 @@ mod injection;
 mod judged;
 mod limits;
 mod outdir;
+mod signature_structure;
 mod terminal;
 mod unverified;
 mod util;
