@@ -66,7 +66,7 @@ fn fixture(name: &str) -> String {
     testdata(&format!("responses/{name}"))
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path.to_string_lossy().into_owned()
@@ -127,7 +127,7 @@ fn an_xml_id_equal_to_the_signed_assertions_id_is_a_duplicate_id() {
 }
 
 /// A response signed with ECDSA on `curve`, and its certificate as a PEM file in `dir`.
-fn ecdsa_signed(dir: &Path, curve: KeySpec, alg: SigAlg) -> (String, String) {
+pub fn ecdsa_signed(dir: &Path, curve: KeySpec, alg: SigAlg) -> (String, String) {
     let issued = samlbridge_testkit::fixtures::issue_instant();
     let key = CertBuilder::entra(
         shared_key(curve, 70),
@@ -141,10 +141,31 @@ fn ecdsa_signed(dir: &Path, curve: KeySpec, alg: SigAlg) -> (String, String) {
     (spec.build(), cert)
 }
 
-#[test]
-fn ecdsa_values_not_at_the_curve_size_are_refused_by_both_engines_with_a_reason() {
+/// `signed` with its ECDSA value (`size` bytes) rewritten with r and s each one byte longer,
+/// a leading zero: the same integers, not at the curve's size.
+pub fn padded_ecdsa(signed: &str, size: usize) -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
+    let start = signed.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
+    let end = signed.find("</SignatureValue>").unwrap();
+    let compact: String = signed[start..end].split_ascii_whitespace().collect();
+    let raw = b64.decode(compact).unwrap();
+    assert_eq!(raw.len(), size);
+    let (r, s) = raw.split_at(size / 2);
+    let padded = b64.encode([&[0][..], r, &[0][..], s].concat());
+    format!("{}{padded}{}", &signed[..start], &signed[end..])
+}
+
+/// The shipped ISO-8859-1 fixture with one character outside ASCII, written in Latin-1.
+pub fn latin1_outside_ascii() -> Vec<u8> {
+    let mut bytes = std::fs::read(fixture("valid/declared-iso-8859-1.xml")).unwrap();
+    let alice = bytes.windows(7).position(|w| w == b">Alice<").unwrap();
+    bytes[alice + 3] = 0xE9; // "Alice" becomes "Al\u{e9}ce"
+    bytes
+}
+
+#[test]
+fn ecdsa_values_not_at_the_curve_size_are_refused_by_both_engines_with_a_reason() {
     let dir = tempdir();
     for (curve, alg, size) in [
         (KeySpec::EcP256, SigAlg::EcdsaSha256, 64),
@@ -154,18 +175,10 @@ fn ecdsa_values_not_at_the_curve_size_are_refused_by_both_engines_with_a_reason(
         let trust = ["--cert", cert.as_str()];
         accepted_alike(&write(dir.path(), "ecdsa.xml", signed.as_bytes()), &trust);
 
-        // r and s each written one byte longer, with a leading zero: the same integers.
-        let start = signed.find("<SignatureValue>").unwrap() + "<SignatureValue>".len();
-        let end = signed.find("</SignatureValue>").unwrap();
-        let compact: String = signed[start..end].split_ascii_whitespace().collect();
-        let raw = b64.decode(compact).unwrap();
-        assert_eq!(raw.len(), size);
-        let (r, s) = raw.split_at(size / 2);
-        let padded = b64.encode([&[0][..], r, &[0][..], s].concat());
         let path = write(
             dir.path(),
             "ecdsa-padded.xml",
-            format!("{}{padded}{}", &signed[..start], &signed[end..]).as_bytes(),
+            padded_ecdsa(&signed, size).as_bytes(),
         );
         for engine in ENGINES {
             let (exit, text, response) = judged(&path, engine, &trust);
@@ -192,7 +205,7 @@ fn ecdsa_values_not_at_the_curve_size_are_refused_by_both_engines_with_a_reason(
 
 /// The first fixture response, its assertion signed by libxmlsec1 with a PrefixList naming
 /// `n` prefixes.
-fn with_prefix_list(n: usize) -> String {
+pub fn with_prefix_list(n: usize) -> String {
     let key = active_key();
     let base = idc_response(&key);
     let prefixes: Vec<String> = (1..=n).map(|i| format!("p{i}")).collect();
@@ -228,12 +241,8 @@ fn plain_ascii_declared_as_iso_8859_1_is_read_and_other_characters_named() {
     accepted_alike(&path, &[]);
 
     // One character outside ASCII, in Latin-1: it would read differently as UTF-8.
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut bytes = text.replacen(">Alice<", ">Al\u{0}ce<", 1).into_bytes();
-    let at = bytes.iter().position(|&b| b == 0).unwrap();
-    bytes[at] = 0xE9;
     let dir = tempdir();
-    let latin1 = write(dir.path(), "latin1.xml", &bytes);
+    let latin1 = write(dir.path(), "latin1.xml", &latin1_outside_ascii());
     for engine in ENGINES {
         let out = validate_idc(
             &[&latin1],
