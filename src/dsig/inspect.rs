@@ -329,7 +329,12 @@ pub fn prefix_list(e: &Element) -> Result<Vec<String>, Misfit> {
     let mut prefixes: Vec<String> = Vec::new();
     for p in list.split_ascii_whitespace() {
         if p != "#default" && !crate::xml::is_ncname(p) {
-            return Err(Misfit::NotAPrefix(p.to_owned()));
+            // Named in a message: a hostile entry may be as long as the document.
+            let mut shown: String = p.chars().take(64).collect();
+            if shown.len() < p.len() {
+                shown.push('…');
+            }
+            return Err(Misfit::NotAPrefix(shown));
         }
         if !prefixes.iter().any(|q| q == p) {
             prefixes.push(p.to_owned());
