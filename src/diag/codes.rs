@@ -314,7 +314,7 @@ codes! {
 
     ResponseDuplicateId = "response-duplicate-id", Error, allowable: false,
         summary: "Two elements carry the same ID",
-        why: "Signature references find their target by ID; duplicates let an attacker make the verifier and the reader look at different elements (signature wrapping).",
+        why: "Signature references find their target by ID, whether it is written as ID or as xml:id (which libxml2 indexes in every document); duplicates let an attacker make the verifier and the reader look at different elements (signature wrapping).",
         fix: "Reject the response; Entra never repeats an ID.";
 
     ResponseInvalidId = "response-invalid-id", Error, allowable: false,
@@ -363,9 +363,14 @@ codes! {
         fix: "Reject the response.";
 
     SignaturePlacement = "signature-placement", Error, allowable: false,
-        summary: "A Signature is not a direct child of the Response or the Assertion",
-        why: "SAML signatures are enveloped in the element they sign; one anywhere else is a sign of wrapping.",
-        fix: "Reject the response.";
+        summary: "A Signature is not where SAML puts it: in the Response or the Assertion, right after its Issuer",
+        why: "SAML signatures are enveloped in the element they sign, and the SAML schema puts each right after that element's Issuer. One anywhere else, or a second one, is a sign of wrapping, and verifiers disagree about it.",
+        fix: "Reject the response; Entra puts its signatures right after the Issuer.";
+
+    SignatureStructure = "signature-structure", Error, allowable: false,
+        summary: "A signature's elements are not laid out as the XML-DSig schema says",
+        why: "XML-DSig fixes what a ds:Signature holds and in which order: SignedInfo, SignatureValue, KeyInfo, Object; in SignedInfo CanonicalizationMethod, SignatureMethod, Reference; in a Reference Transforms, DigestMethod, DigestValue. An extra, repeated or reordered element is refused by libxmlsec1 but read by a verifier that takes the first element of each name, so two services would judge the same response differently. An InclusiveNamespaces PrefixList may name at most 64 prefixes.",
+        fix: "Reject the response; Entra's signatures follow the schema.";
 
     SignatureReference = "signature-reference", Error, allowable: false,
         summary: "A signature's Reference does not point at the element that holds it",
@@ -374,7 +379,7 @@ codes! {
 
     SignatureTransform = "signature-transform", Error, allowable: false,
         summary: "A signature uses a transform or canonicalization other than the SAML ones",
-        why: "SAML signatures use only enveloped-signature and exclusive canonicalization. XPath, XSLT or other transforms can select content different from what is read, or cost unbounded work.",
+        why: "SAML signatures use enveloped-signature then exclusive canonicalization, and nothing else. XPath, XSLT or other transforms can select content different from what is read, or cost unbounded work. Inclusive canonicalization (C14N 1.0, also implied by a Reference with no canonicalization transform) is refused too: SAML recommends exclusive canonicalization, Entra always uses it, and samlbridge verifies that one only.",
         fix: "Reject the response.";
 
     SignatureObject = "signature-object", Error, allowable: false,

@@ -10,7 +10,9 @@ pub enum Transform {
     Enveloped,
     /// Exclusive canonicalization, what SAML signers use.
     Exclusive { comments: bool },
-    /// Inclusive canonicalization 1.0.
+    /// Inclusive canonicalization 1.0: refused in responses, by name (the native verifier,
+    /// which reads claims from the tree it verified, does exclusive canonicalization only);
+    /// allowed in metadata, where libxmlsec1 verifies it.
     Inclusive { comments: bool },
     /// Anything else (XPath, XSLT, C14N 1.1, an unknown or missing URI): never allowed.
     Other,
@@ -37,8 +39,8 @@ impl Transform {
 /// Where a signature is judged, which decides the transforms it may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransformPolicy {
-    /// SAML responses: enveloped-signature and exclusive canonicalization only, as the SAML
-    /// profile of XML-DSig asks (SAML core 5.4.3, 5.4.4).
+    /// SAML responses: enveloped-signature then exclusive canonicalization only, as the SAML
+    /// profile of XML-DSig recommends (SAML core 5.4.3, 5.4.4) and every SAML signer writes.
     Response,
     /// Metadata: inclusive canonicalization as well, which libxmlsec1 verifies where the
     /// native verifier does not.

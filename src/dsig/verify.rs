@@ -116,13 +116,20 @@ const MAX_READY_CONTEXTS: usize = 64;
 /// cache outlives the key it was made for.
 pub struct VerifyKey {
     key: PKey<Public>,
+    /// For an EC key, the size in bytes of its curve's field: what r and s each take.
+    ec_size: Option<usize>,
     ready: Mutex<Vec<(Hash, PkeyCtx<Public>)>>,
 }
 
 impl VerifyKey {
     pub fn new(key: PKey<Public>) -> Self {
+        let ec_size = (key.id() == Id::EC)
+            .then(|| key.ec_key().ok())
+            .flatten()
+            .map(|ec| (ec.group().degree() as usize).div_ceil(8));
         VerifyKey {
             key,
+            ec_size,
             ready: Mutex::new(Vec::new()),
         }
     }
@@ -183,53 +190,43 @@ impl std::fmt::Debug for VerifyKey {
     }
 }
 
-/// Most prefixes an InclusiveNamespaces PrefixList may name: signers list the handful their
-/// document uses, and canonicalization looks each up on every element.
-const MAX_INCLUSIVE_PREFIXES: usize = 16;
-
-/// The PrefixList of an `ec:InclusiveNamespaces` child, if any, without repeats.
+/// The PrefixList of an `ec:InclusiveNamespaces` child, if any, without repeats. The
+/// structure checks refuse a bad one before; this keeps the verifier safe on its own.
 fn prefix_list(e: &Element) -> Result<Vec<String>, Failure> {
-    let Some(list) = e
-        .elements()
-        .find(|c| {
-            &*c.local == "InclusiveNamespaces" && c.namespace.as_deref() == Some(dsig::EXC_C14N)
-        })
-        .and_then(|c| c.attr("PrefixList"))
-    else {
-        return Ok(Vec::new());
-    };
-    let mut prefixes: Vec<String> = Vec::new();
-    for p in list.split_ascii_whitespace() {
-        if p != "#default" && !crate::xml::is_ncname(p) {
-            return Err(malformed(format!(
-                "the InclusiveNamespaces PrefixList names {p:?}, which is not a prefix"
-            )));
-        }
-        if !prefixes.iter().any(|q| q == p) {
-            prefixes.push(p.to_owned());
-        }
-        if prefixes.len() > MAX_INCLUSIVE_PREFIXES {
-            return Err(malformed(format!(
-                "the InclusiveNamespaces PrefixList names more than {MAX_INCLUSIVE_PREFIXES} prefixes"
-            )));
-        }
-    }
-    Ok(prefixes)
+    dsig::prefix_list(e).map_err(|m| malformed(m.to_string()))
 }
 
-/// XML-DSig encodes an ECDSA signature as r‖s; OpenSSL wants DER.
-fn ecdsa_der(raw: &[u8]) -> Result<Vec<u8>, Failure> {
-    if raw.is_empty() || !raw.len().is_multiple_of(2) {
-        return Err(malformed("the ECDSA signature value is not r‖s"));
+/// XML-DSig encodes an ECDSA signature as r‖s, each exactly the curve's size (RFC 4050,
+/// XML-DSig 1.1 section 6.4.3), and libxmlsec1 refuses any other length; OpenSSL wants DER.
+/// Returns the DER and the size of r (and of s).
+fn ecdsa_der(raw: &[u8], keys: &[&VerifyKey]) -> Result<(Vec<u8>, usize), Failure> {
+    let half = raw.len() / 2;
+    if raw.is_empty()
+        || !raw.len().is_multiple_of(2)
+        || !keys.iter().any(|k| k.ec_size == Some(half))
+    {
+        let mut sizes: Vec<usize> = keys
+            .iter()
+            .filter_map(|k| k.ec_size)
+            .map(|n| 2 * n)
+            .collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let expected: Vec<String> = sizes.iter().map(usize::to_string).collect();
+        return Err(malformed(format!(
+            "the ECDSA signature value is {} bytes; XML-DSig writes r and s at exactly the curve's size each (64 bytes in all for P-256, 96 for P-384, 132 for P-521), and the trusted EC keys take {}",
+            raw.len(),
+            expected.join(" or ")
+        )));
     }
-    let (r, s) = raw.split_at(raw.len() / 2);
+    let (r, s) = raw.split_at(half);
     let bad = |e: openssl::error::ErrorStack| malformed(e.to_string());
     let sig = openssl::ecdsa::EcdsaSig::from_private_components(
         openssl::bn::BigNum::from_slice(r).map_err(bad)?,
         openssl::bn::BigNum::from_slice(s).map_err(bad)?,
     )
     .map_err(bad)?;
-    sig.to_der().map_err(bad)
+    Ok((sig.to_der().map_err(bad)?, half))
 }
 
 /// Most distinct public keys a signature is checked against. Entra lists one to three signing
@@ -391,18 +388,25 @@ fn signed_info_signer(
             .as_ref()
             .ok_or_else(|| malformed("no SignatureMethod"))?,
     )?;
-    let mut value = base64(
+    let value = base64(
         &sig.child(ns::DSIG, "SignatureValue")
             .ok_or_else(|| malformed("no SignatureValue"))?
             .text(),
     )?;
-    if ecdsa {
-        value = ecdsa_der(&value)?;
-    }
     let signed_digest = digest(md, &signed_bytes)?;
+    if !ecdsa {
+        return Ok(keys
+            .iter()
+            .position(|key| !key.is_ec() && key.verifies(md, &signed_digest, &value)));
+    }
+    if !keys.iter().any(|k| k.is_ec()) {
+        return Ok(None);
+    }
+    // Only keys whose curve has the size r and s are written at.
+    let (der, half) = ecdsa_der(&value, keys)?;
     Ok(keys
         .iter()
-        .position(|key| key.is_ec() == ecdsa && key.verifies(md, &signed_digest, &value)))
+        .position(|key| key.ec_size == Some(half) && key.verifies(md, &signed_digest, &der)))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Verifying the enveloped signature of a metadata document.
 //!
 //! Structure is checked on the strict tree first (exactly one signature, a direct child of the
-//! document root, one same-document reference to the root, known algorithms and transforms),
+//! document root, laid out as the XML-DSig schema says, one same-document reference to the
+//! root, known algorithms and transforms),
 //! so that what libxmlsec1 verifies is provably the whole document the certificates are read
 //! from. Then the native verifier checks it against every candidate key at once (each key once,
 //! however many certificates hold it, and at most [`MAX_SIGNING_KEYS`] of them); libxmlsec1,
@@ -48,6 +49,11 @@ fn structure(doc: &Document) -> Result<Option<(&Element, dsig::Signature)>, Stri
         return Err("the signature is not a child of the document root, so it does not sign the whole document".into());
     }
     let info = dsig::inspect(sig);
+    // The layout libxmlsec1 requires: the native verifier, which reads the first element of
+    // each name, must not accept what libxmlsec1 refuses.
+    if let Some(misfit) = info.misfits.first() {
+        return Err(misfit.to_string());
+    }
     let root_id = doc.root.attr("ID");
     let reference = match info.references.as_slice() {
         [one] => one,
@@ -272,10 +278,13 @@ fn why_refused(
         xmlsec::Mismatch::SignatureValue => {
             "the signature value does not match the certificate: a different key signed it, or SignedInfo was altered".to_owned()
         }
-        xmlsec::Mismatch::Unknown => match refusal.messages.last() {
-            Some(m) => format!("libxmlsec1 refused the signature: {m}"),
-            None => "the signature does not verify".to_owned(),
-        },
+        xmlsec::Mismatch::Unknown if refusal.messages.is_empty() => {
+            "the signature does not verify".to_owned()
+        }
+        xmlsec::Mismatch::Unknown => format!(
+            "libxmlsec1 refused the signature: {}",
+            xmlsec::reason(&refusal.messages)
+        ),
     };
     if refusal.untried > 0 && mismatch != xmlsec::Mismatch::Digest {
         reason.push_str(&format!(
@@ -520,6 +529,54 @@ mod tests {
             native_valid >= 2,
             "the fast path verified only {native_valid} documents"
         );
+    }
+
+    /// A metadata signature laid out against the XML-DSig schema is refused before either
+    /// verifier, as libxmlsec1 itself refuses it; the same signature laid out as the schema
+    /// says verifies.
+    #[test]
+    fn the_signature_layout_follows_the_schema() {
+        use samlbridge_testkit::idp::MetadataSpec;
+        use samlbridge_testkit::pki::{shared_key, CertBuilder, KeySpec};
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let k = CertBuilder::entra(
+            shared_key(KeySpec::Rsa(2048), 0),
+            now - chrono::Duration::days(1),
+            now + chrono::Duration::days(100),
+        )
+        .build();
+        let signed =
+            MetadataSpec::entra_app("0b8f3d52-7c1e-4e55-9a4b-2f1d6c3e8a90", vec![k.clone()])
+                .build();
+        let judge = |text: &str| {
+            let doc = crate::xml::parse(text.as_bytes()).unwrap();
+            let md = crate::metadata::idp(&doc, None).unwrap();
+            verify(text.as_bytes(), &doc, &md.keys, None).status
+        };
+        assert!(matches!(judge(&signed), SignatureStatus::Valid { .. }));
+        let value_end = signed.find("</SignatureValue>").unwrap() + "</SignatureValue>".len();
+        let value_start = signed.find("<SignatureValue>").unwrap();
+        let value = &signed[value_start..value_end];
+        for edited in [
+            signed.replacen(
+                "</Signature>",
+                r#"<x:Note xmlns:x="urn:x"/></Signature>"#,
+                1,
+            ),
+            signed.replacen(value, &value.repeat(2), 1),
+        ] {
+            let cert = Certificate::from_der(&k.cert_der()).unwrap();
+            assert!(
+                !verify_with(edited.as_bytes(), &cert).0,
+                "libxmlsec1 refuses it"
+            );
+            match judge(&edited) {
+                SignatureStatus::Invalid { reason } => {
+                    assert!(reason.contains("the XML-DSig schema allows"), "{reason}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::cert::{Certificate, Thumbprint};
 use crate::diag::{Code, Finding, Severity};
 use crate::dsig::verify::MAX_SIGNING_KEYS;
 use crate::dsig::xmlsec;
-use crate::dsig::{self, DigestAlgorithm, SignatureAlgorithm, TransformPolicy};
+use crate::dsig::{self, DigestAlgorithm, SignatureAlgorithm, Transform, TransformPolicy};
 use crate::metadata::IdpMetadata;
 use crate::xml::{self, ns, Document, Element, IdCensus};
 use base64::Engine as _;
@@ -456,7 +456,8 @@ struct Layout<'d> {
 enum LayoutProblem<'d> {
     /// IDs (sorted) that are not XML names: one verifier indexes them, another does not.
     InvalidIds(Vec<&'d str>),
-    /// IDs (sorted) on more than one element: a reference may resolve to either.
+    /// IDs (sorted) given more than once, as `ID` or `xml:id`: a reference may resolve to
+    /// either element.
     DuplicateIds(Vec<&'d str>),
     /// More than one assertion, nested ones included: the one verified need not be the one read.
     AssertionCount { plain: usize, encrypted: usize },
@@ -552,7 +553,10 @@ impl From<LayoutProblem<'_>> for Finding {
             ),
             LayoutProblem::DuplicateIds(ids) => (
                 Code::ResponseDuplicateId,
-                format!("ID {} appears on more than one element", ids.join(", ")),
+                format!(
+                    "ID {} appears more than once (as an ID or xml:id attribute)",
+                    ids.join(", ")
+                ),
             ),
             LayoutProblem::AssertionCount { plain, encrypted } => (
                 Code::ResponseAssertionCount,
@@ -608,6 +612,14 @@ enum PlacementProblem<'d> {
     Misplaced {
         parent: &'d Element,
     },
+    /// A signature in the Response or the Assertion, but not where the SAML schema puts it:
+    /// right after the Issuer. `after` is the element before it (`None`: it comes first).
+    OutOfPosition {
+        parent: &'d Element,
+        after: Option<String>,
+    },
+    /// The signature's own elements depart from the XML-DSig schema's layout.
+    Layout(dsig::Misfit),
     NoReference,
     /// More than one Reference (how many).
     References(usize),
@@ -624,7 +636,7 @@ enum PlacementProblem<'d> {
     TransformExpression,
     /// A transform the SAML profile does not use.
     TransformNotAllowed(String),
-    /// More than two transforms, or one repeated (all of them).
+    /// Transforms other than enveloped-signature then exclusive canonicalization (all of them).
     TransformChain(Vec<String>),
     /// SignedInfo's canonicalization method is not exclusive canonicalization.
     Canonicalization(Option<String>),
@@ -667,12 +679,34 @@ fn placement<'d>(root: &'d Element, layout: &Layout<'d>) -> Placement<'d> {
             out.problems.push(PlacementProblem::Misplaced { parent });
             continue;
         }
+        if let Some(after) = out_of_position(sig, parent) {
+            out.problems
+                .push(PlacementProblem::OutOfPosition { parent, after });
+        }
         let info = dsig::inspect(sig);
         out.problems.extend(structure_problems(&info, parent));
         out.signatures.push(Placed { sig, parent, info });
     }
     out.assertion_signed = !signed_assertions.is_empty();
     out
+}
+
+/// Where the SAML schema puts a Response's or an Assertion's signature: right after its
+/// Issuer, or first in a Response without one (SAML core 2.3.3, 3.2.2). `Some` when it is
+/// elsewhere, with the element before it (`None` when it comes first).
+fn out_of_position(sig: &Element, parent: &Element) -> Option<Option<String>> {
+    let before: Vec<&Element> = parent
+        .elements()
+        .take_while(|e| !std::ptr::eq(*e, sig))
+        .collect();
+    match before.as_slice() {
+        [] if parent.is(ns::SAMLP, "Response") && parent.child(ns::SAML, "Issuer").is_none() => {
+            None
+        }
+        [] => Some(None),
+        [issuer] if issuer.is(ns::SAML, "Issuer") => None,
+        [.., last] => Some(Some(last.qualified_name())),
+    }
 }
 
 /// The rules every placed signature must meet before it is verified.
@@ -697,15 +731,25 @@ fn structure_problems<'d>(
             if reference.transforms_with_content {
                 out.push(PlacementProblem::TransformExpression);
             }
-            let allowed = |t: &&String| TransformPolicy::Response.allows_transform(t);
-            for bad in reference.transforms.iter().filter(|t| !allowed(t)) {
+            let allowed_transform = |t: &String| TransformPolicy::Response.allows_transform(t);
+            for bad in reference
+                .transforms
+                .iter()
+                .filter(|t| !allowed_transform(t))
+            {
                 out.push(PlacementProblem::TransformNotAllowed(bad.clone()));
             }
-            // The SAML profile: enveloped-signature, then at most one canonicalization.
-            let mut seen = HashSet::new();
-            if reference.transforms.len() > 2
-                || !reference.transforms.iter().all(|t| seen.insert(t.as_str()))
-            {
+            // The SAML profile's chain, which every signer writes: enveloped-signature, then
+            // exclusive canonicalization. Without the latter the content would be
+            // canonicalized inclusively (C14N 1.0), which samlbridge does not accept.
+            let algorithms: Vec<Option<&str>> = reference
+                .transforms
+                .iter()
+                .map(|t| Some(t.as_str()))
+                .collect();
+            let saml_chain =
+                matches!(algorithms.as_slice(), [a, b] if dsig::is_native_chain([*a, *b]));
+            if !saml_chain && reference.transforms.iter().all(allowed_transform) {
                 out.push(PlacementProblem::TransformChain(
                     reference.transforms.clone(),
                 ));
@@ -723,6 +767,7 @@ fn structure_problems<'d>(
     if !info.has_signature_value {
         out.push(PlacementProblem::NoSignatureValue);
     }
+    out.extend(info.misfits.iter().cloned().map(PlacementProblem::Layout));
     out
 }
 
@@ -742,6 +787,24 @@ impl From<PlacementProblem<'_>> for Finding {
                     parent.attr("ID").map(|id| format!(" (ID {id})")).unwrap_or_default()
                 ),
             ),
+            PlacementProblem::OutOfPosition { parent, after } => (
+                Code::SignaturePlacement,
+                format!(
+                    "the ds:Signature of <{}>{} {}; the SAML schema puts it right after the Issuer",
+                    parent.qualified_name(),
+                    parent.attr("ID").map(|id| format!(" (ID {id})")).unwrap_or_default(),
+                    match after {
+                        // Only a repeated Issuer can stand between the first one and the
+                        // signature: the repeat is the problem.
+                        Some(element) if element.ends_with("Issuer") => {
+                            format!("comes after a second <{element}>, where the schema allows one")
+                        }
+                        Some(element) => format!("comes after <{element}>"),
+                        None => "comes first".to_owned(),
+                    }
+                ),
+            ),
+            PlacementProblem::Layout(misfit) => (Code::SignatureStructure, misfit.to_string()),
             PlacementProblem::NoReference => (
                 Code::SignatureReference,
                 "a signature has no Reference".to_owned(),
@@ -764,25 +827,35 @@ impl From<PlacementProblem<'_>> for Finding {
             ),
             PlacementProblem::TransformExpression => (
                 Code::SignatureTransform,
-                "a Transform carries an expression (XPath, XSLT, …)".to_owned(),
+                "a Transform carries content other than an exclusive canonicalization's InclusiveNamespaces (an XPath or XSLT expression, …)".to_owned(),
             ),
             PlacementProblem::TransformNotAllowed(uri) => (
                 Code::SignatureTransform,
-                format!("transform {uri} is not enveloped-signature or exclusive canonicalization"),
+                format!(
+                    "transform {uri}{} is not enveloped-signature or exclusive canonicalization",
+                    inclusive_note(&uri)
+                ),
             ),
             PlacementProblem::TransformChain(transforms) => (
                 Code::SignatureTransform,
-                format!(
-                    "{} transforms ({}); SAML signatures use enveloped-signature and one exclusive canonicalization",
-                    transforms.len(),
-                    transforms.join(", ")
-                ),
+                match transforms.as_slice() {
+                    [] => "the Reference lists no transforms; SAML signatures use enveloped-signature then exclusive canonicalization".to_owned(),
+                    [only] if Transform::from_uri(only) == Transform::Enveloped => {
+                        "the Reference has enveloped-signature but no canonicalization transform, so its content would be canonicalized inclusively (C14N 1.0), which samlbridge does not accept in responses; SAML signatures use enveloped-signature then exclusive canonicalization".to_owned()
+                    }
+                    _ => format!(
+                        "{} transforms ({}); SAML signatures use enveloped-signature then exclusive canonicalization, in that order",
+                        transforms.len(),
+                        transforms.join(", ")
+                    ),
+                },
             ),
             PlacementProblem::Canonicalization(method) => (
                 Code::SignatureTransform,
                 format!(
-                    "canonicalization method {} is not exclusive canonicalization",
-                    method.as_deref().unwrap_or("(none)")
+                    "canonicalization method {}{} is not exclusive canonicalization",
+                    method.as_deref().unwrap_or("(none)"),
+                    method.as_deref().map(inclusive_note).unwrap_or_default()
                 ),
             ),
             PlacementProblem::Object => (
@@ -795,6 +868,15 @@ impl From<PlacementProblem<'_>> for Finding {
             ),
         };
         finding(code, message)
+    }
+}
+
+/// Names inclusive canonicalization, which samlbridge refuses in responses on purpose.
+fn inclusive_note(uri: &str) -> &'static str {
+    if matches!(Transform::from_uri(uri), Transform::Inclusive { .. }) {
+        " (inclusive C14N 1.0, which samlbridge does not accept in responses: SAML signers, Entra among them, use exclusive canonicalization)"
+    } else {
+        ""
     }
 }
 
@@ -934,11 +1016,8 @@ enum SignatureFailure {
     Digest { note: String },
     /// No trusted key made the signature value verify.
     SignatureValue { note: String },
-    /// libxmlsec1 refused it for another reason (its last message).
-    Refused {
-        message: Option<String>,
-        note: String,
-    },
+    /// libxmlsec1 refused it for another reason (its first message, the root cause).
+    Refused { message: String, note: String },
     /// A KeyInfo certificate that is not trusted verifies it: a rollover not trusted yet, or
     /// a forgery.
     UntrustedSigner(Box<Certificate>),
@@ -955,14 +1034,9 @@ impl From<SignatureFailure> for Finding {
             SignatureFailure::SignatureValue { note } => format!(
                 "the signature value does not match any trusted certificate (signed by another key, or SignedInfo altered){note}"
             ),
-            SignatureFailure::Refused {
-                message: Some(m),
-                note,
-            } => format!("libxmlsec1 refused it: {m}{note}"),
-            SignatureFailure::Refused {
-                message: None,
-                note,
-            } => format!("it does not verify with any trusted certificate{note}"),
+            SignatureFailure::Refused { message, note } => {
+                format!("libxmlsec1 refused it: {message}{note}")
+            }
             SignatureFailure::UntrustedSigner(cert) => {
                 return finding(Code::SignatureUntrustedKey, untrusted_message(&cert))
             }
@@ -1235,7 +1309,13 @@ fn reduce_with_trust(
         if let Some(predigest) = result {
             return Ok((predigest, Some(signer_of(anchor))));
         }
-        messages = m;
+        // What every try said, each once: the reason given is the first that says more than
+        // "this key does not fit" (see `xmlsec::reason`), whichever key it came with.
+        for message in m {
+            if !messages.contains(&message) {
+                messages.push(message);
+            }
+        }
     }
     if order.len() > 1 && signatures > 1 {
         let all: Vec<&Certificate> = order.iter().map(|a| &a.cert).collect();
@@ -1266,7 +1346,7 @@ fn diagnose(
         xmlsec::Mismatch::Digest => SignatureFailure::Digest { note },
         xmlsec::Mismatch::SignatureValue => SignatureFailure::SignatureValue { note },
         xmlsec::Mismatch::Unknown => SignatureFailure::Refused {
-            message: messages.last().cloned(),
+            message: xmlsec::reason(messages),
             note,
         },
     }

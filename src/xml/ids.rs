@@ -1,11 +1,12 @@
 //! The `ID` attributes of a document, counted once for every check that needs them.
 
-use super::{is_id, Element};
+use super::{is_id, Element, XML_NS};
 use std::collections::HashMap;
 
-/// Every `ID` attribute in a tree. Signature references resolve by ID: an ID on two elements
-/// lets a verifier and a reader pick different ones, and an ID that is not an XML name is
-/// indexed by some verifiers and not by others.
+/// Every ID in a tree: SAML's `ID` attributes and `xml:id`, which libxml2 indexes as an ID in
+/// every document. Signature references resolve by ID: an ID on two elements (or twice on one,
+/// as `ID` and `xml:id`) lets a verifier and a reader pick different ones, and an ID that is
+/// not an XML name is indexed by some verifiers and not by others.
 #[derive(Debug, Clone, Default)]
 pub struct IdCensus<'a> {
     counts: HashMap<&'a str, usize>,
@@ -18,7 +19,15 @@ impl<'a> IdCensus<'a> {
     pub fn of(root: &'a Element) -> Self {
         let mut census = IdCensus::default();
         for e in std::iter::once(root).chain(root.descendants()) {
-            if let Some(id) = e.attr("ID") {
+            for a in &e.attributes {
+                let is_id = match a.namespace.as_deref() {
+                    None => &*a.local == "ID",
+                    Some(ns) => ns == XML_NS && &*a.local == "id",
+                };
+                if !is_id {
+                    continue;
+                }
+                let id = a.value.as_str();
                 let count = census.counts.entry(id).or_default();
                 *count += 1;
                 if *count == 2 {
@@ -60,5 +69,21 @@ mod tests {
         let census = IdCensus::of(&doc.root);
         assert_eq!(census.repeated(), ["b", "a"]);
         assert_eq!(census.invalid(), ["1x"]);
+    }
+
+    #[test]
+    fn xml_id_is_an_id_too() {
+        let doc = crate::xml::parse(
+            br#"<r ID="a"><x xml:id="a"/><y ID="b" xml:id="b"/><z xml:id="c"/><w p:id="a" xmlns:p="urn:p" id="a" Id="a"/></r>"#,
+        )
+        .unwrap();
+        let census = IdCensus::of(&doc.root);
+        assert_eq!(
+            census.repeated(),
+            ["a", "b"],
+            "other id attributes are not IDs"
+        );
+        let doc = crate::xml::parse(br#"<r xml:id="1x"/>"#).unwrap();
+        assert_eq!(IdCensus::of(&doc.root).invalid(), ["1x"]);
     }
 }

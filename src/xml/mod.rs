@@ -2,7 +2,7 @@
 //!
 //! Every document samlbridge reads (metadata, responses) goes through [`parse`] before anything
 //! else looks at it. It refuses DTDs (and with them every entity other than the five predefined
-//! ones), requires UTF-8, enforces nesting and attribute limits, and rejects what libxml2's
+//! ones), requires UTF-8 (or plain ASCII declared as US-ASCII or ISO-8859-1), enforces nesting and attribute limits, and rejects what libxml2's
 //! recover mode would silently repair (missing end tags, trailing garbage, several roots), so
 //! the signature library and this tree always see the same document.
 
@@ -178,6 +178,44 @@ pub fn strip_bom(bytes: &[u8]) -> Result<(&[u8], bool), XmlError> {
     Ok((bytes, false))
 }
 
+/// Encodings whose first 128 characters are ASCII, which samlbridge reads when a document
+/// declares one but is all ASCII: its bytes then mean the same in UTF-8, so every parser reads
+/// the same characters and canonicalization (UTF-8 by definition) the same bytes. Each is one
+/// libxml2 reads whatever it was built with.
+const ASCII_SUPERSETS: [&str; 5] = ["US-ASCII", "ASCII", "ISO-8859-1", "ISO_8859-1", "latin1"];
+
+fn ascii_superset_note() -> &'static str {
+    "or, for a document that is plain ASCII, US-ASCII or ISO-8859-1; SAML and AWS expect UTF-8"
+}
+
+/// A document that declares `encoding`, one of [`ASCII_SUPERSETS`], holds a byte outside ASCII
+/// at `at`: the bytes would read differently as UTF-8, so it is refused.
+fn outside_ascii(encoding: &str, bytes: &[u8], at: usize) -> XmlError {
+    let (line, column) = line_column(bytes, at);
+    XmlError::Encoding(format!(
+        "line {line}, column {column}: the document declares encoding '{encoding}' and holds a character outside ASCII; samlbridge reads a document that declares '{encoding}' only when it is plain ASCII (SAML and AWS expect UTF-8)"
+    ))
+}
+
+/// The encoding an XML declaration at the start of `bytes` names, read leniently: only to word
+/// the refusal of bytes that are not UTF-8.
+fn declared_encoding(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(256)];
+    let decl = head.strip_prefix(b"<?xml")?;
+    let decl = &decl[..decl.windows(2).position(|w| w == b"?>")?];
+    let at = decl.windows(8).position(|w| w == b"encoding")?;
+    let rest = decl[at + 8..]
+        .trim_ascii_start()
+        .strip_prefix(b"=")?
+        .trim_ascii_start();
+    let (&quote, rest) = rest.split_first()?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let end = rest.iter().position(|&b| b == quote)?;
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
 /// Parses `bytes` strictly with the default [`Limits`].
 pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
     parse_with_limits(bytes, Limits::default())
@@ -186,11 +224,23 @@ pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
 /// Parses `bytes` strictly.
 pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document, XmlError> {
     let (body, had_bom) = strip_bom(bytes)?;
-    let text = std::str::from_utf8(body).map_err(|e| {
-        let (line, column) = line_column(body, e.valid_up_to());
-        XmlError::Encoding(format!(
-            "line {line}, column {column}: the document is not valid UTF-8"
-        ))
+    let text = std::str::from_utf8(body).map_err(|e| match declared_encoding(body) {
+        Some(name) if !name.eq_ignore_ascii_case("utf-8") => {
+            if ASCII_SUPERSETS.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                outside_ascii(name, body, e.valid_up_to())
+            } else {
+                XmlError::Encoding(format!(
+                    "the document declares encoding '{name}'; only UTF-8 is accepted ({})",
+                    ascii_superset_note()
+                ))
+            }
+        }
+        _ => {
+            let (line, column) = line_column(body, e.valid_up_to());
+            XmlError::Encoding(format!(
+                "line {line}, column {column}: the document is not valid UTF-8"
+            ))
+        }
     })?;
     if let Some(at) = forbidden_character(body) {
         let (line, column) = line_column(body, at);
@@ -431,7 +481,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Checks the XML declaration: XML 1.0 only (1.1 reads line ends and control characters
-    /// differently), standalone yes or no, and UTF-8: what every parser agrees on.
+    /// differently), standalone yes or no, and UTF-8 (or an ASCII superset over plain ASCII):
+    /// what every parser agrees on.
     fn declaration(&self, decl: &BytesDecl<'_>, start: usize) -> Result<(), XmlError> {
         if !declaration_well_formed(decl) {
             return Err(self.syntax(
@@ -453,9 +504,18 @@ impl<'a> Builder<'a> {
                 .map(|e| String::from_utf8_lossy(&e).into_owned())
                 .unwrap_or_default();
             if !name.eq_ignore_ascii_case("utf-8") {
-                return Err(XmlError::Encoding(format!(
-                    "the document declares encoding '{name}'; only UTF-8 is accepted"
-                )));
+                if !ASCII_SUPERSETS
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(&name))
+                {
+                    return Err(XmlError::Encoding(format!(
+                        "the document declares encoding '{name}'; only UTF-8 is accepted ({})",
+                        ascii_superset_note()
+                    )));
+                }
+                if let Some(at) = self.text.bytes().position(|b| !b.is_ascii()) {
+                    return Err(outside_ascii(&name, self.text.as_bytes(), at));
+                }
             }
         }
         Ok(())

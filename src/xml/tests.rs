@@ -95,11 +95,52 @@ fn encoding_rules() {
         parse(b"\xFF\xFE<\0a\0/\0>\0"),
         Err(XmlError::Encoding(_))
     ));
-    assert!(matches!(
-        parse_str(r#"<?xml version="1.0" encoding="ISO-8859-1"?><a/>"#),
-        Err(XmlError::Encoding(_))
-    ));
     assert!(matches!(parse(b"<a>\xC3</a>"), Err(XmlError::Encoding(_))));
+}
+
+#[test]
+fn ascii_documents_may_declare_an_ascii_superset() {
+    // Plain ASCII reads the same in all of these as in UTF-8.
+    for name in [
+        "ISO-8859-1",
+        "iso-8859-1",
+        "ISO_8859-1",
+        "latin1",
+        "US-ASCII",
+        "ascii",
+    ] {
+        let doc = parse_str(&format!(
+            r#"<?xml version="1.0" encoding="{name}"?><a b="c">d</a>"#
+        ))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(doc.root.text(), "d");
+    }
+    // A character outside ASCII would not: refused, whether its bytes are UTF-8 or Latin-1.
+    for bytes in [
+        &b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<a>caf\xE9</a>"[..],
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<a>caf\u{e9}</a>".as_bytes(),
+    ] {
+        let err = parse(bytes).unwrap_err();
+        assert!(matches!(err, XmlError::Encoding(_)));
+        let text = err.to_string();
+        assert!(
+            text.starts_with("line 2, column 7:")
+                && text
+                    .contains("declares encoding 'ISO-8859-1' and holds a character outside ASCII"),
+            "{text}"
+        );
+    }
+    // Other encodings are refused, ASCII or not, naming what is accepted.
+    for bytes in [
+        &b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a/>"[..],
+        &b"<?xml version='1.0' encoding='UTF-16'?><a>\xE9</a>"[..],
+    ] {
+        let text = parse(bytes).unwrap_err().to_string();
+        assert!(
+            text.contains("only UTF-8 is accepted") && text.contains("ISO-8859-1"),
+            "{text}"
+        );
+    }
 }
 
 #[test]

@@ -304,10 +304,12 @@ pub fn hostile_responses(signer: &KeyPair) -> Vec<(&'static str, crate::idp::Res
     });
 
     // Elements that must appear once, repeated.
+    // The second Issuer after the Subject: the signature stays right after the first, so the
+    // repeat is the only thing wrong.
     case("two-issuers", &|s| {
         s.edit_assertion(
-            "</Issuer>",
-            "</Issuer><Issuer>https://sts.windows.net/11111111-2222-3333-4444-555555555555/</Issuer>",
+            "</Subject>",
+            "</Subject><Issuer>https://sts.windows.net/11111111-2222-3333-4444-555555555555/</Issuer>",
         );
     });
     case("two-subjects", &|s| {
@@ -350,10 +352,11 @@ pub fn hostile_responses(signer: &KeyPair) -> Vec<(&'static str, crate::idp::Res
             ),
         );
     });
+    // After the Status, so that a Response signature stays right after the first Issuer.
     case("response-two-issuers", &|s| {
         s.edit_response(
-            "</Issuer>",
-            "</Issuer><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://sts.windows.net/11111111-2222-3333-4444-555555555555/</Issuer>",
+            "</samlp:Status>",
+            "</samlp:Status><Issuer xmlns=\"urn:oasis:names:tc:SAML:2.0:assertion\">https://sts.windows.net/11111111-2222-3333-4444-555555555555/</Issuer>",
         );
     });
     case("response-two-statuses", &|s| {
@@ -940,5 +943,84 @@ pub fn responses(root: &Path, keys: &Keys, out: &mut Vec<PathBuf>) {
             .to_owned()
     };
     w!("attacks/reference-other-element.xml", &cross);
+
+    // Signatures laid out against the XML-DSig or SAML schema, each still mathematically
+    // valid: what the digest and SignedInfo cover is unchanged. libxmlsec1 refuses the first
+    // three, a verifier that reads the first element of each name would not.
+    let signature_value = cut(&asig, "<SignatureValue>", "</SignatureValue>");
+    let signed_info = cut(&asig, "<SignedInfo>", "</SignedInfo>");
+    let in_signature =
+        |from: &str, to: &str| assertion_signed.replacen(&asig, &asig.replacen(from, to, 1), 1);
+    w!(
+        "attacks/signature-extra-element.xml",
+        &in_signature(
+            "</Signature>",
+            r#"<x:Note xmlns:x="urn:example:unsigned">not signed</x:Note></Signature>"#
+        )
+    );
+    w!(
+        "attacks/signature-second-signature-value.xml",
+        &in_signature(signature_value, &signature_value.repeat(2))
+    );
+    w!(
+        "attacks/signature-second-signed-info.xml",
+        &in_signature(signed_info, &signed_info.repeat(2))
+    );
+    // The assertion's signature at the end of the Assertion, and the Response's after Status.
+    w!(
+        "attacks/signature-at-end-of-assertion.xml",
+        &assertion_signed.replacen(&asig, "", 1).replacen(
+            "</Assertion>",
+            &format!("{asig}</Assertion>"),
+            1
+        )
+    );
+    w!(
+        "attacks/signature-after-status.xml",
+        &response_signed.replacen(&rsig, "", 1).replacen(
+            "</samlp:Status>",
+            &format!("</samlp:Status>{rsig}"),
+            1
+        )
+    );
+    // An xml:id (which libxml2 indexes as an ID) equal to the signed Assertion's ID.
+    w!(
+        "attacks/xml-id-duplicate.xml",
+        &assertion_signed.replacen(
+            "<samlp:Status>",
+            &format!(r#"<samlp:Status xml:id="{}">"#, base.assertion_id),
+            1
+        )
+    );
+    // Inclusive canonicalization (C14N 1.0), which libxmlsec1 verifies and samlbridge
+    // refuses in responses: named, and implied by a Reference with no canonicalization.
+    const C14N_10: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.canonicalization = C14N_10;
+    t.transforms[1] = format!(r#"<{{p}}Transform Algorithm="{C14N_10}"/>"#);
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("attacks/inclusive-c14n.xml", &s.build());
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.transforms.truncate(1);
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("attacks/implicit-inclusive-c14n.xml", &s.build());
+
+    // Legitimate documents: a PrefixList naming 17 prefixes, and plain ASCII declared as
+    // ISO-8859-1.
+    let prefixes: Vec<String> = (1..=17).map(|i| format!("p{i}")).collect();
+    let mut t = Template::new(&base.assertion_id, SigAlg::RsaSha256, Some(active), "");
+    t.transforms[1] = format!(
+        r#"<{{p}}Transform Algorithm="{EXC_C14N}"><ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{}"/></{{p}}Transform>"#,
+        prefixes.join(" ")
+    );
+    let mut s = base.clone();
+    s.assertion_template = Some(t.build());
+    w!("valid/prefix-list-17.xml", &s.build());
+    w!(
+        "valid/declared-iso-8859-1.xml",
+        &format!("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n{valid}")
+    );
     let _ = DSIG;
 }

@@ -7,8 +7,11 @@ use samael::crypto::{CryptoProvider, XmlSec};
 pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 pub const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+pub const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+pub const ECDSA_SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384";
 pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 pub const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+pub const SHA384: &str = "http://www.w3.org/2001/04/xmldsig-more#sha384";
 pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
@@ -17,6 +20,9 @@ pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signatu
 pub enum SigAlg {
     RsaSha256,
     RsaSha1,
+    /// For an EC key (libxmlsec1 signs with the key it is given).
+    EcdsaSha256,
+    EcdsaSha384,
 }
 
 impl SigAlg {
@@ -24,6 +30,8 @@ impl SigAlg {
         match self {
             SigAlg::RsaSha256 => (RSA_SHA256, SHA256),
             SigAlg::RsaSha1 => (RSA_SHA1, SHA1),
+            SigAlg::EcdsaSha256 => (ECDSA_SHA256, SHA256),
+            SigAlg::EcdsaSha384 => (ECDSA_SHA384, SHA384),
         }
     }
 }

@@ -68,6 +68,8 @@ pub fn hex(bytes: &[u8]) -> String {
 pub enum KeySpec {
     Rsa(u32),
     EcP256,
+    EcP384,
+    EcP521,
 }
 
 type KeyCache = Mutex<HashMap<(KeySpec, u32), PKey<Private>>>;
@@ -87,8 +89,13 @@ pub fn new_key(spec: KeySpec) -> PKey<Private> {
         KeySpec::Rsa(bits) => {
             PKey::from_rsa(Rsa::generate(bits).expect("RSA keygen")).expect("pkey")
         }
-        KeySpec::EcP256 => {
-            let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256");
+        KeySpec::EcP256 | KeySpec::EcP384 | KeySpec::EcP521 => {
+            let curve = match spec {
+                KeySpec::EcP384 => Nid::SECP384R1,
+                KeySpec::EcP521 => Nid::SECP521R1,
+                _ => Nid::X9_62_PRIME256V1,
+            };
+            let group = EcGroup::from_curve_name(curve).expect("NIST curve");
             PKey::from_ec_key(EcKey::generate(&group).expect("EC keygen")).expect("pkey")
         }
     }

@@ -278,7 +278,12 @@ fn bad_input_exits_2_naming_the_input() {
         ("empty.xml", b"", "this is an empty file, not SAML metadata"),
         (
             "latin1.xml",
-            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>\xE9</a>",
+            "declares encoding 'ISO-8859-1' and holds a character outside ASCII",
+        ),
+        (
+            "cp1252.xml",
+            b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a/>",
             "only UTF-8",
         ),
     ];

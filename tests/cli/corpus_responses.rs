@@ -371,6 +371,19 @@ fn expect(file: &str) -> Expect {
         {
             Reject(&["signature-missing"])
         }
+        // node-saml's signer appends each Signature at the end of its element, where the SAML
+        // schema does not put it: refused for its place before its value (changed after
+        // signing) is checked.
+        f if f.starts_with("attacks/node-saml/invalid__response.root-signed.assertion-signed.")
+            || f.starts_with(
+                "attacks/node-saml/invalid__response.root-signed.assertion-unsigned.",
+            )
+            || f.starts_with(
+                "attacks/node-saml/invalid__response.root-unsigned.assertion-signed.",
+            ) =>
+        {
+            Reject(&["signature-placement"])
+        }
         f if f.starts_with("attacks/node-saml/invalid__") => Reject(&["signature-invalid"]),
         // Valid for node-saml, which was run with `audience: false`: these assertions carry no
         // AudienceRestriction at all, which AWS requires.

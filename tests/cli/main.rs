@@ -18,6 +18,7 @@ mod injection;
 mod judged;
 mod limits;
 mod outdir;
+mod signature_structure;
 mod terminal;
 mod transport;
 mod unverified;

@@ -155,6 +155,8 @@ accept! {
     valid_abac: idc("responses/valid/idc-abac.xml") => "alice@contoso.com";
     valid_iam: iam("responses/valid/iam.xml") => "alice@contoso.com";
     valid_next_certificate_with_rollover_metadata: idc("responses/valid/idc-signed-by-next-cert.xml") => "alice@contoso.com";
+    valid_prefix_list_17: idc("responses/valid/prefix-list-17.xml") => "alice@contoso.com";
+    valid_declared_iso_8859_1: idc("responses/valid/declared-iso-8859-1.xml") => "alice@contoso.com";
     encoding_base64: idc("responses/encodings/idc.b64") => "alice@contoso.com";
     encoding_urlsafe_base64: idc("responses/encodings/idc.urlsafe.b64") => "alice@contoso.com";
     encoding_form_body: idc("responses/encodings/idc.form.txt") => "alice@contoso.com";
@@ -198,12 +200,12 @@ reject! {
     invalid_doctype: idc("responses/invalid/doctype.xml") => ["xml-dtd"], unverified Unread;
     invalid_billion_laughs: idc("responses/invalid/billion-laughs.xml") => ["xml-dtd"], unverified Unread;
     encoding_redirect_binding: idc("responses/encodings/idc.redirect.txt") => ["response-redirect-binding"];
-    xsw1: idc("responses/attacks/xsw1.xml") => ["response-assertion-count", "signature-reference"], unverified Withheld;
-    xsw2: idc("responses/attacks/xsw2.xml") => ["response-assertion-count", "signature-reference"], unverified Withheld;
+    xsw1: idc("responses/attacks/xsw1.xml") => ["response-assertion-count", "signature-reference", "signature-structure"], unverified Withheld;
+    xsw2: idc("responses/attacks/xsw2.xml") => ["response-assertion-count", "signature-placement", "signature-reference"], unverified Withheld;
     xsw3: idc("responses/attacks/xsw3.xml") => ["response-assertion-count"], unverified Withheld;
     xsw4: idc("responses/attacks/xsw4.xml") => ["response-assertion-count", "signature-placement"], unverified Withheld;
     xsw5: idc("responses/attacks/xsw5.xml") => ["response-assertion-count", "signature-reference"], unverified Withheld;
-    xsw6: idc("responses/attacks/xsw6.xml") => ["response-assertion-count", "signature-reference"], unverified Withheld;
+    xsw6: idc("responses/attacks/xsw6.xml") => ["response-assertion-count", "signature-reference", "signature-structure"], unverified Withheld;
     xsw7: idc("responses/attacks/xsw7.xml") => ["response-assertion-count", "response-duplicate-id"], unverified Withheld;
     xsw8: idc("responses/attacks/xsw8.xml") => ["response-assertion-count", "response-duplicate-id", "signature-object"], unverified Withheld;
     attack_xpath_transform: idc("responses/attacks/xpath-transform.xml") => ["signature-transform"], unverified Shown;
@@ -213,6 +215,14 @@ reject! {
     attack_reference_other_element: idc("responses/attacks/reference-other-element.xml") => ["signature-reference"], unverified Shown;
     attack_repeated_transforms: idc("responses/attacks/repeated-transforms.xml") => ["signature-transform"], unverified Shown;
     attack_signature_in_extensions: idc("responses/attacks/signature-in-extensions.xml") => ["signature-placement"], unverified Shown;
+    attack_signature_extra_element: idc("responses/attacks/signature-extra-element.xml") => ["signature-structure"], unverified Shown;
+    attack_signature_second_signature_value: idc("responses/attacks/signature-second-signature-value.xml") => ["signature-structure"], unverified Shown;
+    attack_signature_second_signed_info: idc("responses/attacks/signature-second-signed-info.xml") => ["signature-structure"], unverified Shown;
+    attack_signature_at_end_of_assertion: idc("responses/attacks/signature-at-end-of-assertion.xml") => ["signature-placement"], unverified Shown;
+    attack_signature_after_status: idc("responses/attacks/signature-after-status.xml") => ["signature-placement"], unverified Shown;
+    attack_xml_id_duplicate: idc("responses/attacks/xml-id-duplicate.xml") => ["response-duplicate-id"], unverified Withheld;
+    attack_inclusive_c14n: idc("responses/attacks/inclusive-c14n.xml") => ["signature-transform"], unverified Shown;
+    attack_implicit_inclusive_c14n: idc("responses/attacks/implicit-inclusive-c14n.xml") => ["signature-transform"], unverified Shown;
 }
 
 #[test]
