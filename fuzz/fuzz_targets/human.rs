@@ -8,20 +8,20 @@
 
 use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
-use samlbridge::write::outdir::{Change, Plan, PlannedFile};
 use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::KeyKind;
 use samlbridge::commands::check::{CertStatus, CertSummary, CheckReport, MetadataSummary};
+use samlbridge::commands::fleet::{AppReport, AppStatus, FleetReport};
 use samlbridge::diag::{Code, Finding, Severity};
 use samlbridge::dsig::{DigestAlgorithm, SignatureAlgorithm};
-use samlbridge::commands::fleet::{AppReport, AppStatus, FleetReport};
 use samlbridge::metadata::{Endpoint, IdpKind, SignatureStatus, SpMetadata};
 use samlbridge::render::escape::{escape, Escaped};
 use samlbridge::render::human;
 use samlbridge::response::{
-    Attribute, AttributeValue, Binding, CaptureSource, Claims, InputError, InstantSource,
-    JudgedAt, NameId, ResponseEnvelope, ResponseReport, Signer, SigningInfo, Status, Validity,
+    Attribute, AttributeValue, Binding, CaptureSource, Claims, InputError, InstantSource, JudgedAt,
+    NameId, ResponseEnvelope, ResponseReport, Signer, SigningInfo, Status, Validity,
 };
+use samlbridge::write::outdir::{Change, Plan, PlannedFile};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -164,7 +164,11 @@ fn check_report(f: &mut Fields, c: &mut Choices) -> CheckReport {
             not_before: t,
             not_after: t,
             days_left: c.pick(100) as i64 - 20,
-            status: [CertStatus::Valid, CertStatus::Expired, CertStatus::NotYetValid][c.pick(3)],
+            status: [
+                CertStatus::Valid,
+                CertStatus::Expired,
+                CertStatus::NotYetValid,
+            ][c.pick(3)],
             key: KeyKind::Ec {
                 bits: 256,
                 curve: f.text(),
@@ -272,6 +276,7 @@ fn response_report(f: &mut Fields, c: &mut Choices) -> ResponseReport {
                 sub_codes: Vec::new(),
                 message: (c.pick(2) == 0).then(|| f.lines()),
             },
+            repeated: Vec::new(),
         }),
         signing: Some(SigningInfo {
             response_signed: c.pick(2) == 0,

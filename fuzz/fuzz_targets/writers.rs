@@ -12,11 +12,11 @@ use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
-use samlbridge::write::outdir::FileSet;
-use samlbridge::commands::check::CheckSettings;
-use samlbridge::input::Input;
 use samlbridge::claims::ClaimMapping;
+use samlbridge::commands::check::CheckSettings;
 use samlbridge::commands::setup::{self, Common, IamTarget};
+use samlbridge::input::Input;
+use samlbridge::write::outdir::FileSet;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -37,7 +37,9 @@ fn settings() -> CheckSettings {
 }
 
 fn json(files: &FileSet, name: &str) -> Value {
-    let bytes = files.get(name).unwrap_or_else(|| panic!("{name} not written"));
+    let bytes = files
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} not written"));
     serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
 }
 
@@ -79,7 +81,10 @@ fn common(files: &FileSet) -> String {
     }
     let document = files.get("idp-metadata.xml").expect("idp-metadata.xml");
     let doc = samlbridge::xml::parse(document).expect("the written metadata parses");
-    assert!(doc.unsigned.is_empty(), "comments or outer instructions written");
+    assert!(
+        doc.unsigned.is_empty(),
+        "comments or outer instructions written"
+    );
     assert!(!doc.had_bom);
     assert!(!document.contains(&b'\r'));
     if let Some(rollover) = files.get("ROLLOVER.md") {
@@ -101,12 +106,21 @@ fn check_iam(files: &FileSet) {
         template["Resources"]["EntraSamlProvider"]["Properties"]["SamlMetadataDocument"],
         document.as_str()
     );
-    assert_eq!(json(files, "saml-provider.json")["SAMLMetadataDocument"], document.as_str());
+    assert_eq!(
+        json(files, "saml-provider.json")["SAMLMetadataDocument"],
+        document.as_str()
+    );
     let tf = std::str::from_utf8(files.get("iam.tf").unwrap()).unwrap();
     let body: hcl::Body = hcl::from_str(tf).unwrap();
     let names: Vec<String> = body
         .blocks()
-        .map(|b| b.labels().iter().map(|l| l.as_str()).collect::<Vec<_>>().join("."))
+        .map(|b| {
+            b.labels()
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(".")
+        })
         .collect();
     assert_eq!(
         names,

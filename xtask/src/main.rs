@@ -231,6 +231,7 @@ fn test(extra: &[String]) -> Result<(), String> {
         clippy,
         "cargo clippy --workspace --all-targets -- -D warnings",
     )?;
+    fuzz_targets()?;
     let tools = python_tools()?;
     let path = std::env::join_paths(
         std::iter::once(tools).chain(env::var_os("PATH").iter().flat_map(env::split_paths)),
@@ -241,6 +242,29 @@ fn test(extra: &[String]) -> Result<(), String> {
         .args(extra)
         .env("PATH", path);
     run(test, "cargo test --workspace")
+}
+
+/// The fuzz targets are their own workspace (libFuzzer needs its own build): they must stay
+/// formatted and keep compiling against the library's API, or the next fuzz run starts with a
+/// repair. Checked without instrumentation, in a target directory of their own.
+fn fuzz_targets() -> Result<(), String> {
+    let manifest = root().join("fuzz").join("Cargo.toml");
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--check", "--manifest-path"])
+        .arg(&manifest);
+    run(fmt, "cargo fmt --check --manifest-path fuzz/Cargo.toml")?;
+    let mut check = cargo();
+    check
+        .args(["check", "--bins", "--manifest-path"])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(root().join("target").join("fuzz-check"))
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", "-D warnings");
+    run(
+        check,
+        "cargo check --bins --manifest-path fuzz/Cargo.toml (RUSTC_BOOTSTRAP=1)",
+    )
 }
 
 /// AWS's own tooling the tests check samlbridge's output with (cfn-lint, python-hcl2, the AWS
