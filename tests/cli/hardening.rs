@@ -51,16 +51,7 @@ fn key(name: &str) -> KeyPair {
 
 /// Sorted, deduplicated error codes of the first response.
 fn errors(doc: &Value) -> Vec<String> {
-    let mut codes: Vec<String> = doc["responses"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .map(|f| f["code"].as_str().unwrap().to_owned())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
+    error_codes(&doc["responses"][0])
 }
 
 /// The message of the first finding with `code`.

@@ -24,27 +24,13 @@ fn judged(path: &str, engine: &str, extra: &[&str]) -> (i32, String, Value) {
     (code(&out), stdout(&text), doc["responses"][0].clone())
 }
 
-/// The error codes of a response, sorted.
-fn errors(response: &Value) -> Vec<String> {
-    let mut codes: Vec<String> = response["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .map(|f| f["code"].as_str().unwrap().to_owned())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
 /// Rejected by both engines with exactly `codes`, the text saying `says`.
 fn refused_alike(path: &str, extra: &[&str], codes: &[&str], says: &str) {
     for engine in ENGINES {
         let (exit, text, response) = judged(path, engine, extra);
         assert_eq!(exit, 1, "{engine} {path}: {text}");
         assert_eq!(response["verdict"], "reject", "{engine} {path}");
-        assert_eq!(errors(&response), codes, "{engine} {path}: {response}");
+        assert_eq!(error_codes(&response), codes, "{engine} {path}: {response}");
         assert!(text.contains(says), "{engine} {path}: {text}");
         assert!(response["claims"].is_null(), "{engine} {path}");
     }
@@ -183,7 +169,7 @@ fn ecdsa_values_not_at_the_curve_size_are_refused_by_both_engines_with_a_reason(
         for engine in ENGINES {
             let (exit, text, response) = judged(&path, engine, &trust);
             assert_eq!(exit, 1, "{engine}: {text}");
-            assert_eq!(errors(&response), ["signature-invalid"], "{engine}");
+            assert_eq!(error_codes(&response), ["signature-invalid"], "{engine}");
             let message = response["findings"][0]["message"].as_str().unwrap();
             match engine {
                 "native" => assert!(

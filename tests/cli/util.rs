@@ -213,3 +213,17 @@ pub fn markdown(text: &str) -> (Vec<String>, Vec<String>) {
     }
     (blocks, inline)
 }
+
+/// The error-level finding codes of a report (anything with `findings`), sorted, each once.
+pub fn error_codes(report: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings in {report}"))
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}

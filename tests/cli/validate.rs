@@ -45,19 +45,6 @@ fn iam(file: &str, extra: &[&str]) -> (i32, Value, String) {
     )
 }
 
-fn errors(doc: &Value) -> Vec<String> {
-    let mut codes: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .map(|f| f["code"].as_str().unwrap().to_owned())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    codes
-}
-
 fn accepted(r: (i32, Value, String), name_id: &str) -> Value {
     let (exit, doc, err) = r;
     assert_eq!(exit, 0, "{err} {doc}");
@@ -76,7 +63,7 @@ fn rejected(r: (i32, Value, String), codes: &[&str]) -> Value {
     assert_eq!(exit, 1, "{err} {doc}");
     assert_eq!(doc["verdict"], "fail");
     assert_eq!(doc["responses"][0]["verdict"], "reject");
-    assert_eq!(errors(&doc), codes, "{doc}");
+    assert_eq!(error_codes(&doc), codes, "{doc}");
     let r = &doc["responses"][0];
     assert!(
         r["claims"].is_null() || r.get("unverified_claims").is_none(),
@@ -305,7 +292,7 @@ fn rollover_certificate_not_yet_trusted() {
         &["--format", "json"],
     );
     let doc = json(&out);
-    assert_eq!(errors(&doc), ["signature-untrusted-key"]);
+    assert_eq!(error_codes(&doc), ["signature-untrusted-key"]);
     assert!(doc["findings"][0]["message"]
         .as_str()
         .unwrap()
@@ -389,7 +376,7 @@ fn trust_from_a_certificate_file() {
         "json",
     ]);
     assert_eq!(code(&out), 1);
-    assert_eq!(errors(&json(&out)), ["signature-untrusted-key"]);
+    assert_eq!(error_codes(&json(&out)), ["signature-untrusted-key"]);
 }
 
 #[test]
@@ -793,7 +780,7 @@ fn explicit_audience_and_acs_compare_exactly() {
         "json",
     ]);
     assert_eq!(
-        errors(&json(&prefix)),
+        error_codes(&json(&prefix)),
         [
             "assertion-audience",
             "assertion-recipient",
@@ -814,7 +801,7 @@ fn skew_applies_to_both_ends() {
         "responses/valid/idc-assertion-signed.xml",
         &["--now", "2026-11-27T09:08:01Z"],
     );
-    assert_eq!(errors(&too_late.1), ["assertion-expired"]);
+    assert_eq!(error_codes(&too_late.1), ["assertion-expired"]);
     let early = idc(
         "responses/valid/idc-assertion-signed.xml",
         &["--now", "2026-11-27T08:58:30Z"],
@@ -824,7 +811,7 @@ fn skew_applies_to_both_ends() {
         "responses/valid/idc-assertion-signed.xml",
         &["--now", "2026-11-27T08:58:30Z", "--skew", "0s"],
     );
-    assert_eq!(errors(&strict.1), ["assertion-not-yet-valid"]);
+    assert_eq!(error_codes(&strict.1), ["assertion-not-yet-valid"]);
 }
 
 #[test]
