@@ -185,8 +185,8 @@ pub struct HttpArgs {
     /// as --timeout leaves time for them.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub attempts: u32,
-    /// Largest document accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    /// Largest document accepted, in bytes or with a unit (10MB, 10MiB, 512k).
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = size)]
     pub max_size: usize,
 }
 
@@ -461,12 +461,12 @@ pub struct ValidateArgs {
     /// Clock difference tolerated on NotBefore / NotOnOrAfter.
     #[arg(long, value_name = "DURATION", default_value = "3m")]
     pub skew: String,
-    /// Largest decoded response accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    /// Largest decoded response accepted, in bytes or with a unit.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = size)]
     pub max_response_size: usize,
     /// Largest input file accepted (a HAR can be big), and most bytes its responses may
-    /// decode to in all, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
+    /// decode to in all, in bytes or with a unit.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = size)]
     pub max_input_size: usize,
     /// Validate on N threads (default: one per core); output stays in input order.
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -493,4 +493,13 @@ pub struct ExplainArgs {
     pub list: bool,
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
+}
+
+/// A size in bytes, with a unit or without: `10MB` (10,000,000), `10MiB` (10,485,760), `512k`,
+/// `1048576`.
+fn size(text: &str) -> Result<usize, String> {
+    let bytes = parse_size::parse_size(text).map_err(|e| {
+        format!("{e}: give a number of bytes, with a unit if you like (512k, 10MB, 10MiB)")
+    })?;
+    usize::try_from(bytes).map_err(|_| format!("{text} is more than this machine can address"))
 }

@@ -309,7 +309,10 @@ pub fn explain(a: ExplainArgs) -> Result<(Option<Code>, Format)> {
     }
     let name = a.code.unwrap_or_default();
     let code = name.parse().map_err(|_| {
-        anyhow!("unknown finding code {name:?} (samlbridge explain --list shows every code)")
+        anyhow!(
+            "unknown finding code {name:?}{} (samlbridge explain --list shows every code)",
+            samlbridge::diag::did_you_mean(&name)
+        )
     })?;
     Ok((Some(code), format))
 }

@@ -65,6 +65,37 @@ impl Code {
     pub fn as_str(self) -> &'static str {
         self.info().name
     }
+
+    /// The codes closest to a mistyped `name`, most alike first: a typo or a missing part
+    /// (`cert-expird`, `expired`), never a list of everything.
+    pub fn nearest(name: &str) -> Vec<Code> {
+        let name = name.trim().to_ascii_lowercase();
+        let mut scored: Vec<(f64, Code)> = Code::ALL
+            .iter()
+            .map(|&c| {
+                let code = c.as_str();
+                let mut score = strsim::jaro_winkler(&name, code);
+                // A part of a code (`expired`) points at the codes it ends or starts.
+                if name.len() >= 4 && (code.ends_with(&name) || code.starts_with(&name)) {
+                    score = score.max(0.9);
+                }
+                (score, c)
+            })
+            .filter(|(score, _)| *score >= 0.85)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.as_str().cmp(b.1.as_str())));
+        scored.into_iter().take(3).map(|(_, c)| c).collect()
+    }
+}
+
+/// ", did you mean a or b?" for an unknown code, or nothing when none is close.
+pub fn did_you_mean(name: &str) -> String {
+    let near: Vec<&str> = Code::nearest(name).into_iter().map(Code::as_str).collect();
+    match near.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [rest @ .., last] => format!("; did you mean {} or {last}?", rest.join(", ")),
+    }
 }
 
 impl fmt::Display for Code {

@@ -3,7 +3,7 @@
 mod codes;
 mod overrides;
 
-pub use codes::{Code, CodeInfo};
+pub use codes::{did_you_mean, Code, CodeInfo};
 pub use overrides::{OverrideError, Overrides};
 
 use serde::Serialize;

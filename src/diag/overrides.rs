@@ -18,8 +18,8 @@ pub struct Overrides {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum OverrideError {
-    #[error("unknown finding code '{0}' (run `samlbridge explain --list` for every code)")]
-    Unknown(String),
+    #[error("unknown finding code '{name}'{} (samlbridge explain --list shows every code)", super::codes::did_you_mean(.name))]
+    Unknown { name: String },
     #[error("'{0}' cannot be allowed: it means the document cannot be trusted at all")]
     NotAllowable(Code),
     #[error("'{0}' is both denied and allowed")]
@@ -69,8 +69,9 @@ impl Overrides {
 }
 
 fn parse(name: &str) -> Result<Code, OverrideError> {
-    name.parse()
-        .map_err(|_| OverrideError::Unknown(name.to_owned()))
+    name.parse().map_err(|_| OverrideError::Unknown {
+        name: name.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -99,7 +100,16 @@ mod tests {
     fn refuses_unknown_unallowable_and_conflicting_codes() {
         assert_eq!(
             Overrides::new(&["no-such-code"], &[]),
-            Err(OverrideError::Unknown("no-such-code".into()))
+            Err(OverrideError::Unknown {
+                name: "no-such-code".into()
+            })
+        );
+        let typo = Overrides::new(&["cert-expird"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            typo.contains("; did you mean cert-expired, cert-expiring"),
+            "{typo}"
         );
         assert_eq!(
             Overrides::new(&[], &["metadata-signature-invalid"]),

@@ -6,6 +6,7 @@ mod aws_outputs;
 mod aws_tooling;
 mod capture_time;
 mod check;
+mod conventions;
 mod corpus;
 mod corpus_responses;
 mod engines;
