@@ -7,6 +7,19 @@ use samlbridge::entra::Cloud;
 use samlbridge::render::Format;
 use std::path::PathBuf;
 
+/// What `--version` says: the version, the commit and date of the build, and the OpenSSL and
+/// libxmlsec1 that verify signatures.
+pub fn long_version() -> String {
+    format!(
+        "{}\ncommit {}\nbuilt {}\n{} (linked)\nlibxmlsec1 {} (built against)",
+        env!("CARGO_PKG_VERSION"),
+        env!("SAMLBRIDGE_COMMIT"),
+        env!("SAMLBRIDGE_BUILD_DATE"),
+        openssl::version::version(),
+        env!("SAMLBRIDGE_XMLSEC_VERSION"),
+    )
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "samlbridge",

@@ -7,7 +7,7 @@ mod settings;
 
 use anyhow::Result;
 use args::{AwsCommand, Cli, Command, ReportStream};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use samlbridge::commands::{self, Status};
 use samlbridge::render::{self, Format};
 use std::io::BufWriter;
@@ -19,7 +19,10 @@ const FINDINGS: u8 = 1;
 const FAILED: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Built once per run; clap keeps `&'static str` help texts.
+    let version: &'static str = Box::leak(args::long_version().into_boxed_str());
+    let matches = Cli::command().long_version(version).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let (command, format, stream) = cli.command.reporting();
     ExitCode::from(match run(cli) {
         Ok(Status::Clean) => CLEAN,

@@ -88,3 +88,38 @@ fn a_mistyped_finding_code_gets_the_nearest_codes() {
         "{err}"
     );
 }
+
+#[test]
+fn version_names_the_build_and_the_cryptography_libraries() {
+    let out = run(&["--version"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("samlbridge {}", env!("CARGO_PKG_VERSION")),
+        "{text}"
+    );
+    let commit = lines[1].strip_prefix("commit ").expect("a commit line");
+    assert!(
+        commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())
+            || commit.starts_with("unknown"),
+        "{text}"
+    );
+    let built = lines[2].strip_prefix("built ").expect("a build date");
+    assert!(
+        chrono::NaiveDate::parse_from_str(built, "%Y-%m-%d").is_ok(),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("OpenSSL ") && lines[3].ends_with("(linked)"),
+        "{text}"
+    );
+    assert!(
+        lines[4].starts_with("libxmlsec1 1.") && lines[4].ends_with("(built against)"),
+        "{text}"
+    );
+    // -V stays the one-line version.
+    let short = stdout(&run(&["-V"]));
+    assert_eq!(short.trim(), lines[0]);
+}
