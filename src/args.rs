@@ -156,7 +156,8 @@ pub struct CommonArgs {
     /// When to colour human output (auto honours NO_COLOR and pipes).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
-    /// Judge time-based rules at this instant instead of now (RFC 3339, e.g. 2026-01-31T12:00:00Z).
+    /// Judge time-based rules at this instant (RFC 3339, e.g. 2026-01-31T12:00:00Z) instead of
+    /// now, or, for validate, instead of the time a HAR or SAML-tracer capture records.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
     /// Treat this finding code as an error (repeatable).
@@ -451,7 +452,8 @@ pub struct ValidateArgs {
     /// Apply this AWS target's rules.
     #[arg(long, value_enum)]
     pub target: Option<TargetArg>,
-    /// IAM Identity Center's service-provider metadata: the audience and every ACS URL.
+    /// The service provider's metadata (IAM Identity Center's, or AWS's IAM sign-in metadata): the
+    /// target it shows, the audience and every ACS URL.
     #[arg(long, value_name = "FILE")]
     pub sp_metadata: Option<PathBuf>,
     /// The expected Audience (repeatable; exact comparison), instead of --sp-metadata's.
