@@ -93,34 +93,32 @@ pub struct Encoded {
     binding: Binding,
     /// What it decodes to, measured when it was found.
     pub decoded_len: usize,
+    /// Length of its base64 form (what STS receives as SAMLAssertion).
+    encoded_len: usize,
     relay_state: Option<String>,
     captured_at: Option<CaptureTime>,
 }
 
 #[derive(Debug, Clone)]
 enum Body {
+    /// XML as the input holds it, or base64 already decoded: no larger than the input.
     Xml(Vec<u8>),
+    /// DEFLATE-compressed base64 (HTTP-Redirect), inflated only when validated.
     Base64(String),
 }
 
 impl Encoded {
     /// The response itself. It decoded when it was found, so it decodes again.
     pub fn decode(self, limits: DecodeLimits) -> Result<Captured, DecodeError> {
-        let (xml, encoded_len) = match self.body {
-            Body::Xml(xml) => {
-                let len = xml.len().div_ceil(3) * 4;
-                (xml, len)
-            }
-            Body::Base64(text) => {
-                let len = text.chars().filter(|c| !c.is_ascii_whitespace()).count();
-                (decode_base64(&text, limits)?.0, len)
-            }
+        let xml = match self.body {
+            Body::Xml(xml) => xml,
+            Body::Base64(text) => decode_base64(&text, limits)?.0,
         };
         Ok(Captured {
             label: self.label,
             binding: self.binding,
             xml,
-            encoded_len,
+            encoded_len: self.encoded_len,
             relay_state: self.relay_state,
             captured_at: self.captured_at,
         })
@@ -331,17 +329,25 @@ fn captured(
     if has_plus_as_space(text) && decode_base64(&text.replace(' ', "+"), limits).is_ok() {
         return Err(DecodeError::PlusAsSpace);
     }
-    // Decoded once to know it decodes and its size, then dropped until it is validated.
     let (xml, binding) = decode_base64(text, limits)?;
+    let decoded_len = xml.len();
+    // Plain base64 decodes to less than the input holds, so it is kept decoded; an inflated
+    // response is measured and dropped, and inflated again only when it is validated.
+    let body = if binding == Binding::Redirect {
+        Body::Base64(text.to_owned())
+    } else {
+        Body::Xml(xml)
+    };
     Ok(Encoded {
         label,
-        body: Body::Base64(text.to_owned()),
+        body,
         binding: if redirect_hint && binding == Binding::Post {
             Binding::Redirect
         } else {
             binding
         },
-        decoded_len: xml.len(),
+        decoded_len,
+        encoded_len: text.chars().filter(|c| !c.is_ascii_whitespace()).count(),
         relay_state,
         captured_at,
     })
@@ -383,6 +389,7 @@ pub fn find(name: &str, bytes: &[u8], limits: DecodeLimits) -> Result<Vec<Encode
             body: Body::Xml(bytes.to_vec()),
             binding: Binding::Xml,
             decoded_len: bytes.len(),
+            encoded_len: bytes.len().div_ceil(3) * 4,
             relay_state: None,
             captured_at: None,
         }]);
@@ -773,6 +780,7 @@ fn saml_tracer(
                     Binding::Post
                 },
                 decoded_len: xml.len(),
+                encoded_len: xml.len().div_ceil(3) * 4,
                 relay_state: None,
                 captured_at,
             })?;
