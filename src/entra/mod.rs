@@ -1,8 +1,10 @@
 //! Microsoft Entra ID: clouds, tenant and application identifiers, metadata URLs and the hosts
-//! that serve them.
+//! that serve them, and its sign-in errors (`aadsts`).
 
+pub mod aadsts;
 mod urls;
 
+pub use aadsts::{AadstsCode, EntraError, KnownError};
 pub use urls::{difference, judge_endpoint, judge_issuer, resembled_host, Issuer};
 
 use serde::Serialize;
