@@ -77,7 +77,7 @@ pub enum Command {
     /// Check everything, then write the AWS and Entra configuration for a target.
     #[command(subcommand)]
     Aws(AwsCommand),
-    /// Explain a finding code: what it means, why it matters, how to fix it.
+    /// Explain a finding code or an Entra sign-in error (AADSTS50011): what it means, how to fix it.
     Explain(ExplainArgs),
 }
 
@@ -500,7 +500,7 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The finding code, e.g. cert-expiring.
+    /// The finding code (e.g. cert-expiring) or Entra error (AADSTS50011, or 50011).
     #[arg(required_unless_present = "list")]
     pub code: Option<String>,
     /// List every code.

@@ -26,7 +26,7 @@ use samlbridge::http::{FetchOptions, Fetcher};
 use samlbridge::input::{self, Document, Listing, Source};
 use samlbridge::looks::Looks;
 use samlbridge::metadata::{self, MetadataError};
-use samlbridge::render::Format;
+use samlbridge::render::{Format, Topic};
 use samlbridge::response::{
     self, DecodeLimits, Expectations, JudgeAt, MissingExpectation, SignaturePolicy, TrustAnchors,
     ValidateSettings,
@@ -301,20 +301,32 @@ fn validate_role_owner(a: &ValidateArgs, target: Option<Target>) -> Result<RoleO
     })
 }
 
-/// `explain`: the code asked about, `None` for the list.
-pub fn explain(a: ExplainArgs) -> Result<(Option<Code>, Format)> {
+/// `explain`: the code asked about (a finding code, or an Entra error: `AADSTS50011`,
+/// `aadsts50011`, `50011`), `None` for the list.
+pub fn explain(a: ExplainArgs) -> Result<(Option<Topic>, Format)> {
     let format = a.format.into();
     if a.list {
         return Ok((None, format));
     }
     let name = a.code.unwrap_or_default();
+    let trimmed = name.trim();
+    let entra_like = trimmed
+        .get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("aadsts"))
+        || (!trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()));
+    if entra_like {
+        let code = name
+            .parse::<entra::AadstsCode>()
+            .map_err(|e| anyhow!("{e}"))?;
+        return Ok((Some(Topic::Aadsts(code)), format));
+    }
     let code = name.parse().map_err(|_| {
         anyhow!(
             "unknown finding code {name:?}{} (samlbridge explain --list shows every code)",
             samlbridge::diag::did_you_mean(&name)
         )
     })?;
-    Ok((Some(code), format))
+    Ok((Some(Topic::Finding(code)), format))
 }
 
 /// An `aws` command, checked and its files built, ready to be written.

@@ -176,7 +176,7 @@ static CATALOGUE: &[KnownError] = &[
 /// What to do about a code this tool does not know.
 pub const UNKNOWN_TITLE: &str = "An Entra sign-in error";
 pub const UNKNOWN_CAUSE: &str = "samlbridge has no notes on this code. Entra stopped the sign-in; the message on its error page and the failed sign-in in the sign-in logs say why.";
-pub const UNKNOWN_FIX: &str = "Read Microsoft's description of the code (the link below), and find the sign-in in the Entra admin center → Monitoring & health → Sign-in logs by its correlation or request ID.";
+pub const UNKNOWN_FIX: &str = "Read Microsoft's description of the code at its link, and find the sign-in in the Entra admin center → Monitoring & health → Sign-in logs by its correlation or request ID.";
 
 /// Every code this tool explains, in the order `explain --list` shows them.
 pub fn catalogue() -> &'static [KnownError] {

@@ -330,7 +330,19 @@ pub fn explain(code: Code) -> String {
     out
 }
 
-/// `samlbridge explain --list`.
+/// `samlbridge explain AADSTS<number>`: samlbridge's notes on the code (a general word when it
+/// has none) and Microsoft's page for it.
+pub fn explain_aadsts(code: crate::entra::AadstsCode) -> String {
+    let d = crate::entra::aadsts::describe(code);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", paint(BOLD, d.code.to_string()), d.title);
+    let _ = writeln!(out, "\n{}\n  {}", paint(BOLD, "What it means"), d.cause);
+    let _ = writeln!(out, "\n{}\n  {}", paint(BOLD, "How to fix it"), d.fix);
+    let _ = writeln!(out, "\nMicrosoft's description: {}", d.url);
+    out
+}
+
+/// `samlbridge explain --list`: the finding codes, then the Entra errors samlbridge explains.
 pub fn code_list() -> String {
     let width = Code::ALL
         .iter()
@@ -347,6 +359,23 @@ pub fn code_list() -> String {
             info.severity.as_str(),
             info.summary
         );
+    }
+    let catalogue = crate::entra::aadsts::catalogue();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(
+            BOLD,
+            "Entra sign-in errors (samlbridge explain AADSTS<number>; any other number gets Microsoft's link)"
+        )
+    );
+    let width = catalogue
+        .iter()
+        .map(|k| k.code.to_string().len())
+        .max()
+        .unwrap_or(0);
+    for k in catalogue {
+        let _ = writeln!(out, "{:width$}  {}", k.code.to_string(), k.title);
     }
     out
 }

@@ -53,6 +53,20 @@ pub fn code(code: crate::diag::Code) -> Value {
     })
 }
 
+/// An Entra error's entry, as `explain AADSTS<number> --format json` shows it.
+pub fn aadsts(code: crate::entra::AadstsCode) -> Value {
+    serde_json::to_value(crate::entra::aadsts::describe(code)).unwrap_or(Value::Null)
+}
+
+/// `explain --list --format json`: the finding codes, then the Entra errors samlbridge explains.
+pub fn explain_list() -> Value {
+    use crate::entra::aadsts;
+    serde_json::json!({
+        "codes": crate::diag::Code::ALL.iter().map(|c| code(*c)).collect::<Vec<_>>(),
+        "aadsts": aadsts::catalogue().iter().map(|k| aadsts(k.code)).collect::<Vec<_>>(),
+    })
+}
+
 /// Pretty JSON text with a trailing newline.
 pub fn to_string(value: &Value) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());

@@ -21,6 +21,7 @@ use crate::commands::fleet::FleetReport;
 use crate::commands::setup::{SetupReport, Written};
 use crate::commands::validate::{self, ValidateJob};
 use crate::diag::{Code, Finding};
+use crate::entra::AadstsCode;
 use crate::input::Listing;
 use crate::response::{InputError, Outcome, Summary};
 use crate::write::outdir::WriteError;
@@ -145,7 +146,6 @@ fn setup_outcome(report: &SetupReport) -> String {
     }
 }
 
-/// `explain CODE`, or `explain --list` when `code` is `None`.
 /// A run that could not do its job, as JSON or SARIF (human output says it on standard error
 /// alone).
 pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
@@ -156,14 +156,22 @@ pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
     }
 }
 
-pub fn explain(format: Format, code: Option<Code>) -> String {
-    match (format, code) {
-        (Format::Json, None) => json::to_string(&serde_json::Value::Array(
-            Code::ALL.iter().map(|c| json::code(*c)).collect(),
-        )),
-        (Format::Json, Some(code)) => json::to_string(&json::code(code)),
+/// What `explain` was asked about: one of samlbridge's finding codes, or an Entra error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Finding(Code),
+    Aadsts(AadstsCode),
+}
+
+/// `explain CODE`, or `explain --list` when `topic` is `None`.
+pub fn explain(format: Format, topic: Option<Topic>) -> String {
+    match (format, topic) {
+        (Format::Json, None) => json::to_string(&json::explain_list()),
+        (Format::Json, Some(Topic::Finding(code))) => json::to_string(&json::code(code)),
+        (Format::Json, Some(Topic::Aadsts(code))) => json::to_string(&json::aadsts(code)),
         (_, None) => human::code_list(),
-        (_, Some(code)) => human::explain(code),
+        (_, Some(Topic::Finding(code))) => human::explain(code),
+        (_, Some(Topic::Aadsts(code))) => human::explain_aadsts(code),
     }
 }
 

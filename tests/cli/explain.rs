@@ -29,7 +29,7 @@ fn explains_a_code() {
 fn code_set_is_stable() {
     let out = run(&["explain", "--list", "--format", "json"]);
     assert_eq!(code(&out), 0);
-    let listed: Vec<String> = json(&out)
+    let listed: Vec<String> = json(&out)["codes"]
         .as_array()
         .unwrap()
         .iter()
@@ -54,5 +54,132 @@ fn code_set_is_stable() {
     );
 
     let human = stdout(&run(&["explain", "--list"]));
-    assert_eq!(human.lines().count(), listed.len());
+    let finding_lines = human.lines().take_while(|l| !l.is_empty()).count();
+    assert_eq!(finding_lines, listed.len());
+}
+
+#[test]
+fn explains_an_entra_error_in_each_spelling() {
+    for spelling in ["AADSTS50011", "aadsts50011", "50011"] {
+        let out = run(&["explain", spelling]);
+        assert_eq!(code(&out), 0, "{spelling}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.starts_with(
+                "AADSTS50011  The request's reply URL is not one of the application's"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Basic SAML Configuration → Reply URL (Assertion Consumer Service URL)"),
+            "{text}"
+        );
+        assert!(text.contains("AssertionConsumerServiceURL"), "{text}");
+        assert!(
+            text.contains(
+                "Microsoft's description: https://login.microsoftonline.com/error?code=50011"
+            ),
+            "{text}"
+        );
+    }
+
+    let doc = json(&run(&["explain", "AADSTS700016", "--format", "json"]));
+    assert_eq!(doc["code"], "AADSTS700016");
+    assert_eq!(doc["known"], true);
+    assert!(doc["fix"]
+        .as_str()
+        .unwrap()
+        .contains("Identifier (Entity ID)"));
+    assert_eq!(
+        doc["url"],
+        "https://login.microsoftonline.com/error?code=700016"
+    );
+}
+
+#[test]
+fn an_unknown_entra_error_gets_microsofts_link() {
+    let out = run(&["explain", "AADSTS12345"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("AADSTS12345  An Entra sign-in error"),
+        "{text}"
+    );
+    assert!(
+        text.contains("samlbridge has no notes on this code"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://login.microsoftonline.com/error?code=12345"),
+        "{text}"
+    );
+
+    let out = run(&["explain", "12345", "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    let doc = json(&out);
+    assert_eq!(doc["code"], "AADSTS12345");
+    assert_eq!(doc["known"], false);
+    assert_eq!(
+        doc["url"],
+        "https://login.microsoftonline.com/error?code=12345"
+    );
+}
+
+#[test]
+fn a_malformed_entra_error_says_what_is_accepted() {
+    for bad in ["AADSTSxyz", "aadsts", "AADSTS0"] {
+        let out = run(&["explain", bad]);
+        assert_eq!(code(&out), 2, "{bad}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{bad:?} is not an Entra error code"))
+                && err.contains("AADSTS50011")
+                && err.contains("50011"),
+            "{err}"
+        );
+        assert!(stdout(&out).is_empty());
+    }
+    let out = run(&["explain", "AADSTSxyz", "--format", "json"]);
+    assert_eq!(code(&out), 2);
+    let doc = json(&out);
+    assert_eq!(doc["verdict"], "error");
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not an Entra error code"));
+}
+
+#[test]
+fn the_list_ends_with_the_entra_errors() {
+    let human = stdout(&run(&["explain", "--list"]));
+    let (findings, entra) = human.split_once("\n\n").expect("two sections");
+    assert!(findings.lines().any(|l| l.starts_with("cert-expiring ")));
+    assert!(!findings.contains("AADSTS"));
+    let mut lines = entra.lines();
+    assert!(lines.next().unwrap().starts_with("Entra sign-in errors"));
+    let listed: Vec<&str> = lines
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    for code in ["AADSTS50011", "AADSTS700016", "AADSTS50105", "AADSTS53003"] {
+        assert!(listed.contains(&code), "{code}: {listed:?}");
+    }
+
+    let doc = json(&run(&["explain", "--list", "--format", "json"]));
+    assert!(doc["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["code"] == "cert-expiring"));
+    let aadsts = doc["aadsts"].as_array().unwrap();
+    assert_eq!(aadsts.len(), listed.len());
+    let first = &aadsts[0];
+    assert_eq!(first["code"], "AADSTS50011");
+    assert_eq!(first["known"], true);
+    assert_eq!(
+        first["url"],
+        "https://login.microsoftonline.com/error?code=50011"
+    );
+    assert!(aadsts
+        .iter()
+        .all(|e| e["cause"].is_string() && e["fix"].is_string()));
 }
