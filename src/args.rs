@@ -50,6 +50,7 @@ impl Command {
             ),
             Command::Check(a) => ("check", a.format.into(), ReportStream::Stdout),
             Command::Validate(a) => ("validate", a.format.into(), ReportStream::Stdout),
+            Command::Trace(a) => ("trace", a.format.into(), ReportStream::Stdout),
             Command::Aws(AwsCommand::IdentityCenter(a)) => {
                 ("aws identity-center", a.format.into(), ReportStream::Stdout)
             }
@@ -74,6 +75,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Validate captured SAML responses the way AWS will, and lay out their claims.
     Validate(ValidateArgs),
+    /// Tell the story of each sign-in in a browser capture: the request, Entra's pages and
+    /// errors, the response and AWS's answer, and what went wrong.
+    Trace(TraceArgs),
     /// Check everything, then write the AWS and Entra configuration for a target.
     #[command(subcommand)]
     Aws(AwsCommand),
@@ -440,8 +444,25 @@ pub struct ValidateArgs {
     /// directories of them, or "-" for stdin.
     #[arg(value_name = "RESPONSE", required = true)]
     pub responses: Vec<String>,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Validate on N threads (default: one per core); output stays in input order.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// What a response is judged against: whom to trust and what it is for (validate, trace).
+#[derive(Debug, Args)]
+pub struct JudgeArgs {
     /// The IdP metadata whose signing certificates are trusted (file, "-" or https:// URL).
-    #[arg(long, value_name = "METADATA", required_unless_present = "cert")]
+    #[arg(long, value_name = "METADATA")]
     pub metadata: Option<String>,
     /// A PEM certificate trusted to sign responses (repeatable; adds to --metadata's).
     #[arg(long, value_name = "PEM")]
@@ -483,12 +504,27 @@ pub struct ValidateArgs {
     /// decode to in all, in bytes or with a unit.
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = size)]
     pub max_input_size: usize,
-    /// Validate on N threads (default: one per core); output stays in input order.
-    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub jobs: Option<u16>,
     /// The signature verifier: native (default) or samael (libxmlsec1, the reference).
     #[arg(long, value_enum, default_value = "native")]
     pub engine: EngineArg,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A browser capture of the sign-in: a HAR file (Chrome, Edge, Firefox, Safari; "Save all
+    /// as HAR with content" keeps Entra's error pages) or a SAML-tracer export, or "-" for stdin.
+    #[arg(value_name = "CAPTURE")]
+    pub capture: String,
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Write a copy of the capture with names, addresses, ids, cookies, tokens and passwords
+    /// masked (the same value gets the same mask), for a colleague or a vendor; the copy records
+    /// the verdicts reached before masking.
+    #[arg(long, value_name = "OUT")]
+    pub redact: Option<PathBuf>,
+    /// Replace OUT when it exists.
+    #[arg(long, requires = "redact")]
+    pub force: bool,
     #[command(flatten)]
     pub http: HttpArgs,
     /// Output format.

@@ -10,6 +10,7 @@ pub mod looks;
 pub mod shape;
 pub mod xml;
 
+pub mod capture;
 pub mod dsig;
 pub mod input;
 

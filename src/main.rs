@@ -60,6 +60,7 @@ fn run(cli: Cli) -> Result<Status> {
             Ok(report.check.status())
         }
         Command::Validate(a) => validate(settings::validate(a)?),
+        Command::Trace(a) => trace(settings::trace(a)?),
         Command::Aws(AwsCommand::IdentityCenter(a)) => {
             setup("aws identity-center", settings::identity_center(a)?)
         }
@@ -125,6 +126,31 @@ fn validate(
         );
     }
     Ok(commands::validate::status(&summary))
+}
+
+fn trace(t: settings::Trace) -> Result<Status> {
+    use commands::trace::redact;
+    let report = commands::trace::run(&t.job, &t.name, &t.capture);
+    let receipt = match &t.redact {
+        Some(out) => {
+            let copy = redact::redact(&t.bytes, &report)
+                .map_err(|e| anyhow::anyhow!("--redact {}: {e}", out.display()))?;
+            redact::write(out, &copy.bytes, t.force).map_err(|e| match e {
+                redact::RedactError::Exists { .. } => anyhow::anyhow!(
+                    "--redact {}: appeared while samlbridge worked; it was left as it is (--force replaces it)",
+                    out.display()
+                ),
+                e => anyhow::anyhow!("--redact: {e}"),
+            })?;
+            Some(redact::Receipt {
+                written_to: out.display().to_string(),
+                masked: copy.masked,
+            })
+        }
+        None => None,
+    };
+    output::print(t.format, &render::trace(t.format, &report, receipt.as_ref()))?;
+    Ok(report.status())
 }
 
 fn setup(command: &str, s: settings::Setup) -> Result<Status> {

@@ -5,20 +5,23 @@
 
 use crate::args::{
     CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, ExplainArgs, FetchArgs, FormatArg,
-    HttpArgs, IamArgs, IdentityCenterArgs, MetadataCheckArgs, ValidateArgs, WriteArgs,
+    HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs, TraceArgs, ValidateArgs,
+    WriteArgs,
 };
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, Utc};
 use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use samlbridge::aws::rules::RoleOwner;
-use samlbridge::aws::Target;
+use samlbridge::aws::{Target, TargetChoice};
+use samlbridge::capture::{self, Capture};
 use samlbridge::cert::{CertPolicy, Thumbprint};
 use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
 use samlbridge::commands::check::{self, CheckJob, CheckSettings, ClaimsCheck};
 use samlbridge::commands::fetch::{Destination, FetchJob};
 use samlbridge::commands::fleet::{self, App, FleetSettings};
 use samlbridge::commands::setup::{self, Common, IamTarget, Prepared, SetupError, WriteSettings};
+use samlbridge::commands::trace::TraceJob;
 use samlbridge::commands::validate::{self, CertTrustError, TrustError, ValidateJob};
 use samlbridge::diag::{Code, OverrideError, Overrides};
 use samlbridge::entra;
@@ -28,11 +31,11 @@ use samlbridge::looks::Looks;
 use samlbridge::metadata::{self, MetadataError};
 use samlbridge::render::{Format, Topic};
 use samlbridge::response::{
-    self, DecodeLimits, Expectations, JudgeAt, MissingExpectation, SignaturePolicy, TrustAnchors,
-    ValidateSettings,
+    self, DecodeLimits, Engine, Expectations, JudgeAt, MissingExpectation, Recipient,
+    SignaturePolicy, TrustAnchors, ValidateSettings,
 };
 use samlbridge::write::rollover::Trusted;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Claim mappings and apps files are small; a larger one is a mistake.
@@ -174,18 +177,206 @@ pub fn fetch(a: FetchArgs) -> Result<(FetchJob, Fetcher, Format)> {
 pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
     a.common.color.apply();
     let format = a.format.into();
-    let now = a.common.now()?;
-    let overrides = a.common.overrides()?;
-    let skew = chrono::Duration::from_std(a.skew()?)?;
-    let target = a.target.map(Into::into);
     let stdin_inputs = a.responses.iter().filter(|r| *r == "-").count();
-    if stdin_inputs > 1 || (stdin_inputs == 1 && a.metadata.as_deref() == Some("-")) {
+    if stdin_inputs > 1 || (stdin_inputs == 1 && a.judge.metadata.as_deref() == Some("-")) {
         bail!("standard input can be read only once");
     }
-    let mut trust = TrustAnchors::default();
+    let j = judging(&a.judge, &a.common, &a.http)?;
+    let Some(trust) = j.trust.clone() else {
+        bail!("give the certificates that sign the responses: --metadata with the Entra application's federation metadata, or --cert with its signing certificate");
+    };
+    let recipient = j
+        .recipient
+        .clone()
+        .map_err(|e| missing_expectation(&a.judge, e))?;
+    let expect = j.expect(recipient);
+    let job = ValidateJob {
+        settings: ValidateSettings {
+            trust,
+            expect,
+            policy: j.policy,
+            overrides: j.overrides,
+            engine: j.engine,
+        },
+        limits: j.limits,
+        threads: a.jobs(),
+    };
+    Ok((job, input::list(&a.responses)?, format))
+}
+
+/// `trace`: what each response is judged against when the arguments say it; the story is
+/// told without a verdict on responses otherwise.
+pub fn trace(a: TraceArgs) -> Result<Trace> {
+    a.common.color.apply();
+    if a.capture == "-" && a.judge.metadata.as_deref() == Some("-") {
+        bail!("standard input can be read only once");
+    }
+    let j = judging(&a.judge, &a.common, &a.http)?;
+    let recipient = match j.recipient.clone() {
+        Ok(r) => Some(r),
+        // Nothing at all was said about the service provider: the requests are shown and
+        // the responses left unjudged.
+        Err(MissingExpectation::Target) => None,
+        Err(e) => return Err(missing_expectation(&a.judge, e)),
+    };
+    let unjudged = match (&j.trust, &recipient) {
+        (Some(_), Some(_)) => None,
+        (None, Some(_)) => Some("no certificate is trusted to sign the response, so it was read but not validated"),
+        (Some(_), None) => Some("nothing says which service provider the response is for, so it was read but not validated"),
+        (None, None) => Some("neither the certificates trusted to sign the response nor the service provider it is for were given, so it was read but not validated"),
+    };
+    let recipient_known = recipient.is_some();
+    let expect = j.expect(recipient.unwrap_or(Recipient {
+        target: TargetChoice::choose(j.target, None),
+        audiences: Vec::new(),
+        acs: Vec::new(),
+    }));
+    let validate = match (&j.trust, recipient_known) {
+        (Some(trust), true) => Some(ValidateSettings {
+            trust: trust.clone(),
+            expect: expect.clone(),
+            policy: j.policy,
+            overrides: j.overrides.clone(),
+            engine: j.engine,
+        }),
+        _ => None,
+    };
+    let source = if a.capture == "-" {
+        Source::Stdin
+    } else {
+        Source::File(PathBuf::from(&a.capture))
+    };
+    let doc = input::read_document(
+        &source,
+        a.judge.max_input_size,
+        None,
+        &mut std::io::stdin().lock(),
+    )
+    .map_err(flagged("CAPTURE"))?;
+    let capture = read_capture(&doc)?;
+    let redact = match &a.redact {
+        Some(out) => Some(redact_target(out, a.force, &a.capture)?),
+        None => None,
+    };
+    Ok(Trace {
+        job: TraceJob {
+            validate,
+            unjudged,
+            expect,
+            recipient_known,
+            idp_sso: j.idp_sso,
+            overrides: j.overrides,
+            limits: j.limits,
+        },
+        name: doc.name,
+        bytes: doc.bytes,
+        capture,
+        redact,
+        force: a.force,
+        format: a.format.into(),
+    })
+}
+
+/// A browser capture; what was given instead is named.
+fn read_capture(doc: &Document) -> Result<Capture> {
+    capture::read(&doc.bytes).map_err(|e| {
+        let xml = doc.bytes.trim_ascii_start().starts_with(b"<");
+        let what = match Looks::of(&doc.bytes) {
+            Some(Looks::Har | Looks::Json) => e.to_string(),
+            Some(Looks::Empty) => "the file is empty".to_owned(),
+            Some(looks) => format!("this is {looks}, not a browser capture"),
+            None if xml => "this is XML, not a browser capture".to_owned(),
+            None => e.to_string(),
+        };
+        let hint = if xml {
+            " (a captured SAML response goes to samlbridge validate, metadata to samlbridge check; trace reads a whole sign-in saved from the browser)"
+        } else {
+            " (trace reads a HAR file, saved from the browser's developer tools: Network tab, \"Save all as HAR with content\", or a SAML-tracer export)"
+        };
+        anyhow!("CAPTURE {}: {what}{hint}", doc.name)
+    })
+}
+
+/// What `trace` runs: the job, the capture read, and where a redacted copy goes.
+pub struct Trace {
+    pub job: TraceJob,
+    /// The capture's name and bytes, which a redacted copy is made from.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub capture: Capture,
+    pub redact: Option<PathBuf>,
+    /// `--force`: replace an existing redacted copy.
+    pub force: bool,
+    pub format: Format,
+}
+
+/// `--redact OUT`: refused before any work when it would replace the capture itself or, without
+/// --force, any existing file.
+fn redact_target(out: &Path, force: bool, capture: &str) -> Result<PathBuf> {
+    if out.is_dir() {
+        bail!("--redact {}: is a directory; give the file to write", out.display());
+    }
+    if capture != "-" {
+        let same = match (std::fs::canonicalize(capture), std::fs::canonicalize(out)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same {
+            bail!("--redact {}: is the capture itself; write the redacted copy to another file", out.display());
+        }
+    }
+    if out.exists() && !force {
+        bail!(
+            "--redact {}: exists; samlbridge does not replace a file unless told to (--force)",
+            out.display()
+        );
+    }
+    Ok(out.to_path_buf())
+}
+
+/// What a response is judged against, as the arguments say it.
+struct Judging {
+    /// `None` when neither --metadata nor --cert was given.
+    trust: Option<TrustAnchors>,
+    issuer: Option<String>,
+    target: Option<Target>,
+    recipient: std::result::Result<Recipient, MissingExpectation>,
+    idp_sso: Vec<String>,
+    expect_user: Option<String>,
+    role_owner: RoleOwner,
+    now: JudgeAt,
+    skew: chrono::Duration,
+    policy: SignaturePolicy,
+    overrides: Overrides,
+    engine: Engine,
+    limits: DecodeLimits,
+}
+
+impl Judging {
+    fn expect(&self, recipient: Recipient) -> Expectations {
+        Expectations {
+            issuer: self.issuer.clone(),
+            audiences: recipient.audiences,
+            acs: recipient.acs,
+            target: recipient.target,
+            expect_user: self.expect_user.clone(),
+            role_owner: self.role_owner.clone(),
+            now: self.now,
+            skew: self.skew,
+        }
+    }
+}
+
+fn judging(a: &JudgeArgs, common: &CommonArgs, http: &HttpArgs) -> Result<Judging> {
+    let now = common.now()?;
+    let overrides = common.overrides()?;
+    let skew = chrono::Duration::from_std(a.skew()?)?;
+    let target = a.target.map(Into::into);
+    let mut trust = None;
     let mut issuer = a.issuer.clone();
+    let mut idp_sso = Vec::new();
     if let Some(md) = &a.metadata {
-        let doc = read_metadata(Some("--metadata"), md, &a.http)?;
+        let doc = read_metadata(Some("--metadata"), md, http)?;
         let md = validate::trust_metadata(&doc, target, now, &overrides).map_err(|e| match e {
             TrustError::Refused { ref finding, .. } => anyhow!("{e} (--deny {})", finding.code),
             TrustError::TooManyKeys { .. } => anyhow!("--metadata {e}"),
@@ -197,13 +388,15 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         if let Some(warning) = &md.warning {
             output::warn(&doc.name, warning);
         }
-        trust = md.anchors;
+        trust = Some(md.anchors);
         issuer.get_or_insert(md.entity_id);
+        idp_sso = md.sso;
     }
     for path in &a.cert {
         let pem = read_pem("--cert", path)?;
         let shown = path.display();
-        validate::trust_pem(&mut trust, &pem, |n| format!("--cert {shown} #{n}")).map_err(
+        let anchors = trust.get_or_insert_with(TrustAnchors::default);
+        validate::trust_pem(anchors, &pem, |n| format!("--cert {shown} #{n}")).map_err(
             |e| match e {
                 CertTrustError::Unreadable(e) => anyhow!(e).context(format!("--cert {shown}")),
                 CertTrustError::TooManyKeys { number, source } => anyhow!(
@@ -215,7 +408,7 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
     let sp = match &a.sp_metadata {
         Some(path) => Some(
             check::read_sp(
-                Document::from_file(path, a.http.max_size)
+                Document::from_file(path, http.max_size)
                     .map_err(flagged("--sp-metadata"))?
                     .input(),
             )
@@ -223,58 +416,57 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
         ),
         None => None,
     };
-    let recipient = response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone())
-        .map_err(|missing| match missing {
-            MissingExpectation::IdentityCenterSp => anyhow!(
-                "--target identity-center needs --sp-metadata (or --audience and --acs)"
-            ),
-            MissingExpectation::Target => anyhow!(
-                "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs"
-            ),
-            MissingExpectation::Acs => {
-                anyhow!("give the expected ACS URL with --acs (or --sp-metadata)")
-            }
-            MissingExpectation::TargetContradictsSp { given, sp } => anyhow!(
-                "--target {given} contradicts --sp-metadata {}, which is {}'s service-provider metadata (its entityID shows it); drop --target or give the other file",
-                a.sp_metadata.as_deref().unwrap_or(Path::new("")).display(),
-                sp.display_name()
-            ),
-        })?;
-    let job = ValidateJob {
-        settings: ValidateSettings {
-            trust,
-            expect: Expectations {
-                issuer,
-                audiences: recipient.audiences,
-                acs: recipient.acs,
-                target: recipient.target,
-                expect_user: a.expect_user.clone(),
-                role_owner: validate_role_owner(&a, recipient.target.target())?,
-                // A capture's own time replaces the clock, never an instant the user gave.
-                now: if a.common.now.is_some() {
-                    JudgeAt::Given(now)
-                } else {
-                    JudgeAt::WallClock(now)
-                },
-                skew,
-            },
-            policy: SignaturePolicy {
-                allow_sha1: overrides.allows(Code::SignatureSha1),
-            },
-            overrides,
-            engine: a.engine.into(),
+    let recipient = response::expectations(target, sp.as_ref(), a.audience.clone(), a.acs.clone());
+    let chosen = recipient.as_ref().ok().and_then(|r| r.target.target());
+    Ok(Judging {
+        trust,
+        issuer,
+        target,
+        role_owner: role_owner(a, chosen)?,
+        recipient,
+        idp_sso,
+        expect_user: a.expect_user.clone(),
+        // A capture's own time replaces the clock, never an instant the user gave.
+        now: if common.now.is_some() {
+            JudgeAt::Given(now)
+        } else {
+            JudgeAt::WallClock(now)
         },
+        skew,
+        policy: SignaturePolicy {
+            allow_sha1: overrides.allows(Code::SignatureSha1),
+        },
+        overrides,
+        engine: a.engine.into(),
         limits: DecodeLimits {
             max_response_bytes: a.max_response_size,
             max_total_bytes: a.max_input_size,
         },
-        threads: a.jobs(),
-    };
-    Ok((job, input::list(&a.responses)?, format))
+    })
 }
 
-/// `validate --account-id/--provider-name`: what the Role values must name.
-fn validate_role_owner(a: &ValidateArgs, target: Option<Target>) -> Result<RoleOwner> {
+fn missing_expectation(a: &JudgeArgs, missing: MissingExpectation) -> anyhow::Error {
+    match missing {
+        MissingExpectation::IdentityCenterSp => {
+            anyhow!("--target identity-center needs --sp-metadata (or --audience and --acs)")
+        }
+        MissingExpectation::Target => anyhow!(
+            "say what the response is for: --target iam, --sp-metadata FILE, or --audience and --acs"
+        ),
+        MissingExpectation::Acs => {
+            anyhow!("give the expected ACS URL with --acs (or --sp-metadata)")
+        }
+        MissingExpectation::TargetContradictsSp { given, sp } => anyhow!(
+            "--target {given} contradicts --sp-metadata {}, which is {}'s service-provider metadata (its entityID shows it); drop --target or give the other file",
+            a.sp_metadata.as_deref().unwrap_or(Path::new("")).display(),
+            sp.display_name()
+        ),
+    }
+}
+
+/// `--account-id/--provider-name`: what the Role values must name.
+fn role_owner(a: &JudgeArgs, target: Option<Target>) -> Result<RoleOwner> {
+
     if target != Some(Target::Iam) && (a.account_id.is_some() || a.provider_name.is_some()) {
         bail!("--account-id and --provider-name check the Role values of --target iam");
     }
@@ -643,7 +835,9 @@ impl ValidateArgs {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         })
     }
+}
 
+impl JudgeArgs {
     pub fn skew(&self) -> Result<Duration> {
         let d = humantime::parse_duration(&self.skew).with_context(|| {
             format!("--skew {:?} is not a duration such as 3m or 90s", self.skew)

@@ -6,6 +6,7 @@ pub mod check;
 pub mod fetch;
 pub mod fleet;
 pub mod setup;
+pub mod trace;
 pub mod validate;
 
 use crate::diag::{self, Finding};

@@ -38,6 +38,8 @@ pub enum TrustError {
 pub struct MetadataTrust {
     pub anchors: TrustAnchors,
     pub entity_id: String,
+    /// Its SingleSignOnService URLs: where service providers send requests.
+    pub sso: Vec<String>,
     pub warning: Option<Finding>,
 }
 
@@ -93,6 +95,7 @@ pub fn trust_metadata(
     })?;
     Ok(MetadataTrust {
         anchors,
+        sso: idp.sso_services.iter().map(|e| e.location.clone()).collect(),
         entity_id: idp.entity_id,
         warning,
     })

@@ -123,6 +123,61 @@ impl Serialize for Code {
 }
 
 codes! {
+    AuthnRequestIssuer = "authn-request-issuer", Error, allowable: true,
+        summary: "The AuthnRequest's Issuer is not the service provider's entityID",
+        why: "Entra finds the enterprise application by the Issuer of the AuthnRequest, which must equal one of the application's Identifiers (Entity ID). Identity Center sends its own entityID, the one in its service-provider metadata; any other value makes Entra answer AADSTS700016 (no application with that identifier in the tenant), or signs the user into another application.",
+        fix: "In Entra: Enterprise applications > the application > Single sign-on > Basic SAML Configuration > Identifier (Entity ID): set it to the entityID of Identity Center's service-provider metadata (IAM Identity Center console > Settings > Identity source > Change identity source > Service provider metadata), exactly, then sign in again.";
+
+    AuthnRequestAcsUnknown = "authn-request-acs-unknown", Error, allowable: true,
+        summary: "The AuthnRequest asks for an ACS URL the service provider's metadata does not list",
+        why: "Entra posts the response to the request's AssertionConsumerServiceURL only when it is one of the application's Reply URLs; otherwise it stops with AADSTS50011. Identity Center names one of the ACS URLs of its service-provider metadata; another URL means the request comes from another instance or region, or the metadata given is not the one in use.",
+        fix: "Add the URL the finding names, exactly, as a Reply URL (Assertion Consumer Service URL) in Entra: Enterprise applications > the application > Single sign-on > Basic SAML Configuration. If the URL is not Identity Center's, find out which service sent the request.";
+
+    AuthnRequestDestination = "authn-request-destination", Error, allowable: true,
+        summary: "The AuthnRequest went to another sign-in URL than the IdP metadata's SingleSignOnService",
+        why: "The service provider sends the request to the sign-in URL of the identity provider it was configured with. A request sent to another tenant's or another host's URL means AWS holds other IdP metadata than the one given here: Entra answers for that tenant (AADSTS700016, AADSTS50020, AADSTS90072) and signs with its own certificates.",
+        fix: "Upload the Entra application's current federation metadata to AWS again (IAM Identity Center: Settings > Identity source > Manage authentication; IAM: Identity providers > the provider > Replace metadata), or give samlbridge the metadata AWS holds.";
+
+    AuthnRequestAuthnContext = "authn-request-authn-context", Warning, allowable: true,
+        summary: "The AuthnRequest asks for a specific authentication method, which Entra may refuse",
+        why: "With RequestedAuthnContext (comparison exact by default), Entra must sign the user in with exactly the method asked for, such as PasswordProtectedTransport; a user signed in another way (Windows Hello, a FIDO2 key, certificate-based or federated authentication, a passwordless phone sign-in) gets AADSTS75011. Identity Center sends no RequestedAuthnContext.",
+        fix: "Configure the service provider to send no RequestedAuthnContext, or a comparison of minimum; otherwise have users sign in with the method it names.";
+
+    AuthnRequestInvalid = "authn-request-invalid", Error, allowable: false,
+        summary: "The SAMLRequest is not one readable AuthnRequest",
+        why: "Entra decodes the SAMLRequest parameter (DEFLATE and base64 for HTTP-Redirect, base64 for HTTP-POST) and reads one AuthnRequest from it. A value that does not decode, is not XML, holds a DOCTYPE, another message, or elements the SAML schema allows once repeated, gets AADSTS75005 or AADSTS7500514 instead of a sign-in page.",
+        fix: "Capture the request again as the browser sent it; if the service provider sends it so, that is its bug to report.";
+
+    EntraAadstsError = "aadsts-error", Error, allowable: false,
+        summary: "Entra refused the sign-in with an AADSTS error",
+        why: "Entra stops a sign-in it cannot complete and shows an error page (or posts a SAML Status) whose message starts with an AADSTS code; no usable response reaches AWS. The finding carries Entra's code and its own text; `samlbridge explain AADSTS<code>` says what the code means for a SAML sign-in to AWS and how to fix it.",
+        fix: "Run samlbridge explain with the code the finding names (for example samlbridge explain AADSTS50011); for a code samlbridge does not describe, look it up at https://login.microsoftonline.com/error?code=<number>.";
+
+    TraceNoResponse = "trace-no-response", Error, allowable: false,
+        summary: "The sign-in never posted a SAMLResponse to the service provider",
+        why: "A sign-in succeeds only when the browser posts Entra's SAMLResponse to the ACS URL. When the capture shows the request but no such POST, either Entra refused the sign-in (its AADSTS error then says why) or the capture stopped early: browsers clear the network log on each navigation unless Preserve log is on, so a capture started on the sign-in page misses the rest.",
+        fix: "If an aadsts-error finding stands beside it, fix that. Otherwise open the developer tools (F12), Network tab, tick Preserve log (Chrome, Edge) or Persist Logs (Firefox), sign in again from the start and save all as HAR with content.";
+
+    TraceRelayStateChanged = "trace-relay-state-changed", Error, allowable: true,
+        summary: "The RelayState posted with the response is not the one sent with the request",
+        why: "The service provider sends RelayState with its AuthnRequest and Entra returns it unchanged with the response; Identity Center uses it to resume the sign-in it started. A different or missing value means the response belongs to another sign-in, or something between the browser and AWS changed it.",
+        fix: "Capture one sign-in from start to end in one tab; check proxies or browser extensions that rewrite form posts. In Entra, leave the Relay State field of Basic SAML Configuration empty for SP-initiated sign-in.";
+
+    TraceClock = "trace-clock", Warning, allowable: true,
+        summary: "The capture's clock and a SAML message's timestamp disagree by more than the skew",
+        why: "A HAR records when the browser sent each request by the capturing computer's clock; the SAML messages carry their issuer's. When they differ by more than the allowed skew, the capturing computer's clock is off, and judging a response at its capture time (what validate and trace do without --now) may call it expired or not yet valid when AWS would not.",
+        fix: "Set the capturing computer's clock (enable network time), or judge at the message's own time with --now.";
+
+    TraceAwsRefused = "trace-aws-refused", Error, allowable: false,
+        summary: "AWS answered the posted response with an error",
+        why: "After Entra posts the response, AWS answers with a redirect into the AWS access portal (Identity Center) or the console (IAM). An HTTP error, or a redirect to an error page, is AWS refusing the response; the findings on the response step say why AWS would.",
+        fix: "Fix what the response step's findings name; if none stands, check AWS CloudTrail (signin.amazonaws.com events for Identity Center, AssumeRoleWithSAML for IAM) for the reason AWS gives.";
+
+    TraceResponseUnjudged = "trace-response-unjudged", Error, allowable: false,
+        summary: "The response was not validated: what it must be checked against was not given",
+        why: "A verdict on a response needs the certificates trusted to sign it (the Entra application's federation metadata, or its certificate) and what it is for (the service provider's metadata, or the target and its URLs). Without them samlbridge shows what the response says but cannot say whether AWS would accept it.",
+        fix: "Give trace the same inputs as validate: --metadata with the Entra application's federation metadata (or --cert), and --sp-metadata with the service provider's metadata (or --target with --audience and --acs).";
+
     XmlDtd = "xml-dtd", Error, allowable: false,
         summary: "The document declares a DTD or references an entity",
         why: "DTDs and entities enable entity-expansion (billion laughs) and external-entity (XXE) attacks, and neither Entra nor AWS ever sends them. samlbridge refuses such a document without expanding anything.",
@@ -324,9 +379,9 @@ codes! {
         fix: "Reject the response. If it came straight from Entra, check the application's Reply URLs and capture a fresh sign-in.";
 
     ResponseInResponseTo = "response-in-response-to", Error, allowable: false,
-        summary: "The Response and its bearer confirmation disagree about which request they answer",
-        why: "SAML's Web Browser SSO profile (sections 4.1.4.2 and 4.1.4.3) requires a response to an AuthnRequest to name it both in the Response's InResponseTo and in the bearer SubjectConfirmationData's, and an unsolicited response to name it in neither. Entra does exactly that. A service that ties the response to the sign-in it started reads one of the two; when they differ, the unsigned one may have been changed to fit another session.",
-        fix: "Reject the response; capture a fresh sign-in. Entra sets both from the AuthnRequest's ID, or neither for an IdP-initiated sign-in.";
+        summary: "The response does not answer the request it should (InResponseTo)",
+        why: "SAML's Web Browser SSO profile (sections 4.1.4.2 and 4.1.4.3) requires a response to an AuthnRequest to name that request's ID both in the Response's InResponseTo and in the bearer SubjectConfirmationData's, and an unsolicited (IdP-initiated) response to name it in neither. Entra does exactly that. A service that ties the response to the sign-in it started reads one of the two; when they differ, or name another request than the one the browser sent in the same sign-in, the response belongs to another session or was changed. `trace` also says, as information, when a response answers no request in the capture: an IdP-initiated sign-in (from My Apps or Entra's Test button), which Identity Center and IAM accept.",
+        fix: "Reject the response and capture one fresh sign-in from start to end (enable Preserve log in the browser's developer tools first). Entra sets both from the AuthnRequest's ID, or neither for an IdP-initiated sign-in; a response answering another request comes from an older tab or a replay.";
 
     ResponseIssuer = "response-issuer", Error, allowable: true,
         summary: "The response's Issuer is not the metadata's entityID",
@@ -694,6 +749,9 @@ mod tests {
             "input-",
             "target-",
             "fetch-",
+            "authn-request-",
+            "aadsts-",
+            "trace-",
         ];
         for code in Code::ALL {
             assert!(

@@ -156,6 +156,26 @@ pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
     }
 }
 
+/// `trace`, with the receipt of a redacted copy when one was written.
+pub fn trace(
+    format: Format,
+    report: &crate::commands::trace::TraceReport,
+    receipt: Option<&crate::commands::trace::redact::Receipt>,
+) -> String {
+    match format {
+        Format::Json => {
+            let findings: Vec<Finding> = report.findings.clone();
+            let mut doc = json::document("trace", &findings, report);
+            doc["verdict"] = report.status().verdict().as_str().into();
+            if let Some(r) = receipt {
+                doc["redacted"] = serde_json::to_value(r).unwrap_or_default();
+            }
+            json::to_string(&doc)
+        }
+        _ => human::trace(report, receipt),
+    }
+}
+
 /// What `explain` was asked about: one of samlbridge's finding codes, or an Entra error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {

@@ -353,6 +353,59 @@ fn captured(
     })
 }
 
+/// A response carried in one form or query field of a capture (`value` decoded once, as a
+/// form decoder leaves it); `redirect` when it travelled in a URL.
+pub fn from_field(
+    label: String,
+    value: &str,
+    relay_state: Option<String>,
+    redirect: bool,
+    captured_at: Option<CaptureTime>,
+    limits: DecodeLimits,
+) -> Result<Encoded, DecodeError> {
+    if value.trim().is_empty() {
+        return Err(DecodeError::EmptyField);
+    }
+    captured(
+        label,
+        &field_to_base64(value),
+        relay_state,
+        redirect,
+        captured_at,
+        limits,
+    )
+}
+
+/// A response whose XML a capture holds already decoded (a SAML-tracer export keeps it in
+/// clear even when it masks form values).
+pub fn from_xml(
+    label: String,
+    xml: &str,
+    binding: Binding,
+    captured_at: Option<CaptureTime>,
+    limits: DecodeLimits,
+) -> Result<Encoded, DecodeError> {
+    if xml.len() > limits.max_response_bytes {
+        return Err(DecodeError::TooLarge {
+            limit: limits.max_response_bytes,
+        });
+    }
+    Ok(Encoded {
+        label,
+        body: Body::Xml(xml.as_bytes().to_vec()),
+        binding,
+        decoded_len: xml.len(),
+        encoded_len: xml.len().div_ceil(3) * 4,
+        relay_state: None,
+        captured_at,
+    })
+}
+
+/// Whether decoded XML is a SAML Response rather than a request.
+pub fn is_response(xml: &str) -> bool {
+    is_response_xml(xml)
+}
+
 /// Decodes every SAML response in `bytes`; `name` labels them.
 pub fn decode(
     name: &str,

@@ -251,6 +251,16 @@ pub fn validate(
     Ok(report)
 }
 
+/// What a response's own element says (ID, InResponseTo, Status, Issuer), read without
+/// verifying anything: for telling what happened when the response cannot be validated,
+/// never for a verdict. `None` when it is not a readable Response.
+pub fn read_envelope(xml: &[u8]) -> Option<ResponseEnvelope> {
+    let doc = xml::parse(xml).ok()?;
+    doc.root
+        .is(xml::ns::SAMLP, "Response")
+        .then(|| ResponseEnvelope::read(&doc.root))
+}
+
 /// What the expectations leave unjudged, said on every response so that no report reads as
 /// a full verdict when it is not one.
 fn unchecked(expect: &Expectations) -> Vec<Finding> {
