@@ -18,7 +18,9 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub enum Format {
     /// HTTP Archive 1.2; `creator` is the exporting tool as it names itself (`WebInspector`
     /// for Chrome and Edge, `Firefox`, Safari's `WebKit Web Inspector`).
-    Har { creator: Option<String> },
+    Har {
+        creator: Option<String>,
+    },
     SamlTracer,
 }
 
@@ -126,7 +128,9 @@ pub enum CaptureError {
     Empty,
     #[error("it is not JSON, so neither a HAR file nor a SAML-tracer export: {0}")]
     NotJson(String),
-    #[error("it is JSON, but neither a HAR file (log.entries) nor a SAML-tracer export (requests)")]
+    #[error(
+        "it is JSON, but neither a HAR file (log.entries) nor a SAML-tracer export (requests)"
+    )]
     NotCapture,
     #[error("it has a 'log' member but is not a HAR file: {0}")]
     Har(String),
@@ -361,13 +365,21 @@ fn har(log: HarLog, recorded: Option<Value>) -> Capture {
                     .and_then(Value::as_u64)
                     .and_then(|s| u16::try_from(s).ok())
                     .filter(|s| *s > 0);
-                x.location = response.redirect_url.take().filter(|u| !u.is_empty()).or_else(|| {
-                    response
-                        .headers
-                        .into_iter()
-                        .find(|h| h.name.text().is_some_and(|n| n.eq_ignore_ascii_case("location")))
-                        .and_then(|h| h.value.take())
-                });
+                x.location = response
+                    .redirect_url
+                    .take()
+                    .filter(|u| !u.is_empty())
+                    .or_else(|| {
+                        response
+                            .headers
+                            .into_iter()
+                            .find(|h| {
+                                h.name
+                                    .text()
+                                    .is_some_and(|n| n.eq_ignore_ascii_case("location"))
+                            })
+                            .and_then(|h| h.value.take())
+                    });
                 (x.mime, x.body) = body(response.content);
             }
             x
@@ -418,11 +430,17 @@ fn pairs(value: &Value) -> Vec<(String, String)> {
         .filter_map(|p| match p {
             Value::Array(kv) => Some((
                 kv.first()?.as_str()?.to_owned(),
-                kv.get(1).and_then(Value::as_str).unwrap_or_default().to_owned(),
+                kv.get(1)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             )),
             Value::Object(o) => Some((
                 o.get("name")?.as_str()?.to_owned(),
-                o.get("value").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                o.get("value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
             )),
             _ => None,
         })
@@ -476,24 +494,29 @@ mod tests {
     #[test]
     fn a_har_entry_keeps_what_trace_reads() {
         let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"},
-            "entries": [
-                {"startedDateTime": "2026-11-27T08:59:58.123Z",
-                 "request": {"method": "POST", "url": "https://x.example/acs?a=1",
-                    "postData": {"mimeType": "application/x-www-form-urlencoded", "text": "SAMLResponse=PD94%2B&RelayState=r+s"}},
-                 "response": {"status": 302, "headers": [{"name": "location", "value": "https://portal.example/start"}],
-                    "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": ""}},
-                {"startedDateTime": "2026-11-27T08:59:59Z",
-                 "request": {"method": "GET", "url": "https://login.example/"},
-                 "response": {"status": 200, "content": {"mimeType": "text/html; charset=utf-8", "text": "PGh0bWw+", "encoding": "base64"}}},
-                {"request": {"method": "GET", "url": "https://cut.example/"}, "response": {"status": 0}}
-            ]}});
+        "entries": [
+            {"startedDateTime": "2026-11-27T08:59:58.123Z",
+             "request": {"method": "POST", "url": "https://x.example/acs?a=1",
+                "postData": {"mimeType": "application/x-www-form-urlencoded", "text": "SAMLResponse=PD94%2B&RelayState=r+s"}},
+             "response": {"status": 302, "headers": [{"name": "location", "value": "https://portal.example/start"}],
+                "content": {"size": 0, "mimeType": "x-unknown"}, "redirectURL": ""}},
+            {"startedDateTime": "2026-11-27T08:59:59Z",
+             "request": {"method": "GET", "url": "https://login.example/"},
+             "response": {"status": 200, "content": {"mimeType": "text/html; charset=utf-8", "text": "PGh0bWw+", "encoding": "base64"}}},
+            {"request": {"method": "GET", "url": "https://cut.example/"}, "response": {"status": 0}}
+        ]}});
         let c = read(har.to_string().as_bytes()).unwrap();
         assert_eq!(c.format.describe(), "HAR file (WebInspector)");
-        let [post, page, cut] = &c.exchanges[..] else { panic!() };
+        let [post, page, cut] = &c.exchanges[..] else {
+            panic!()
+        };
         assert_eq!(post.form_param("SAMLResponse"), Some("PD94+"));
         assert_eq!(post.form_param("RelayState"), Some("r s"));
         assert_eq!(post.query_param("a"), Some("1"));
-        assert_eq!(post.location.as_deref(), Some("https://portal.example/start"));
+        assert_eq!(
+            post.location.as_deref(),
+            Some("https://portal.example/start")
+        );
         assert_eq!(post.endpoint(), "https://x.example/acs");
         assert_eq!(page.body.as_deref(), Some("<html>"));
         assert_eq!(page.number, 2);
@@ -520,7 +543,10 @@ mod tests {
             "timestamp": "2026-11-27T09:00:05.000Z"});
         let c = read(export.to_string().as_bytes()).unwrap();
         assert_eq!(c.format, Format::SamlTracer);
-        assert_eq!(c.saved_at.unwrap().to_rfc3339(), "2026-11-27T09:00:05+00:00");
+        assert_eq!(
+            c.saved_at.unwrap().to_rfc3339(),
+            "2026-11-27T09:00:05+00:00"
+        );
         assert_eq!(c.exchanges[0].location.as_deref(), Some("https://portal/"));
         assert_eq!(c.exchanges[0].status, Some(302));
         assert!(c.exchanges[0].saml.is_some());
@@ -530,8 +556,14 @@ mod tests {
     fn what_is_not_a_capture_says_what_it_is() {
         assert_eq!(read(b"  ").unwrap_err(), CaptureError::Empty);
         assert_eq!(read(b"{\"a\": 1}").unwrap_err(), CaptureError::NotCapture);
-        assert!(matches!(read(b"<html>").unwrap_err(), CaptureError::NotJson(_)));
-        assert!(matches!(read(b"{\"log\": {}}").unwrap_err(), CaptureError::Har(_)));
+        assert!(matches!(
+            read(b"<html>").unwrap_err(),
+            CaptureError::NotJson(_)
+        ));
+        assert!(matches!(
+            read(b"{\"log\": {}}").unwrap_err(),
+            CaptureError::Har(_)
+        ));
         assert_eq!(read(b"\xFF\xFE{\0").unwrap_err(), CaptureError::Utf16);
     }
 

@@ -149,7 +149,10 @@ fn trace(t: settings::Trace) -> Result<Status> {
         }
         None => None,
     };
-    output::print(t.format, &render::trace(t.format, &report, receipt.as_ref()))?;
+    output::print(
+        t.format,
+        &render::trace(t.format, &report, receipt.as_ref()),
+    )?;
     Ok(report.status())
 }
 

@@ -314,7 +314,10 @@ pub struct Trace {
 /// --force, any existing file.
 fn redact_target(out: &Path, force: bool, capture: &str) -> Result<PathBuf> {
     if out.is_dir() {
-        bail!("--redact {}: is a directory; give the file to write", out.display());
+        bail!(
+            "--redact {}: is a directory; give the file to write",
+            out.display()
+        );
     }
     if capture != "-" {
         let same = match (std::fs::canonicalize(capture), std::fs::canonicalize(out)) {
@@ -322,7 +325,10 @@ fn redact_target(out: &Path, force: bool, capture: &str) -> Result<PathBuf> {
             _ => false,
         };
         if same {
-            bail!("--redact {}: is the capture itself; write the redacted copy to another file", out.display());
+            bail!(
+                "--redact {}: is the capture itself; write the redacted copy to another file",
+                out.display()
+            );
         }
     }
     if out.exists() && !force {
@@ -466,7 +472,6 @@ fn missing_expectation(a: &JudgeArgs, missing: MissingExpectation) -> anyhow::Er
 
 /// `--account-id/--provider-name`: what the Role values must name.
 fn role_owner(a: &JudgeArgs, target: Option<Target>) -> Result<RoleOwner> {
-
     if target != Some(Target::Iam) && (a.account_id.is_some() || a.provider_name.is_some()) {
         bail!("--account-id and --provider-name check the Role values of --target iam");
     }

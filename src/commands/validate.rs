@@ -95,7 +95,11 @@ pub fn trust_metadata(
     })?;
     Ok(MetadataTrust {
         anchors,
-        sso: idp.sso_services.iter().map(|e| e.location.clone()).collect(),
+        sso: idp
+            .sso_services
+            .iter()
+            .map(|e| e.location.clone())
+            .collect(),
         entity_id: idp.entity_id,
         warning,
     })
@@ -164,10 +168,19 @@ pub fn run<R: Send, S: Read>(
         Err(e) => (e.name().to_owned(), Err(e.reason())),
     };
     let size = |listed: &Result<Listed, SourceError>| listed.as_ref().map_or(0, |l| l.len);
+    let no_response = |name: &str, bytes: &[u8]| {
+        let capture = crate::capture::read(bytes).ok()?;
+        let found = super::trace::first_problem(name, &capture, job.limits)?;
+        let quoted = shlex::try_quote(name).map_or_else(|_| name.into(), |q| q.into_owned());
+        Some(format!(
+            "{found}. samlbridge trace {quoted} tells the whole sign-in"
+        ))
+    };
     Batch {
         limits: job.limits,
         settings: &job.settings,
         pool: &pool,
+        no_response: &no_response,
     }
     .run(listing, size, load, prepare, emit)
 }

@@ -982,7 +982,10 @@ pub fn trace(
     for a in &report.attempts {
         let (style, word) = match a.outcome {
             Outcome::Accepted => (GREEN, "AWS would accept the response".to_owned()),
-            Outcome::Rejected => (RED, "the response reached AWS, which would refuse it".to_owned()),
+            Outcome::Rejected => (
+                RED,
+                "the response reached AWS, which would refuse it".to_owned(),
+            ),
             Outcome::EntraError => (
                 RED,
                 format!(
@@ -1039,12 +1042,19 @@ fn timeline(out: &mut String, a: &crate::commands::trace::Attempt) {
     let line = |out: &mut String, t, kind: &str, text: String| {
         let _ = writeln!(out, "  {}  {:13} {}", paint(DIM, clock(t)), kind, text);
     };
-    if !a.steps.iter().any(|s| matches!(s, Step::AuthnRequest { .. })) {
+    if !a
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::AuthnRequest { .. }))
+    {
         line(
             out,
             None,
             "authn-request",
-            paint(DIM, "none: the sign-in started at Entra (IdP-initiated), or before the capture"),
+            paint(
+                DIM,
+                "none: the sign-in started at Entra (IdP-initiated), or before the capture",
+            ),
         );
     }
     for step in &a.steps {
@@ -1146,11 +1156,7 @@ fn timeline(out: &mut String, a: &crate::commands::trace::Attempt) {
             ),
         }
     }
-    if !a
-        .steps
-        .iter()
-        .any(|s| matches!(s, Step::Response { .. }))
-    {
+    if !a.steps.iter().any(|s| matches!(s, Step::Response { .. })) {
         line(out, None, "response", paint(RED, "none posted"));
     }
 }
@@ -1230,11 +1236,7 @@ fn step_details(out: &mut String, step: &crate::commands::trace::Step) {
                 if let Some(p) = r.is_passive {
                     field(out, "IsPassive", if p { "true" } else { "false" });
                 }
-                field(
-                    out,
-                    "signed",
-                    r.signature.as_deref().unwrap_or("no"),
-                );
+                field(out, "signed", r.signature.as_deref().unwrap_or("no"));
             }
             if let Some(r) = relay_state {
                 field(out, "RelayState", r);
@@ -1347,8 +1349,14 @@ fn recorded_verdicts(out: &mut String, recorded: &serde_json::Value) {
         .into_iter()
         .flatten()
     {
-        let number = a.get("number").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let outcome = a.get("outcome").and_then(serde_json::Value::as_str).unwrap_or("?");
+        let number = a
+            .get("number")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        let outcome = a
+            .get("outcome")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("?");
         let codes: Vec<&str> = a
             .get("errors")
             .and_then(serde_json::Value::as_array)

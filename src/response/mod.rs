@@ -463,6 +463,9 @@ pub struct Batch<'a> {
     pub limits: DecodeLimits,
     pub settings: &'a ValidateSettings,
     pub pool: &'a rayon::ThreadPool,
+    /// What to add to the message of a capture that holds no response (what went wrong in
+    /// the sign-in it records, when that can be told).
+    pub no_response: &'a (dyn Fn(&str, &[u8]) -> Option<String> + Sync),
 }
 
 impl Batch<'_> {
@@ -489,6 +492,7 @@ impl Batch<'_> {
             limits,
             settings,
             pool,
+            no_response,
         } = *self;
         use rayon::prelude::*;
         let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
@@ -514,7 +518,16 @@ impl Batch<'_> {
                             message,
                         };
                         let bytes = bytes.map_err(error)?;
-                        decode::find(&name, &bytes, limits).map_err(|e| error(e.to_string()))
+                        decode::find(&name, &bytes, limits).map_err(|e| {
+                            let more = match e {
+                                DecodeError::NoSamlResponse { .. } => no_response(&name, &bytes),
+                                _ => None,
+                            };
+                            error(match more {
+                                Some(more) => format!("{e}: {more}"),
+                                None => e.to_string(),
+                            })
+                        })
                     })
                     .collect()
             });

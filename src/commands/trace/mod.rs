@@ -37,6 +37,50 @@ pub struct TraceJob {
     pub limits: DecodeLimits,
 }
 
+impl TraceJob {
+    /// A job that only tells the story: no response is validated and no request checked
+    /// against a service provider.
+    pub fn story_only(limits: DecodeLimits) -> Self {
+        TraceJob {
+            validate: None,
+            unjudged: None,
+            expect: Expectations {
+                issuer: None,
+                audiences: Vec::new(),
+                acs: Vec::new(),
+                target: crate::aws::TargetChoice::Unknown,
+                expect_user: None,
+                role_owner: Default::default(),
+                // Never read: nothing is validated.
+                now: response::JudgeAt::Given(DateTime::UNIX_EPOCH),
+                skew: Duration::minutes(3),
+            },
+            recipient_known: false,
+            idp_sso: Vec::new(),
+            overrides: Overrides::default(),
+            limits,
+        }
+    }
+}
+
+/// What went wrong first in a capture that holds no response, in one sentence: Entra's error,
+/// or that the capture stops early; `None` when it holds no sign-in at all.
+pub fn first_problem(name: &str, capture: &Capture, limits: DecodeLimits) -> Option<String> {
+    let report = run(&TraceJob::story_only(limits), name, capture);
+    report.attempts.iter().find_map(|a| {
+        a.findings
+            .iter()
+            .find(|f| f.code == Code::EntraAadstsError)
+            .map(|f| format!("Entra refused the sign-in: {}", f.message))
+            .or_else(|| {
+                a.findings
+                    .iter()
+                    .find(|f| f.code == Code::TraceNoResponse)
+                    .map(|f| f.message.clone())
+            })
+    })
+}
+
 /// The story of one capture.
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceReport {
@@ -235,19 +279,15 @@ pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
                 loose = EntraStep::default();
                 loose_numbers.clear();
             }
-            Kind::Entra => {
-                match attempts.last_mut().filter(|a| a.response.is_none()) {
-                    Some(a) => entra_exchange(&mut a.entra, x),
-                    None => {
-                        entra_exchange(&mut loose, x);
-                        loose_numbers.push(x.number);
-                    }
+            Kind::Entra => match attempts.last_mut().filter(|a| a.response.is_none()) {
+                Some(a) => entra_exchange(&mut a.entra, x),
+                None => {
+                    entra_exchange(&mut loose, x);
+                    loose_numbers.push(x.number);
                 }
-            }
+            },
             Kind::Response(binding) => {
-                let open = attempts
-                    .last()
-                    .is_some_and(|a| a.response.is_none());
+                let open = attempts.last().is_some_and(|a| a.response.is_none());
                 if !open {
                     attempts.push(Builder {
                         entra: std::mem::take(&mut loose),
@@ -333,10 +373,16 @@ fn classify(x: &Exchange) -> Kind {
     // A SAML-tracer export that masked the form still holds the decoded message.
     if let Some(saml) = &x.saml {
         if decode::is_response(saml) {
-            return Kind::Response(if post { Binding::Post } else { Binding::Redirect });
+            return Kind::Response(if post {
+                Binding::Post
+            } else {
+                Binding::Redirect
+            });
         }
     }
-    if x.host().is_some_and(|h| Cloud::from_login_host(&h).is_some()) {
+    if x.host()
+        .is_some_and(|h| Cloud::from_login_host(&h).is_some())
+    {
         return Kind::Entra;
     }
     Kind::Other
@@ -494,7 +540,12 @@ fn aws_step(x: &Exchange) -> Step {
         (None, _) => "no answer was captured",
         (Some(s), _) if s >= 400 => "an error",
         (Some(_), Some(l)) if is_portal(l) => "the AWS access portal",
-        (Some(_), Some(l)) if l.starts_with("https://console.aws.amazon.com") || l.contains(".console.aws.amazon.com") => "the AWS console",
+        (Some(_), Some(l))
+            if l.starts_with("https://console.aws.amazon.com")
+                || l.contains(".console.aws.amazon.com") =>
+        {
+            "the AWS console"
+        }
         (Some(_), Some(l)) if l.to_ascii_lowercase().contains("error") => "an error page",
         (Some(_), Some(_)) => "another page",
         (Some(_), None) => "a page of its own",
@@ -604,12 +655,25 @@ impl Builder {
             if self.request.is_none() || request.is_some() {
                 check_in_response_to(request, env, &mut findings);
             }
-            if let (Some(sent), Some(t)) = (env.issue_instant.as_ref().and_then(|i| i.valid()), response_started) {
-                check_clock("the response's IssueInstant", sent, t, job.expect.skew, &mut findings);
+            if let (Some(sent), Some(t)) = (
+                env.issue_instant.as_ref().and_then(|i| i.valid()),
+                response_started,
+            ) {
+                check_clock(
+                    "the response's IssueInstant",
+                    sent,
+                    t,
+                    job.expect.skew,
+                    &mut findings,
+                );
             }
         }
-        if let (Some(Step::AuthnRequest { relay_state: sent, .. }), Some(got)) =
-            (&self.request, response_relay)
+        if let (
+            Some(Step::AuthnRequest {
+                relay_state: sent, ..
+            }),
+            Some(got),
+        ) = (&self.request, response_relay)
         {
             if sent.as_deref() != got {
                 findings.push(Finding::new(
@@ -631,7 +695,13 @@ impl Builder {
             };
             findings.push(Finding::new(Code::TraceNoResponse, message));
         }
-        if let Some(Step::Aws { status: Some(s), location, leads_to, .. }) = &self.aws {
+        if let Some(Step::Aws {
+            status: Some(s),
+            location,
+            leads_to,
+            ..
+        }) = &self.aws
+        {
             if *s >= 400 || *leads_to == "an error page" {
                 findings.push(Finding::new(
                     Code::TraceAwsRefused,

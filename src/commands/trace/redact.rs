@@ -80,14 +80,55 @@ impl Kind {
 
 /// Form and query parameters that hold credentials or session state.
 const PASSWORD_PARAMS: &[&str] = &["passwd", "password", "pwd", "otc", "pin"];
-const IDENTITY_PARAMS: &[&str] = &["login", "loginfmt", "username", "login_hint", "user", "email", "upn", "domain_hint"];
-const SESSION_PARAMS: &[&str] = &[
-    "flowtoken", "ctx", "canary", "hpgrequestid", "sessionid", "session_state", "state", "code",
-    "nonce", "sso_nonce", "client-request-id", "relaystate", "workflowstatehandle", "wctx",
-    "wresult", "samlart", "id_token", "access_token", "refresh_token", "sft", "sftag", "i19",
-    "ppft", "estsrequest", "sso_reload", "mfaauthmethod", "authmethodid", "request", "pollcount",
+const IDENTITY_PARAMS: &[&str] = &[
+    "login",
+    "loginfmt",
+    "username",
+    "login_hint",
+    "user",
+    "email",
+    "upn",
+    "domain_hint",
 ];
-const SECRET_HEADERS: &[&str] = &["cookie", "set-cookie", "authorization", "proxy-authorization", "x-ms-refreshtokencredential", "x-ms-deviceCredential"];
+const SESSION_PARAMS: &[&str] = &[
+    "flowtoken",
+    "ctx",
+    "canary",
+    "hpgrequestid",
+    "sessionid",
+    "session_state",
+    "state",
+    "code",
+    "nonce",
+    "sso_nonce",
+    "client-request-id",
+    "relaystate",
+    "workflowstatehandle",
+    "wctx",
+    "wresult",
+    "samlart",
+    "id_token",
+    "access_token",
+    "refresh_token",
+    "sft",
+    "sftag",
+    "i19",
+    "ppft",
+    "estsrequest",
+    "sso_reload",
+    "mfaauthmethod",
+    "authmethodid",
+    "request",
+    "pollcount",
+];
+const SECRET_HEADERS: &[&str] = &[
+    "cookie",
+    "set-cookie",
+    "authorization",
+    "proxy-authorization",
+    "x-ms-refreshtokencredential",
+    "x-ms-deviceCredential",
+];
 
 /// The masks given so far, one per value.
 #[derive(Default)]
@@ -415,7 +456,9 @@ fn learn(doc: &Value, masks: &mut Masks) {
 fn learn_param(name: &str, value: &str, masks: &mut Masks) {
     match name {
         "SAMLResponse" | "SAMLRequest" => {
-            if let Ok((xml, _)) = decode::decode_base64(&value.replace(' ', "+"), DecodeLimits::default()) {
+            if let Ok((xml, _)) =
+                decode::decode_base64(&value.replace(' ', "+"), DecodeLimits::default())
+            {
                 learn_saml(&String::from_utf8_lossy(&xml), masks);
             }
         }
@@ -441,13 +484,23 @@ fn learn_saml(xml: &str, masks: &mut Masks) {
             continue;
         }
         let kind = match &*e.local {
-            "NameID" => Some(if value.contains('@') { Kind::Email } else { Kind::Name }),
+            "NameID" => Some(if value.contains('@') {
+                Kind::Email
+            } else {
+                Kind::Name
+            }),
             "AttributeValue" => {
                 let kept = value.contains("://")
                     || value.starts_with("urn:")
                     || value.starts_with("arn:")
                     || value.chars().all(|c| c.is_ascii_digit());
-                (!kept).then_some(if value.contains('@') { Kind::Email } else if find_guid(&value) == Some((0, value.len())) { Kind::ObjectId } else { Kind::Name })
+                (!kept).then_some(if value.contains('@') {
+                    Kind::Email
+                } else if find_guid(&value) == Some((0, value.len())) {
+                    Kind::ObjectId
+                } else {
+                    Kind::Name
+                })
             }
             _ => None,
         };
@@ -459,14 +512,16 @@ fn learn_saml(xml: &str, masks: &mut Masks) {
 
 /// A SAML message masked and encoded again as it travelled.
 fn saml_value(value: &str, masks: &mut Masks) -> String {
-    let Ok((xml, binding)) = decode::decode_base64(&value.replace(' ', "+"), DecodeLimits::default())
+    let Ok((xml, binding)) =
+        decode::decode_base64(&value.replace(' ', "+"), DecodeLimits::default())
     else {
         return masks.mask(Kind::Session, value);
     };
     let masked = markup(&String::from_utf8_lossy(&xml), masks);
     match binding {
         Binding::Redirect => {
-            let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut z =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
             let deflated = z.write_all(masked.as_bytes()).and_then(|()| z.finish());
             match deflated {
                 Ok(d) => base64::engine::general_purpose::STANDARD.encode(d),
@@ -508,7 +563,11 @@ fn url(text: &str, masks: &mut Masks) -> String {
     };
     if let Some(f) = fragment {
         out.push('#');
-        out.push_str(&if f.contains('=') { form(f, masks) } else { masks.text(f) });
+        out.push_str(&if f.contains('=') {
+            form(f, masks)
+        } else {
+            masks.text(f)
+        });
     }
     out
 }
@@ -523,7 +582,11 @@ fn headers(list: Option<&mut Value>, masks: &mut Masks) {
     for h in list.and_then(Value::as_array_mut).into_iter().flatten() {
         let (name, value) = match h {
             Value::Object(o) => {
-                let name = o.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let name = o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 (name, o.get_mut("value"))
             }
             Value::Array(kv) if kv.len() == 2 => {
@@ -535,8 +598,18 @@ fn headers(list: Option<&mut Value>, masks: &mut Masks) {
         let Some(value) = value else { continue };
         let lower = name.to_ascii_lowercase();
         set_str(value, |s| {
-            if SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&lower)) {
-                masks.mask(if lower.contains("cookie") { Kind::Cookie } else { Kind::Token }, s)
+            if SECRET_HEADERS
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&lower))
+            {
+                masks.mask(
+                    if lower.contains("cookie") {
+                        Kind::Cookie
+                    } else {
+                        Kind::Token
+                    },
+                    s,
+                )
             } else if s.to_ascii_lowercase().starts_with("bearer ") {
                 masks.mask(Kind::Token, s)
             } else if matches!(lower.as_str(), "location" | "referer" | "origin" | ":path") {
@@ -550,13 +623,19 @@ fn headers(list: Option<&mut Value>, masks: &mut Masks) {
 
 fn params(list: Option<&mut Value>, masks: &mut Masks) {
     for p in list.and_then(Value::as_array_mut).into_iter().flatten() {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         if let Some(v) = p.get_mut("value") {
             set_str(v, |s| {
                 // Chrome leaves params encoded as sent.
                 let encoded = s.contains('%');
                 let plain = if encoded {
-                    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+                    percent_encoding::percent_decode_str(s)
+                        .decode_utf8_lossy()
+                        .into_owned()
                 } else {
                     s.to_owned()
                 };
@@ -594,7 +673,13 @@ fn har_entry(entry: &mut Value, masks: &mut Masks) {
                 .and_then(Value::as_str)
                 .is_some_and(|m| m.contains("x-www-form-urlencoded"));
             if let Some(t) = post.get_mut("text") {
-                set_str(t, |s| if is_form || (s.contains('=') && !s.contains(['{', '<'])) { form(s, masks) } else { masks.text(s) });
+                set_str(t, |s| {
+                    if is_form || (s.contains('=') && !s.contains(['{', '<'])) {
+                        form(s, masks)
+                    } else {
+                        masks.text(s)
+                    }
+                });
             }
         }
     }
@@ -621,7 +706,8 @@ fn body(content: &mut Map<String, Value>, masks: &mut Masks) {
         match base64::engine::general_purpose::STANDARD.decode(compact) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(page) => {
-                    *text = base64::engine::general_purpose::STANDARD.encode(page_text(&page, masks));
+                    *text =
+                        base64::engine::general_purpose::STANDARD.encode(page_text(&page, masks));
                 }
                 // Images and fonts hold nothing of the user's; drop what cannot be read.
                 Err(_) => text.clear(),
@@ -686,7 +772,8 @@ fn tag_end(text: &str) -> Option<usize> {
 
 /// One tag with each quoted attribute value masked.
 fn tag(text: &str, masks: &mut Masks) -> String {
-    let saml_input = text.contains("name=\"SAMLResponse\"") || text.contains("name=\"SAMLRequest\"");
+    let saml_input =
+        text.contains("name=\"SAMLResponse\"") || text.contains("name=\"SAMLRequest\"");
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(q) = rest.find(['"', '\'']) {
@@ -700,7 +787,10 @@ fn tag(text: &str, masks: &mut Masks) -> String {
         out.push_str(quote);
         let attribute = before.trim_end().trim_end_matches('=').trim_end();
         if saml_input && attribute.ends_with("value") {
-            let message = value.replace("&#43;", "+").replace("&#x2b;", "+").replace("&#x2B;", "+");
+            let message = value
+                .replace("&#43;", "+")
+                .replace("&#x2b;", "+")
+                .replace("&#x2B;", "+");
             out.push_str(&saml_value(&message, masks));
         } else if value.starts_with("https://") || value.starts_with("http://") {
             out.push_str(&url(value, masks));
@@ -722,7 +812,12 @@ fn tracer_request(request: &mut Value, masks: &mut Masks) {
         set_str(u, |s| url(s, masks));
     }
     for field in ["post", "get"] {
-        for pair in r.get_mut(field).and_then(Value::as_array_mut).into_iter().flatten() {
+        for pair in r
+            .get_mut(field)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
             if let Some([Value::String(name), value]) = pair.as_array_mut().map(Vec::as_mut_slice) {
                 let name = name.clone();
                 set_str(value, |s| param_value(&name, s, masks));
@@ -779,7 +874,10 @@ mod tests {
         let a = m.mask(Kind::Email, "alice@contoso.com");
         assert_eq!(m.mask(Kind::Email, "alice@contoso.com"), a);
         assert_ne!(m.mask(Kind::Email, "bob@contoso.com"), a);
-        assert_eq!(m.text("mail alice@contoso.com now"), format!("mail {a} now"));
+        assert_eq!(
+            m.text("mail alice@contoso.com now"),
+            format!("mail {a} now")
+        );
         let masked = m.masked();
         assert_eq!(masked[0].values, 2);
         assert_eq!(masked[0].places, 4);
@@ -791,7 +889,10 @@ mod tests {
         m.mask(Kind::Name, "Response");
         let xml = r#"<samlp:Response ID="a" Dest='https://x/?login=bob@contoso.com'><!-- alice@contoso.com --><NameID>Response</NameID><![CDATA[carol@contoso.com]]></samlp:Response>"#;
         let out = markup(xml, &mut m);
-        assert!(out.starts_with("<samlp:Response ID=\"a\" Dest='https://x/?login=user"), "{out}");
+        assert!(
+            out.starts_with("<samlp:Response ID=\"a\" Dest='https://x/?login=user"),
+            "{out}"
+        );
         assert!(out.contains("<NameID>redacted-name-1</NameID>"), "{out}");
         assert!(!out.contains("contoso"), "{out}");
         assert!(out.ends_with("</samlp:Response>"));

@@ -110,16 +110,16 @@ pub fn read(
     let issuer = once("Issuer", ns::SAML)?.map(Element::text);
     let policy = once("NameIDPolicy", ns::SAMLP)?.map(|p| NameIdPolicy {
         format: p.attr("Format").map(str::to_owned),
-        allow_create: p.attr("AllowCreate").map(|v| matches!(v.trim(), "true" | "1")),
+        allow_create: p
+            .attr("AllowCreate")
+            .map(|v| matches!(v.trim(), "true" | "1")),
     });
-    let context = once("RequestedAuthnContext", ns::SAMLP)?.map(|c| {
-        RequestedAuthnContext {
-            comparison: c.attr("Comparison").unwrap_or("exact").to_owned(),
-            class_refs: c
-                .children_named(ns::SAML, "AuthnContextClassRef")
-                .map(Element::trimmed_text)
-                .collect(),
-        }
+    let context = once("RequestedAuthnContext", ns::SAMLP)?.map(|c| RequestedAuthnContext {
+        comparison: c.attr("Comparison").unwrap_or("exact").to_owned(),
+        class_refs: c
+            .children_named(ns::SAML, "AuthnContextClassRef")
+            .map(Element::trimmed_text)
+            .collect(),
     });
     let embedded = once("Signature", ns::DSIG)?.map(|s| {
         s.child(ns::DSIG, "SignedInfo")
@@ -133,9 +133,7 @@ pub fn read(
         issuer,
         issue_instant: root.attr("IssueInstant").and_then(parse_instant),
         destination: root.attr("Destination").map(str::to_owned),
-        assertion_consumer_service_url: root
-            .attr("AssertionConsumerServiceURL")
-            .map(str::to_owned),
+        assertion_consumer_service_url: root.attr("AssertionConsumerServiceURL").map(str::to_owned),
         protocol_binding: root.attr("ProtocolBinding").map(str::to_owned),
         name_id_policy: policy,
         requested_authn_context: context,
@@ -165,10 +163,19 @@ mod tests {
 
     #[test]
     fn a_redirect_request_reads_whole() {
-        let r = read(&redirect(REQUEST), Binding::Redirect, None, DecodeLimits::default()).unwrap();
+        let r = read(
+            &redirect(REQUEST),
+            Binding::Redirect,
+            None,
+            DecodeLimits::default(),
+        )
+        .unwrap();
         assert_eq!(r.id.as_deref(), Some("id-1"));
         assert_eq!(r.issuer.as_deref(), Some("https://sp"));
-        assert_eq!(r.assertion_consumer_service_url.as_deref(), Some("https://acs"));
+        assert_eq!(
+            r.assertion_consumer_service_url.as_deref(),
+            Some("https://acs")
+        );
         assert_eq!(r.force_authn, Some(false));
         let c = r.requested_authn_context.unwrap();
         assert_eq!(c.comparison, "exact");
@@ -181,25 +188,56 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(REQUEST);
         let r = read(&b64, Binding::Post, None, DecodeLimits::default()).unwrap();
         assert!(r.signature.is_none());
-        let r = read(&redirect(REQUEST), Binding::Redirect, Some("rsa-sha256"), DecodeLimits::default()).unwrap();
+        let r = read(
+            &redirect(REQUEST),
+            Binding::Redirect,
+            Some("rsa-sha256"),
+            DecodeLimits::default(),
+        )
+        .unwrap();
         assert_eq!(r.signature.as_deref(), Some("query Signature, rsa-sha256"));
     }
 
     #[test]
     fn what_is_not_one_request_is_refused() {
-        let logout = r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x"/>"#;
+        let logout =
+            r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x"/>"#;
         assert_eq!(
-            read(&redirect(logout), Binding::Redirect, None, DecodeLimits::default()).unwrap_err(),
+            read(
+                &redirect(logout),
+                Binding::Redirect,
+                None,
+                DecodeLimits::default()
+            )
+            .unwrap_err(),
             RequestError::Other("samlp:LogoutRequest".into())
         );
-        let twice = REQUEST.replace("<saml:Issuer>https://sp</saml:Issuer>", "<saml:Issuer>https://sp</saml:Issuer><saml:Issuer>https://other</saml:Issuer>");
+        let twice = REQUEST.replace(
+            "<saml:Issuer>https://sp</saml:Issuer>",
+            "<saml:Issuer>https://sp</saml:Issuer><saml:Issuer>https://other</saml:Issuer>",
+        );
         assert!(matches!(
-            read(&redirect(&twice), Binding::Redirect, None, DecodeLimits::default()).unwrap_err(),
-            RequestError::Repeated { element: "Issuer", count: 2 }
+            read(
+                &redirect(&twice),
+                Binding::Redirect,
+                None,
+                DecodeLimits::default()
+            )
+            .unwrap_err(),
+            RequestError::Repeated {
+                element: "Issuer",
+                count: 2
+            }
         ));
         let dtd = format!("<!DOCTYPE x [<!ENTITY e \"x\">]>{REQUEST}");
         assert!(matches!(
-            read(&redirect(&dtd), Binding::Redirect, None, DecodeLimits::default()).unwrap_err(),
+            read(
+                &redirect(&dtd),
+                Binding::Redirect,
+                None,
+                DecodeLimits::default()
+            )
+            .unwrap_err(),
             RequestError::Xml(_)
         ));
         assert!(read("%%%", Binding::Redirect, None, DecodeLimits::default()).is_err());
