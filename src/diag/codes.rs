@@ -158,7 +158,7 @@ codes! {
         why: "A sign-in succeeds only when the browser posts Entra's SAMLResponse to the ACS URL. When the capture shows the request but no such POST, either Entra refused the sign-in (its AADSTS error then says why) or the capture stopped early: browsers clear the network log on each navigation unless Preserve log is on, so a capture started on the sign-in page misses the rest.",
         fix: "If an aadsts-error finding stands beside it, fix that. Otherwise open the developer tools (F12), Network tab, tick Preserve log (Chrome, Edge) or Persist Logs (Firefox), sign in again from the start and save all as HAR with content.";
 
-    TraceRelayStateChanged = "trace-relay-state-changed", Error, allowable: true,
+    RelayStateChanged = "relay-state-changed", Error, allowable: true,
         summary: "The RelayState posted with the response is not the one sent with the request",
         why: "The service provider sends RelayState with its AuthnRequest and Entra returns it unchanged with the response; Identity Center uses it to resume the sign-in it started. A different or missing value means the response belongs to another sign-in, or something between the browser and AWS changed it.",
         fix: "Capture one sign-in from start to end in one tab; check proxies or browser extensions that rewrite form posts. In Entra, leave the Relay State field of Basic SAML Configuration empty for SP-initiated sign-in.";
@@ -752,6 +752,7 @@ mod tests {
             "authn-request-",
             "aadsts-",
             "trace-",
+            "relay-state-",
         ];
         for code in Code::ALL {
             assert!(

@@ -677,7 +677,7 @@ impl Builder {
         {
             if sent.as_deref() != got {
                 findings.push(Finding::new(
-                    Code::TraceRelayStateChanged,
+                    Code::RelayStateChanged,
                     match (sent, got) {
                         (Some(s), Some(g)) => format!("the request carried RelayState {s:?}; the response was posted with {g:?}"),
                         (Some(s), None) => format!("the request carried RelayState {s:?}; the response was posted without one"),
