@@ -3804,9 +3804,7 @@ mod tests {
                 .iter()
                 .filter(|x| x.url == portal() || x.url.starts_with("https://myapps.microsoft.com/"))
                 .count();
-            if name != "aadsts7500514" {
-                assert_eq!(e.attempts, attempts, "{name}");
-            }
+            assert_eq!(e.attempts, attempts, "{name}");
             if let Some(code) = e.aadsts {
                 let on_page = flow.exchanges.iter().any(|x| {
                     x.response_body
