@@ -118,6 +118,9 @@ pub fn generate(root: &Path, renew_keys: bool, epoch: DateTime<Utc>) -> Vec<Path
     );
     responses(root, &keys, &mut out);
     claims(root, &mut out);
+    for (name, text) in crate::captures::fixture_files(&keys) {
+        write(root, &format!("captures/{name}"), text.as_bytes(), &mut out);
+    }
     out
 }
 

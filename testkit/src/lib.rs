@@ -4,6 +4,7 @@
 //! Nothing here is used by the samlbridge binary; it backs the tests and the fixture generator
 //! (`cargo run -p samlbridge-testkit --bin gen-fixtures`).
 
+pub mod captures;
 pub mod fixtures;
 pub mod https;
 pub mod idp;
