@@ -280,7 +280,12 @@ pub fn trace(a: TraceArgs) -> Result<Trace> {
 /// A browser capture; what was given instead is named.
 fn read_capture(doc: &Document) -> Result<Capture> {
     capture::read(&doc.bytes).map_err(|e| {
-        let xml = doc.bytes.trim_ascii_start().starts_with(b"<");
+        let xml = doc
+            .bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&doc.bytes)
+            .trim_ascii_start()
+            .starts_with(b"<");
         let what = match Looks::of(&doc.bytes) {
             Some(Looks::Har | Looks::Json) => e.to_string(),
             Some(Looks::Empty) => "the file is empty".to_owned(),

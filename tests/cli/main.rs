@@ -21,6 +21,7 @@ mod limits;
 mod outdir;
 mod signature_structure;
 mod terminal;
+mod trace;
 mod transport;
 mod unverified;
 mod util;

@@ -266,34 +266,36 @@ impl EntraErrorReport {
 /// Traces `capture` (read from the input called `name`).
 pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
     let mut attempts: Vec<Builder> = Vec::new();
-    // Entra traffic after a finished attempt: the start of an IdP-initiated one, or noise.
-    let mut loose = EntraStep::default();
-    let mut loose_numbers: Vec<usize> = Vec::new();
+    // Entra traffic outside an open attempt: the start of an IdP-initiated one, a sign-in
+    // Entra refused before any request was captured, or noise.
+    let mut loose = Loose::default();
     for x in ordered(capture) {
         match classify(x) {
             Kind::Request(binding) => {
-                attempts.push(Builder::default());
-                let step = authn_step(job, x, binding);
-                let a = attempts.last_mut().expect("just pushed");
-                a.request = Some(step);
-                loose = EntraStep::default();
-                loose_numbers.clear();
+                loose.flush(&mut attempts);
+                let mut a = Builder {
+                    request: Some(authn_step(job, x, binding)),
+                    ..Builder::default()
+                };
+                // Entra answers the request itself: with its sign-in page, or its error page.
+                if is_entra(x) {
+                    entra_exchange(&mut a.entra, x);
+                }
+                attempts.push(a);
             }
             Kind::Entra => match attempts.last_mut().filter(|a| a.response.is_none()) {
                 Some(a) => entra_exchange(&mut a.entra, x),
                 None => {
-                    entra_exchange(&mut loose, x);
-                    loose_numbers.push(x.number);
+                    entra_exchange(&mut loose.entra, x);
+                    loose.saml_endpoint |= is_saml_endpoint(x);
                 }
             },
             Kind::Response(binding) => {
-                let open = attempts.last().is_some_and(|a| a.response.is_none());
-                if !open {
+                if !attempts.last().is_some_and(|a| a.response.is_none()) {
                     attempts.push(Builder {
-                        entra: std::mem::take(&mut loose),
+                        entra: std::mem::take(&mut loose).entra,
                         ..Builder::default()
                     });
-                    loose_numbers.clear();
                 }
                 let a = attempts.last_mut().expect("an open attempt");
                 a.response = Some(response_step(job, capture, x, binding));
@@ -302,12 +304,7 @@ pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
             Kind::Other => {}
         }
     }
-    if loose.error.is_some() {
-        attempts.push(Builder {
-            entra: loose,
-            ..Builder::default()
-        });
-    }
+    loose.flush(&mut attempts);
     let mut findings = Vec::new();
     if attempts.is_empty() {
         findings.push(Finding::new(
@@ -319,7 +316,11 @@ pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
             ),
         ));
     }
-    let bodies = capture.has_bodies() || capture.format == capture::Format::SamlTracer;
+    let bodies = match capture.format {
+        capture::Format::SamlTracer => Bodies::NeverKept,
+        _ if capture.has_bodies() => Bodies::Kept,
+        _ => Bodies::NotSaved,
+    };
     let attempts = attempts
         .into_iter()
         .enumerate()
@@ -349,6 +350,39 @@ fn ordered(capture: &Capture) -> Vec<&Exchange> {
     out
 }
 
+/// Entra exchanges seen outside an open attempt.
+#[derive(Default)]
+struct Loose {
+    entra: EntraStep,
+    /// Entra's SAML endpoint was reached (without a request the capture holds).
+    saml_endpoint: bool,
+}
+
+impl Loose {
+    /// Makes an attempt of what was seen when it is one: Entra refused something, or its SAML
+    /// endpoint was reached; other traffic (images, telemetry) is dropped.
+    fn flush(&mut self, attempts: &mut Vec<Builder>) {
+        let loose = std::mem::take(self);
+        if loose.entra.error.is_some() || loose.saml_endpoint {
+            attempts.push(Builder {
+                entra: loose.entra,
+                ..Builder::default()
+            });
+        }
+    }
+}
+
+fn is_entra(x: &Exchange) -> bool {
+    x.host()
+        .is_some_and(|h| Cloud::from_login_host(&h).is_some())
+}
+
+/// Entra's SAML endpoint, `https://<login host>/<tenant>/saml2`.
+fn is_saml_endpoint(x: &Exchange) -> bool {
+    is_entra(x)
+        && url::Url::parse(&x.url).is_ok_and(|u| u.path().trim_end_matches('/').ends_with("/saml2"))
+}
+
 enum Kind {
     Request(Binding),
     Response(Binding),
@@ -358,31 +392,33 @@ enum Kind {
 
 fn classify(x: &Exchange) -> Kind {
     let post = x.method.eq_ignore_ascii_case("POST");
-    if post && x.form_param("SAMLResponse").is_some() {
-        return Kind::Response(Binding::Post);
+    let binding = if post {
+        Binding::Post
+    } else {
+        Binding::Redirect
+    };
+    let carries = |name: &str| {
+        if post {
+            x.form_param(name).is_some()
+        } else {
+            x.query_param(name).is_some()
+        }
+    };
+    // A response posted to Entra is a message to the IdP (a logout, or a mistake Entra
+    // refuses), never the end of a sign-in.
+    if carries("SAMLResponse") && !is_entra(x) {
+        return Kind::Response(binding);
     }
-    if x.query_param("SAMLResponse").is_some() {
-        return Kind::Response(Binding::Redirect);
-    }
-    if post && x.form_param("SAMLRequest").is_some() {
-        return Kind::Request(Binding::Post);
-    }
-    if x.query_param("SAMLRequest").is_some() {
-        return Kind::Request(Binding::Redirect);
+    if carries("SAMLRequest") {
+        return Kind::Request(binding);
     }
     // A SAML-tracer export that masked the form still holds the decoded message.
     if let Some(saml) = &x.saml {
-        if decode::is_response(saml) {
-            return Kind::Response(if post {
-                Binding::Post
-            } else {
-                Binding::Redirect
-            });
+        if decode::is_response(saml) && !is_entra(x) {
+            return Kind::Response(binding);
         }
     }
-    if x.host()
-        .is_some_and(|h| Cloud::from_login_host(&h).is_some())
-    {
+    if is_entra(x) {
         return Kind::Entra;
     }
     Kind::Other
@@ -568,6 +604,16 @@ fn is_portal(url: &str) -> bool {
     })
 }
 
+/// Whether the capture holds the pages the browser was shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    Kept,
+    /// A HAR saved without content.
+    NotSaved,
+    /// SAML-tracer keeps no page content at all.
+    NeverKept,
+}
+
 #[derive(Default)]
 struct Builder {
     request: Option<Step>,
@@ -577,7 +623,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn finish(self, number: usize, job: &TraceJob, bodies: bool) -> Attempt {
+    fn finish(self, number: usize, job: &TraceJob, bodies: Bodies) -> Attempt {
         let mut findings = Vec::new();
         let request = match &self.request {
             Some(Step::AuthnRequest {
@@ -642,14 +688,24 @@ impl Builder {
                 _ => "Entra's page names no message",
             });
             let title = e.title.map(|t| format!(" ({t})")).unwrap_or_default();
-            findings.push(Finding::new(
-                Code::EntraAadstsError,
-                if text.starts_with(&e.code) {
-                    format!("{text}{title}")
-                } else {
-                    format!("{}: {text}{title}", e.code)
-                },
-            ));
+            let help = match (e.cause, e.fix) {
+                (Some(cause), Some(fix)) => format!("{cause} Fix: {fix} ({})", e.help_url),
+                _ => format!(
+                    "samlbridge does not describe this code; Microsoft's lookup page does: {}",
+                    e.help_url
+                ),
+            };
+            findings.push(
+                Finding::new(
+                    Code::EntraAadstsError,
+                    if text.starts_with(&e.code) {
+                        format!("{text}{title}")
+                    } else {
+                        format!("{}: {text}{title}", e.code)
+                    },
+                )
+                .help(help),
+            );
         }
         if let Some(env) = envelope {
             if self.request.is_none() || request.is_some() {
@@ -668,6 +724,8 @@ impl Builder {
                 );
             }
         }
+        // SAML-tracer's masked exports replace form values with `{hash:…}`: nothing to compare.
+        let masked = |v: Option<&str>| v.is_some_and(|v| v.starts_with('{') && v.ends_with('}'));
         if let (
             Some(Step::AuthnRequest {
                 relay_state: sent, ..
@@ -675,7 +733,7 @@ impl Builder {
             Some(got),
         ) = (&self.request, response_relay)
         {
-            if sent.as_deref() != got {
+            if sent.as_deref() != got && !masked(got) && !masked(sent.as_deref()) {
                 findings.push(Finding::new(
                     Code::RelayStateChanged,
                     match (sent, got) {
@@ -690,7 +748,8 @@ impl Builder {
         if self.response.is_none() {
             let message = match &entra.error {
                 Some(e) => format!("Entra stopped the sign-in with {} (request {}); no response was posted to the service provider", e.code, e.request_number),
-                None if !bodies && entra.requests > 0 => "no SAMLResponse was posted to the service provider; the capture was saved without response bodies, so an error page Entra may have shown cannot be read: save the capture again with content (Chrome, Edge: \"Save all as HAR with content\"; Firefox: \"Save All As HAR\")".to_owned(),
+                None if bodies == Bodies::NotSaved && entra.requests > 0 => "no SAMLResponse was posted to the service provider; the capture was saved without response bodies, so an error page Entra may have shown cannot be read: save the capture again with content (Chrome, Edge: \"Save all as HAR with content\"; Firefox: \"Save All As HAR\")".to_owned(),
+                None if bodies == Bodies::NeverKept && entra.requests > 0 => "no SAMLResponse was posted to the service provider; SAML-tracer keeps no page content, so an error page Entra may have shown cannot be read: capture the sign-in with the browser's developer tools instead (Network tab, Preserve log, \"Save all as HAR with content\")".to_owned(),
                 None => "no SAMLResponse was posted to the service provider: the capture stops before the sign-in ended; enable Preserve log in the browser's developer tools (Firefox: Persist Logs) and capture the whole sign-in again".to_owned(),
             };
             findings.push(Finding::new(Code::TraceNoResponse, message));

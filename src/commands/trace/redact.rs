@@ -121,6 +121,9 @@ const SESSION_PARAMS: &[&str] = &[
     "request",
     "pollcount",
 ];
+/// Parts of parameter and `$Config` names that hold session state (`sCtx`, `apiCanary`,
+/// `sessionId`, `sFT`).
+const SESSION_PARTS: &[&str] = &["token", "ctx", "canary", "nonce", "session", "sft"];
 const SECRET_HEADERS: &[&str] = &[
     "cookie",
     "set-cookie",
@@ -284,7 +287,9 @@ fn param_kind(name: &str) -> Option<Kind> {
         Some(Kind::Password)
     } else if IDENTITY_PARAMS.contains(&lower.as_str()) {
         Some(Kind::Email)
-    } else if SESSION_PARAMS.contains(&lower.as_str()) || lower.contains("token") {
+    } else if SESSION_PARAMS.contains(&lower.as_str())
+        || SESSION_PARTS.iter().any(|p| lower.contains(p))
+    {
         Some(Kind::Session)
     } else {
         None
@@ -441,6 +446,10 @@ fn learn(doc: &Value, masks: &mut Masks) {
             }
         }
         Value::String(s) => {
+            // Pages and JSON bodies carry session values as `"name":"value"`.
+            for (k, v) in quoted_pairs(s) {
+                learn_param(&k, &v, masks);
+            }
             // Form bodies and URLs carry SAML messages and typed identities.
             let query = s.split_once('?').map_or(s.as_str(), |(_, q)| q);
             if query.contains('=') && !query.contains(['<', ' ', '\n']) {
@@ -453,6 +462,27 @@ fn learn(doc: &Value, masks: &mut Masks) {
     }
 }
 
+/// Every `"name":"value"` (or `"name": "value"`) in text: JSON bodies and the `$Config` of
+/// Entra's pages. Escaped quotes end nothing; values with escapes are skipped.
+fn quoted_pairs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("\":").map(|i| i + from) {
+        from = i + 2;
+        let key_start = text[..i].rfind('"').map(|q| q + 1);
+        let rest = text[i + 2..].trim_start();
+        let (Some(key_start), Some(value)) = (key_start, rest.strip_prefix('"')) else {
+            continue;
+        };
+        let Some(end) = value.find('"') else { continue };
+        let value = &value[..end];
+        if !value.contains('\\') {
+            out.push((text[key_start..i].to_owned(), value.to_owned()));
+        }
+    }
+    out
+}
+
 fn learn_param(name: &str, value: &str, masks: &mut Masks) {
     match name {
         "SAMLResponse" | "SAMLRequest" => {
@@ -462,13 +492,16 @@ fn learn_param(name: &str, value: &str, masks: &mut Masks) {
                 learn_saml(&String::from_utf8_lossy(&xml), masks);
             }
         }
-        _ => {
-            if let Some(kind @ (Kind::Email | Kind::Password)) = param_kind(name) {
-                if !value.is_empty() {
-                    masks.mask(kind, value);
-                }
+        _ => match param_kind(name) {
+            Some(kind @ (Kind::Email | Kind::Password)) if !value.is_empty() => {
+                masks.mask(kind, value);
             }
-        }
+            // Long session values (flow tokens, contexts) also sit in pages and scripts.
+            Some(Kind::Session) if value.len() >= 12 => {
+                masks.mask(Kind::Session, value);
+            }
+            _ => {}
+        },
     }
 }
 
@@ -821,6 +854,14 @@ fn tracer_request(request: &mut Value, masks: &mut Masks) {
             if let Some([Value::String(name), value]) = pair.as_array_mut().map(Vec::as_mut_slice) {
                 let name = name.clone();
                 set_str(value, |s| param_value(&name, s, masks));
+            }
+        }
+    }
+    // `postData` holds the form again, as `{name: [values]}`.
+    if let Some(post) = r.get_mut("postData").and_then(Value::as_object_mut) {
+        for (name, values) in post.iter_mut() {
+            for v in values.as_array_mut().into_iter().flatten() {
+                set_str(v, |s| param_value(name, s, masks));
             }
         }
     }

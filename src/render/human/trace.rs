@@ -160,7 +160,7 @@ fn timeline(out: &mut String, a: &crate::commands::trace::Attempt) {
                 if e.password {
                     parts.push("password posted".into());
                 }
-                if e.mfa {
+                if e.mfa && !e.pages.contains(&"second-factor prompt") {
                     parts.push("second factor".into());
                 }
                 let error = e
@@ -323,18 +323,6 @@ fn step_details(out: &mut String, step: &crate::commands::trace::Step) {
                         )
                     )
                 );
-                if let Some(m) = &x.message {
-                    field(out, "Entra says", m);
-                }
-                if let Some(t) = x.title {
-                    field(out, "what it is", t);
-                }
-                if let Some(c) = x.cause {
-                    field(out, "cause", c);
-                }
-                if let Some(f) = x.fix {
-                    field(out, "fix", f);
-                }
                 field(out, "more", &x.help_url);
                 if let Some(r) = &x.request_id {
                     field(out, "request id", r);
