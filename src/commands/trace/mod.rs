@@ -291,7 +291,7 @@ pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
                 }
             },
             Kind::Response(binding) => {
-                if !attempts.last().is_some_and(|a| a.response.is_none()) {
+                if attempts.last().is_none_or(|a| a.response.is_some()) {
                     attempts.push(Builder {
                         entra: std::mem::take(&mut loose).entra,
                         ..Builder::default()
