@@ -173,7 +173,7 @@ pub fn run<R: Send, S: Read>(
         let found = super::trace::first_problem(name, &capture, job.limits)?;
         let quoted = shlex::try_quote(name).map_or_else(|_| name.into(), |q| q.into_owned());
         Some(format!(
-            "{found}. samlbridge trace {quoted} tells the whole sign-in"
+            "{found}. Run samlbridge trace {quoted} to see the whole sign-in"
         ))
     };
     Batch {
