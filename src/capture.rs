@@ -136,6 +136,8 @@ pub enum CaptureError {
     Har(String),
     #[error("it is UTF-16 text: save it as UTF-8 (browsers write HAR files as UTF-8)")]
     Utf16,
+    #[error("the file ends mid-way, at byte {0}: it was cut off while being saved, copied or uploaded; save the capture again")]
+    Truncated(usize),
 }
 
 /// Reads a HAR file or a SAML-tracer export.
@@ -148,6 +150,13 @@ pub fn read(bytes: &[u8]) -> Result<Capture, CaptureError> {
         return Err(CaptureError::Empty);
     }
     let file: File = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_eof() {
+            return CaptureError::Truncated(bytes.len());
+        }
+        // JSON, but not an object: an array, a string, a number.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+            return CaptureError::NotCapture;
+        }
         #[derive(Deserialize)]
         struct Probe {
             log: Option<serde::de::IgnoredAny>,

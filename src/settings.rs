@@ -318,6 +318,18 @@ pub struct Trace {
 /// `--redact OUT`: refused before any work when it would replace the capture itself or, without
 /// --force, any existing file.
 fn redact_target(out: &Path, force: bool, capture: &str) -> Result<PathBuf> {
+    if out.as_os_str() == "-" {
+        bail!("--redact writes a file: give its path (the copy is not printed, so that it never mixes with the report)");
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            bail!(
+                "--redact {}: the directory {} does not exist",
+                out.display(),
+                parent.display()
+            );
+        }
+    }
     if out.is_dir() {
         bail!(
             "--redact {}: is a directory; give the file to write",
@@ -402,6 +414,8 @@ fn judging(a: &JudgeArgs, common: &CommonArgs, http: &HttpArgs) -> Result<Judgin
         trust = Some(md.anchors);
         issuer.get_or_insert(md.entity_id);
         idp_sso = md.sso;
+        idp_sso.sort();
+        idp_sso.dedup();
     }
     for path in &a.cert {
         let pem = read_pem("--cert", path)?;

@@ -168,6 +168,16 @@ codes! {
         why: "A HAR records when the browser sent each request by the capturing computer's clock; the SAML messages carry their issuer's. When they differ by more than the allowed skew, the capturing computer's clock is off, and judging a response at its capture time (what validate and trace do without --now) may call it expired or not yet valid when AWS would not.",
         fix: "Set the capturing computer's clock (enable network time), or judge at the message's own time with --now.";
 
+    TraceVerdictDiffers = "trace-verdict-differs", Warning, allowable: true,
+        summary: "AWS took the response, but samlbridge rejects it as captured",
+        why: "AWS's answer to the posted response (a redirect into the access portal or the console) shows it accepted the response at the moment it was posted. When samlbridge rejects the same response, either the response breaks a rule AWS does not enforce on that path, or it is judged at another instant than AWS judged it: the capture's clock was off, or a SAML-tracer export was saved well after the sign-in and is dated by its save time.",
+        fix: "Read the response's findings: if only time rules fail (assertion-expired, assertion-not-yet-valid), judge it at its issue instant with --now; otherwise fix what they name, since AWS may enforce it on the next sign-in.";
+
+    TraceResponseReplayed = "trace-response-replayed", Error, allowable: false,
+        summary: "The same response was posted twice",
+        why: "A SAML response may be used once: AWS remembers the assertions it took and refuses one that comes again (a replay). A browser posts a response twice when the page with Entra's form is reloaded or reached with Back; an attacker does so on purpose.",
+        fix: "Sign in again from the start rather than reloading the form page; if nobody reloaded it, find out who posted the response again.";
+
     TraceAwsRefused = "trace-aws-refused", Error, allowable: false,
         summary: "AWS answered the posted response with an error",
         why: "After Entra posts the response, AWS answers with a redirect into the AWS access portal (Identity Center) or the console (IAM). An HTTP error, or a redirect to an error page, is AWS refusing the response; the findings on the response step say why AWS would.",

@@ -394,7 +394,7 @@ fn a_requested_authn_context_is_a_warning_and_its_refusal_is_explained() {
     assert!(has(a, "authn-request-authn-context", "warning"), "{a}");
     let e = entra_error(a).unwrap();
     assert_eq!(e["code"], "AADSTS75011");
-    assert!(e["fix"].as_str().is_some());
+    assert!(e["explained"]["fix"].as_str().is_some());
 }
 
 #[test]
@@ -762,4 +762,146 @@ fn what_is_not_a_capture_is_named() {
     let o = run_stdin(&["trace", "-", "--format", "json"], b"{\"log\": {}}");
     assert_eq!(code(&o), 2);
     assert_eq!(json(&o)["verdict"], "error");
+}
+
+#[test]
+fn a_response_posted_twice_is_a_replay() {
+    let dir = tempdir();
+    let text = captures::har(&flow("success"), Browser::Chrome, Content::With);
+    let mut har: Value = serde_json::from_str(&text).unwrap();
+    let entries = har["log"]["entries"].as_array_mut().unwrap();
+    let post = entries
+        .iter()
+        .position(|e| e.to_string().contains("SAMLResponse="))
+        .unwrap();
+    let mut again = entries[post].clone();
+    let t = chrono::DateTime::parse_from_rfc3339(again["startedDateTime"].as_str().unwrap())
+        .unwrap()
+        + chrono::Duration::seconds(20);
+    again["startedDateTime"] = t.to_rfc3339().into();
+    entries.push(again);
+    let path = write(dir.path(), "replay.har", &har.to_string());
+    let (status, doc) = trace(&path, &[]);
+    assert_eq!(status, 1);
+    let attempts = doc["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0]["outcome"], "accepted");
+    let replay = &attempts[1];
+    assert!(has(replay, "trace-response-replayed", "error"), "{replay}");
+    // The second post answers the first attempt's request, which the capture holds.
+    let irt = finding(replay, "response-in-response-to");
+    assert!(
+        irt["message"]
+            .as_str()
+            .unwrap()
+            .contains("which attempt 1 sent"),
+        "{irt}"
+    );
+}
+
+#[test]
+fn a_saml_tracer_export_saved_late_says_why_aws_took_what_samlbridge_rejects() {
+    let dir = tempdir();
+    let text = captures::saml_tracer(&flow("success"));
+    let mut export: Value = serde_json::from_str(&text).unwrap();
+    export["timestamp"] = "2026-11-27T10:30:00.000Z".into();
+    let path = write(dir.path(), "late.json", &export.to_string());
+    let (status, doc) = trace(&path, &[]);
+    assert_eq!(status, 1);
+    let a = &doc["attempts"][0];
+    let clock = finding(a, "trace-clock");
+    assert!(
+        clock["message"]
+            .as_str()
+            .unwrap()
+            .contains("--now 2026-11-27T09:00:00Z"),
+        "{clock}"
+    );
+    assert!(has(a, "trace-verdict-differs", "warning"), "{a}");
+    // Judged when it was issued, it passes.
+    let (status, _) = trace(&path, &["--now", FIXTURE_NOW]);
+    assert_eq!(status, 0);
+}
+
+#[test]
+fn a_redacted_copy_keeps_its_recorded_verdict() {
+    let dir = tempdir();
+    for name in ["success", "aadsts50011"] {
+        let input = write(
+            dir.path(),
+            &format!("{name}.har"),
+            &captures::har(&flow(name), Browser::Chrome, Content::With),
+        );
+        let out = dir.path().join(format!("{name}.redacted.har"));
+        let (before, _) = trace(&input, &["--redact", out.to_str().unwrap()]);
+        let (after, doc) = trace(&out, &[]);
+        assert_eq!(after, before, "{name}: {doc}");
+        let o = run(&["trace", out.to_str().unwrap()]);
+        assert!(stdout(&o).contains("this copy was redacted by samlbridge"));
+        // The portal's route survives as a route.
+        let copy = fs::read_to_string(&out).unwrap();
+        if name == "success" {
+            assert!(
+                copy.contains("awsapps.com/start/#/?workflowResultHandle="),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_cut_off_capture_and_odd_redact_targets_are_named() {
+    let dir = tempdir();
+    let text = fs::read(testdata("captures/success.chrome.har")).unwrap();
+    let cut = dir.path().join("cut.har");
+    fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let o = run(&["trace", cut.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("the file ends mid-way"),
+        "{}",
+        stderr(&o)
+    );
+    let capture = testdata("captures/success.chrome.har");
+    let o = run(&["trace", &capture, "--redact", "-"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("give its path"), "{}", stderr(&o));
+    let missing = dir.path().join("no/such/dir/out.har");
+    let o = run(&["trace", &capture, "--redact", missing.to_str().unwrap()]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(".samlbridge-"), "{}", stderr(&o));
+}
+
+#[test]
+fn redaction_masks_secrets_beyond_the_sign_in_itself() {
+    let dir = tempdir();
+    let text = captures::har(&flow("success"), Browser::Chrome, Content::With);
+    let mut har: Value = serde_json::from_str(&text).unwrap();
+    let secrets = [
+        "ASIAEXAMPLEKEY1234567",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "FwoGZXIvYXdzEXAMPLETOKEN1234567890",
+        "Bob Builder",
+        "rvt-7f3e9a1c5b2d8e4f6a0b",
+    ];
+    let body = serde_json::json!({
+        "roleCredentials": {"accessKeyId": secrets[0], "secretAccessKey": secrets[1], "sessionToken": secrets[2]},
+        "user": {"displayName": secrets[3]}
+    });
+    har["log"]["entries"].as_array_mut().unwrap().push(serde_json::json!({
+        "startedDateTime": "2026-11-27T09:00:03.000Z",
+        "request": {"method": "POST", "url": "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials",
+            "headers": [], "postData": {"mimeType": "application/x-www-form-urlencoded",
+            "text": format!("__RequestVerificationToken={}&role=Admin", secrets[4])}},
+        "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": body.to_string()}}
+    }));
+    let input = write(dir.path(), "more.har", &har.to_string());
+    let out = dir.path().join("more.redacted.har");
+    let (status, _) = trace(&input, &["--redact", out.to_str().unwrap()]);
+    assert_eq!(status, 0);
+    let copy = fs::read_to_string(&out).unwrap();
+    for secret in secrets {
+        assert!(!copy.contains(secret), "{secret:?} survives redaction");
+    }
 }

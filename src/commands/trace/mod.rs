@@ -9,7 +9,7 @@ use super::Status;
 use crate::aws::{rules as aws_rules, Target};
 use crate::capture::{self, Capture, Exchange};
 use crate::diag::{self, Code, Finding, Overrides, Severity};
-use crate::entra::aadsts::{self, AadstsCode};
+use crate::entra::aadsts::{self, AadstsCode, EntraError};
 use crate::entra::Cloud;
 use crate::response::decode::{self, DecodeLimits};
 use crate::response::{
@@ -121,7 +121,7 @@ impl TraceReport {
 }
 
 /// How one sign-in attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// The response reached AWS and AWS would accept it.
@@ -220,51 +220,60 @@ pub struct EntraStep {
 /// An AADSTS error, where it was found and what it means.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntraErrorReport {
-    /// `AADSTS50011`.
-    pub code: String,
-    /// Entra's own message, as shown.
-    pub message: Option<String>,
+    /// The code, Entra's own message and the ids its page shows.
+    #[serde(flatten)]
+    pub error: EntraError,
     /// `page`, `error-url` or `saml-status`.
     pub found_in: &'static str,
     pub request_number: usize,
-    pub title: Option<&'static str>,
-    pub cause: Option<&'static str>,
-    pub fix: Option<&'static str>,
-    pub help_url: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub correlation_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
+    /// What this tool says about the code: its cause, fix and Microsoft's lookup link.
+    pub explained: aadsts::Described,
 }
 
 impl EntraErrorReport {
-    fn new(
+    fn new(error: EntraError, found_in: &'static str, request_number: usize) -> Self {
+        EntraErrorReport {
+            explained: aadsts::describe(error.code),
+            error,
+            found_in,
+            request_number,
+        }
+    }
+
+    /// An error known only by its code (and, for a SAML Status, its message).
+    fn bare(
         code: AadstsCode,
         message: Option<String>,
         found_in: &'static str,
         request_number: usize,
     ) -> Self {
-        let known = aadsts::known(code);
-        EntraErrorReport {
-            code: code.to_string(),
+        let error = EntraError {
+            code,
             message,
-            found_in,
-            request_number,
-            title: known.map(|k| k.title),
-            cause: known.map(|k| k.cause),
-            fix: known.map(|k| k.fix),
-            help_url: aadsts::lookup_url(code),
+            page_id: None,
             request_id: None,
             correlation_id: None,
             timestamp: None,
-        }
+        };
+        EntraErrorReport::new(error, found_in, request_number)
     }
 }
 
 /// Traces `capture` (read from the input called `name`).
 pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
+    // A redacted copy's signatures no longer verify and its ids are masks: it is told, and
+    // the verdicts recorded before redaction stand.
+    let story;
+    let job = match &capture.recorded {
+        Some(_) => {
+            story = TraceJob {
+                overrides: job.overrides.clone(),
+                ..TraceJob::story_only(job.limits)
+            };
+            &story
+        }
+        None => job,
+    };
     let mut attempts: Vec<Builder> = Vec::new();
     // Entra traffic outside an open attempt: the start of an IdP-initiated one, a sign-in
     // Entra refused before any request was captured, or noise.
@@ -310,7 +319,7 @@ pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
         findings.push(Finding::new(
             Code::TraceNoResponse,
             format!(
-                "the capture holds no sign-in: no SAMLRequest, no Entra sign-in page and no SAMLResponse in its {} request{}",
+                "the capture holds no sign-in: no SAMLRequest, no Entra sign-in page and no SAMLResponse in its {} request{} (was it saved from another tab or site?)",
                 capture.exchanges.len(),
                 if capture.exchanges.len() == 1 { "" } else { "s" }
             ),
@@ -321,11 +330,18 @@ pub fn run(job: &TraceJob, name: &str, capture: &Capture) -> TraceReport {
         _ if capture.has_bodies() => Bodies::Kept,
         _ => Bodies::NotSaved,
     };
-    let attempts = attempts
+    let context = Context {
+        job,
+        bodies,
+        saved_at: capture.saved_at,
+        recorded: capture.recorded.as_ref().map(recorded_outcomes),
+    };
+    let mut attempts: Vec<Attempt> = attempts
         .into_iter()
         .enumerate()
-        .map(|(i, b)| b.finish(i + 1, job, bodies))
+        .map(|(i, b)| b.finish(i + 1, &context))
         .collect();
+    across_attempts(&mut attempts, &job.overrides);
     job.overrides.apply(&mut findings);
     diag::sort(&mut findings);
     TraceReport {
@@ -495,11 +511,7 @@ fn entra_exchange(step: &mut EntraStep, x: &Exchange) {
             if let Some(e) = aadsts::from_page(body)
                 .filter(|e| e.page_id.as_deref() != Some("ConvergedProofUpRedirect"))
             {
-                let mut report = EntraErrorReport::new(e.code, e.message.clone(), "page", x.number);
-                report.request_id = e.request_id.clone();
-                report.correlation_id = e.correlation_id.clone();
-                report.timestamp = e.timestamp.clone();
-                step.error = Some(report);
+                step.error = Some(EntraErrorReport::new(e, "page", x.number));
             }
         }
     }
@@ -510,7 +522,7 @@ fn entra_exchange(step: &mut EntraStep, x: &Exchange) {
             .filter_map(|u| url::Url::parse(u).ok())
             .find_map(|u| aadsts::from_error_url(&u));
         if let Some(code) = error_url {
-            step.error = Some(EntraErrorReport::new(code, None, "error-url", x.number));
+            step.error = Some(EntraErrorReport::bare(code, None, "error-url", x.number));
         }
     }
 }
@@ -595,6 +607,91 @@ fn aws_step(x: &Exchange) -> Step {
     }
 }
 
+const PORTAL: &str = "the AWS access portal";
+const CONSOLE: &str = "the AWS console";
+
+/// `3m 20s`, `2h 5m`: a gap between two instants, for messages.
+fn humanize(d: Duration) -> String {
+    let s = d.num_seconds().abs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// Checks that need every attempt: a response posted twice, and a response that answers
+/// another attempt's request.
+fn across_attempts(attempts: &mut [Attempt], overrides: &Overrides) {
+    let mut posted: std::collections::HashMap<String, usize> = Default::default();
+    let mut requests: std::collections::HashMap<String, (usize, usize)> = Default::default();
+    for a in attempts.iter() {
+        for step in &a.steps {
+            if let Step::AuthnRequest {
+                request: Some(AuthnRequest { id: Some(id), .. }),
+                request_number,
+                ..
+            } = step
+            {
+                requests
+                    .entry(id.clone())
+                    .or_insert((a.number, *request_number));
+            }
+        }
+    }
+    for a in attempts.iter_mut() {
+        let mut added = Vec::new();
+        let has_request = a
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::AuthnRequest { .. }));
+        for step in &a.steps {
+            let Step::Response {
+                envelope: Some(env),
+                request_number,
+                ..
+            } = step
+            else {
+                continue;
+            };
+            if let Some(id) = &env.id {
+                match posted.get(id) {
+                    Some(first) => added.push(Finding::new(
+                        Code::TraceResponseReplayed,
+                        format!("response {id:?} was posted already, at request {first}; AWS takes a response once, and refuses it when it comes again"),
+                    )),
+                    None => {
+                        posted.insert(id.clone(), *request_number);
+                    }
+                }
+            }
+            if let (false, Some(irt)) = (has_request, &env.in_response_to) {
+                if let Some((attempt, request)) = requests.get(irt).filter(|(n, _)| *n != a.number)
+                {
+                    // Replaces the "not in the capture" note: the request is there.
+                    a.findings.retain(|f| f.code != Code::ResponseInResponseTo);
+                    added.push(
+                        Finding::new(
+                            Code::ResponseInResponseTo,
+                            format!("the response answers request {irt:?}, which attempt {attempt} sent (request {request})"),
+                        )
+                        .severity(Severity::Info)
+                        .help("Nothing to fix if this is that attempt's response posted again; otherwise capture one sign-in from start to end."),
+                    );
+                }
+            }
+        }
+        if !added.is_empty() {
+            overrides.apply(&mut added);
+            a.findings.extend(added);
+            diag::sort(&mut a.findings);
+            if diag::has_errors(&a.findings) && a.outcome == Outcome::Accepted {
+                a.outcome = Outcome::Rejected;
+            }
+        }
+    }
+}
+
 /// The AWS access portal: `https://<directory>.awsapps.com/start…`.
 fn is_portal(url: &str) -> bool {
     url::Url::parse(url).is_ok_and(|u| {
@@ -602,6 +699,32 @@ fn is_portal(url: &str) -> bool {
             && u.host_str().is_some_and(|h| h.ends_with(".awsapps.com"))
             && u.path().starts_with("/start")
     })
+}
+
+/// What every attempt is finished with: the job, what the capture holds, and the verdicts a
+/// redacted copy recorded.
+struct Context<'a> {
+    job: &'a TraceJob,
+    bodies: Bodies,
+    /// A SAML-tracer export's save time (it records no time per request).
+    saved_at: Option<DateTime<Utc>>,
+    /// The outcomes recorded before redaction, by attempt number; `None` for an original.
+    recorded: Option<Vec<Outcome>>,
+}
+
+/// The outcomes a redacted copy recorded, by attempt number.
+fn recorded_outcomes(recorded: &serde_json::Value) -> Vec<Outcome> {
+    recorded
+        .get("attempts")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            a.get("outcome")
+                .and_then(|o| serde_json::from_value(o.clone()).ok())
+                .unwrap_or(Outcome::Unjudged)
+        })
+        .collect()
 }
 
 /// Whether the capture holds the pages the browser was shown.
@@ -623,7 +746,12 @@ struct Builder {
 }
 
 impl Builder {
-    fn finish(self, number: usize, job: &TraceJob, bodies: Bodies) -> Attempt {
+    fn finish(self, number: usize, context: &Context<'_>) -> Attempt {
+        let (job, bodies) = (context.job, context.bodies);
+        let recorded = context
+            .recorded
+            .as_ref()
+            .map(|r| r.get(number - 1).copied().unwrap_or(Outcome::Unjudged));
         let mut findings = Vec::new();
         let request = match &self.request {
             Some(Step::AuthnRequest {
@@ -673,7 +801,7 @@ impl Builder {
                     .as_deref()
                     .and_then(aadsts::from_status_message)
                 {
-                    entra.error = Some(EntraErrorReport::new(
+                    entra.error = Some(EntraErrorReport::bare(
                         code,
                         Some(text),
                         "saml-status",
@@ -683,25 +811,33 @@ impl Builder {
             }
         }
         if let Some(e) = &entra.error {
-            let text = e.message.as_deref().unwrap_or(match e.found_in {
+            let code = e.error.code.to_string();
+            let text = e.error.message.as_deref().unwrap_or(match e.found_in {
                 "error-url" => "Entra redirected to its error page",
                 _ => "Entra's page names no message",
             });
-            let title = e.title.map(|t| format!(" ({t})")).unwrap_or_default();
-            let help = match (e.cause, e.fix) {
-                (Some(cause), Some(fix)) => format!("{cause} Fix: {fix} ({})", e.help_url),
-                _ => format!(
-                    "samlbridge does not describe this code; Microsoft's lookup page does: {}",
-                    e.help_url
-                ),
+            let x = &e.explained;
+            let (title, help) = if x.known {
+                (
+                    format!(" ({})", x.title),
+                    format!("{} Fix: {} ({})", x.cause, x.fix, x.url),
+                )
+            } else {
+                (
+                    String::new(),
+                    format!(
+                        "samlbridge does not describe this code; Microsoft's lookup page does: {}",
+                        x.url
+                    ),
+                )
             };
             findings.push(
                 Finding::new(
                     Code::EntraAadstsError,
-                    if text.starts_with(&e.code) {
+                    if text.starts_with(&code) {
                         format!("{text}{title}")
                     } else {
-                        format!("{}: {text}{title}", e.code)
+                        format!("{code}: {text}{title}")
                     },
                 )
                 .help(help),
@@ -710,6 +846,23 @@ impl Builder {
         if let Some(env) = envelope {
             if self.request.is_none() || request.is_some() {
                 check_in_response_to(request, env, &mut findings);
+            }
+            // A SAML-tracer export dates every response at its save time.
+            if let (None, Some(saved), Some(issued)) = (
+                response_started,
+                context.saved_at,
+                env.issue_instant.as_ref().and_then(|i| i.valid()),
+            ) {
+                if saved - issued > job.expect.skew {
+                    findings.push(Finding::new(
+                        Code::TraceClock,
+                        format!(
+                            "the export was saved at {saved}, {} after the response was issued ({issued}); SAML-tracer keeps no time per request, so the response is judged at the save time: give --now {} to judge it when it was issued",
+                            humanize(saved - issued),
+                            issued.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        ),
+                    ));
+                }
             }
             if let (Some(sent), Some(t)) = (
                 env.issue_instant.as_ref().and_then(|i| i.valid()),
@@ -747,12 +900,22 @@ impl Builder {
         }
         if self.response.is_none() {
             let message = match &entra.error {
-                Some(e) => format!("Entra stopped the sign-in with {} (request {}); no response was posted to the service provider", e.code, e.request_number),
+                Some(e) => format!("Entra stopped the sign-in with {} (request {}); no response was posted to the service provider", e.error.code, e.request_number),
                 None if bodies == Bodies::NotSaved && entra.requests > 0 => "no SAMLResponse was posted to the service provider; the capture was saved without response bodies, so an error page Entra may have shown cannot be read: save the capture again with content (Chrome, Edge: \"Save all as HAR with content\"; Firefox: \"Save All As HAR\")".to_owned(),
                 None if bodies == Bodies::NeverKept && entra.requests > 0 => "no SAMLResponse was posted to the service provider; SAML-tracer keeps no page content, so an error page Entra may have shown cannot be read: capture the sign-in with the browser's developer tools instead (Network tab, Preserve log, \"Save all as HAR with content\")".to_owned(),
                 None => "no SAMLResponse was posted to the service provider: the capture stops before the sign-in ended; enable Preserve log in the browser's developer tools (Firefox: Persist Logs) and capture the whole sign-in again".to_owned(),
             };
-            findings.push(Finding::new(Code::TraceNoResponse, message));
+            let finding = Finding::new(Code::TraceNoResponse, message);
+            findings.push(if entra.error.is_some() {
+                // Entra's error is the cause, and its own finding says how to fix it.
+                finding
+                    .severity(Severity::Info)
+                    .help("Fix what the aadsts-error finding names, then sign in again.")
+            } else if bodies == Bodies::Kept {
+                finding.help("Open the developer tools (F12) on the Network tab, tick Preserve log (Chrome, Edge; Firefox: Persist Logs), sign in again from the start and save all as HAR with content.")
+            } else {
+                finding.help("Capture the sign-in again with the browser's developer tools: Network tab, Preserve log ticked, then \"Save all as HAR with content\" (Firefox: \"Save All As HAR\").")
+            });
         }
         if let Some(Step::Aws {
             status: Some(s),
@@ -771,16 +934,36 @@ impl Builder {
                 ));
             }
         }
-        if self.response.is_some() && job.validate.is_none() {
+        if self.response.is_some() && job.validate.is_none() && recorded.is_none() {
             findings.push(Finding::new(
                 Code::TraceResponseUnjudged,
                 job.unjudged.unwrap_or("the response was not validated"),
             ));
         }
+        if let (Some(r), Some(Step::Aws { leads_to, .. })) = (report, &self.aws) {
+            if !r.accepted() && matches!(*leads_to, PORTAL | CONSOLE) {
+                let errors: Vec<&str> = r
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .map(|f| f.code.as_str())
+                    .collect();
+                let instant = r.judged_at.instant;
+                findings.push(Finding::new(
+                    Code::TraceVerdictDiffers,
+                    format!(
+                        "AWS sent the browser on to {leads_to}, so it took the response when it was posted, but judged at {instant} samlbridge rejects it ({}); if only time rules fail, the capture's clock or save time is off",
+                        errors.join(", ")
+                    ),
+                ));
+            }
+        }
         job.overrides.apply(&mut findings);
         diag::sort(&mut findings);
         let accepted = report.is_some_and(ResponseReport::accepted);
-        let outcome = if entra.error.is_some() && !accepted {
+        let outcome = if let Some(recorded) = recorded {
+            recorded
+        } else if entra.error.is_some() && !accepted {
             Outcome::EntraError
         } else if self.response.is_none() {
             Outcome::NoResponse
@@ -906,14 +1089,16 @@ fn check_in_response_to(
                 Code::ResponseInResponseTo,
                 "no AuthnRequest: the sign-in started at Entra (IdP-initiated, from My Apps or the Test button), which Identity Center and IAM accept",
             )
-            .severity(Severity::Info),
+            .severity(Severity::Info)
+            .help("Nothing to fix: Entra sends an unsolicited response, naming no request, when the sign-in starts at Entra."),
         ),
         (None, Some(a)) if request.is_none() => out.push(
             Finding::new(
                 Code::ResponseInResponseTo,
                 format!("the response answers request {a:?}, which the capture does not hold: it began before the capture did"),
             )
-            .severity(Severity::Info),
+            .severity(Severity::Info)
+            .help("Nothing to fix; to see the request too, start the capture before the sign-in (Preserve log ticked)."),
         ),
         // A request without an ID is itself unreadable for Entra; its finding says so.
         _ => {}

@@ -5,7 +5,7 @@
 //! are decoded, masked and encoded again as they travelled. Their signatures no longer verify,
 //! so the copy records the verdicts reached before masking.
 
-use super::{Outcome, TraceReport};
+use super::TraceReport;
 use crate::response::decode::{self, DecodeLimits};
 use crate::response::Binding;
 use base64::Engine;
@@ -79,7 +79,25 @@ impl Kind {
 }
 
 /// Form and query parameters that hold credentials or session state.
-const PASSWORD_PARAMS: &[&str] = &["passwd", "password", "pwd", "otc", "pin"];
+const PASSWORD_PARAMS: &[&str] = &[
+    "passwd",
+    "password",
+    "pwd",
+    "otc",
+    "pin",
+    "secretaccesskey",
+    "accesskeyid",
+];
+/// Names of people, in JSON bodies and forms.
+const NAME_PARAMS: &[&str] = &[
+    "displayname",
+    "givenname",
+    "surname",
+    "familyname",
+    "firstname",
+    "lastname",
+    "fullname",
+];
 const IDENTITY_PARAMS: &[&str] = &[
     "login",
     "loginfmt",
@@ -89,6 +107,9 @@ const IDENTITY_PARAMS: &[&str] = &[
     "email",
     "upn",
     "domain_hint",
+    "mail",
+    "userprincipalname",
+    "spost_username",
 ];
 const SESSION_PARAMS: &[&str] = &[
     "flowtoken",
@@ -123,7 +144,17 @@ const SESSION_PARAMS: &[&str] = &[
 ];
 /// Parts of parameter and `$Config` names that hold session state (`sCtx`, `apiCanary`,
 /// `sessionId`, `sFT`).
-const SESSION_PARTS: &[&str] = &["token", "ctx", "canary", "nonce", "session", "sft"];
+const SESSION_PARTS: &[&str] = &[
+    "token",
+    "ctx",
+    "canary",
+    "nonce",
+    "session",
+    "sft",
+    "secret",
+    "verification",
+    "credential",
+];
 const SECRET_HEADERS: &[&str] = &[
     "cookie",
     "set-cookie",
@@ -287,6 +318,8 @@ fn param_kind(name: &str) -> Option<Kind> {
         Some(Kind::Password)
     } else if IDENTITY_PARAMS.contains(&lower.as_str()) {
         Some(Kind::Email)
+    } else if NAME_PARAMS.contains(&lower.as_str()) {
+        Some(Kind::Name)
     } else if SESSION_PARAMS.contains(&lower.as_str())
         || SESSION_PARTS.iter().any(|p| lower.contains(p))
     {
@@ -400,13 +433,7 @@ fn recorded(report: &TraceReport) -> Value {
             errors.dedup();
             serde_json::json!({
                 "number": a.number,
-                "outcome": match a.outcome {
-                    Outcome::Accepted => "accepted",
-                    Outcome::Rejected => "rejected",
-                    Outcome::EntraError => "refused by Entra",
-                    Outcome::NoResponse => "no response",
-                    Outcome::Unjudged => "not validated",
-                },
+                "outcome": a.outcome,
                 "errors": errors,
             })
         })
@@ -493,7 +520,7 @@ fn learn_param(name: &str, value: &str, masks: &mut Masks) {
             }
         }
         _ => match param_kind(name) {
-            Some(kind @ (Kind::Email | Kind::Password)) if !value.is_empty() => {
+            Some(kind @ (Kind::Email | Kind::Password | Kind::Name)) if !value.is_empty() => {
                 masks.mask(kind, value);
             }
             // Long session values (flow tokens, contexts) also sit in pages and scripts.
@@ -596,11 +623,16 @@ fn url(text: &str, masks: &mut Masks) -> String {
     };
     if let Some(f) = fragment {
         out.push('#');
-        out.push_str(&if f.contains('=') {
-            form(f, masks)
-        } else {
-            masks.text(f)
-        });
+        // Single-page apps keep a route and its query there: `#/?handle=…`.
+        match f.split_once('?') {
+            Some((route, query)) => {
+                out.push_str(&masks.text(route));
+                out.push('?');
+                out.push_str(&form(query, masks));
+            }
+            None if f.contains('=') => out.push_str(&form(f, masks)),
+            None => out.push_str(&masks.text(f)),
+        }
     }
     out
 }

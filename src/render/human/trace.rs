@@ -44,16 +44,29 @@ pub fn trace(
     for a in &report.attempts {
         let (style, word) = match a.outcome {
             Outcome::Accepted => (GREEN, "AWS would accept the response".to_owned()),
-            Outcome::Rejected => (
-                RED,
-                "the response reached AWS, which would refuse it".to_owned(),
-            ),
+            Outcome::Rejected => match response_report(a) {
+                Some(r) if r.accepted() => (
+                    RED,
+                    format!(
+                        "AWS would accept the response, but the sign-in has errors ({})",
+                        error_codes(&a.findings)
+                    ),
+                ),
+                Some(r) => (
+                    RED,
+                    format!(
+                        "the response reached AWS, which would refuse it ({})",
+                        error_codes(&r.findings)
+                    ),
+                ),
+                None => (RED, format!("failed ({})", error_codes(&a.findings))),
+            },
             Outcome::EntraError => (
                 RED,
                 format!(
                     "Entra refused the sign-in{}",
                     entra_error(a)
-                        .map(|e| format!(" ({})", e.code))
+                        .map(|e| format!(" ({})", e.error.code))
                         .unwrap_or_default()
                 ),
             ),
@@ -80,6 +93,37 @@ pub fn trace(
     }
     out.push('\n');
     out
+}
+
+fn response_report(
+    a: &crate::commands::trace::Attempt,
+) -> Option<&crate::response::ResponseReport> {
+    a.steps.iter().find_map(|s| match s {
+        crate::commands::trace::Step::Response { report, .. } => report.as_deref(),
+        _ => None,
+    })
+}
+
+/// The codes of the error-level findings, each once, with a count when repeated.
+fn error_codes(findings: &[Finding]) -> String {
+    let mut codes: Vec<(&str, usize)> = Vec::new();
+    for f in findings.iter().filter(|f| f.severity == Severity::Error) {
+        match codes.iter_mut().find(|(c, _)| *c == f.code.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => codes.push((f.code.as_str(), 1)),
+        }
+    }
+    codes
+        .iter()
+        .map(|(c, n)| {
+            if *n > 1 {
+                format!("{c} ×{n}")
+            } else {
+                (*c).to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn entra_error(
@@ -166,7 +210,7 @@ fn timeline(out: &mut String, a: &crate::commands::trace::Attempt) {
                 let error = e
                     .error
                     .as_ref()
-                    .map(|x| format!("  {}", paint(RED, &x.code)))
+                    .map(|x| format!("  {}", paint(RED, x.error.code)))
                     .unwrap_or_default();
                 line(
                     out,
@@ -184,7 +228,11 @@ fn timeline(out: &mut String, a: &crate::commands::trace::Attempt) {
             } => {
                 let verdict = match report {
                     Some(r) if r.accepted() => paint(GREEN, "ACCEPT"),
-                    Some(_) => paint(RED, "REJECT"),
+                    Some(r) => format!(
+                        "{} {}",
+                        paint(RED, "REJECT"),
+                        paint(DIM, format!("({})", error_codes(&r.findings)))
+                    ),
                     None => paint(YELLOW, "not validated"),
                 };
                 line(
@@ -309,7 +357,7 @@ fn step_details(out: &mut String, step: &crate::commands::trace::Step) {
                 let _ = writeln!(
                     out,
                     "\n{}  {}",
-                    paint(BOLD, format!("Entra's error {}", x.code)),
+                    paint(BOLD, format!("Entra's error {}", x.error.code)),
                     paint(
                         DIM,
                         format!(
@@ -323,14 +371,14 @@ fn step_details(out: &mut String, step: &crate::commands::trace::Step) {
                         )
                     )
                 );
-                field(out, "more", &x.help_url);
-                if let Some(r) = &x.request_id {
+                field(out, "more", &x.explained.url);
+                if let Some(r) = &x.error.request_id {
                     field(out, "request id", r);
                 }
-                if let Some(c) = &x.correlation_id {
+                if let Some(c) = &x.error.correlation_id {
                     field(out, "correlation id", c);
                 }
-                if let Some(t) = &x.timestamp {
+                if let Some(t) = &x.error.timestamp {
                     field(out, "timestamp", t);
                 }
             }
@@ -453,7 +501,7 @@ fn redaction_receipt(out: &mut String, r: &crate::commands::trace::redact::Recei
         "  {}",
         paint(
             DIM,
-            "the same value has the same mask everywhere; signatures no longer verify, so the copy records the verdicts above"
+            "the same value has the same mask everywhere; signatures no longer verify, so the copy records the verdicts above. Other text was searched for addresses, GUIDs and the values above only: read the copy before you send it"
         )
     );
 }
