@@ -34,6 +34,29 @@ pub fn trace(
             )
         )
     );
+    if n > 1 {
+        let count = |o: Outcome| report.attempts.iter().filter(|a| a.outcome == o).count();
+        let parts: Vec<String> = [
+            (Outcome::Accepted, "accepted"),
+            (Outcome::Rejected, "rejected"),
+            (Outcome::EntraError, "refused by Entra"),
+            (Outcome::NoResponse, "with no response"),
+            (Outcome::Unjudged, "not validated"),
+        ]
+        .into_iter()
+        .filter(|(o, _)| count(*o) > 0)
+        .map(|(o, word)| format!("{} {word}", count(o)))
+        .collect();
+        let last = report.attempts.last().map_or("", |a| match a.outcome {
+            Outcome::Accepted => "; the last one would be accepted",
+            _ => "; the last one failed",
+        });
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint(DIM, format!("{}{last}", parts.join(", ")))
+        );
+    }
     if let Some(recorded) = &report.recorded_before_redaction {
         recorded_verdicts(&mut out, recorded);
     }
