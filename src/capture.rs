@@ -153,10 +153,6 @@ pub fn read(bytes: &[u8]) -> Result<Capture, CaptureError> {
         if e.is_eof() {
             return CaptureError::Truncated(bytes.len());
         }
-        // JSON, but not an object: an array, a string, a number.
-        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
-            return CaptureError::NotCapture;
-        }
         #[derive(Deserialize)]
         struct Probe {
             log: Option<serde::de::IgnoredAny>,
@@ -164,6 +160,10 @@ pub fn read(bytes: &[u8]) -> Result<Capture, CaptureError> {
         match serde_json::from_slice::<Probe>(bytes) {
             Ok(Probe { log: Some(_) }) => CaptureError::Har(e.to_string()),
             Ok(_) => CaptureError::NotCapture,
+            // JSON, but not an object: an array, a string, a number.
+            Err(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
+                CaptureError::NotCapture
+            }
             Err(e) => CaptureError::NotJson(e.to_string()),
         }
     })?;
