@@ -55,6 +55,21 @@ impl GraphToken {
         (!t.is_empty()).then_some(GraphToken(t))
     }
 
+    /// The tenant the token was issued in (its `tid` claim), when it is a JWT that says so.
+    /// Read unverified: only to name a token given for the wrong tenant.
+    pub fn tenant_id(&self) -> Option<String> {
+        use base64::Engine;
+        let payload = self.0.split('.').nth(1)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?;
+        let claims: Value = serde_json::from_slice(&bytes).ok()?;
+        claims["tid"]
+            .as_str()
+            .filter(|t| crate::entra::is_guid(t))
+            .map(str::to_ascii_lowercase)
+    }
+
     fn authorization(&self) -> String {
         format!("Bearer {}", self.0)
     }

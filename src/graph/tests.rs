@@ -120,3 +120,18 @@ fn graph_errors_name_the_permission_and_what_graph_said() {
     assert!(text.contains("Authorization_RequestDenied: Insufficient privileges"), "{text}");
     assert_eq!(graph_error_body(b"<html>"), (None, None));
 }
+
+#[test]
+fn a_tokens_tenant_is_its_tid_claim() {
+    use base64::Engine;
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(br#"{"aud":"https://graph.microsoft.com","tid":"7A1D2C3B-4E5F-4A6B-9C8D-0E1F2A3B4C5D"}"#);
+    let token = GraphToken::new(format!("Bearer eyJ0eXAiOiJKV1QifQ.{claims}.sig")).unwrap();
+    assert_eq!(
+        token.tenant_id().as_deref(),
+        Some("7a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c5d")
+    );
+    assert_eq!(GraphToken::new("opaque".into()).unwrap().tenant_id(), None);
+    assert!(GraphToken::new("  ".into()).is_none());
+    assert_eq!(format!("{token:?}"), "GraphToken([redacted])");
+}
