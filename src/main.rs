@@ -159,9 +159,8 @@ fn trace(t: settings::Trace) -> Result<Status> {
 
 fn entra_export(s: settings::EntraExport) -> Result<Status> {
     let spinner = output::spinner(s.quiet);
-    let report = commands::entra_export::run(&s.job, &s.fetcher, &|step| {
-        output::step(&spinner, step)
-    });
+    let report =
+        commands::entra_export::run(&s.job, &s.fetcher, &|step| output::step(&spinner, step));
     spinner.finish_and_clear();
     let report = report.map_err(|e| settings::entra_export_error(e, &s.job))?;
     output::print(s.format, &render::entra_export(s.format, &report))?;

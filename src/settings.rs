@@ -5,9 +5,8 @@
 
 use crate::args::{
     CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, EntraExportArgs, ExplainArgs,
-    FetchArgs, FormatArg,
-    HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs, TraceArgs, ValidateArgs,
-    WriteArgs,
+    FetchArgs, FormatArg, HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs,
+    TraceArgs, ValidateArgs, WriteArgs,
 };
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};

@@ -307,13 +307,15 @@ impl EntraExport {
         })?;
         let what = "the claims policy";
         export.claims_policy = match fetch_claims_policy(fetcher, &r.base, &object_id, token) {
-            Ok((url, bytes)) => Some(serde_json::from_slice(&bytes).map_err(|e| {
-                GraphError::Unexpected {
-                    what,
-                    url,
-                    detail: format!("not JSON: {e}"),
-                }
-            })?),
+            Ok((url, bytes)) => {
+                Some(
+                    serde_json::from_slice(&bytes).map_err(|e| GraphError::Unexpected {
+                        what,
+                        url,
+                        detail: format!("not JSON: {e}"),
+                    })?,
+                )
+            }
             // No custom policy: the application issues Entra's default claims.
             Err(e) => match mapped(e, what, POLICY_READ) {
                 GraphError::NotFound { .. } => None,
@@ -332,9 +334,15 @@ impl EntraExport {
         for a in assignments["value"].as_array().into_iter().flatten() {
             let kind = a["principalType"].as_str().unwrap_or_default();
             if kind.eq_ignore_ascii_case("User") {
-                user_ids.insert(r.id(&a["principalId"], "an app role assignment")?.to_owned());
+                user_ids.insert(
+                    r.id(&a["principalId"], "an app role assignment")?
+                        .to_owned(),
+                );
             } else if kind.eq_ignore_ascii_case("Group") {
-                group_ids.insert(r.id(&a["principalId"], "an app role assignment")?.to_owned());
+                group_ids.insert(
+                    r.id(&a["principalId"], "an app role assignment")?
+                        .to_owned(),
+                );
             }
         }
         export.app_role_assigned_to = Some(assignments);
@@ -385,7 +393,13 @@ impl EntraExport {
 
         progress("provisioning jobs");
         let jobs = r.collection(
-            r.url(&["v1.0", "servicePrincipals", &sp_id, "synchronization", "jobs"]),
+            r.url(&[
+                "v1.0",
+                "servicePrincipals",
+                &sp_id,
+                "synchronization",
+                "jobs",
+            ]),
             "the provisioning jobs",
             SYNC_READ,
         )?;
@@ -402,12 +416,12 @@ impl EntraExport {
                 &job,
                 "schema",
             ]);
-            export.synchronization_schema =
-                match r.get(&url, "the provisioning schema", SYNC_READ) {
-                    Ok(schema) => Some(schema),
-                    Err(GraphError::NotFound { .. }) => None,
-                    Err(e) => return Err(e),
-                };
+            export.synchronization_schema = match r.get(&url, "the provisioning schema", SYNC_READ)
+            {
+                Ok(schema) => Some(schema),
+                Err(GraphError::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            };
         }
 
         export

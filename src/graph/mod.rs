@@ -396,7 +396,12 @@ impl EntraExport {
             }
             Ok(())
         }
-        let checks: [(&'static str, Option<&Value>, fn(&Value) -> Result<(), String>); 8] = [
+        type Check<'a> = (
+            &'static str,
+            Option<&'a Value>,
+            fn(&Value) -> Result<(), String>,
+        );
+        let checks: [Check<'_>; 8] = [
             (SERVICE_PRINCIPAL, self.service_principal.as_ref(), |v| {
                 object::<ServicePrincipal>(v, "a service principal")
             }),
@@ -409,7 +414,9 @@ impl EntraExport {
             (ASSIGNMENTS, self.app_role_assigned_to.as_ref(), |v| {
                 collection::<Assignment>(v, "app role assignments")
             }),
-            (USERS, self.users.as_ref(), |v| collection::<User>(v, "users")),
+            (USERS, self.users.as_ref(), |v| {
+                collection::<User>(v, "users")
+            }),
             (GROUP_MEMBERS, self.group_members.as_ref(), |v| {
                 let Some(groups) = v.as_object() else {
                     return Err("is not a JSON object keyed by group ID".into());

@@ -294,7 +294,11 @@ impl SyncSchema {
         });
         users
             .into_iter()
-            .chain(others.into_iter().filter(|m| m.source_object_name.is_none()))
+            .chain(
+                others
+                    .into_iter()
+                    .filter(|m| m.source_object_name.is_none()),
+            )
             .flat_map(|m| &m.attribute_mappings)
             .find(|a| a.target_attribute_name.as_deref() == Some("userName"))
             .and_then(|a| a.source.as_ref())

@@ -33,7 +33,10 @@ fn the_user_name_source_is_the_users_mapping() {
         )),
         ..Default::default()
     };
-    assert_eq!(plain.sync_schema_user_name_source().as_deref(), Some("mail"));
+    assert_eq!(
+        plain.sync_schema_user_name_source().as_deref(),
+        Some("mail")
+    );
     let function = EntraExport {
         synchronization_schema: Some(schema(json!({
             "type": "Function", "name": "ToLower",
@@ -116,16 +119,23 @@ fn graph_errors_name_the_permission_and_what_graph_said() {
         message,
     };
     let text = e.to_string();
-    assert!(text.contains("lacks the permission GroupMember.Read.All"), "{text}");
-    assert!(text.contains("Authorization_RequestDenied: Insufficient privileges"), "{text}");
+    assert!(
+        text.contains("lacks the permission GroupMember.Read.All"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Authorization_RequestDenied: Insufficient privileges"),
+        "{text}"
+    );
     assert_eq!(graph_error_body(b"<html>"), (None, None));
 }
 
 #[test]
 fn a_tokens_tenant_is_its_tid_claim() {
     use base64::Engine;
-    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(br#"{"aud":"https://graph.microsoft.com","tid":"7A1D2C3B-4E5F-4A6B-9C8D-0E1F2A3B4C5D"}"#);
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        br#"{"aud":"https://graph.microsoft.com","tid":"7A1D2C3B-4E5F-4A6B-9C8D-0E1F2A3B4C5D"}"#,
+    );
     let token = GraphToken::new(format!("Bearer eyJ0eXAiOiJKV1QifQ.{claims}.sig")).unwrap();
     assert_eq!(
         token.tenant_id().as_deref(),

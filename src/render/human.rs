@@ -709,7 +709,8 @@ pub fn saved(report: &crate::commands::fetch::FetchReport) -> String {
 /// `entra export`: what Microsoft Graph gave for the application.
 pub fn entra_export(report: &crate::commands::entra_export::ExportReport) -> String {
     let c = &report.counts;
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -770,10 +771,7 @@ pub fn entra_export(report: &crate::commands::entra_export::ExportReport) -> Str
         "provisioning",
         match (c.synchronization_jobs, &report.user_name_source) {
             (0, _) => "no provisioning job".to_owned(),
-            (n, Some(source)) => format!(
-                "{}; userName from {source}",
-                plural(n, "job", "jobs")
-            ),
+            (n, Some(source)) => format!("{}; userName from {source}", plural(n, "job", "jobs")),
             (n, None) => format!("{}; no userName mapping read", plural(n, "job", "jobs")),
         },
     );

@@ -108,9 +108,8 @@ fn write_outcome(outcome: &Written, plan: &Plan, out_dir: &str) -> String {
         Written::Refused(why) => format!("not written: {why}"),
         Written::Wrote { .. } => {
             use crate::write::outdir::Change;
-            let count = |pick: fn(&Change) -> bool| {
-                plan.files.iter().filter(|f| pick(&f.change)).count()
-            };
+            let count =
+                |pick: fn(&Change) -> bool| plan.files.iter().filter(|f| pick(&f.change)).count();
             let written = count(|c| {
                 matches!(
                     c,

@@ -52,7 +52,8 @@ pub const TENANT_ID: &str = "7a1d2c3b-4e5f-4a6b-9c8d-0e1f2a3b4c5d";
 pub const APP_ID: &str = "5b9e2f61-3c4d-4e8f-a1b2-c3d4e5f60718";
 pub const SP_ID: &str = "c0ffee00-1111-4222-8333-444455556666";
 pub const APPLICATION_ID: &str = "a99a0000-1111-4222-8333-444455556666";
-pub const JOB_ID: &str = "AWSSCIM.5b9e2f613c4d4e8fa1b2c3d4e5f60718.7a1d2c3b4e5f4a6b9c8d0e1f2a3b4c5d";
+pub const JOB_ID: &str =
+    "AWSSCIM.5b9e2f613c4d4e8fa1b2c3d4e5f60718.7a1d2c3b4e5f4a6b9c8d0e1f2a3b4c5d";
 pub const TOKEN: &str = "eyJ0eXAiOiJKV1QifQ.graph-stand-in.token";
 
 /// Fixture user IDs.
@@ -165,11 +166,39 @@ impl GraphTenant {
                 ]
             })),
             users: vec![
-                user(ALICE, "alice@contoso.example", Some("alice@contoso.example"), "Alice", "Archer", false),
-                user(BOB, "bob@contoso.example", Some("bob@contoso.example"), "Bob", "Baker", false),
-                user(CAROL, "carol_fabrikam.example#EXT#@contoso.onmicrosoft.com", Some("carol@fabrikam.example"), "Carol", "Cole", true),
+                user(
+                    ALICE,
+                    "alice@contoso.example",
+                    Some("alice@contoso.example"),
+                    "Alice",
+                    "Archer",
+                    false,
+                ),
+                user(
+                    BOB,
+                    "bob@contoso.example",
+                    Some("bob@contoso.example"),
+                    "Bob",
+                    "Baker",
+                    false,
+                ),
+                user(
+                    CAROL,
+                    "carol_fabrikam.example#EXT#@contoso.onmicrosoft.com",
+                    Some("carol@fabrikam.example"),
+                    "Carol",
+                    "Cole",
+                    true,
+                ),
                 user(DAVE, "dave@contoso.example", None, "Dave", "Dunn", false),
-                user(ERIN, "erin@contoso.example", Some("erin@contoso.example"), "Erin", "Ellis", false),
+                user(
+                    ERIN,
+                    "erin@contoso.example",
+                    Some("erin@contoso.example"),
+                    "Erin",
+                    "Ellis",
+                    false,
+                ),
             ],
             groups: vec![
                 GraphGroup {
@@ -259,7 +288,10 @@ impl GraphTenant {
     /// What `users[]` holds for `id`, or a group's entry.
     fn principal(&self, id: &str) -> Option<(&'static str, String)> {
         if let Some(u) = self.users.iter().find(|u| u["id"] == id) {
-            return Some(("user", u["displayName"].as_str().unwrap_or_default().to_owned()));
+            return Some((
+                "user",
+                u["displayName"].as_str().unwrap_or_default().to_owned(),
+            ));
         }
         self.groups
             .iter()
@@ -273,7 +305,11 @@ impl GraphTenant {
             .into_owned()
             .collect();
         if req.header("Authorization") != Some(&format!("Bearer {}", self.token)) {
-            return error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.");
+            return error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token is empty or invalid.",
+            );
         }
         if let Some(deny) = &self.deny {
             if path.contains(deny.as_str()) {
@@ -310,9 +346,8 @@ impl GraphTenant {
             .as_deref()
             .or(req.header("Host"))
             .unwrap_or("127.0.0.1");
-        let page = |entries: Vec<Value>, context: &str| {
-            self.page(entries, context, host, path, &query)
-        };
+        let page =
+            |entries: Vec<Value>, context: &str| self.page(entries, context, host, path, &query);
         if path == format!("/v1.0/servicePrincipals(appId='{app_id}')") {
             return ok(self.service_principal.clone());
         }
@@ -380,7 +415,10 @@ impl GraphTenant {
             return page(entries, "users");
         }
         if path == format!("{sp}/synchronization/jobs") {
-            return page(self.sync_jobs.clone(), "servicePrincipals/synchronization/jobs");
+            return page(
+                self.sync_jobs.clone(),
+                "servicePrincipals/synchronization/jobs",
+            );
         }
         if let Some(job) = path
             .strip_prefix(&format!("{sp}/synchronization/jobs/"))
@@ -441,7 +479,12 @@ fn project(user: &Value, select: &[&str]) -> Value {
     Value::Object(
         select
             .iter()
-            .map(|k| ((*k).to_owned(), user.get(*k).cloned().unwrap_or(Value::Null)))
+            .map(|k| {
+                (
+                    (*k).to_owned(),
+                    user.get(*k).cloned().unwrap_or(Value::Null),
+                )
+            })
             .collect(),
     )
 }
@@ -470,7 +513,11 @@ fn error(status: u16, code: &str, message: &str) -> (u16, Reply) {
 }
 
 fn not_found() -> (u16, Reply) {
-    error(404, "Request_ResourceNotFound", "Resource does not exist or one of its queried reference-property objects are not present.")
+    error(
+        404,
+        "Request_ResourceNotFound",
+        "Resource does not exist or one of its queried reference-property objects are not present.",
+    )
 }
 
 /// The stand-in, running; it stops when dropped.

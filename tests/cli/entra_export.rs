@@ -82,7 +82,10 @@ fn exports_every_body_following_pages_and_waiting_out_a_429() {
     assert_eq!(sp["keyCredentials"].as_array().unwrap().len(), 2);
     let app = read(&dir, "application.json");
     assert_eq!(app["identifierUris"], tenant.application["identifierUris"]);
-    assert_eq!(app["web"]["redirectUris"], tenant.application["web"]["redirectUris"]);
+    assert_eq!(
+        app["web"]["redirectUris"],
+        tenant.application["web"]["redirectUris"]
+    );
     let policy = read(&dir, "claimsPolicy.json");
     assert_eq!(
         policy["claims"][0]["@odata.type"],
@@ -110,7 +113,10 @@ fn exports_every_body_following_pages_and_waiting_out_a_429() {
         [429, 200, 200],
         "{answered:?}"
     );
-    assert!(assignment_calls[2].1.contains("skiptoken=2"), "{answered:?}");
+    assert!(
+        assignment_calls[2].1.contains("skiptoken=2"),
+        "{answered:?}"
+    );
 
     // The assigned group's direct members, the nested group among them and not read further.
     let members = read(&dir, "groupMembers.json");
@@ -140,7 +146,10 @@ fn exports_every_body_following_pages_and_waiting_out_a_429() {
         .find(|u| u["id"] == g::DAVE)
         .unwrap();
     assert!(dave["mail"].is_null());
-    assert!(dave.get("jobTitle").is_none(), "only the selected attributes");
+    assert!(
+        dave.get("jobTitle").is_none(),
+        "only the selected attributes"
+    );
 
     let jobs = read(&dir, "synchronizationJobs.json");
     assert_eq!(jobs["value"][0]["status"]["code"], "Active");
@@ -150,7 +159,10 @@ fn exports_every_body_following_pages_and_waiting_out_a_429() {
     let report = stdout(&out);
     assert!(report.contains("3 (2 users, 1 group)"), "{report}");
     assert!(report.contains("1 nested group"), "{report}");
-    assert!(report.contains("userName from userPrincipalName"), "{report}");
+    assert!(
+        report.contains("userName from userPrincipalName"),
+        "{report}"
+    );
     assert!(report.contains("wrote 8 files"), "{report}");
 }
 
@@ -161,10 +173,18 @@ fn ids_of(collection: &Value, key: &str) -> Vec<&'static str> {
         .iter()
         .map(|v| {
             let id = v[key].as_str().unwrap();
-            [g::ALICE, g::BOB, g::CAROL, g::DAVE, g::ERIN, g::ADMINS, g::NESTED]
-                .into_iter()
-                .find(|k| *k == id)
-                .unwrap_or("unknown")
+            [
+                g::ALICE,
+                g::BOB,
+                g::CAROL,
+                g::DAVE,
+                g::ERIN,
+                g::ADMINS,
+                g::NESTED,
+            ]
+            .into_iter()
+            .find(|k| *k == id)
+            .unwrap_or("unknown")
         })
         .collect();
     found.sort();
@@ -204,15 +224,26 @@ fn the_saved_export_reads_back_as_fetched() {
     assert_eq!(saved.users().len(), 4);
     assert_eq!(saved.group_members()[g::ADMINS].len(), 3);
     assert_eq!(
-        saved.service_principal().unwrap().preferred_token_signing_key_thumbprint.as_deref(),
+        saved
+            .service_principal()
+            .unwrap()
+            .preferred_token_signing_key_thumbprint
+            .as_deref(),
         Some("7C0B5E0D6A1F2E3D4C5B6A798877665544332211")
     );
-    assert!(saved.claims_policy_text().unwrap().contains("samlNameIdClaim"));
+    assert!(saved
+        .claims_policy_text()
+        .unwrap()
+        .contains("samlNameIdClaim"));
 
     // A second run finds every file as it wrote it.
     let again = e.run(&["--graph-token", g::TOKEN]);
     assert_eq!(code(&again), 0, "{}", stderr(&again));
-    assert!(stdout(&again).contains("nothing to write"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("nothing to write"),
+        "{}",
+        stdout(&again)
+    );
 }
 
 #[test]
