@@ -55,6 +55,9 @@ impl Command {
                 ("aws identity-center", a.format.into(), ReportStream::Stdout)
             }
             Command::Aws(AwsCommand::Iam(a)) => ("aws iam", a.format.into(), ReportStream::Stdout),
+            Command::Entra(EntraCommand::Export(a)) => {
+                ("entra export", a.format.into(), ReportStream::Stdout)
+            }
             Command::Explain(a) => ("explain", a.format.into(), ReportStream::Stdout),
         }
     }
@@ -81,6 +84,9 @@ pub enum Command {
     /// Check everything, then write the AWS and Entra configuration for a target.
     #[command(subcommand)]
     Aws(AwsCommand),
+    /// Read an Entra application from Microsoft Graph.
+    #[command(subcommand)]
+    Entra(EntraCommand),
     /// Explain a finding code or an Entra sign-in error (AADSTS50011): what it means, how to fix it.
     Explain(ExplainArgs),
 }
@@ -310,6 +316,57 @@ pub enum AwsCommand {
     IdentityCenter(IdentityCenterArgs),
     /// A plain IAM SAML identity provider and roles.
     Iam(IamArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EntraCommand {
+    /// Save what Microsoft Graph says about an Entra application (service principal,
+    /// application, claims policy, assignments, group members, users, provisioning job and
+    /// schema) as JSON files in a directory, for `preflight --entra DIR`.
+    Export(EntraExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EntraExportArgs {
+    /// Tenant ID (GUID) or a verified domain of the tenant.
+    #[arg(long)]
+    pub tenant: String,
+    /// The enterprise application's Application ID.
+    #[arg(long)]
+    pub app_id: String,
+    /// The directory to write into (created if missing). Only files samlbridge wrote there
+    /// are ever replaced or removed; the rest of the directory is left alone.
+    #[arg(short = 'o', long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace files samlbridge wrote earlier that were edited since (the diff is shown).
+    #[arg(long)]
+    pub force: bool,
+    /// National cloud of the tenant, which decides the Microsoft Graph host.
+    #[arg(long, value_enum, default_value = "global")]
+    pub cloud: CloudArg,
+    /// A Microsoft Graph access token (az account get-access-token --resource-type ms-graph
+    /// --query accessToken -o tsv).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SAMLBRIDGE_GRAPH_TOKEN",
+        hide_env_values = true
+    )]
+    pub graph_token: Option<String>,
+    /// Microsoft Graph's base URL, instead of the cloud's.
+    #[arg(long, value_name = "URL", hide = true)]
+    pub graph_endpoint: Option<String>,
+    /// No progress line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// When to colour human output (auto honours NO_COLOR and pipes).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorArg,
 }
 
 /// Where the claim mapping comes from.

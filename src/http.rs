@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 use url::Url;
 
+/// Most bytes of an error answer's body kept in [`FetchError::Status`].
+pub const ERROR_BODY_LIMIT: usize = 16 * 1024;
+
 /// How the HTTP client behaves.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
@@ -100,6 +103,9 @@ pub enum FetchError {
         hint: String,
         /// The pause the server asked for in `Retry-After`.
         retry_after: Option<Duration>,
+        /// The start of the answer's body (at most [`ERROR_BODY_LIMIT`] bytes), where APIs
+        /// such as Microsoft Graph say what went wrong.
+        body: Vec<u8>,
     },
     #[error("the body from {url} exceeds the {limit}-byte limit")]
     TooLarge { url: String, limit: usize },
@@ -302,11 +308,17 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
+            // Read within the request's time; a body that cannot be read is only a lost detail.
+            let mut body = Vec::new();
+            let _ = response
+                .take(ERROR_BODY_LIMIT as u64)
+                .read_to_end(&mut body);
             return Err(FetchError::Status {
                 status: status.as_u16(),
                 url: final_url.to_string(),
                 hint: status_hint(status, &final_url),
                 retry_after,
+                body,
             });
         }
         let content_type = response

@@ -12,6 +12,7 @@ pub mod xml;
 
 pub mod capture;
 pub mod dsig;
+pub mod graph;
 pub mod input;
 
 pub mod claims;

@@ -6,7 +6,7 @@ mod output;
 mod settings;
 
 use anyhow::Result;
-use args::{AwsCommand, Cli, Command, ReportStream};
+use args::{AwsCommand, Cli, Command, EntraCommand, ReportStream};
 use clap::{CommandFactory, FromArgMatches};
 use samlbridge::commands::{self, Status};
 use samlbridge::render::{self, Format};
@@ -65,6 +65,7 @@ fn run(cli: Cli) -> Result<Status> {
             setup("aws identity-center", settings::identity_center(a)?)
         }
         Command::Aws(AwsCommand::Iam(a)) => setup("aws iam", settings::iam(a)?),
+        Command::Entra(EntraCommand::Export(a)) => entra_export(settings::entra_export(a)?),
         Command::Explain(a) => {
             let (code, format) = settings::explain(a)?;
             output::print(format, &render::explain(format, code))?;
@@ -153,6 +154,16 @@ fn trace(t: settings::Trace) -> Result<Status> {
         t.format,
         &render::trace(t.format, &report, receipt.as_ref()),
     )?;
+    Ok(report.status())
+}
+
+fn entra_export(s: settings::EntraExport) -> Result<Status> {
+    let spinner = output::spinner(s.quiet);
+    let report =
+        commands::entra_export::run(&s.job, &s.fetcher, &|step| output::step(&spinner, step));
+    spinner.finish_and_clear();
+    let report = report.map_err(|e| settings::entra_export_error(e, &s.job))?;
+    output::print(s.format, &render::entra_export(s.format, &report))?;
     Ok(report.status())
 }
 

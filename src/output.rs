@@ -156,6 +156,21 @@ pub fn progress(len: usize, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// A spinner on standard error while a command reads (hidden when it is not a terminal).
+pub fn spinner(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// Says on the spinner what is being read.
+pub fn step(bar: &indicatif::ProgressBar, what: &str) {
+    bar.set_message(format!("reading {}", escape(what)));
+}
+
 /// Names the application just checked on the progress bar.
 pub fn progressed(bar: &indicatif::ProgressBar, name: &str) {
     bar.set_message(escape(name).into_owned());

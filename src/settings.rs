@@ -4,9 +4,9 @@
 //! own errors never do.
 
 use crate::args::{
-    CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, ExplainArgs, FetchArgs, FormatArg,
-    HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs, TraceArgs, ValidateArgs,
-    WriteArgs,
+    CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, EntraExportArgs, ExplainArgs,
+    FetchArgs, FormatArg, HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs,
+    TraceArgs, ValidateArgs, WriteArgs,
 };
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
@@ -18,6 +18,7 @@ use samlbridge::capture::{self, Capture};
 use samlbridge::cert::{CertPolicy, Thumbprint};
 use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
 use samlbridge::commands::check::{self, CheckJob, CheckSettings, ClaimsCheck};
+use samlbridge::commands::entra_export::{ExportError, ExportJob};
 use samlbridge::commands::fetch::{Destination, FetchJob};
 use samlbridge::commands::fleet::{self, App, FleetSettings};
 use samlbridge::commands::setup::{self, Common, IamTarget, Prepared, SetupError, WriteSettings};
@@ -25,6 +26,7 @@ use samlbridge::commands::trace::TraceJob;
 use samlbridge::commands::validate::{self, CertTrustError, TrustError, ValidateJob};
 use samlbridge::diag::{Code, OverrideError, Overrides};
 use samlbridge::entra;
+use samlbridge::graph::GraphError;
 use samlbridge::http::{FetchOptions, Fetcher};
 use samlbridge::input::{self, Document, Listing, Source};
 use samlbridge::looks::Looks;
@@ -543,6 +545,73 @@ pub fn explain(a: ExplainArgs) -> Result<(Option<Topic>, Format)> {
         )
     })?;
     Ok((Some(Topic::Finding(code)), format))
+}
+
+/// `entra export`: the job, the client and how to report.
+pub struct EntraExport {
+    pub job: ExportJob,
+    pub fetcher: Fetcher,
+    pub quiet: bool,
+    pub format: Format,
+}
+
+pub fn entra_export(a: EntraExportArgs) -> Result<EntraExport> {
+    a.color.apply();
+    let tenant: entra::TenantId = a.tenant.parse().context("--tenant")?;
+    let app_id: entra::AppId = a.app_id.parse().context("--app-id")?;
+    let token = a.graph_token.clone().and_then(GraphToken::new).context(
+        "entra export needs a Microsoft Graph token: give --graph-token TOKEN or set SAMLBRIDGE_GRAPH_TOKEN (with the Azure CLI: az account get-access-token --resource-type ms-graph --query accessToken -o tsv)",
+    )?;
+    if let Some(tid) = token.tenant_id() {
+        if entra::is_guid(&tenant.to_string()) && tid != tenant.to_string() {
+            bail!("--graph-token is a token for tenant {tid}, not for --tenant {tenant}: sign in to the tenant the application is in (az login --tenant {tenant}) and get a new one");
+        }
+    }
+    let cloud: entra::Cloud = a.cloud.into();
+    let graph = match &a.graph_endpoint {
+        None => url::Url::parse(&format!("https://{}/", cloud.graph_host()))?,
+        Some(text) => match Source::parse(text) {
+            Ok(Source::Url(url)) => url,
+            _ => bail!("--graph-endpoint {text:?} is not an https:// URL"),
+        },
+    };
+    Ok(EntraExport {
+        job: ExportJob {
+            tenant,
+            app_id,
+            graph,
+            token,
+            write: WriteSettings {
+                out: a.out.clone(),
+                dry_run: false,
+                force: a.force,
+                despite_errors: false,
+                after_each_file: test_pause(),
+            },
+        },
+        fetcher: Fetcher::new(a.http.options()?)?,
+        quiet: a.quiet,
+        format: a.format.into(),
+    })
+}
+
+/// An `entra export` that failed, said with the flags that can change the outcome.
+pub fn entra_export_error(e: ExportError, job: &ExportJob) -> anyhow::Error {
+    match e {
+        ExportError::Graph(e @ GraphError::Denied { status: 401, .. }) => anyhow!(
+            "{e}. Get a fresh token for --graph-token (az account get-access-token --resource-type ms-graph --query accessToken -o tsv)"
+        ),
+        ExportError::Graph(e @ GraphError::Denied { .. }) => anyhow!(
+            "{e}. Give --graph-token (or SAMLBRIDGE_GRAPH_TOKEN) a token that holds it: an administrator grants the permission to the identity the token is for"
+        ),
+        ExportError::Graph(e @ GraphError::NotFound { what: "the service principal", .. }) => anyhow!(
+            "{e}. Check --app-id {} (the enterprise application's Application ID) and that the token is for --tenant {}",
+            job.app_id,
+            job.tenant
+        ),
+        ExportError::Write(e) => anyhow!("--out: {e}"),
+        e => e.into(),
+    }
 }
 
 /// An `aws` command, checked and its files built, ready to be written.

@@ -1,15 +1,13 @@
 //! The JSON Microsoft Graph returns for a service principal's claims policy
 //! (`GET /beta/servicePrincipals/{id}/claimsPolicy`, a customClaimsPolicy), as `az rest` saves
-//! it; and fetching it directly.
+//! it. `crate::graph` fetches it.
 
 use super::{
     is_multi_valued_source, Claim, ClaimMapping, ClaimSource, ClaimsError, NameIdClaim,
     NameIdFormat,
 };
-use crate::http::{FetchError, Fetcher};
 use serde::Deserialize;
 use serde_json::Value;
-use std::fmt;
 use thiserror::Error;
 
 #[derive(Deserialize)]
@@ -220,45 +218,4 @@ fn custom_claim(
         multi_valued,
         location: format!("claims[{index}]"),
     }
-}
-
-/// A Microsoft Graph access token. Never printed.
-#[derive(Clone)]
-pub struct GraphToken(String);
-
-impl GraphToken {
-    pub fn new(token: String) -> Option<Self> {
-        let t = token.trim().trim_start_matches("Bearer ").trim().to_owned();
-        (!t.is_empty()).then_some(GraphToken(t))
-    }
-}
-
-impl fmt::Debug for GraphToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("GraphToken([redacted])")
-    }
-}
-
-/// GETs `{graph}/beta/servicePrincipals/{id}/claimsPolicy` and parses it. `graph` is
-/// `https://graph.microsoft.com` outside tests.
-pub fn fetch_claims_policy(
-    fetcher: &Fetcher,
-    graph: &url::Url,
-    service_principal_id: &crate::entra::ObjectId,
-
-    token: &GraphToken,
-) -> Result<(String, Vec<u8>), FetchError> {
-    let url = graph
-        .join(&format!(
-            "beta/servicePrincipals/{service_principal_id}/claimsPolicy"
-        ))
-        .map_err(|_| FetchError::NotHttps(graph.to_string()))?;
-    let fetched = fetcher.get_with(
-        &url,
-        &[
-            ("Authorization", &format!("Bearer {}", token.0)),
-            ("Accept", "application/json"),
-        ],
-    )?;
-    Ok((fetched.url.to_string(), fetched.bytes))
 }

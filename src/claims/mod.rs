@@ -6,7 +6,8 @@ mod graph;
 mod rules;
 mod toml_file;
 
-pub use graph::{fetch_claims_policy, parse_graph, GraphToken};
+pub use crate::graph::{fetch_claims_policy, GraphToken};
+pub use graph::parse_graph;
 pub use rules::{check, ClaimContext};
 pub use toml_file::parse_toml;
 

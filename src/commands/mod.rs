@@ -3,6 +3,7 @@
 //! passed in.
 
 pub mod check;
+pub mod entra_export;
 pub mod fetch;
 pub mod fleet;
 pub mod setup;

@@ -294,21 +294,39 @@ pub fn write(
     claims: ClaimMapping,
     settings: &WriteSettings,
 ) -> Result<SetupReport, WriteError> {
+    let (plan, outcome) = write_files(&prepared.files, settings, prepared.has_errors())?;
+    Ok(SetupReport {
+        check: prepared.report,
+        out_dir: settings.out.display().to_string(),
+        outcome,
+        plan,
+        claims,
+    })
+}
+
+/// Writes `files` into the output directory the way every command that writes a set does:
+/// never over a file of the user's, over an edited one only with force, and not at all on a
+/// dry run or when `blocked` (error-level findings stand) without `despite_errors`.
+pub fn write_files(
+    files: &FileSet,
+    settings: &WriteSettings,
+    blocked: bool,
+) -> Result<(Plan, Written), WriteError> {
     let dir = settings.out.display().to_string();
-    let mut plan = outdir::plan(&settings.out, &prepared.files)?;
+    let mut plan = outdir::plan(&settings.out, files)?;
     let names = |names: Vec<&str>| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
     let outcome = if settings.dry_run {
         Written::DryRun
-    } else if prepared.has_errors() && !settings.despite_errors {
+    } else if blocked && !settings.despite_errors {
         Written::BlockedByFindings
     } else if !plan.not_owned().is_empty() {
         Written::Refused(WriteError::NotOwned {
-            dir: dir.clone(),
+            dir,
             names: names(plan.not_owned()),
         })
     } else if !plan.edited().is_empty() && !settings.force {
         Written::Refused(WriteError::Edited {
-            dir: dir.clone(),
+            dir,
             names: names(plan.edited()),
         })
     } else {
@@ -316,7 +334,7 @@ pub fn write(
             force: settings.force,
             after_each_file: settings.after_each_file,
         };
-        plan = outdir::write(&settings.out, &prepared.files, &options)?;
+        plan = outdir::write(&settings.out, files, &options)?;
         let files = plan
             .files
             .iter()
@@ -324,11 +342,5 @@ pub fn write(
             .count();
         Written::Wrote { files }
     };
-    Ok(SetupReport {
-        check: prepared.report,
-        out_dir: dir,
-        outcome,
-        plan,
-        claims,
-    })
+    Ok((plan, outcome))
 }

@@ -706,6 +706,78 @@ pub fn saved(report: &crate::commands::fetch::FetchReport) -> String {
     }
 }
 
+/// `entra export`: what Microsoft Graph gave for the application.
+pub fn entra_export(report: &crate::commands::entra_export::ExportReport) -> String {
+    let c = &report.counts;
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} application {} in tenant {} ({})",
+        paint(BOLD, "Read from Microsoft Graph:"),
+        Escaped(&report.app_id),
+        Escaped(&report.tenant),
+        Escaped(&report.graph)
+    );
+    let mut row = |label: &str, value: String| {
+        let _ = writeln!(out, "  {:<19}{}", label, Escaped(value));
+    };
+    if let Some(app) = &report.application {
+        row(
+            "service principal",
+            format!(
+                "{} ({})",
+                app.display_name.as_deref().unwrap_or("(no name)"),
+                app.service_principal_id
+            ),
+        );
+    }
+    row(
+        "claims policy",
+        if report.claims_policy {
+            "the application's own".to_owned()
+        } else {
+            "none: Entra's default claims".to_owned()
+        },
+    );
+    row(
+        "assignments",
+        format!(
+            "{} ({}, {})",
+            c.assignments,
+            plural(c.assigned_users, "user", "users"),
+            plural(c.assigned_groups, "group", "groups")
+        ),
+    );
+    row(
+        "group members",
+        format!(
+            "{} in {}{}",
+            c.group_members,
+            plural(c.groups_read, "group", "groups"),
+            if c.nested_groups > 0 {
+                format!(
+                    " ({}, whose members were not read: provisioning skips them)",
+                    plural(c.nested_groups, "nested group", "nested groups")
+                )
+            } else {
+                String::new()
+            }
+        ),
+    );
+    row("users", c.users.to_string());
+    row(
+        "provisioning",
+        match (c.synchronization_jobs, &report.user_name_source) {
+            (0, _) => "no provisioning job".to_owned(),
+            (n, Some(source)) => format!("{}; userName from {source}", plural(n, "job", "jobs")),
+            (n, None) => format!("{}; no userName mapping read", plural(n, "job", "jobs")),
+        },
+    );
+    out
+}
+
 /// The files an `aws` command writes (or would), with a short diff for changed ones.
 /// `written`: the files were written (an edited file was then replaced, as --force asked).
 pub fn plan(plan: &crate::write::outdir::Plan, outcome: &str, written: bool) -> String {

@@ -24,7 +24,7 @@ use crate::diag::{Code, Finding};
 use crate::entra::AadstsCode;
 use crate::input::Listing;
 use crate::response::{InputError, Outcome, Summary};
-use crate::write::outdir::WriteError;
+use crate::write::outdir::{Plan, WriteError};
 use std::io::{Read, Write};
 
 /// A `check` (or the check part of another command's) report.
@@ -72,7 +72,7 @@ pub fn setup(format: Format, command: &str, report: &SetupReport) -> String {
     match format {
         Format::Json => {
             let mut doc = json::document(command, &report.check.findings, report);
-            let outcome = setup_outcome(report);
+            let outcome = write_outcome(&report.outcome, &report.plan, &report.out_dir);
             // Files refused (the user's own, or edited ones): the job was not done.
             if matches!(report.outcome, Written::Refused(_)) {
                 doc["verdict"] = "error".into();
@@ -85,7 +85,7 @@ pub fn setup(format: Format, command: &str, report: &SetupReport) -> String {
             let mut text = human::check(command, &report.check);
             text.push_str(&human::plan(
                 &report.plan,
-                &setup_outcome(report),
+                &write_outcome(&report.outcome, &report.plan, &report.out_dir),
                 matches!(report.outcome, Written::Wrote { .. }),
             ));
             text
@@ -93,8 +93,9 @@ pub fn setup(format: Format, command: &str, report: &SetupReport) -> String {
     }
 }
 
-fn setup_outcome(report: &SetupReport) -> String {
-    match &report.outcome {
+/// What writing a set of files came to, in one sentence.
+fn write_outcome(outcome: &Written, plan: &Plan, out_dir: &str) -> String {
+    match outcome {
         Written::DryRun => "dry run: nothing written".to_owned(),
         Written::BlockedByFindings => {
             "not written: error-level findings stand (fix them, or use --write-despite-errors)"
@@ -107,9 +108,8 @@ fn setup_outcome(report: &SetupReport) -> String {
         Written::Refused(why) => format!("not written: {why}"),
         Written::Wrote { .. } => {
             use crate::write::outdir::Change;
-            let count = |pick: fn(&Change) -> bool| {
-                report.plan.files.iter().filter(|f| pick(&f.change)).count()
-            };
+            let count =
+                |pick: fn(&Change) -> bool| plan.files.iter().filter(|f| pick(&f.change)).count();
             let written = count(|c| {
                 matches!(
                     c,
@@ -120,8 +120,7 @@ fn setup_outcome(report: &SetupReport) -> String {
             let removed = count(|c| matches!(c, Change::Removed));
             if written == 0 && removed == 0 {
                 format!(
-                    "nothing to write: the {unchanged} files in {} are already as samlbridge writes them",
-                    report.out_dir
+                    "nothing to write: the {unchanged} files in {out_dir} are already as samlbridge writes them"
                 )
             } else {
                 let mut also = Vec::new();
@@ -137,11 +136,38 @@ fn setup_outcome(report: &SetupReport) -> String {
                     format!(" ({})", also.join(", "))
                 };
                 format!(
-                    "wrote {written} file{} to {}{also}",
+                    "wrote {written} file{} to {out_dir}{also}",
                     if written == 1 { "" } else { "s" },
-                    report.out_dir
                 )
             }
+        }
+    }
+}
+
+/// `entra export`: what was read, then the files.
+pub fn entra_export(
+    format: Format,
+    report: &crate::commands::entra_export::ExportReport,
+) -> String {
+    let outcome = write_outcome(&report.outcome, &report.plan, &report.out_dir);
+    match format {
+        Format::Json => {
+            let mut doc = json::document("entra export", &[], report);
+            doc["verdict"] = report.status().verdict().as_str().into();
+            if matches!(report.outcome, Written::Refused(_)) {
+                doc["error"] = serde_json::json!({ "message": outcome });
+            }
+            doc["outcome"] = outcome.into();
+            json::to_string(&doc)
+        }
+        _ => {
+            let mut text = human::entra_export(report);
+            text.push_str(&human::plan(
+                &report.plan,
+                &outcome,
+                matches!(report.outcome, Written::Wrote { .. }),
+            ));
+            text
         }
     }
 }

@@ -10,6 +10,7 @@ mod conventions;
 mod corpus;
 mod corpus_responses;
 mod engines;
+mod entra_export;
 mod explain;
 mod fetch;
 mod first_use;

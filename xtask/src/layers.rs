@@ -19,6 +19,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("dsig", 1),
     ("input", 2),
     ("capture", 2),
+    ("graph", 2),
     ("metadata", 3),
     ("claims", 3),
     ("response", 4),
