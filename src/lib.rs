@@ -12,6 +12,7 @@ pub mod xml;
 
 pub mod capture;
 pub mod dsig;
+pub mod identity_center;
 pub mod input;
 
 pub mod claims;
