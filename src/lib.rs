@@ -13,6 +13,7 @@ pub mod xml;
 pub mod capture;
 pub mod dsig;
 pub mod graph;
+pub mod identity_center;
 pub mod input;
 
 pub mod claims;

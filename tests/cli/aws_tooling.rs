@@ -189,8 +189,13 @@ impl Moto {
         (have("aws", &["--version"]) && have("moto_server", &["--help"])).then(Moto::start)
     }
 
-    fn aws(&self, args: &[&str]) -> std::process::Output {
+    pub fn aws(&self, args: &[&str]) -> std::process::Output {
         aws_cli(args, Some(self.port), None)
+    }
+
+    /// What `--endpoint-url` and `AWS_ENDPOINT_URL` name to reach this server.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// `aws` run in `dir`, where STEPS.md's `file://` paths point.
@@ -262,7 +267,7 @@ fn aws_cli(args: &[&str], port: Option<u16>, dir: Option<&Path>) -> std::process
         .unwrap()
 }
 
-fn ok(out: &std::process::Output) -> String {
+pub fn ok(out: &std::process::Output) -> String {
     assert!(
         out.status.success(),
         "aws failed: {}{}",

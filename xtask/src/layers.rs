@@ -18,6 +18,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("http", 1),
     ("dsig", 1),
     ("input", 2),
+    ("identity_center", 2),
     ("capture", 2),
     ("graph", 2),
     ("metadata", 3),
