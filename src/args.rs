@@ -51,6 +51,7 @@ impl Command {
             Command::Check(a) => ("check", a.format.into(), ReportStream::Stdout),
             Command::Validate(a) => ("validate", a.format.into(), ReportStream::Stdout),
             Command::Trace(a) => ("trace", a.format.into(), ReportStream::Stdout),
+            Command::Preflight(a) => ("preflight", a.format.into(), ReportStream::Stdout),
             Command::Aws(AwsCommand::IdentityCenter(a)) => {
                 ("aws identity-center", a.format.into(), ReportStream::Stdout)
             }
@@ -87,6 +88,9 @@ pub enum Command {
     /// Read an Entra application from Microsoft Graph.
     #[command(subcommand)]
     Entra(EntraCommand),
+    /// Check both sides before cutover: the Entra application, IAM Identity Center, and that
+    /// every assigned user's NameID names an Identity Center user. Go or no-go.
+    Preflight(PreflightArgs),
     /// Explain a finding code or an Entra sign-in error (AADSTS50011): what it means, how to fix it.
     Explain(ExplainArgs),
 }
@@ -367,6 +371,74 @@ pub struct EntraExportArgs {
     /// When to colour human output (auto honours NO_COLOR and pipes).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// The Entra side from `samlbridge entra export`'s directory, instead of Graph live.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tenant", "app_id", "graph_token"])]
+    pub entra: Option<PathBuf>,
+    /// Read the Entra side live: the tenant ID (GUID) or a verified domain.
+    #[arg(long, requires = "app_id")]
+    pub tenant: Option<String>,
+    /// Read the Entra side live: the enterprise application's Application ID.
+    #[arg(long, requires = "tenant")]
+    pub app_id: Option<String>,
+    /// National cloud of the tenant, which decides the Microsoft Graph host.
+    #[arg(long, value_enum, default_value = "global")]
+    pub cloud: CloudArg,
+    /// A Microsoft Graph access token (az account get-access-token --resource-type ms-graph
+    /// --query accessToken -o tsv).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "SAMLBRIDGE_GRAPH_TOKEN",
+        hide_env_values = true
+    )]
+    pub graph_token: Option<String>,
+    /// Microsoft Graph's base URL, instead of the cloud's.
+    #[arg(long, value_name = "URL", hide = true)]
+    pub graph_endpoint: Option<String>,
+    /// The Identity Center side from the AWS CLI's JSON (list-instances.json, list-users.json,
+    /// optionally list-groups.json, list-group-memberships.json), instead of the AWS APIs live.
+    #[arg(long, value_name = "DIR")]
+    pub aws: Option<PathBuf>,
+    /// Read the AWS side live (standard credential chain and region) from this identity
+    /// store, when the account has several Identity Center instances.
+    #[arg(long, value_name = "ID", conflicts_with = "aws")]
+    pub identity_store_id: Option<String>,
+    /// Identity Center's service-provider metadata: the entityID and ACS URLs Entra must hold.
+    #[arg(long, value_name = "FILE")]
+    pub sp_metadata: Option<PathBuf>,
+    /// The IdP metadata uploaded to Identity Center: the certificates it trusts.
+    #[arg(long, value_name = "FILE")]
+    pub current_metadata: Option<PathBuf>,
+    /// Entra's federation metadata (file or https:// URL), assumed to be what Identity Center
+    /// holds when --current-metadata is not given.
+    #[arg(long, value_name = "METADATA")]
+    pub metadata: Option<String>,
+    /// Days before a certificate's expiry at which to start warning (Entra mails at 60).
+    #[arg(long, value_name = "DAYS", default_value_t = 60)]
+    pub warn_days: i64,
+    /// List every user, not only those with a problem.
+    #[arg(long)]
+    pub all_users: bool,
+    /// Also write the per-user table as CSV, for the cutover meeting's spreadsheet.
+    #[arg(long, value_name = "FILE")]
+    pub users_csv: Option<PathBuf>,
+    /// Replace --users-csv's file when it exists.
+    #[arg(long, requires = "users_csv")]
+    pub force: bool,
+    /// No progress line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// Where the claim mapping comes from.

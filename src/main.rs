@@ -61,6 +61,7 @@ fn run(cli: Cli) -> Result<Status> {
         }
         Command::Validate(a) => validate(settings::validate(a)?),
         Command::Trace(a) => trace(settings::trace(a)?),
+        Command::Preflight(a) => preflight(settings::preflight(a)?),
         Command::Aws(AwsCommand::IdentityCenter(a)) => {
             setup("aws identity-center", settings::identity_center(a)?)
         }
@@ -164,6 +165,23 @@ fn entra_export(s: settings::EntraExport) -> Result<Status> {
     spinner.finish_and_clear();
     let report = report.map_err(|e| settings::entra_export_error(e, &s.job))?;
     output::print(s.format, &render::entra_export(s.format, &report))?;
+    Ok(report.status())
+}
+
+fn preflight(p: settings::Preflight) -> Result<Status> {
+    let report = commands::preflight::run(&p.job);
+    if let Some(path) = &p.users_csv {
+        let csv = render::preflight_csv(&report)?;
+        if !p.force && path.exists() {
+            anyhow::bail!(
+                "--users-csv {}: appeared while samlbridge worked; it was left as it is (--force replaces it)",
+                path.display()
+            );
+        }
+        samlbridge::input::write_atomic(path, csv.as_bytes())
+            .map_err(|e| anyhow::anyhow!("--users-csv {}: {e}", path.display()))?;
+    }
+    output::print(p.format, &render::preflight(p.format, &report, p.all_users))?;
     Ok(report.status())
 }
 

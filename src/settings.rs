@@ -6,7 +6,7 @@
 use crate::args::{
     CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, EntraExportArgs, ExplainArgs,
     FetchArgs, FormatArg, HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs,
-    TraceArgs, ValidateArgs, WriteArgs,
+    PreflightArgs, TraceArgs, ValidateArgs, WriteArgs,
 };
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
@@ -21,6 +21,7 @@ use samlbridge::commands::check::{self, CheckJob, CheckSettings, ClaimsCheck};
 use samlbridge::commands::entra_export::{ExportError, ExportJob};
 use samlbridge::commands::fetch::{Destination, FetchJob};
 use samlbridge::commands::fleet::{self, App, FleetSettings};
+use samlbridge::commands::preflight::PreflightJob;
 use samlbridge::commands::setup::{self, Common, IamTarget, Prepared, SetupError, WriteSettings};
 use samlbridge::commands::trace::TraceJob;
 use samlbridge::commands::validate::{self, CertTrustError, TrustError, ValidateJob};
@@ -37,6 +38,7 @@ use samlbridge::response::{
     SignaturePolicy, TrustAnchors, ValidateSettings,
 };
 use samlbridge::write::rollover::Trusted;
+use samlbridge::{graph, identity_center};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -557,24 +559,14 @@ pub struct EntraExport {
 
 pub fn entra_export(a: EntraExportArgs) -> Result<EntraExport> {
     a.color.apply();
-    let tenant: entra::TenantId = a.tenant.parse().context("--tenant")?;
-    let app_id: entra::AppId = a.app_id.parse().context("--app-id")?;
-    let token = a.graph_token.clone().and_then(GraphToken::new).context(
-        "entra export needs a Microsoft Graph token: give --graph-token TOKEN or set SAMLBRIDGE_GRAPH_TOKEN (with the Azure CLI: az account get-access-token --resource-type ms-graph --query accessToken -o tsv)",
+    let (tenant, app_id, graph, token) = graph_access(
+        "entra export",
+        &a.tenant,
+        &a.app_id,
+        a.cloud,
+        a.graph_token.clone(),
+        a.graph_endpoint.as_deref(),
     )?;
-    if let Some(tid) = token.tenant_id() {
-        if entra::is_guid(&tenant.to_string()) && tid != tenant.to_string() {
-            bail!("--graph-token is a token for tenant {tid}, not for --tenant {tenant}: sign in to the tenant the application is in (az login --tenant {tenant}) and get a new one");
-        }
-    }
-    let cloud: entra::Cloud = a.cloud.into();
-    let graph = match &a.graph_endpoint {
-        None => url::Url::parse(&format!("https://{}/", cloud.graph_host()))?,
-        Some(text) => match Source::parse(text) {
-            Ok(Source::Url(url)) => url,
-            _ => bail!("--graph-endpoint {text:?} is not an https:// URL"),
-        },
-    };
     Ok(EntraExport {
         job: ExportJob {
             tenant,
@@ -593,6 +585,151 @@ pub fn entra_export(a: EntraExportArgs) -> Result<EntraExport> {
         quiet: a.quiet,
         format: a.format.into(),
     })
+}
+
+/// How to reach Microsoft Graph for one application: its tenant and id, the Graph host and
+/// the token (`command` names who needs it).
+fn graph_access(
+    command: &str,
+    tenant: &str,
+    app_id: &str,
+    cloud: crate::args::CloudArg,
+    token: Option<String>,
+    endpoint: Option<&str>,
+) -> Result<(entra::TenantId, entra::AppId, url::Url, GraphToken)> {
+    let tenant: entra::TenantId = tenant.parse().context("--tenant")?;
+    let app_id: entra::AppId = app_id.parse().context("--app-id")?;
+    let token = token.and_then(GraphToken::new).with_context(|| format!(
+        "{command} needs a Microsoft Graph token: give --graph-token TOKEN or set SAMLBRIDGE_GRAPH_TOKEN (with the Azure CLI: az account get-access-token --resource-type ms-graph --query accessToken -o tsv)"
+    ))?;
+    if let Some(tid) = token.tenant_id() {
+        if entra::is_guid(&tenant.to_string()) && tid != tenant.to_string() {
+            bail!("--graph-token is a token for tenant {tid}, not for --tenant {tenant}: sign in to the tenant the application is in (az login --tenant {tenant}) and get a new one");
+        }
+    }
+    let cloud: entra::Cloud = cloud.into();
+    let graph = match endpoint {
+        None => url::Url::parse(&format!("https://{}/", cloud.graph_host()))?,
+        Some(text) => match Source::parse(text) {
+            Ok(Source::Url(url)) => url,
+            _ => bail!("--graph-endpoint {text:?} is not an https:// URL"),
+        },
+    };
+    Ok((tenant, app_id, graph, token))
+}
+
+/// `preflight`: both sides read (live or from saved exports), the metadata named, ready to
+/// be joined.
+pub struct Preflight {
+    pub job: PreflightJob,
+    pub all_users: bool,
+    pub users_csv: Option<PathBuf>,
+    pub force: bool,
+    pub format: Format,
+}
+
+pub fn preflight(a: PreflightArgs) -> Result<Preflight> {
+    a.common.color.apply();
+    let now = a.common.now()?;
+    let overrides = a.common.overrides()?;
+    if let Some(csv) = &a.users_csv {
+        if csv.exists() && !a.force {
+            bail!("--users-csv {}: exists; samlbridge does not replace a file unless told to (--force)", csv.display());
+        }
+    }
+    let sp = match &a.sp_metadata {
+        Some(path) => Some(
+            check::read_sp(
+                Document::from_file(path, a.http.max_size)
+                    .map_err(flagged("--sp-metadata"))?
+                    .input(),
+            )
+            .map_err(flagged("--sp-metadata"))?,
+        ),
+        None => None,
+    };
+    let trusted = match (&a.current_metadata, &a.metadata) {
+        (Some(path), _) => {
+            let doc = Document::from_file(path, a.http.max_size)
+                .map_err(flagged("--current-metadata"))?;
+            Some((
+                idp_certificates("--current-metadata", &doc)?,
+                format!("--current-metadata {}", path.display()),
+            ))
+        }
+        (None, Some(md)) => {
+            let doc = read_metadata(Some("--metadata"), md, &a.http)?;
+            Some((
+                idp_certificates("--metadata", &doc)?,
+                format!("--metadata {md} (assumed uploaded to Identity Center)"),
+            ))
+        }
+        (None, None) => None,
+    };
+    let spinner = output::spinner(a.quiet);
+    let entra = match (&a.entra, &a.tenant, &a.app_id) {
+        (Some(dir), _, _) => graph::EntraExport::read_dir(dir).map_err(|e| anyhow!("--entra {}: {e}", dir.display()))?,
+        (None, Some(tenant), Some(app_id)) => {
+            let (tenant, app_id, graph, token) = graph_access(
+                "preflight",
+                tenant,
+                app_id,
+                a.cloud,
+                a.graph_token.clone(),
+                a.graph_endpoint.as_deref(),
+            )?;
+            let fetcher = Fetcher::new(a.http.options()?)?;
+            graph::EntraExport::fetch(&fetcher, &graph, &app_id, &token, &|step| output::step(&spinner, step))
+                .map_err(|e| match e {
+                    e @ GraphError::Denied { .. } => anyhow!("{e}. Give --graph-token (or SAMLBRIDGE_GRAPH_TOKEN) a token that holds it"),
+                    e @ GraphError::NotFound { .. } => anyhow!("{e}. Check --app-id {app_id} and that the token is for --tenant {tenant}"),
+                    e => e.into(),
+                })?
+        }
+        _ => bail!("give the Entra side: --tenant T --app-id A to read it live through Microsoft Graph, or --entra DIR with what samlbridge entra export saved"),
+    };
+    let aws = match &a.aws {
+        Some(dir) => Some(identity_center::AwsExport::read_dir(dir).map_err(|e| anyhow!("--aws {}: {e}", dir.display()))?),
+        None => Some(
+            identity_center::fetch(a.identity_store_id.as_deref(), &|step| output::step(&spinner, step))
+                .map_err(|e| match e {
+                    e @ identity_center::AwsError::SeveralInstances { .. } => anyhow!("{e} with --identity-store-id"),
+                    e @ identity_center::AwsError::UnknownIdentityStore { .. } => anyhow!("--identity-store-id: {e}"),
+                    e => anyhow!("reading IAM Identity Center: {e} (or give --aws DIR with the AWS CLI's saved JSON)"),
+                })?,
+        ),
+    };
+    spinner.finish_and_clear();
+    Ok(Preflight {
+        job: PreflightJob {
+            entra,
+            aws,
+            sp,
+            trusted,
+            now,
+            warn_days: a.warn_days,
+            overrides,
+        },
+        all_users: a.all_users,
+        users_csv: a.users_csv.clone(),
+        force: a.force,
+        format: a.format.into(),
+    })
+}
+
+/// The signing certificates of IdP metadata named by `flag`.
+fn idp_certificates(
+    flag: &'static str,
+    doc: &Document,
+) -> Result<Vec<samlbridge::cert::Certificate>> {
+    let md = metadata::parse_document(&doc.bytes)
+        .and_then(|d| metadata::idp(&d, None))
+        .map_err(|e| anyhow!("{flag} {}: {e}", doc.name))?;
+    let certs: Vec<_> = md.signing_certificates().cloned().collect();
+    if certs.is_empty() {
+        bail!("{flag} {}: it holds no signing certificate", doc.name);
+    }
+    Ok(certs)
 }
 
 /// An `entra export` that failed, said with the flags that can change the outcome.

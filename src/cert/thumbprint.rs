@@ -28,6 +28,11 @@ impl Thumbprint {
         &self.0
     }
 
+    /// A SHA-1 or SHA-256 digest given as bytes; `None` for any other length.
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<Self> {
+        matches!(bytes.len(), 20 | 32).then_some(Thumbprint(bytes))
+    }
+
     /// `AB:CD:…`, as `openssl x509 -fingerprint` prints it.
     pub fn colon_separated(&self) -> String {
         self.0

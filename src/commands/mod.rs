@@ -6,6 +6,7 @@ pub mod check;
 pub mod entra_export;
 pub mod fetch;
 pub mod fleet;
+pub mod preflight;
 pub mod setup;
 pub mod trace;
 pub mod validate;

@@ -188,6 +188,76 @@ codes! {
         why: "A verdict on a response needs the certificates trusted to sign it (the Entra application's federation metadata, or its certificate) and what it is for (the service provider's metadata, or the target and its URLs). Without them samlbridge shows what the response says but cannot say whether AWS would accept it.",
         fix: "Give trace the same inputs as validate: --metadata with the Entra application's federation metadata (or --cert), and --sp-metadata with the service provider's metadata (or --target with --audience and --acs).";
 
+    EntraIdentifier = "entra-identifier", Error, allowable: true,
+        summary: "No Identifier of the Entra application equals Identity Center's entityID",
+        why: "Entra finds the application by the Issuer of Identity Center's AuthnRequest, which is Identity Center's entityID; it must equal one of the application's Identifiers (Entity ID) exactly. A trailing slash, another letter case or another directory's id makes every SP-initiated sign-in fail with AADSTS700016.",
+        fix: "Entra admin center → Enterprise applications → the application → Single sign-on → Basic SAML Configuration → Identifier (Entity ID): add Identity Center's entityID (its service-provider metadata's entityID attribute) exactly, and make it the default.";
+
+    EntraReplyUrls = "entra-reply-urls", Error, allowable: true,
+        summary: "An Identity Center ACS URL is missing from the Entra application's reply URLs",
+        why: "Identity Center names one of its ACS URLs (IPv4 or dual-stack) in every AuthnRequest; Entra answers AADSTS50011 unless that exact URL is a reply URL of the application. The default reply URL is where IdP-initiated sign-ins (My Apps, the Test button) post the response.",
+        fix: "Entra admin center → Enterprise applications → the application → Single sign-on → Basic SAML Configuration → Reply URL (Assertion Consumer Service URL): add every ACS URL of Identity Center's service-provider metadata exactly, and make one of them the default.";
+
+    EntraSsoMode = "entra-sso-mode", Error, allowable: true,
+        summary: "The Entra application's single sign-on mode is not SAML",
+        why: "Entra issues SAML responses only for an application whose single sign-on mode is SAML; with password, linked or OIDC sign-on, Identity Center's requests are refused.",
+        fix: "Entra admin center → Enterprise applications → the application → Single sign-on → select SAML.";
+
+    EntraSigningCert = "entra-signing-cert", Error, allowable: true,
+        summary: "The certificate Entra signs with is not one Identity Center trusts, or expires",
+        why: "Entra signs every response with the application's active signing certificate (preferredTokenSigningKeyThumbprint); Identity Center accepts only responses signed by a certificate it holds (those uploaded with the IdP metadata). A certificate Identity Center lacks locks every user out at once; an expired one too.",
+        fix: "Upload the application's current federation metadata to Identity Center (Settings → Identity source → Manage authentication), or make active in Entra the certificate Identity Center holds; before the active certificate expires, create the next one, upload it, then make it active (samlbridge aws identity-center writes the rollover runbook).";
+
+    EntraNotificationEmail = "entra-notification-email", Warning, allowable: true,
+        summary: "Nobody, or only one address, is told before the signing certificate expires",
+        why: "Entra mails the notification addresses 60, 30 and 7 days before the signing certificate expires. The portal fills in the administrator who created the application, who may have moved on; with nobody told, the expiry is found when sign-in stops.",
+        fix: "Entra admin center → Enterprise applications → the application → Single sign-on → SAML Certificates → Notification Email: add a team's shared address.";
+
+    EntraAssignment = "entra-assignment", Info, allowable: true,
+        summary: "Assignment is not required: every user of the tenant can try to sign in",
+        why: "With assignment required, Entra refuses users who are not assigned (AADSTS50105) before anything reaches AWS. Without it, any user gets a response, and only Identity Center's own user list stops them.",
+        fix: "Enterprise applications → the application → Properties → Assignment required? Yes, and assign the users or groups that should sign in.";
+
+    ScimUsernameSource = "scim-username-source", Error, allowable: true,
+        summary: "Provisioning fills userName from another attribute than the NameID, or is failing",
+        why: "Identity Center signs a user in only when the NameID equals the user name of a user provisioning already created. When provisioning maps userName from one attribute (say userPrincipalName) and the NameID comes from another (say mail), every user whose two attributes differ is locked out. A provisioning job in quarantine or failing creates nobody.",
+        fix: "Entra admin center → Enterprise applications → the application → Provisioning → Mappings → Provision Microsoft Entra ID Users: map userName from the NameID's source attribute (or change the NameID to match); for a job in quarantine, read its error under Provisioning logs, fix it and restart provisioning.";
+
+    UserNotProvisioned = "user-not-provisioned", Error, allowable: true,
+        summary: "An assigned user has no Identity Center user",
+        why: "Identity Center creates no user at sign-in: the NameID must name a user provisioning (or an administrator) already created. An assigned user Identity Center does not hold gets an error from AWS after signing in to Entra.",
+        fix: "Check the provisioning logs for the user (Enterprise applications → the application → Provisioning logs), or provision on demand; then run preflight again.";
+
+    UserNameMismatch = "user-name-mismatch", Error, allowable: true,
+        summary: "The NameID will not equal the user's Identity Center user name",
+        why: "Identity Center compares the NameID with its user names exactly, letter case included. The user exists (found by name in another case, or through the ExternalId provisioning set), but under another name, so the sign-in is refused.",
+        fix: "Make provisioning's userName and the NameID come from the same attribute (scim-username-source), then re-provision the user so its user name is updated.";
+
+    UserNameidEmpty = "user-nameid-empty", Error, allowable: true,
+        summary: "The NameID for this user cannot be formed: its source attribute is empty",
+        why: "Entra takes the NameID from one attribute of the user (user.userprincipalname by default, often user.mail). A user with that attribute empty (many accounts have no mail) gets no usable NameID and cannot sign in.",
+        fix: "Fill in the attribute for the user, or take the NameID from an attribute every user has (Single sign-on → Attributes & Claims → Unique User Identifier).";
+
+    UserGuest = "user-guest", Warning, allowable: true,
+        summary: "An assigned user is a guest, whose user principal name is not an address",
+        why: "A guest's user principal name looks like alice_contoso.com#EXT#@tenant.onmicrosoft.com; a NameID or a provisioned userName taken from it will not be the address the person knows, and Identity Center's e-mail rules may refuse it.",
+        fix: "Take the NameID and userName from user.mail for guests (a claim condition on user type), or provision guests with their address.";
+
+    UserScimIncomplete = "user-scim-incomplete", Error, allowable: true,
+        summary: "An assigned user lacks a name Identity Center's SCIM requires",
+        why: "Identity Center's SCIM endpoint refuses a user without givenName, familyName (surname) and displayName, so provisioning skips the user, who then cannot sign in.",
+        fix: "Fill in the user's first name, last name and display name in Entra, then provision on demand.";
+
+    UserNestedGroup = "user-nested-group", Warning, allowable: true,
+        summary: "An assigned group holds a nested group, whose members are not provisioned",
+        why: "Entra assigns and provisions only the direct members of an assigned group; members of a group nested inside it are neither assigned nor created in Identity Center, so they cannot sign in.",
+        fix: "Assign the nested group itself to the application, or add its members to the assigned group directly.";
+
+    IdentityCenterOrphan = "identity-center-orphan", Warning, allowable: true,
+        summary: "An Identity Center user matches no assigned Entra user",
+        why: "After cutover only users Entra signs in can reach AWS. An Identity Center user whose name no assigned Entra user's NameID will equal, and whose ExternalId names no Entra user, loses access.",
+        fix: "Assign the person in Entra (with a NameID equal to this user name), or remove the user from Identity Center if it is no longer needed.";
+
     XmlDtd = "xml-dtd", Error, allowable: false,
         summary: "The document declares a DTD or references an entity",
         why: "DTDs and entities enable entity-expansion (billion laughs) and external-entity (XXE) attacks, and neither Entra nor AWS ever sends them. samlbridge refuses such a document without expanding anything.",
@@ -763,6 +833,10 @@ mod tests {
             "aadsts-",
             "trace-",
             "relay-state-",
+            "entra-",
+            "scim-",
+            "user-",
+            "identity-center-",
         ];
         for code in Code::ALL {
             assert!(

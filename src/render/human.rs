@@ -16,7 +16,9 @@ use std::borrow::Cow;
 use std::fmt::Write;
 use std::sync::OnceLock;
 
+mod preflight;
 mod trace;
+pub use preflight::preflight;
 pub use trace::trace;
 
 pub(crate) const BOLD: Style = Style::new().bold();

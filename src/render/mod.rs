@@ -182,6 +182,60 @@ pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
     }
 }
 
+/// `preflight`: the areas, the findings, then the users (only those with a problem unless
+/// `all_users`).
+pub fn preflight(
+    format: Format,
+    report: &crate::commands::preflight::PreflightReport,
+    all_users: bool,
+) -> String {
+    match format {
+        Format::Json => {
+            let mut doc = json::document("preflight", &report.findings, report);
+            doc["verdict"] = report.status().verdict().as_str().into();
+            json::to_string(&doc)
+        }
+        _ => human::preflight(report, all_users),
+    }
+}
+
+/// The per-user table as CSV, for a spreadsheet.
+pub fn preflight_csv(
+    report: &crate::commands::preflight::PreflightReport,
+) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "entra_object_id",
+        "user_principal_name",
+        "display_name",
+        "assigned_via",
+        "name_id",
+        "identity_center_user",
+        "status",
+        "problems",
+    ])?;
+    for u in &report.users {
+        let codes: Vec<&str> = u.findings.iter().map(|f| f.code.as_str()).collect();
+        let messages: Vec<&str> = u.findings.iter().map(|f| f.message.as_str()).collect();
+        w.write_record([
+            u.entra_id.as_str(),
+            u.user_principal_name.as_deref().unwrap_or_default(),
+            u.display_name.as_deref().unwrap_or_default(),
+            u.assigned_via.as_str(),
+            u.name_id.as_deref().unwrap_or_default(),
+            u.identity_center_user.as_deref().unwrap_or_default(),
+            if u.ok() {
+                "ok"
+            } else {
+                codes.first().copied().unwrap_or("ok")
+            },
+            &messages.join("; "),
+        ])?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// `trace`, with the receipt of a redacted copy when one was written.
 pub fn trace(
     format: Format,
