@@ -892,8 +892,8 @@ impl Builder {
                     match (sent, got) {
                         (Some(s), Some(g)) => format!("the request carried RelayState {s:?}; the response was posted with {g:?}"),
                         (Some(s), None) => format!("the request carried RelayState {s:?}; the response was posted without one"),
-                        (None, Some(g)) => format!("the request carried no RelayState; the response was posted with {g:?}"),
-                        (None, None) => unreachable!("equal"),
+                        // Both absent compare equal and never reach here.
+                        (None, g) => format!("the request carried no RelayState; the response was posted with {:?}", g.unwrap_or_default()),
                     },
                 ));
             }
