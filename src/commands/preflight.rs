@@ -157,11 +157,16 @@ pub fn run(job: &PreflightJob) -> PreflightReport {
         prov_checked,
     ));
 
+    // Without the assigned users' attributes no NameID can be formed, so nothing is judged
+    // (rather than every user found wanting).
     let (users, user_findings, orphans) = match &job.aws {
-        Some(aws) => users(&job.entra, aws, name_id_source.as_ref(), &job.overrides),
-        None => (Vec::new(), Vec::new(), Vec::new()),
+        Some(aws) if job.entra.users.is_some() => {
+            users(&job.entra, aws, name_id_source.as_ref(), &job.overrides)
+        }
+        _ => (Vec::new(), Vec::new(), Vec::new()),
     };
     let users_checked = job.aws.is_some() && job.entra.users.is_some();
+    let assigned = users.iter().filter(|u| !u.entra_id.is_empty()).count();
     by_area.push((USERS, user_findings));
     areas.push((
         USERS,
@@ -169,9 +174,8 @@ pub fn run(job: &PreflightJob) -> PreflightReport {
             (false, _) if job.aws.is_none() => "Identity Center's users were not read".into(),
             (false, _) => "the assigned users were not read".into(),
             (true, Some(s)) => format!(
-                "{} assigned user{}, NameID from {s}",
-                users.iter().filter(|u| !u.entra_id.is_empty()).count(),
-                if users.len() == 1 { "" } else { "s" }
+                "{assigned} assigned user{}, NameID from {s}",
+                if assigned == 1 { "" } else { "s" }
             ),
             (true, None) => "the claim mapping sends no NameID".into(),
         },

@@ -24,7 +24,8 @@ pub const CERT_END: &str = "2029-01-04T09:00:00Z";
 pub const IDENTITY_STORE_ID: &str = "d-93670a1b2c";
 pub const INSTANCE_ARN: &str = "arn:aws:sso:::instance/ssoins-7223a1b2c3d4e5f6";
 /// The issuer Identity Center's SCIM endpoint writes into the ExternalIds it creates.
-pub const SCIM_ISSUER: &str = "https://scim.eu-west-1.amazonaws.com/1a2b3c4d5e6f-7a8b-9c0d-1e2f3a4b5c6d";
+pub const SCIM_ISSUER: &str =
+    "https://scim.eu-west-1.amazonaws.com/1a2b3c4d5e6f-7a8b-9c0d-1e2f3a4b5c6d";
 
 /// The one assigned group of the clean tenant.
 pub const ENGINEERS: &str = "22222222-0000-4000-8000-000000000010";
@@ -110,7 +111,11 @@ impl Scenario {
             display_name: "AWS Engineers".to_owned(),
             members: vec![g::BOB.to_owned(), g::CAROL.to_owned()],
         }];
-        tenant.assignments = vec![g::ALICE.to_owned(), g::DAVE.to_owned(), ENGINEERS.to_owned()];
+        tenant.assignments = vec![
+            g::ALICE.to_owned(),
+            g::DAVE.to_owned(),
+            ENGINEERS.to_owned(),
+        ];
         let identity_users = PEOPLE
             .iter()
             .enumerate()
@@ -167,7 +172,10 @@ impl Scenario {
     /// Writes Identity Center as the AWS CLI saves it for `preflight --aws DIR`.
     pub fn write_aws(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join("list-instances.json"), cli_json(&self.list_instances()))?;
+        std::fs::write(
+            dir.join("list-instances.json"),
+            cli_json(&self.list_instances()),
+        )?;
         std::fs::write(dir.join("list-users.json"), cli_json(&self.list_users()))
     }
 }
