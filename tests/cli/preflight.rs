@@ -2,6 +2,7 @@
 //! it no-go (or says what to watch), the report's three forms, and both sides read live (the
 //! Graph stand-in, moto) giving what their saved exports give.
 
+use crate::aws_tooling::{ok, Moto};
 use crate::util::{code, json, run, stderr, stdout, tempdir, testdata};
 use samlbridge_testkit::graph::{self as g, GraphServer};
 use samlbridge_testkit::preflight::{self as p, Scenario};
@@ -815,4 +816,195 @@ fn a_side_that_cannot_be_read_is_exit_2_naming_it() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `preflight` as JSON with the environment `env` added; exit code and document.
+fn preflight_with_env(args: &[String], env: &[(&str, &str)]) -> (i32, Value) {
+    let mut cmd = crate::util::bin();
+    cmd.arg("preflight").args(args).args(["--format", "json"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+    (code(&out), json(&out))
+}
+
+/// What a run found: its areas, findings and users, without what says how it was read.
+fn judged(doc: &Value) -> Value {
+    json!({"areas": doc["areas"], "findings": doc["findings"], "users": doc["users"], "verdict": doc["verdict"]})
+}
+
+#[test]
+fn the_entra_side_read_live_gives_what_its_export_gives() {
+    let mut s = two_problems();
+    let guest = "dave_fabrikam.example#EXT#@contoso.onmicrosoft.com";
+    s.user(g::DAVE)["userType"] = "Guest".into();
+    s.user(g::DAVE)["userPrincipalName"] = guest.into();
+    s.identity_user(g::DAVE).user_name = guest.into();
+    s.tenant.service_principal["notificationEmailAddresses"] = json!([]);
+    // Graph as it is met: small pages and a 429 to wait out.
+    s.tenant.page_size = 1;
+    s.tenant.throttle_once = Some("/appRoleAssignedTo".to_owned());
+    let saved = Saved::new(&s);
+    let offline = saved.json(&[]);
+
+    let server = s.tenant.serve();
+    let ca = saved.dir.path().join("live-ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let mut args: Vec<String> = [
+        "--tenant",
+        g::TENANT_ID,
+        "--app-id",
+        g::APP_ID,
+        "--graph-token",
+        g::TOKEN,
+        "--graph-endpoint",
+        &server.url(),
+        "--ca-file",
+        ca.to_str().unwrap(),
+        "--aws",
+        saved.aws().to_str().unwrap(),
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.extend(metadata_args(&[]));
+    let live = preflight_with_env(&args, &[]);
+    assert_eq!(live.0, 1, "{:#}", live.1);
+    assert_eq!(
+        codes(&live.1),
+        [
+            "entra-identifier",
+            "entra-notification-email",
+            "user-guest",
+            "user-name-mismatch"
+        ],
+        "{:#}",
+        live.1
+    );
+    assert_eq!(live.0, offline.0);
+    assert_eq!(judged(&live.1), judged(&offline.1));
+    // It was read as Graph serves it: pages followed, the 429 waited out.
+    let answered = server.answered();
+    assert!(
+        answered.iter().any(|(status, _)| *status == 429),
+        "{answered:?}"
+    );
+    assert!(
+        answered
+            .iter()
+            .any(|(_, target)| target.contains("%24skiptoken=")),
+        "{answered:?}"
+    );
+}
+
+/// Identity Center in moto, made with the AWS CLI: Alice, Bob in another letter case, Carol,
+/// and Frank, whom no Entra user reaches (moto's CreateUser takes no ExternalIds). The
+/// identity store id.
+fn identity_center_in_moto(moto: &Moto) -> String {
+    let instances: Value =
+        serde_json::from_str(&ok(&moto.aws(&["sso-admin", "list-instances"]))).unwrap();
+    let store = instances["Instances"][0]["IdentityStoreId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (user, given, family) in [
+        ("alice@contoso.example", "Alice", "Archer"),
+        ("Bob@Contoso.example", "Bob", "Baker"),
+        ("carol@contoso.example", "Carol", "Cole"),
+        ("frank@contoso.example", "Frank", "Fisher"),
+    ] {
+        ok(&moto.aws(&[
+            "identitystore",
+            "create-user",
+            "--identity-store-id",
+            &store,
+            "--user-name",
+            user,
+            "--name",
+            &format!("GivenName={given},FamilyName={family}"),
+            "--display-name",
+            &format!("{given} {family}"),
+            "--emails",
+            &format!("Value={user},Type=work,Primary=true"),
+        ]));
+    }
+    store
+}
+
+#[test]
+fn the_aws_side_read_live_from_moto_gives_what_the_aws_cli_saved() {
+    let Some(moto) = Moto::start_if_installed() else {
+        return;
+    };
+    let store = identity_center_in_moto(&moto);
+    let saved = Saved::new(&Scenario::clean());
+    // What the README tells a user to run, from the same server.
+    let cli = saved.dir.path().join("aws-cli");
+    std::fs::create_dir(&cli).unwrap();
+    std::fs::write(
+        cli.join("list-instances.json"),
+        ok(&moto.aws(&["sso-admin", "list-instances"])),
+    )
+    .unwrap();
+    std::fs::write(
+        cli.join("list-users.json"),
+        ok(&moto.aws(&["identitystore", "list-users", "--identity-store-id", &store])),
+    )
+    .unwrap();
+    let entra = saved.entra();
+    let mut offline_args: Vec<String> = vec![
+        "--entra".into(),
+        entra.display().to_string(),
+        "--aws".into(),
+        cli.display().to_string(),
+    ];
+    offline_args.extend(metadata_args(&[]));
+    let offline = preflight_with_env(&offline_args, &[]);
+
+    let mut live_args: Vec<String> = vec![
+        "--entra".into(),
+        entra.display().to_string(),
+        "--quiet".into(),
+    ];
+    live_args.extend(metadata_args(&[]));
+    let endpoint = moto.endpoint();
+    let live = preflight_with_env(
+        &live_args,
+        &[
+            ("AWS_ENDPOINT_URL", &endpoint),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    assert_no_go(live.0, &live.1, &["users"]);
+    assert_eq!(
+        codes(&live.1),
+        [
+            "identity-center-orphan",
+            "user-name-mismatch",
+            "user-not-provisioned"
+        ],
+        "{:#}",
+        live.1
+    );
+    assert!(
+        with_code(&live.1, "user-not-provisioned")[0]
+            .1
+            .contains("\"dave@contoso.example\""),
+        "{:#}",
+        live.1
+    );
+    let identity_center = &live.1["areas"][4];
+    assert_eq!(
+        identity_center["note"],
+        format!("4 users in identity store {store}")
+    );
+    assert_eq!(live.0, offline.0);
+    assert_eq!(judged(&live.1), judged(&offline.1));
 }
