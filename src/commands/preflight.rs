@@ -236,6 +236,22 @@ fn near(a: &str, b: &str) -> bool {
             .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
+/// What sets a near miss apart from `want`, said so that it can be seen in two long URLs.
+fn how_near(got: &str, want: &str) -> &'static str {
+    let (g, w) = (got.trim_end_matches('/'), want.trim_end_matches('/'));
+    if g == w {
+        if got.len() > want.len() {
+            "which has a trailing slash"
+        } else {
+            "which lacks the trailing slash"
+        }
+    } else if g.eq_ignore_ascii_case(w) {
+        "which differs in letter case"
+    } else {
+        "which names another directory id"
+    }
+}
+
 fn application(
     job: &PreflightJob,
     sp: &ServicePrincipal,
@@ -258,8 +274,9 @@ fn application(
                 Code::EntraIdentifier,
                 match close {
                     Some(c) => format!(
-                        "no Identifier equals Identity Center's entityID {:?}; the nearest is {c:?}",
-                        idc.entity_id
+                        "no Identifier equals Identity Center's entityID {:?}; the nearest is {c:?}, {}",
+                        idc.entity_id,
+                        how_near(c, &idc.entity_id)
                     ),
                     None => format!(
                         "no Identifier equals Identity Center's entityID {:?} (the application has {})",

@@ -218,9 +218,21 @@ fn an_identifier_with_a_trailing_slash_is_named_as_the_near_miss() {
     assert_eq!(
         m,
         format!(
-            "no Identifier equals Identity Center's entityID \"{0}\"; the nearest is \"{0}/\"",
+            "no Identifier equals Identity Center's entityID \"{0}\"; the nearest is \"{0}/\", which has a trailing slash",
             p::ENTITY_ID
         )
+    );
+
+    // Identity Center's entityID of another instance (another directory id).
+    let other = p::ENTITY_ID.replace("d-93670a1b2c", "d-9067aaaaaa");
+    s.tenant.application["identifierUris"] = json!(["urn:amazon:webservices", other]);
+    let (exit, doc) = preflight(&s, &[]);
+    assert_no_go(exit, &doc, &["Entra application"]);
+    assert!(
+        only(&doc, "entra-identifier", "error").ends_with(&format!(
+            "the nearest is \"{other}\", which names another directory id"
+        )),
+        "{doc:#}"
     );
 }
 
@@ -1007,4 +1019,21 @@ fn the_aws_side_read_live_from_moto_gives_what_the_aws_cli_saved() {
     );
     assert_eq!(live.0, offline.0);
     assert_eq!(judged(&live.1), judged(&offline.1));
+}
+
+#[test]
+fn an_export_without_the_users_says_they_were_not_checked() {
+    let mut s = Scenario::clean();
+    s.tenant.service_principal["appRoleAssignmentRequired"] = false.into();
+    let saved = Saved::new(&s);
+    std::fs::remove_file(saved.entra().join("users.json")).unwrap();
+    let (exit, doc) = saved.json(&[]);
+    assert_eq!(exit, 0, "{doc:#}");
+    // The application is still judged; no user is found wanting for lack of its attributes.
+    assert_eq!(codes(&doc), ["entra-assignment"], "{doc:#}");
+    let users = &doc["areas"][3];
+    assert_eq!(users["name"], "users");
+    assert_eq!(users["verdict"], "not-checked");
+    assert_eq!(users["note"], "the assigned users were not read");
+    assert_eq!(doc["users"], json!([]));
 }
