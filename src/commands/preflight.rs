@@ -157,11 +157,16 @@ pub fn run(job: &PreflightJob) -> PreflightReport {
         prov_checked,
     ));
 
+    // Without the assigned users' attributes no NameID can be formed, so nothing is judged
+    // (rather than every user found wanting).
     let (users, user_findings, orphans) = match &job.aws {
-        Some(aws) => users(&job.entra, aws, name_id_source.as_ref(), &job.overrides),
-        None => (Vec::new(), Vec::new(), Vec::new()),
+        Some(aws) if job.entra.users.is_some() => {
+            users(&job.entra, aws, name_id_source.as_ref(), &job.overrides)
+        }
+        _ => (Vec::new(), Vec::new(), Vec::new()),
     };
     let users_checked = job.aws.is_some() && job.entra.users.is_some();
+    let assigned = users.iter().filter(|u| !u.entra_id.is_empty()).count();
     by_area.push((USERS, user_findings));
     areas.push((
         USERS,
@@ -169,9 +174,8 @@ pub fn run(job: &PreflightJob) -> PreflightReport {
             (false, _) if job.aws.is_none() => "Identity Center's users were not read".into(),
             (false, _) => "the assigned users were not read".into(),
             (true, Some(s)) => format!(
-                "{} assigned user{}, NameID from {s}",
-                users.iter().filter(|u| !u.entra_id.is_empty()).count(),
-                if users.len() == 1 { "" } else { "s" }
+                "{assigned} assigned user{}, NameID from {s}",
+                if assigned == 1 { "" } else { "s" }
             ),
             (true, None) => "the claim mapping sends no NameID".into(),
         },
@@ -232,6 +236,22 @@ fn near(a: &str, b: &str) -> bool {
             .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
+/// What sets a near miss apart from `want`, said so that it can be seen in two long URLs.
+fn how_near(got: &str, want: &str) -> &'static str {
+    let (g, w) = (got.trim_end_matches('/'), want.trim_end_matches('/'));
+    if g == w {
+        if got.len() > want.len() {
+            "which has a trailing slash"
+        } else {
+            "which lacks the trailing slash"
+        }
+    } else if g.eq_ignore_ascii_case(w) {
+        "which differs in letter case"
+    } else {
+        "which names another directory id"
+    }
+}
+
 fn application(
     job: &PreflightJob,
     sp: &ServicePrincipal,
@@ -254,8 +274,9 @@ fn application(
                 Code::EntraIdentifier,
                 match close {
                     Some(c) => format!(
-                        "no Identifier equals Identity Center's entityID {:?}; the nearest is {c:?}",
-                        idc.entity_id
+                        "no Identifier equals Identity Center's entityID {:?}; the nearest is {c:?}, {}",
+                        idc.entity_id,
+                        how_near(c, &idc.entity_id)
                     ),
                     None => format!(
                         "no Identifier equals Identity Center's entityID {:?} (the application has {})",

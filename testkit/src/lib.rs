@@ -10,3 +10,4 @@ pub mod graph;
 pub mod https;
 pub mod idp;
 pub mod pki;
+pub mod preflight;

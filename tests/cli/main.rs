@@ -21,6 +21,7 @@ mod injection;
 mod judged;
 mod limits;
 mod outdir;
+mod preflight;
 mod signature_structure;
 mod terminal;
 mod trace;

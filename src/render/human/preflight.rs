@@ -59,8 +59,9 @@ pub fn preflight(report: &PreflightReport, all_users: bool) -> String {
         paint(
             DIM,
             format!(
-                "({} listed, {problems} with a problem{})",
+                "({} user{}, {problems} with a problem{})",
                 report.users.len(),
+                plural(report.users.len()),
                 if all_users {
                     ""
                 } else {
@@ -92,8 +93,12 @@ pub fn preflight(report: &PreflightReport, all_users: bool) -> String {
             paint(
                 DIM,
                 format!(
-                    "via {}; NameID {}; Identity Center {}",
-                    u.assigned_via,
+                    "{}; NameID {}; Identity Center {}",
+                    match u.assigned_via.as_str() {
+                        "direct" => "assigned directly".to_owned(),
+                        "not assigned" => "not assigned".to_owned(),
+                        group => format!("via {group}"),
+                    },
                     u.name_id.as_deref().unwrap_or("(none)"),
                     u.identity_center_user.as_deref().unwrap_or("(none)")
                 )
