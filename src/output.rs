@@ -106,7 +106,7 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
             return " (Identity Center's service-provider metadata goes to --sp-metadata; METADATA is Entra's federation metadata, which samlbridge fetch downloads)"
         }
         Some(MetadataError::IdpNotSp) => {
-            return " (Entra's federation metadata is METADATA, or --metadata for validate and trace; --sp-metadata takes Identity Center's)"
+            return " (Entra's federation metadata is METADATA, or --metadata; --sp-metadata takes Identity Center's)"
         }
         Some(MetadataError::LooksLike(_))
             if e.chain()

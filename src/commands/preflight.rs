@@ -259,12 +259,11 @@ fn application(
     out: &mut Vec<Finding>,
 ) {
     if let Some(idc) = idc {
-        let identifiers: Vec<String> = job
-            .entra
-            .application()
-            .map(|a| a.identifier_uris)
-            .unwrap_or_default();
-        if !identifiers.contains(&idc.entity_id) {
+        // Without the application's body there is nothing to compare: not checked, not failed.
+        let identifiers: Option<Vec<String>> = job.entra.application().map(|a| a.identifier_uris);
+        let checked = identifiers.is_some();
+        let identifiers = identifiers.unwrap_or_default();
+        if checked && !identifiers.contains(&idc.entity_id) {
             let close = identifiers.iter().find(|i| {
                 near(i, &idc.entity_id)
                     || i.rsplit_once('/').map(|(h, _)| h)
