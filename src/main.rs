@@ -24,7 +24,13 @@ fn main() -> ExitCode {
     let matches = Cli::command().long_version(version).get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let (command, format, stream) = cli.command.reporting();
-    ExitCode::from(match run(cli) {
+    let ctx = render::Context {
+        judged_at: settings::judged_at(&cli.command),
+        src_root: std::env::current_dir()
+            .ok()
+            .and_then(|d| url::Url::from_directory_path(d).ok()),
+    };
+    ExitCode::from(match run(cli, &ctx) {
         Ok(Status::Clean) => CLEAN,
         Ok(Status::Findings) => FINDINGS,
         Ok(Status::Failed) => FAILED,
@@ -33,7 +39,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let message = output::describe(&e);
             // A failed print leaves only the exit code to tell; standard error still says why.
-            let _ = match (render::failure(format, command, &message), stream) {
+            let _ = match (render::failure(&ctx, format, command, &message), stream) {
                 (Some(doc), ReportStream::Stdout) => output::print(format, &doc),
                 (Some(doc), ReportStream::Stderr) => output::print_err(format, &doc),
                 (None, _) => Ok(()),
@@ -44,14 +50,14 @@ fn main() -> ExitCode {
     })
 }
 
-fn run(cli: Cli) -> Result<Status> {
+fn run(cli: Cli, ctx: &render::Context) -> Result<Status> {
     match cli.command {
-        Command::Check(a) => check(settings::check(a)?),
+        Command::Check(a) => check(ctx, settings::check(a)?),
         Command::Fetch(a) => {
             let (job, fetcher, format) = settings::fetch(a)?;
             let to_stdout = job.destination == commands::fetch::Destination::Stdout;
             let report = commands::fetch::run(&job, &fetcher, &mut std::io::stdout())?;
-            let text = render::fetch(format, &report);
+            let text = render::fetch(ctx, format, &report);
             if to_stdout {
                 output::print_err(format, &text)?;
             } else {
@@ -59,27 +65,27 @@ fn run(cli: Cli) -> Result<Status> {
             }
             Ok(report.check.status())
         }
-        Command::Validate(a) => validate(settings::validate(a)?),
-        Command::Trace(a) => trace(settings::trace(a)?),
-        Command::Preflight(a) => preflight(settings::preflight(a)?),
+        Command::Validate(a) => validate(ctx, settings::validate(a)?),
+        Command::Trace(a) => trace(ctx, settings::trace(a)?),
+        Command::Preflight(a) => preflight(ctx, settings::preflight(a)?),
         Command::Aws(AwsCommand::IdentityCenter(a)) => {
-            setup("aws identity-center", settings::identity_center(a)?)
+            setup(ctx, "aws identity-center", settings::identity_center(a)?)
         }
-        Command::Aws(AwsCommand::Iam(a)) => setup("aws iam", settings::iam(a)?),
-        Command::Entra(EntraCommand::Export(a)) => entra_export(settings::entra_export(a)?),
+        Command::Aws(AwsCommand::Iam(a)) => setup(ctx, "aws iam", settings::iam(a)?),
+        Command::Entra(EntraCommand::Export(a)) => entra_export(ctx, settings::entra_export(a)?),
         Command::Explain(a) => {
             let (code, format) = settings::explain(a)?;
-            output::print(format, &render::explain(format, code))?;
+            output::print(format, &render::explain(ctx, format, code))?;
             Ok(Status::Clean)
         }
     }
 }
 
-fn check((check, format): (settings::Check, Format)) -> Result<Status> {
+fn check(ctx: &render::Context, (check, format): (settings::Check, Format)) -> Result<Status> {
     match check {
         settings::Check::One(job) => {
             let report = commands::check::run(&job)?;
-            output::print(format, &render::check(format, "check", &report))?;
+            output::print(format, &render::check(ctx, format, "check", &report))?;
             Ok(report.status())
         }
         settings::Check::Fleet(fleet) => {
@@ -91,13 +97,14 @@ fn check((check, format): (settings::Check, Format)) -> Result<Status> {
                 &|done| output::progressed(&bar, &done.name),
             );
             bar.finish_and_clear();
-            output::print(format, &render::fleet(format, &report))?;
+            output::print(format, &render::fleet(ctx, format, &report))?;
             Ok(Status::of(&report.findings()))
         }
     }
 }
 
 fn validate(
+    ctx: &render::Context,
     (job, listing, format): (
         commands::validate::ValidateJob,
         samlbridge::input::Listing,
@@ -115,7 +122,7 @@ fn validate(
         // JSON never carries colour, so it skips anstream's escape stripping.
         Format::Json => {
             let out = BufWriter::with_capacity(output::BUFFER, std::io::stdout().lock());
-            render::validate_json(&job, listing, std::io::stdin, out, unreadable)?
+            render::validate_json(ctx, &job, listing, std::io::stdin, out, unreadable)?
         }
         _ => {
             let out = BufWriter::with_capacity(output::BUFFER, anstream::stdout().lock());
@@ -130,7 +137,7 @@ fn validate(
     Ok(commands::validate::status(&summary))
 }
 
-fn trace(t: settings::Trace) -> Result<Status> {
+fn trace(ctx: &render::Context, t: settings::Trace) -> Result<Status> {
     use commands::trace::redact;
     let report = commands::trace::run(&t.job, &t.name, &t.capture);
     let receipt = match &t.redact {
@@ -153,22 +160,22 @@ fn trace(t: settings::Trace) -> Result<Status> {
     };
     output::print(
         t.format,
-        &render::trace(t.format, &report, receipt.as_ref()),
+        &render::trace(ctx, t.format, &report, receipt.as_ref()),
     )?;
     Ok(report.status())
 }
 
-fn entra_export(s: settings::EntraExport) -> Result<Status> {
+fn entra_export(ctx: &render::Context, s: settings::EntraExport) -> Result<Status> {
     let spinner = output::spinner(s.quiet);
     let report =
         commands::entra_export::run(&s.job, &s.fetcher, &|step| output::step(&spinner, step));
     spinner.finish_and_clear();
     let report = report.map_err(|e| settings::entra_export_error(e, &s.job))?;
-    output::print(s.format, &render::entra_export(s.format, &report))?;
+    output::print(s.format, &render::entra_export(ctx, s.format, &report))?;
     Ok(report.status())
 }
 
-fn preflight(p: settings::Preflight) -> Result<Status> {
+fn preflight(ctx: &render::Context, p: settings::Preflight) -> Result<Status> {
     let report = commands::preflight::run(&p.job);
     if let Some(path) = &p.users_csv {
         let csv = render::preflight_csv(&report)?;
@@ -181,13 +188,13 @@ fn preflight(p: settings::Preflight) -> Result<Status> {
         samlbridge::input::write_atomic(path, csv.as_bytes())
             .map_err(|e| anyhow::anyhow!("--users-csv {}: {e}", path.display()))?;
     }
-    output::print(p.format, &render::preflight(p.format, &report, p.all_users))?;
+    output::print(p.format, &render::preflight(ctx, p.format, &report, p.all_users))?;
     Ok(report.status())
 }
 
-fn setup(command: &str, s: settings::Setup) -> Result<Status> {
+fn setup(ctx: &render::Context, command: &str, s: settings::Setup) -> Result<Status> {
     let report = commands::setup::write(s.prepared, s.claims, &s.write)?;
-    output::print(s.format, &render::setup(s.format, command, &report))?;
+    output::print(s.format, &render::setup(ctx, s.format, command, &report))?;
     Ok(report.status())
 }
 

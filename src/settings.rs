@@ -1109,11 +1109,37 @@ impl ColorArg {
     }
 }
 
+/// The wall clock, read once: every check of a run and its documents' `judged_at` use the
+/// same instant.
+pub fn wall_clock() -> DateTime<Utc> {
+    static NOW: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+    *NOW.get_or_init(Utc::now)
+}
+
+/// The instant a run's documents say it judged at: its `--now` when given (and valid: a run
+/// that fails on a bad one still answers in its format), else the wall clock.
+pub fn judged_at(command: &crate::args::Command) -> DateTime<Utc> {
+    use crate::args::{AwsCommand, Command};
+    let common = match command {
+        Command::Fetch(a) => Some(&a.common),
+        Command::Check(a) => Some(&a.common),
+        Command::Validate(a) => Some(&a.common),
+        Command::Trace(a) => Some(&a.common),
+        Command::Preflight(a) => Some(&a.common),
+        Command::Aws(AwsCommand::IdentityCenter(a)) => Some(&a.common),
+        Command::Aws(AwsCommand::Iam(a)) => Some(&a.common),
+        Command::Entra(_) | Command::Explain(_) => None,
+    };
+    common
+        .and_then(|c| c.now().ok())
+        .unwrap_or_else(wall_clock)
+}
+
 impl CommonArgs {
     /// The instant rules are judged at.
     pub fn now(&self) -> Result<DateTime<Utc>> {
         match &self.now {
-            None => Ok(Utc::now()),
+            None => Ok(wall_clock()),
             Some(text) => DateTime::parse_from_rfc3339(text)
                 .map(|d| d.with_timezone(&Utc))
                 .with_context(|| {

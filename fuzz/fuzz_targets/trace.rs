@@ -18,8 +18,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let job = TraceJob::story_only(limits);
     let report = trace::run(&job, "fuzz", &capture);
-    let _ = samlbridge::render::trace(samlbridge::render::Format::Human, &report, None);
-    let _ = samlbridge::render::trace(samlbridge::render::Format::Json, &report, None);
+    let ctx = samlbridge::render::Context {
+        judged_at: chrono::DateTime::UNIX_EPOCH,
+        src_root: None,
+    };
+    let _ = samlbridge::render::trace(&ctx, samlbridge::render::Format::Human, &report, None);
+    let _ = samlbridge::render::trace(&ctx, samlbridge::render::Format::Json, &report, None);
     let Ok(copy) = redact::redact(data, &report) else {
         return;
     };

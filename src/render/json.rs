@@ -1,17 +1,41 @@
-//! The JSON document: `{"tool","version","command","verdict","findings", …data}`.
+//! The JSON document: `{"tool","version","schema_version","command","judged_at","verdict",
+//! "findings", …data}`.
 
+use super::Context;
 use crate::diag::{self, Finding};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Builds the one JSON document a command prints. `data` must serialize to an object; its
-/// fields are added beside the envelope's.
-pub fn document<T: Serialize>(command: &str, findings: &[Finding], data: &T) -> Value {
-    let verdict = diag::verdict(findings);
+/// The version of the JSON documents' layout, which `schemas/` describes. Raised when a field
+/// is removed or changes meaning; a field added leaves it as it is.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The fields every JSON document starts with: who wrote it, in which layout, for which
+/// command, and the instant the run judged at.
+fn envelope(ctx: &Context, command: &str) -> Map<String, Value> {
     let mut doc = Map::new();
     doc.insert("tool".into(), "samlbridge".into());
     doc.insert("version".into(), env!("CARGO_PKG_VERSION").into());
+    doc.insert("schema_version".into(), SCHEMA_VERSION.into());
     doc.insert("command".into(), command.into());
+    // As serde writes every other instant in the documents.
+    doc.insert(
+        "judged_at".into(),
+        serde_json::to_value(ctx.judged_at).unwrap_or(Value::Null),
+    );
+    doc
+}
+
+/// Builds the one JSON document a command prints. `data` must serialize to an object; its
+/// fields are added beside the envelope's.
+pub fn document<T: Serialize>(
+    ctx: &Context,
+    command: &str,
+    findings: &[Finding],
+    data: &T,
+) -> Value {
+    let verdict = diag::verdict(findings);
+    let mut doc = envelope(ctx, command);
     doc.insert("verdict".into(), verdict.as_str().into());
     doc.insert(
         "findings".into(),
@@ -29,15 +53,23 @@ pub fn document<T: Serialize>(command: &str, findings: &[Finding], data: &T) -> 
 
 /// The document of a run that could not do its job (exit code 2): the envelope with the
 /// verdict `error` and the message, so that a consumer of JSON always gets a document.
-pub fn failure(command: &str, message: &str) -> Value {
-    serde_json::json!({
-        "tool": "samlbridge",
-        "version": env!("CARGO_PKG_VERSION"),
-        "command": command,
-        "verdict": crate::diag::Verdict::Error.as_str(),
-        "findings": [],
-        "error": {"message": message},
-    })
+pub fn failure(ctx: &Context, command: &str, message: &str) -> Value {
+    let mut doc = envelope(ctx, command);
+    doc.insert("verdict".into(), diag::Verdict::Error.as_str().into());
+    doc.insert("findings".into(), Value::Array(Vec::new()));
+    doc.insert("error".into(), serde_json::json!({ "message": message }));
+    Value::Object(doc)
+}
+
+/// An `explain` answer (a code's entry, an Entra error's, or the list) under the envelope.
+pub fn explained(ctx: &Context, answer: Value) -> Value {
+    let mut doc = envelope(ctx, "explain");
+    if let Value::Object(fields) = answer {
+        for (k, v) in fields {
+            doc.entry(k).or_insert(v);
+        }
+    }
+    Value::Object(doc)
 }
 
 /// A finding code's entry, as `explain --format json` shows it.
@@ -96,12 +128,14 @@ pub struct ValidateStream<W: std::io::Write> {
 }
 
 impl<W: std::io::Write> ValidateStream<W> {
-    pub fn start(mut out: W) -> std::io::Result<Self> {
-        write!(
-            out,
-            "{{\n  \"tool\": \"samlbridge\",\n  \"version\": {},\n  \"command\": \"validate\",\n  \"responses\": [",
-            Value::from(env!("CARGO_PKG_VERSION"))
-        )?;
+    pub fn start(mut out: W, ctx: &Context) -> std::io::Result<Self> {
+        out.write_all(b"{")?;
+        for (key, value) in envelope(ctx, "validate") {
+            write!(out, "\n  {}: ", Value::from(key))?;
+            write_indented(&mut out, &value, 1)?;
+            out.write_all(b",")?;
+        }
+        out.write_all(b"\n  \"responses\": [")?;
         Ok(ValidateStream {
             out,
             responses: 0,

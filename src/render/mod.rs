@@ -7,6 +7,15 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
+/// What the binary tells the renderers about the run, for the machine-readable documents: the
+/// instant it judged at (`--now`, or the wall clock it read) and the directory artifact paths
+/// are relative to in SARIF (the working directory as a `file://` URI ending in `/`).
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub judged_at: chrono::DateTime<chrono::Utc>,
+    pub src_root: Option<url::Url>,
+}
+
 /// The output format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -28,37 +37,37 @@ use crate::write::outdir::{Plan, WriteError};
 use std::io::{Read, Write};
 
 /// A `check` (or the check part of another command's) report.
-pub fn check(format: Format, command: &str, report: &CheckReport) -> String {
+pub fn check(ctx: &Context, format: Format, command: &str, report: &CheckReport) -> String {
     match format {
         Format::Human => human::check(command, report),
-        Format::Json => json::to_string(&json::document(command, &report.findings, report)),
-        Format::Sarif => json::to_string(&sarif::document(&report.source, &report.findings)),
+        Format::Json => json::to_string(&json::document(ctx, command, &report.findings, report)),
+        Format::Sarif => json::to_string(&sarif::document(ctx, &report.source, &report.findings)),
     }
 }
 
 /// `check --apps`.
-pub fn fleet(format: Format, report: &FleetReport) -> String {
+pub fn fleet(ctx: &Context, format: Format, report: &FleetReport) -> String {
     let findings = report.findings();
     match format {
         Format::Human => human::fleet(report, &findings),
-        Format::Json => json::to_string(&json::document("check", &findings, report)),
+        Format::Json => json::to_string(&json::document(ctx, "check", &findings, report)),
         Format::Sarif => {
             let artifacts: Vec<(&str, &[Finding])> = report
                 .apps
                 .iter()
                 .map(|a| (a.url.as_str(), a.findings.as_slice()))
                 .collect();
-            json::to_string(&sarif::document_for(&artifacts))
+            json::to_string(&sarif::document_for(ctx, &artifacts))
         }
     }
 }
 
 /// `fetch`: the check, then where the document went.
-pub fn fetch(format: Format, report: &FetchReport) -> String {
+pub fn fetch(ctx: &Context, format: Format, report: &FetchReport) -> String {
     match format {
-        Format::Json => json::to_string(&json::document("fetch", &report.check.findings, report)),
+        Format::Json => json::to_string(&json::document(ctx, "fetch", &report.check.findings, report)),
         _ => {
-            let mut text = check(format, "fetch", &report.check);
+            let mut text = check(ctx, format, "fetch", &report.check);
             if format == Format::Human {
                 text.push_str(&human::saved(report));
             }
@@ -68,10 +77,10 @@ pub fn fetch(format: Format, report: &FetchReport) -> String {
 }
 
 /// An `aws` command: the checks, then the files.
-pub fn setup(format: Format, command: &str, report: &SetupReport) -> String {
+pub fn setup(ctx: &Context, format: Format, command: &str, report: &SetupReport) -> String {
     match format {
         Format::Json => {
-            let mut doc = json::document(command, &report.check.findings, report);
+            let mut doc = json::document(ctx, command, &report.check.findings, report);
             let outcome = write_outcome(&report.outcome, &report.plan, &report.out_dir);
             // Files refused (the user's own, or edited ones): the job was not done.
             if matches!(report.outcome, Written::Refused(_)) {
@@ -146,13 +155,14 @@ fn write_outcome(outcome: &Written, plan: &Plan, out_dir: &str) -> String {
 
 /// `entra export`: what was read, then the files.
 pub fn entra_export(
+    ctx: &Context,
     format: Format,
     report: &crate::commands::entra_export::ExportReport,
 ) -> String {
     let outcome = write_outcome(&report.outcome, &report.plan, &report.out_dir);
     match format {
         Format::Json => {
-            let mut doc = json::document("entra export", &[], report);
+            let mut doc = json::document(ctx, "entra export", &[], report);
             doc["verdict"] = report.status().verdict().as_str().into();
             if matches!(report.outcome, Written::Refused(_)) {
                 doc["error"] = serde_json::json!({ "message": outcome });
@@ -174,10 +184,10 @@ pub fn entra_export(
 
 /// A run that could not do its job, as JSON or SARIF (human output says it on standard error
 /// alone).
-pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
+pub fn failure(ctx: &Context, format: Format, command: &str, message: &str) -> Option<String> {
     match format {
-        Format::Json => Some(json::to_string(&json::failure(command, message))),
-        Format::Sarif => Some(json::to_string(&sarif::failure(message))),
+        Format::Json => Some(json::to_string(&json::failure(ctx, command, message))),
+        Format::Sarif => Some(json::to_string(&sarif::failure(ctx, message))),
         Format::Human => None,
     }
 }
@@ -185,13 +195,14 @@ pub fn failure(format: Format, command: &str, message: &str) -> Option<String> {
 /// `preflight`: the areas, the findings, then the users (only those with a problem unless
 /// `all_users`).
 pub fn preflight(
+    ctx: &Context,
     format: Format,
     report: &crate::commands::preflight::PreflightReport,
     all_users: bool,
 ) -> String {
     match format {
         Format::Json => {
-            let mut doc = json::document("preflight", &report.findings, report);
+            let mut doc = json::document(ctx, "preflight", &report.findings, report);
             doc["verdict"] = report.status().verdict().as_str().into();
             json::to_string(&doc)
         }
@@ -238,6 +249,7 @@ pub fn preflight_csv(
 
 /// `trace`, with the receipt of a redacted copy when one was written.
 pub fn trace(
+    ctx: &Context,
     format: Format,
     report: &crate::commands::trace::TraceReport,
     receipt: Option<&crate::commands::trace::redact::Receipt>,
@@ -245,7 +257,7 @@ pub fn trace(
     match format {
         Format::Json => {
             let findings: Vec<Finding> = report.findings.clone();
-            let mut doc = json::document("trace", &findings, report);
+            let mut doc = json::document(ctx, "trace", &findings, report);
             doc["verdict"] = report.status().verdict().as_str().into();
             if let Some(r) = receipt {
                 doc["redacted"] = serde_json::to_value(r).unwrap_or_default();
@@ -264,11 +276,11 @@ pub enum Topic {
 }
 
 /// `explain CODE`, or `explain --list` when `topic` is `None`.
-pub fn explain(format: Format, topic: Option<Topic>) -> String {
+pub fn explain(ctx: &Context, format: Format, topic: Option<Topic>) -> String {
     match (format, topic) {
-        (Format::Json, None) => json::to_string(&json::explain_list()),
-        (Format::Json, Some(Topic::Finding(code))) => json::to_string(&json::code(code)),
-        (Format::Json, Some(Topic::Aadsts(code))) => json::to_string(&json::aadsts(code)),
+        (Format::Json, None) => json::to_string(&json::explained(ctx, json::explain_list())),
+        (Format::Json, Some(Topic::Finding(code))) => json::to_string(&json::explained(ctx, json::code(code))),
+        (Format::Json, Some(Topic::Aadsts(code))) => json::to_string(&json::explained(ctx, json::aadsts(code))),
         (_, None) => human::code_list(),
         (_, Some(Topic::Finding(code))) => human::explain(code),
         (_, Some(Topic::Aadsts(code))) => human::explain_aadsts(code),
@@ -278,13 +290,14 @@ pub fn explain(format: Format, topic: Option<Topic>) -> String {
 /// Runs a validation with its report streamed to `out` as JSON: one document, written as
 /// responses are judged. `unreadable` hears of every input that could not be read.
 pub fn validate_json<S: Read>(
+    ctx: &Context,
     job: &ValidateJob,
     listing: Listing,
     stdin: impl Fn() -> S + Sync,
     out: impl Write,
     unreadable: impl Fn(&InputError),
 ) -> std::io::Result<Summary> {
-    let mut stream = json::ValidateStream::start(out)?;
+    let mut stream = json::ValidateStream::start(out, ctx)?;
     validate::run(
         job,
         listing,
