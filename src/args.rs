@@ -281,6 +281,10 @@ pub struct CheckArgs {
     /// With --apps: no progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+    /// With --apps: exit 1 when any application's certificate expires in fewer than N days,
+    /// even where that is otherwise only a warning (for monitoring).
+    #[arg(long, value_name = "N", requires = "apps")]
+    pub fail_under_days: Option<u32>,
     /// Reach Entra's login host at this https:// origin instead (a mirror, a test server).
     #[arg(long, value_name = "URL", hide = true, requires = "apps")]
     pub login_endpoint: Option<String>,

@@ -98,7 +98,25 @@ fn check(ctx: &render::Context, (check, format): (settings::Check, Format)) -> R
             );
             bar.finish_and_clear();
             output::print(format, &render::fleet(ctx, format, &report))?;
-            Ok(Status::of(&report.findings()))
+            let mut status = Status::of(&report.findings());
+            if let Some(days) = fleet.fail_under_days {
+                let expiring = report.expiring_within(days.into());
+                for app in &expiring {
+                    output::error(format_args!(
+                        "--fail-under-days {days}: {}: the certificate {} expires in {} days, on {}",
+                        app.name,
+                        app.thumbprint.as_deref().unwrap_or_default(),
+                        app.days_left.unwrap_or_default(),
+                        app.soonest_expiry
+                            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                            .unwrap_or_default(),
+                    ));
+                }
+                if !expiring.is_empty() {
+                    status = Status::Findings;
+                }
+            }
+            Ok(status)
         }
     }
 }
@@ -188,7 +206,10 @@ fn preflight(ctx: &render::Context, p: settings::Preflight) -> Result<Status> {
         samlbridge::input::write_atomic(path, csv.as_bytes())
             .map_err(|e| anyhow::anyhow!("--users-csv {}: {e}", path.display()))?;
     }
-    output::print(p.format, &render::preflight(ctx, p.format, &report, p.all_users))?;
+    output::print(
+        p.format,
+        &render::preflight(ctx, p.format, &report, p.all_users),
+    )?;
     Ok(report.status())
 }
 

@@ -59,6 +59,8 @@ pub struct Fleet {
     pub settings: FleetSettings,
     pub fetcher: Fetcher,
     pub quiet: bool,
+    /// `--fail-under-days`: certificates expiring sooner fail the run.
+    pub fail_under_days: Option<u32>,
 }
 
 pub fn check(a: CheckArgs) -> Result<(Check, Format)> {
@@ -67,6 +69,9 @@ pub fn check(a: CheckArgs) -> Result<(Check, Format)> {
     let settings = check_settings(a.target.map(Into::into), &a.checks, &a.common)?;
     if let Some(apps) = &a.apps {
         return Ok((fleet(apps, &a, settings)?, format));
+    }
+    if a.fail_under_days.is_some() {
+        bail!("--fail-under-days applies to the applications of --apps; one document's certificates are judged by --warn-days");
     }
     // A claim mapping may be checked alone; otherwise the metadata comes from standard input
     // when no file is named.
@@ -147,6 +152,7 @@ fn fleet(apps: &str, a: &CheckArgs, settings: CheckSettings) -> Result<Check> {
         },
         fetcher: Fetcher::new(a.http.options()?)?,
         quiet: a.quiet,
+        fail_under_days: a.fail_under_days,
     })))
 }
 
@@ -1130,9 +1136,7 @@ pub fn judged_at(command: &crate::args::Command) -> DateTime<Utc> {
         Command::Aws(AwsCommand::Iam(a)) => Some(&a.common),
         Command::Entra(_) | Command::Explain(_) => None,
     };
-    common
-        .and_then(|c| c.now().ok())
-        .unwrap_or_else(wall_clock)
+    common.and_then(|c| c.now().ok()).unwrap_or_else(wall_clock)
 }
 
 impl CommonArgs {

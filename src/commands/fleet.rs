@@ -290,6 +290,15 @@ impl FleetReport {
             .collect()
     }
 
+    /// The applications whose soonest certificate expires in fewer than `days` days (its
+    /// `days_left` counts whole days, as the expiry findings do), soonest first.
+    pub fn expiring_within(&self, days: i64) -> Vec<&AppReport> {
+        self.apps
+            .iter()
+            .filter(|a| a.days_left.is_some_and(|left| left < days))
+            .collect()
+    }
+
     pub fn count(&self, status: AppStatus) -> usize {
         self.apps.iter().filter(|a| a.status == status).count()
     }

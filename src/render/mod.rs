@@ -65,7 +65,12 @@ pub fn fleet(ctx: &Context, format: Format, report: &FleetReport) -> String {
 /// `fetch`: the check, then where the document went.
 pub fn fetch(ctx: &Context, format: Format, report: &FetchReport) -> String {
     match format {
-        Format::Json => json::to_string(&json::document(ctx, "fetch", &report.check.findings, report)),
+        Format::Json => json::to_string(&json::document(
+            ctx,
+            "fetch",
+            &report.check.findings,
+            report,
+        )),
         _ => {
             let mut text = check(ctx, format, "fetch", &report.check);
             if format == Format::Human {
@@ -279,8 +284,12 @@ pub enum Topic {
 pub fn explain(ctx: &Context, format: Format, topic: Option<Topic>) -> String {
     match (format, topic) {
         (Format::Json, None) => json::to_string(&json::explained(ctx, json::explain_list())),
-        (Format::Json, Some(Topic::Finding(code))) => json::to_string(&json::explained(ctx, json::code(code))),
-        (Format::Json, Some(Topic::Aadsts(code))) => json::to_string(&json::explained(ctx, json::aadsts(code))),
+        (Format::Json, Some(Topic::Finding(code))) => {
+            json::to_string(&json::explained(ctx, json::code(code)))
+        }
+        (Format::Json, Some(Topic::Aadsts(code))) => {
+            json::to_string(&json::explained(ctx, json::aadsts(code)))
+        }
         (_, None) => human::code_list(),
         (_, Some(Topic::Finding(code))) => human::explain(code),
         (_, Some(Topic::Aadsts(code))) => human::explain_aadsts(code),

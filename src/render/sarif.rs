@@ -129,7 +129,9 @@ pub fn document_for(ctx: &Context, artifacts: &[(&str, &[Finding])]) -> serde_js
             let locations: Vec<Location> = artifact(ctx, name)
                 .map(|at| {
                     Location::builder()
-                        .physical_location(PhysicalLocation::builder().artifact_location(at).build())
+                        .physical_location(
+                            PhysicalLocation::builder().artifact_location(at).build(),
+                        )
                         .build()
                 })
                 .into_iter()

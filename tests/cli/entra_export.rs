@@ -199,6 +199,7 @@ fn the_saved_export_reads_back_as_fetched() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["command"], "entra export");
+    crate::schemas::assert_matches("entra-export", &report);
     assert_eq!(report["written"], true);
     assert_eq!(report["counts"]["users"], 4);
     assert_eq!(report["counts"]["nested_groups"], 1);

@@ -78,6 +78,7 @@ fn fetches_checks_and_saves() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["command"], "fetch");
+    crate::schemas::assert_matches("fetch", &doc);
     assert_eq!(doc["attempts"], 1);
     assert_eq!(doc["saved_to"], s.out().as_str());
     assert!(doc["url"].as_str().unwrap().ends_with(PATH));

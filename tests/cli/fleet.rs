@@ -160,6 +160,7 @@ fn two_hundred_applications() {
 
     let doc = json(&out);
     assert_eq!(doc["command"], "check");
+    crate::schemas::assert_matches("check", &doc);
     assert_eq!(doc["verdict"], "fail");
     let apps = doc["apps"].as_array().unwrap();
     assert_eq!(apps.len(), APPS);
@@ -240,6 +241,7 @@ fn human_table_csv_and_sarif() {
 
     let out = f.run("apps.csv", &["--format", "sarif"]);
     let sarif = json(&out);
+    crate::schemas::assert_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["ruleId"] == "metadata-unavailable"
         && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -378,4 +380,65 @@ fn each_application_has_its_deadline_and_its_redirects_reported() {
         .iter()
         .all(|f| f["code"] != "metadata-redirect-other-host"));
     assert_eq!(elsewhere.hits(), 1);
+}
+
+/// `--fail-under-days N` turns a certificate expiring in fewer than N days into exit 1, even
+/// where the check only warns, and names the application.
+#[test]
+fn fail_under_days_fails_on_a_certificate_expiring_sooner() {
+    let f = fleet();
+    // app 001's certificate expires in 40 days (a warning), app 181's in 100 (fine).
+    assert_eq!((days_left(1), days_left(181)), (40, 100));
+    let toml: String = [1, 181]
+        .iter()
+        .map(|&i| {
+            format!(
+                "[[app]]\nname = \"app {i:03}\"\ntenant = \"{TENANT}\"\napp_id = \"{}\"\n\n",
+                app_id(i)
+            )
+        })
+        .collect();
+    std::fs::write(f.dir.path().join("two.toml"), toml).unwrap();
+
+    let out = f.run("two.toml", &["--quiet"]);
+    assert_eq!(code(&out), 0, "only a warning: {}", stdout(&out));
+    let out = f.run("two.toml", &["--quiet", "--fail-under-days", "40"]);
+    assert_eq!(
+        code(&out),
+        0,
+        "40 days is not fewer than 40: {}",
+        stderr(&out)
+    );
+
+    let out = f.run("two.toml", &["--quiet", "--fail-under-days", "41"]);
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("--fail-under-days 41: app 001: the certificate ")
+            && lines[0].contains(" expires in 40 days, on 2027-01-06"),
+        "{err}"
+    );
+
+    let out = f.run(
+        "two.toml",
+        &["--fail-under-days", "365", "--format", "json"],
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stderr(&out).lines().count(),
+        2,
+        "both named: {}",
+        stderr(&out)
+    );
+    crate::schemas::assert_matches("check", &json(&out));
+
+    let out = run(&[
+        "check",
+        &testdata("metadata/entra-app.xml"),
+        "--fail-under-days",
+        "30",
+    ]);
+    assert_eq!(code(&out), 2, "only with --apps");
 }

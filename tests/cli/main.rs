@@ -22,6 +22,7 @@ mod judged;
 mod limits;
 mod outdir;
 mod preflight;
+mod schemas;
 mod signature_structure;
 mod terminal;
 mod trace;

@@ -650,6 +650,7 @@ fn the_json_report_holds_areas_users_findings_and_the_verdict() {
     let (exit, doc) = preflight(&two_problems(), &[]);
     assert_eq!(exit, 1);
     assert_eq!(doc["command"], "preflight");
+    crate::schemas::assert_matches("preflight", &doc);
     assert_eq!(doc["verdict"], "fail");
     assert_eq!(
         codes(&doc),
