@@ -20,6 +20,7 @@ mod identity_center;
 mod injection;
 mod judged;
 mod limits;
+mod manual;
 mod outdir;
 mod preflight;
 mod signature_structure;
