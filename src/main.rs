@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     let matches = manual::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let (command, format, stream) = cli.command.reporting();
+    render::human::set_width(output::report_width(stream == ReportStream::Stderr));
     ExitCode::from(match run(cli) {
         Ok(Status::Clean) => CLEAN,
         Ok(Status::Findings) => FINDINGS,
