@@ -30,4 +30,5 @@ mod transport;
 mod unverified;
 mod util;
 mod validate;
+mod wrapping;
 mod wrong_input;
