@@ -60,6 +60,8 @@ impl Command {
                 ("entra export", a.format.into(), ReportStream::Stdout)
             }
             Command::Explain(a) => ("explain", a.format.into(), ReportStream::Stdout),
+            Command::Completions(_) => ("completions", Format::Human, ReportStream::Stdout),
+            Command::Man(_) => ("man", Format::Human, ReportStream::Stdout),
         }
     }
 }
@@ -93,6 +95,11 @@ pub enum Command {
     Preflight(PreflightArgs),
     /// Explain a finding code or an Entra sign-in error (AADSTS50011): what it means, how to fix it.
     Explain(ExplainArgs),
+    /// Print the shell completion script for bash, zsh, fish, powershell or elvish.
+    Completions(CompletionsArgs),
+    /// Write the man pages (samlbridge.1 and one per command) into a directory, for packaging.
+    #[command(hide = true)]
+    Man(ManArgs),
 }
 
 /// Output formats of the commands that report.
@@ -677,6 +684,20 @@ pub struct ExplainArgs {
     pub list: bool,
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "target/man")]
+    pub out: PathBuf,
 }
 
 /// A size in bytes, with a unit or without: `10MB` (10,000,000), `10MiB` (10,485,760), `512k`,

@@ -2,12 +2,13 @@
 //! render its report and map how it ended to the exit code.
 
 mod args;
+mod manual;
 mod output;
 mod settings;
 
 use anyhow::Result;
 use args::{AwsCommand, Cli, Command, EntraCommand, ReportStream};
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use samlbridge::commands::{self, Status};
 use samlbridge::render::{self, Format};
 use std::io::BufWriter;
@@ -19,11 +20,10 @@ const FINDINGS: u8 = 1;
 const FAILED: u8 = 2;
 
 fn main() -> ExitCode {
-    // Built once per run; clap keeps `&'static str` help texts.
-    let version: &'static str = Box::leak(args::long_version().into_boxed_str());
-    let matches = Cli::command().long_version(version).get_matches();
+    let matches = manual::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let (command, format, stream) = cli.command.reporting();
+    render::human::set_width(output::report_width(stream == ReportStream::Stderr));
     let ctx = render::Context {
         judged_at: settings::judged_at(&cli.command),
         src_root: std::env::current_dir()
@@ -73,6 +73,18 @@ fn run(cli: Cli, ctx: &render::Context) -> Result<Status> {
         }
         Command::Aws(AwsCommand::Iam(a)) => setup(ctx, "aws iam", settings::iam(a)?),
         Command::Entra(EntraCommand::Export(a)) => entra_export(ctx, settings::entra_export(a)?),
+        Command::Completions(a) => {
+            manual::completions(a.shell, &mut std::io::stdout().lock());
+            Ok(Status::Clean)
+        }
+        Command::Man(a) => {
+            let pages = manual::man_pages(&a.out)
+                .map_err(|e| anyhow::anyhow!("--out {}: {e}", a.out.display()))?;
+            for page in pages {
+                println!("{}", page.display());
+            }
+            Ok(Status::Clean)
+        }
         Command::Explain(a) => {
             let (code, format) = settings::explain(a)?;
             output::print(format, &render::explain(ctx, format, code))?;

@@ -9,6 +9,24 @@ use std::io::{IsTerminal, Write};
 /// Output is written in large blocks: a batch run prints kilobytes per response.
 pub const BUFFER: usize = 64 * 1024;
 
+/// The columns human reports wrap to: `COLUMNS` when set, else the width of the terminal the
+/// report goes to, else (a pipe or a file) the default.
+pub fn report_width(to_stderr: bool) -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return columns;
+    }
+    let size = if to_stderr {
+        terminal_size::terminal_size_of(std::io::stderr())
+    } else {
+        terminal_size::terminal_size_of(std::io::stdout())
+    };
+    size.map_or(human::DEFAULT_WIDTH, |(width, _)| usize::from(width.0))
+}
+
 /// Writes a report to stdout.
 pub fn print(format: Format, text: &str) -> anyhow::Result<()> {
     write_report(&mut anstream::stdout(), format, text)

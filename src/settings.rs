@@ -1134,7 +1134,7 @@ pub fn judged_at(command: &crate::args::Command) -> DateTime<Utc> {
         Command::Preflight(a) => Some(&a.common),
         Command::Aws(AwsCommand::IdentityCenter(a)) => Some(&a.common),
         Command::Aws(AwsCommand::Iam(a)) => Some(&a.common),
-        Command::Entra(_) | Command::Explain(_) => None,
+        Command::Entra(_) | Command::Explain(_) | Command::Completions(_) | Command::Man(_) => None,
     };
     common.and_then(|c| c.now().ok()).unwrap_or_else(wall_clock)
 }

@@ -14,6 +14,7 @@ use crate::metadata::SignatureStatus;
 use anstyle::{AnsiColor, Color, Style};
 use std::borrow::Cow;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 mod preflight;
@@ -134,7 +135,33 @@ pub fn findings(out: &mut String, findings: &[Finding]) {
     finding_lines(out, findings.iter());
 }
 
-/// Each finding's line and its help.
+/// The width finding lines wrap to when the binary has not said otherwise (output that is not
+/// a terminal).
+pub const DEFAULT_WIDTH: usize = 80;
+
+/// Narrower than this, the hanging indents would leave too little room for words.
+const MIN_WIDTH: usize = 40;
+
+static WIDTH: AtomicUsize = AtomicUsize::new(DEFAULT_WIDTH);
+
+/// Sets the width, in terminal columns, that finding lines wrap to (the binary measures the
+/// terminal the report goes to).
+pub fn set_width(columns: usize) {
+    WIDTH.store(columns.max(MIN_WIDTH), Ordering::Relaxed);
+}
+
+/// `line` wrapped to the width at spaces only, continuation lines indented by `indent`: a URL,
+/// a thumbprint or a code is never broken, and a token longer than the width stands whole on
+/// its own line. Width counts visible columns (the styles' escapes take none).
+fn wrap(line: &str, indent: &str) -> String {
+    let options = textwrap::Options::new(WIDTH.load(Ordering::Relaxed))
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::fill(line, options)
+}
+
+/// Each finding's line and its help, wrapped with hanging indents.
 fn finding_lines<'f>(out: &mut String, findings: impl Iterator<Item = &'f Finding>) {
     for f in findings {
         let style = severity_style(f.severity);
@@ -147,14 +174,15 @@ fn finding_lines<'f>(out: &mut String, findings: impl Iterator<Item = &'f Findin
             .as_ref()
             .map(|s| format!("{}: ", paint(BOLD, s)))
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {}{} {subject}{}",
             paint(style, format!("{}[{}]", f.severity, f.code)),
             overridden,
             Escaped(&f.message)
         );
-        let _ = writeln!(out, "    {} {}", paint(DIM, "help:"), Escaped(&f.help));
+        let _ = writeln!(out, "{}", wrap(&line, "      "));
+        let help = format!("    {} {}", paint(DIM, "help:"), Escaped(&f.help));
+        let _ = writeln!(out, "{}", wrap(&help, "          "));
     }
 }
 

@@ -178,13 +178,22 @@ fn an_entity_id_and_sign_in_url_cannot_add_report_lines() {
             .any(|l| l.starts_with("  entityID   ") && l.contains(&entity)),
         "{lines:#?}"
     );
+    // The one signature line; the forged one is quoted inside the entityID line, and where a
+    // finding quoting it wraps, on a continuation line, indented deeper than any report line.
     assert_eq!(
         lines
             .iter()
-            .filter(|l| l.trim_start().starts_with("signature"))
+            .filter(|l| l.starts_with("  signature"))
             .count(),
         1,
         "one signature line: {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with("signature"))
+            .all(|l| l.starts_with("  signature  valid (rsa-sha256") || l.starts_with("      ")),
+        "{lines:#?}"
     );
     let url = format!(
         "https://login.microsoftonline.com\\r\\u{{2028}}\\u{{200B}}\\u{{2066}}\\u{{0085}}\\u{{007F}}\\tx/{TENANT}/saml2"

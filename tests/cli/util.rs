@@ -91,6 +91,17 @@ pub fn validate_idc(inputs: &[&str], metadata: &str, extra: &[&str]) -> Output {
     run(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
+/// `text` with every run of whitespace as one space: human reports wrap long lines, so a
+/// phrase may be split across lines and their indentation.
+pub fn normalized(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the human report `text` says `phrase`, wherever its lines were wrapped.
+pub fn says(text: &str, phrase: &str) -> bool {
+    normalized(text).contains(&normalized(phrase))
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().expect("exit code")
 }

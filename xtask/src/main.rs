@@ -22,8 +22,8 @@ const PACKAGES: &[&str] = &[
 ];
 
 /// Debian/Ubuntu packages only the tests need: shellcheck, which lints the `entra-apply.sh`
-/// samlbridge writes.
-const TEST_PACKAGES: &[&str] = &["shellcheck"];
+/// samlbridge writes, and man-db, which renders the man pages it generates.
+const TEST_PACKAGES: &[&str] = &["shellcheck", "man-db"];
 
 fn main() {
     let task = env::args().nth(1).unwrap_or_default();
@@ -33,6 +33,7 @@ fn main() {
         "test" => prerequisites(&[PACKAGES, TEST_PACKAGES].concat()).and_then(|()| test(&rest)),
         "fixtures" => prerequisites(PACKAGES).and_then(|()| fixtures(&rest)),
         "deps" => prerequisites(PACKAGES),
+        "man" => prerequisites(PACKAGES).and_then(|()| man()),
         "layers" => layers::run(&root()),
         "same-output" => match rest.as_slice() {
             [before, after] => same_output::compare(&root(), Path::new(before), Path::new(after)),
@@ -46,6 +47,7 @@ fn main() {
                  test       install missing system libraries, then cargo fmt --check, clippy and cargo test\n  \
                  fixtures   regenerate testdata/ from the committed test keys (--new-keys for new keys)\n  \
                  deps       only install missing system libraries\n  \
+                 man        write the man pages into target/man/ (samlbridge man --out target/man)\n  \
                  layers     check that every module of src/ uses only lower layers\n  \
                  same-output BEFORE AFTER   run two samlbridge binaries over testdata/ and the corpus, diff the JSON"
             );
@@ -167,6 +169,24 @@ fn components() -> Result<(), String> {
     let mut cmd = Command::new("rustup");
     cmd.args(["component", "add", "rustfmt", "clippy"]);
     run(cmd, "rustup component add rustfmt clippy")
+}
+
+/// The man pages, from the release binary's clap definitions, where packaging picks them up.
+fn man() -> Result<(), String> {
+    let out = root().join("target").join("man");
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "--bin",
+        "samlbridge",
+        "--",
+        "man",
+        "--out",
+    ])
+    .arg(&out);
+    run(cmd, "samlbridge man --out target/man")
 }
 
 fn demo() -> Result<(), String> {
