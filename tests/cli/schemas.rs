@@ -276,7 +276,11 @@ fn sarif_schema() -> PathBuf {
     std::fs::read_dir(home.join("registry/src"))
         .expect("Cargo's registry sources")
         .flatten()
-        .map(|index| index.path().join(format!("serde-sarif-{version}/src/schema.json")))
+        .map(|index| {
+            index
+                .path()
+                .join(format!("serde-sarif-{version}/src/schema.json"))
+        })
         .find(|p| p.is_file())
         .expect("serde-sarif's sources, with its schema.json")
 }
