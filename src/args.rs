@@ -356,21 +356,8 @@ pub struct EntraExportArgs {
     /// Replace files samlbridge wrote earlier that were edited since (the diff is shown).
     #[arg(long)]
     pub force: bool,
-    /// National cloud of the tenant, which decides the Microsoft Graph host.
-    #[arg(long, value_enum, default_value = "global")]
-    pub cloud: CloudArg,
-    /// A Microsoft Graph access token (az account get-access-token --resource-type ms-graph
-    /// --query accessToken -o tsv).
-    #[arg(
-        long,
-        value_name = "TOKEN",
-        env = "SAMLBRIDGE_GRAPH_TOKEN",
-        hide_env_values = true
-    )]
-    pub graph_token: Option<String>,
-    /// Microsoft Graph's base URL, instead of the cloud's.
-    #[arg(long, value_name = "URL", hide = true)]
-    pub graph_endpoint: Option<String>,
+    #[command(flatten)]
+    pub graph: GraphArgs,
     /// No progress line.
     #[arg(short, long)]
     pub quiet: bool,
@@ -384,17 +371,9 @@ pub struct EntraExportArgs {
     pub color: ColorArg,
 }
 
+/// How Microsoft Graph is reached (entra export, preflight).
 #[derive(Debug, Args)]
-pub struct PreflightArgs {
-    /// The Entra side from `samlbridge entra export`'s directory, instead of Graph live.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["tenant", "app_id", "graph_token"])]
-    pub entra: Option<PathBuf>,
-    /// Read the Entra side live: the tenant ID (GUID) or a verified domain.
-    #[arg(long, requires = "app_id")]
-    pub tenant: Option<String>,
-    /// Read the Entra side live: the enterprise application's Application ID.
-    #[arg(long, requires = "tenant")]
-    pub app_id: Option<String>,
+pub struct GraphArgs {
     /// National cloud of the tenant, which decides the Microsoft Graph host.
     #[arg(long, value_enum, default_value = "global")]
     pub cloud: CloudArg,
@@ -410,6 +389,21 @@ pub struct PreflightArgs {
     /// Microsoft Graph's base URL, instead of the cloud's.
     #[arg(long, value_name = "URL", hide = true)]
     pub graph_endpoint: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// The Entra side from `samlbridge entra export`'s directory, instead of Graph live.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["tenant", "app_id"])]
+    pub entra: Option<PathBuf>,
+    /// Read the Entra side live: the tenant ID (GUID) or a verified domain.
+    #[arg(long, requires = "app_id")]
+    pub tenant: Option<String>,
+    /// Read the Entra side live: the enterprise application's Application ID.
+    #[arg(long, requires = "tenant")]
+    pub app_id: Option<String>,
+    #[command(flatten)]
+    pub graph: GraphArgs,
     /// The Identity Center side from the AWS CLI's JSON (list-instances.json, list-users.json,
     /// optionally list-groups.json, list-group-memberships.json), instead of the AWS APIs live.
     #[arg(long, value_name = "DIR")]

@@ -375,6 +375,21 @@ fn read_limited(
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, renamed into
 /// place, so a reader never sees a partial file and a failure leaves nothing behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    temporary(path, bytes)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// [`write_atomic`], except that a file already at `path` (even one that appeared while the
+/// bytes were written) is left as it is: the error's kind is then `AlreadyExists`.
+pub fn write_atomic_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    temporary(path, bytes)?
+        .persist_noclobber(path)
+        .map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// `bytes` in a synced temporary file beside `path`.
+fn temporary(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -385,8 +400,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(test)]

@@ -209,14 +209,18 @@ fn preflight(ctx: &render::Context, p: settings::Preflight) -> Result<Status> {
     let report = commands::preflight::run(&p.job);
     if let Some(path) = &p.users_csv {
         let csv = render::preflight_csv(&report)?;
-        if !p.force && path.exists() {
-            anyhow::bail!(
+        let written = if p.force {
+            samlbridge::input::write_atomic(path, csv.as_bytes())
+        } else {
+            samlbridge::input::write_atomic_new(path, csv.as_bytes())
+        };
+        written.map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
                 "--users-csv {}: appeared while samlbridge worked; it was left as it is (--force replaces it)",
                 path.display()
-            );
-        }
-        samlbridge::input::write_atomic(path, csv.as_bytes())
-            .map_err(|e| anyhow::anyhow!("--users-csv {}: {e}", path.display()))?;
+            ),
+            _ => anyhow::anyhow!("--users-csv {}: {e}", path.display()),
+        })?;
     }
     output::print(
         p.format,

@@ -565,14 +565,8 @@ pub struct EntraExport {
 
 pub fn entra_export(a: EntraExportArgs) -> Result<EntraExport> {
     a.color.apply();
-    let (tenant, app_id, graph, token) = graph_access(
-        "entra export",
-        &a.tenant,
-        &a.app_id,
-        a.cloud,
-        a.graph_token.clone(),
-        a.graph_endpoint.as_deref(),
-    )?;
+    let (tenant, app_id, graph, token) =
+        graph_access("entra export", &a.tenant, &a.app_id, &a.graph)?;
     Ok(EntraExport {
         job: ExportJob {
             tenant,
@@ -599,10 +593,13 @@ fn graph_access(
     command: &str,
     tenant: &str,
     app_id: &str,
-    cloud: crate::args::CloudArg,
-    token: Option<String>,
-    endpoint: Option<&str>,
+    graph: &crate::args::GraphArgs,
 ) -> Result<(entra::TenantId, entra::AppId, url::Url, GraphToken)> {
+    let (cloud, token, endpoint) = (
+        graph.cloud,
+        graph.graph_token.clone(),
+        graph.graph_endpoint.as_deref(),
+    );
     let tenant: entra::TenantId = tenant.parse().context("--tenant")?;
     let app_id: entra::AppId = app_id.parse().context("--app-id")?;
     let token = token.and_then(GraphToken::new).with_context(|| format!(
@@ -680,9 +677,7 @@ pub fn preflight(a: PreflightArgs) -> Result<Preflight> {
                 "preflight",
                 tenant,
                 app_id,
-                a.cloud,
-                a.graph_token.clone(),
-                a.graph_endpoint.as_deref(),
+                &a.graph,
             )?;
             let fetcher = Fetcher::new(a.http.options()?)?;
             graph::EntraExport::fetch(&fetcher, &graph, &app_id, &token, &|step| output::step(&spinner, step))

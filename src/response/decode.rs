@@ -2,6 +2,7 @@
 //! or URL-safe, wrapped or not), a URL-encoded form body, a URL or DEFLATE-compressed
 //! HTTP-Redirect encoding, a HAR file from browser developer tools, or a SAML-tracer export.
 
+use crate::capture::form_pairs;
 use crate::looks::Looks;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -276,13 +277,6 @@ pub fn decode_base64(text: &str, limits: DecodeLimits) -> Result<(Vec<u8>, Bindi
     }
 }
 
-/// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` escapes).
-fn form_pairs(text: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(text.trim().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
 /// A SAMLResponse value from a form or query: spaces can only be `+` signs that a decoder
 /// turned into spaces (base64 has none).
 fn field_to_base64(value: &str) -> String {
@@ -399,11 +393,6 @@ pub fn from_xml(
         relay_state: None,
         captured_at,
     })
-}
-
-/// Whether decoded XML is a SAML Response rather than a request.
-pub fn is_response(xml: &str) -> bool {
-    is_response_xml(xml)
 }
 
 /// Decodes every SAML response in `bytes`; `name` labels them.
@@ -817,26 +806,14 @@ fn saml_tracer(
                 captured_at,
                 limits,
             )?)?;
-        } else if let Some(xml) = request["saml"].as_str().filter(|x| is_response_xml(x)) {
+        } else if let Some(xml) = request["saml"].as_str().filter(|x| is_response(x)) {
             // The export keeps the decoded XML in clear even when form values are masked.
-            if xml.len() > limits.max_response_bytes {
-                return Err(DecodeError::TooLarge {
-                    limit: limits.max_response_bytes,
-                });
-            }
-            out.push(Encoded {
-                label,
-                body: Body::Xml(xml.as_bytes().to_vec()),
-                binding: if method == "GET" {
-                    Binding::Redirect
-                } else {
-                    Binding::Post
-                },
-                decoded_len: xml.len(),
-                encoded_len: xml.len().div_ceil(3) * 4,
-                relay_state: None,
-                captured_at,
-            })?;
+            let binding = if method == "GET" {
+                Binding::Redirect
+            } else {
+                Binding::Post
+            };
+            out.push(from_xml(label, xml, binding, captured_at, limits)?)?;
         }
     }
     if out.captured.is_empty() {
@@ -851,7 +828,7 @@ fn saml_tracer(
 /// Whether decoded XML is a SAML Response (not an AuthnRequest), judged by its root element.
 /// XML the strict parser refuses still counts when its first element is named `Response`, so
 /// validation reports why rather than the request silently dropping out of the run.
-fn is_response_xml(xml: &str) -> bool {
+pub fn is_response(xml: &str) -> bool {
     match crate::xml::parse(xml.as_bytes()) {
         Ok(d) => d.root.is(crate::xml::ns::SAMLP, "Response"),
         Err(_) => first_element_local_name(xml) == Some("Response"),

@@ -29,6 +29,15 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Flow `flow` as Chrome saves it with content, written to `dir/name`.
+fn chrome(dir: &Path, name: &str, flow_name: &str) -> PathBuf {
+    write(
+        dir,
+        name,
+        &captures::har(&flow(flow_name), Browser::Chrome, Content::With),
+    )
+}
+
 /// `trace` of a capture against the shipped Entra and Identity Center metadata, as JSON.
 fn trace(path: &Path, extra: &[&str]) -> (i32, Value) {
     let mut args = vec![
@@ -355,11 +364,7 @@ fn a_request_for_an_unknown_acs_url_names_the_url_to_add() {
 #[test]
 fn a_request_whose_issuer_is_not_the_service_providers_is_named() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "issuer.har",
-        &captures::har(&flow("aadsts700016"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "issuer.har", "aadsts700016");
     let (_, doc) = trace(&path, &[]);
     let a = &doc["attempts"][0];
     assert!(has(a, "authn-request-issuer", "error"), "{a}");
@@ -384,11 +389,7 @@ fn a_request_sent_to_another_tenant_is_named() {
 #[test]
 fn a_requested_authn_context_is_a_warning_and_its_refusal_is_explained() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "75011.har",
-        &captures::har(&flow("aadsts75011"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "75011.har", "aadsts75011");
     let (_, doc) = trace(&path, &[]);
     let a = &doc["attempts"][0];
     assert!(has(a, "authn-request-authn-context", "warning"), "{a}");
@@ -400,26 +401,14 @@ fn a_requested_authn_context_is_a_warning_and_its_refusal_is_explained() {
 #[test]
 fn in_response_to_is_checked_against_the_attempts_request() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "irt.har",
-        &captures::har(
-            &flow("in-response-to-mismatch"),
-            Browser::Chrome,
-            Content::With,
-        ),
-    );
+    let path = chrome(dir.path(), "irt.har", "in-response-to-mismatch");
     let (status, doc) = trace(&path, &[]);
     assert_eq!(status, 1);
     assert!(
         has(&doc["attempts"][0], "response-in-response-to", "error"),
         "{doc}"
     );
-    let path = write(
-        dir.path(),
-        "idp.har",
-        &captures::har(&flow("idp-initiated"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "idp.har", "idp-initiated");
     let (status, doc) = trace(&path, &[]);
     assert_eq!(status, 0);
     let f = finding(&doc["attempts"][0], "response-in-response-to");
@@ -430,15 +419,7 @@ fn in_response_to_is_checked_against_the_attempts_request() {
 #[test]
 fn a_capture_that_stops_after_the_request_says_to_preserve_the_log() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "stopped.har",
-        &captures::har(
-            &flow("stopped-after-request"),
-            Browser::Chrome,
-            Content::With,
-        ),
-    );
+    let path = chrome(dir.path(), "stopped.har", "stopped-after-request");
     let (status, doc) = trace(&path, &[]);
     assert_eq!(status, 1);
     let a = &doc["attempts"][0];
@@ -452,11 +433,7 @@ fn a_capture_that_stops_after_the_request_says_to_preserve_the_log() {
         "{f}"
     );
     // An Entra error is the cause instead.
-    let path = write(
-        dir.path(),
-        "refused.har",
-        &captures::har(&flow("aadsts53003"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "refused.har", "aadsts53003");
     let (_, doc) = trace(&path, &[]);
     let a = &doc["attempts"][0];
     assert_eq!(a["outcome"], "entra-error");
@@ -473,11 +450,7 @@ fn a_capture_that_stops_after_the_request_says_to_preserve_the_log() {
 #[test]
 fn a_changed_relay_state_is_an_error() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "relay.har",
-        &captures::har(&flow("relay-state-changed"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "relay.har", "relay-state-changed");
     let (status, doc) = trace(&path, &[]);
     assert_eq!(status, 1);
     assert!(
@@ -489,21 +462,13 @@ fn a_changed_relay_state_is_an_error() {
 #[test]
 fn entra_errors_are_found_in_the_error_url_and_the_saml_status() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "url.har",
-        &captures::har(&flow("error-redirect"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "url.har", "error-redirect");
     let (_, doc) = trace(&path, &[]);
     let e = entra_error(&doc["attempts"][0]).unwrap();
     assert_eq!(e["code"], "AADSTS50105");
     assert_eq!(e["found_in"], "error-url");
 
-    let path = write(
-        dir.path(),
-        "status.har",
-        &captures::har(&flow("status-error"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "status.har", "status-error");
     let (status, doc) = trace(&path, &[]);
     assert_eq!(status, 1);
     let a = &doc["attempts"][0];
@@ -537,11 +502,7 @@ fn a_capture_clock_far_from_the_saml_times_is_a_warning() {
 #[test]
 fn two_attempts_are_told_apart() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "two.har",
-        &captures::har(&flow("two-attempts"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "two.har", "two-attempts");
     let (status, doc) = trace(&path, &[]);
     assert_eq!(status, 1, "one failed");
     let attempts = doc["attempts"].as_array().unwrap();
@@ -577,11 +538,7 @@ fn without_trust_the_response_is_shown_but_not_judged() {
 #[test]
 fn validate_on_a_capture_with_no_response_says_what_trace_finds() {
     let dir = tempdir();
-    let path = write(
-        dir.path(),
-        "refused.har",
-        &captures::har(&flow("aadsts50011"), Browser::Chrome, Content::With),
-    );
+    let path = chrome(dir.path(), "refused.har", "aadsts50011");
     let o = validate_idc(&[path.to_str().unwrap()], "metadata/entra-app.xml", &[]);
     assert_eq!(code(&o), 2);
     let text = stdout(&o);
@@ -591,15 +548,7 @@ fn validate_on_a_capture_with_no_response_says_what_trace_finds() {
         "{text}"
     );
     assert!(text.contains("samlbridge trace"), "{text}");
-    let path = write(
-        dir.path(),
-        "stopped.har",
-        &captures::har(
-            &flow("stopped-after-request"),
-            Browser::Chrome,
-            Content::With,
-        ),
-    );
+    let path = chrome(dir.path(), "stopped.har", "stopped-after-request");
     let text = stdout(&validate_idc(
         &[path.to_str().unwrap()],
         "metadata/entra-app.xml",

@@ -373,35 +373,20 @@ pub fn redact(bytes: &[u8], report: &TraceReport) -> Result<Redacted, RedactErro
 
 /// Writes the copy atomically; an existing file is replaced only when `replace`.
 pub fn write(path: &Path, bytes: &[u8], replace: bool) -> Result<(), RedactError> {
-    let shown = path.display().to_string();
-    let io = |source| RedactError::Write {
-        path: shown.clone(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".samlbridge-")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    if replace {
-        tmp.persist(path).map_err(|e| io(e.error))?;
+    let written = if replace {
+        crate::input::write_atomic(path, bytes)
     } else {
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                RedactError::Exists {
-                    path: shown.clone(),
-                }
-            } else {
-                io(e.error)
-            }
-        })?;
-    }
-    Ok(())
+        crate::input::write_atomic_new(path, bytes)
+    };
+    written.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AlreadyExists if !replace => RedactError::Exists {
+            path: path.display().to_string(),
+        },
+        _ => RedactError::Write {
+            path: path.display().to_string(),
+            source,
+        },
+    })
 }
 
 /// The verdicts to record: per attempt, its outcome and the codes of its errors.
