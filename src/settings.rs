@@ -296,14 +296,24 @@ fn read_capture(doc: &Document) -> Result<Capture> {
             .unwrap_or(&doc.bytes)
             .trim_ascii_start()
             .starts_with(b"<");
+        // A response on its own (XML or base64) is what validate reads.
+        let response = samlbridge::response::decode::decode(&doc.name, &doc.bytes, Default::default())
+            .is_ok_and(|found| {
+                found.iter().any(|c| {
+                    std::str::from_utf8(&c.xml).is_ok_and(samlbridge::response::decode::is_response)
+                })
+            });
         let what = match Looks::of(&doc.bytes) {
+            _ if response => "this is a SAML response, not a browser capture: samlbridge validate reads it".to_owned(),
             Some(Looks::Har | Looks::Json) => e.to_string(),
             Some(Looks::Empty) => "the file is empty".to_owned(),
             Some(looks) => format!("this is {looks}, not a browser capture"),
             None if xml => "this is XML, not a browser capture".to_owned(),
             None => e.to_string(),
         };
-        let hint = if xml {
+        let hint = if response {
+            ""
+        } else if xml {
             " (a captured SAML response goes to samlbridge validate, metadata to samlbridge check; trace reads a whole sign-in saved from the browser)"
         } else {
             " (trace reads a HAR file, saved from the browser's developer tools: Network tab, \"Save all as HAR with content\", or a SAML-tracer export)"

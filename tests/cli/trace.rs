@@ -698,6 +698,18 @@ fn what_is_not_a_capture_is_named() {
     assert!(err.contains("CAPTURE"), "{err}");
     assert!(err.contains("this is XML, not a browser capture"), "{err}");
     assert!(err.contains("samlbridge validate"), "{err}");
+    let o = run(&[
+        "trace",
+        &testdata("responses/valid/idc-assertion-signed.xml"),
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(
+            "this is a SAML response, not a browser capture: samlbridge validate reads it"
+        ),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["trace", "no-such-file.har"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no-such-file.har"), "{}", stderr(&o));
