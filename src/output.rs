@@ -115,7 +115,7 @@ fn flag_hint(e: &anyhow::Error) -> &'static str {
         }
         Some(MetadataError::SeveralIdps(_)) => return " (--entity-id picks one)",
         Some(MetadataError::SamlMessage(_) | MetadataError::LooksLike(Looks::Har)) => {
-            return " (captured sign-ins go to samlbridge trace or validate; metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
+            return " (a captured response goes to samlbridge validate, a whole browser capture to samlbridge trace; metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
         }
         Some(MetadataError::LooksLike(Looks::PemCertificate)) => {
             return " (a certificate goes to validate --cert; metadata is Entra's federation metadata XML, which samlbridge fetch downloads)"
