@@ -386,8 +386,13 @@ pub struct GraphArgs {
         hide_env_values = true
     )]
     pub graph_token: Option<String>,
-    /// Microsoft Graph's base URL, instead of the cloud's.
-    #[arg(long, value_name = "URL", hide = true)]
+    /// Microsoft Graph's base URL, instead of the cloud's (a stand-in or a Graph proxy).
+    #[arg(
+        long,
+        value_name = "URL",
+        hide = true,
+        env = "SAMLBRIDGE_GRAPH_ENDPOINT"
+    )]
     pub graph_endpoint: Option<String>,
 }
 
