@@ -23,6 +23,7 @@ mod limits;
 mod manual;
 mod outdir;
 mod preflight;
+mod readme;
 mod schemas;
 mod signature_structure;
 mod terminal;

@@ -3,7 +3,9 @@
 //!
 //! This crate uses the standard library only, so it builds before any of those libraries exist.
 
+mod dist;
 mod layers;
+mod readme;
 mod same_output;
 
 use std::env;
@@ -25,6 +27,10 @@ const PACKAGES: &[&str] = &[
 /// samlbridge writes, and man-db, which renders the man pages it generates.
 const TEST_PACKAGES: &[&str] = &["shellcheck", "man-db"];
 
+/// Debian/Ubuntu packages only `dist` needs: dpkg-shlibdeps, which computes the package's
+/// `Depends` from the shared libraries the binary links.
+const DIST_PACKAGES: &[&str] = &["dpkg-dev"];
+
 fn main() {
     let task = env::args().nth(1).unwrap_or_default();
     let rest: Vec<String> = env::args().skip(2).collect();
@@ -34,6 +40,10 @@ fn main() {
         "fixtures" => prerequisites(PACKAGES).and_then(|()| fixtures(&rest)),
         "deps" => prerequisites(PACKAGES),
         "man" => prerequisites(PACKAGES).and_then(|()| man()),
+        "dist" => {
+            prerequisites(&[PACKAGES, DIST_PACKAGES].concat()).and_then(|()| dist::build(&root()))
+        }
+        "readme" => readme::run(&root()),
         "layers" => layers::run(&root()),
         "same-output" => match rest.as_slice() {
             [before, after] => same_output::compare(&root(), Path::new(before), Path::new(after)),
@@ -48,6 +58,8 @@ fn main() {
                  fixtures   regenerate testdata/ from the committed test keys (--new-keys for new keys)\n  \
                  deps       only install missing system libraries\n  \
                  man        write the man pages into target/man/ (samlbridge man --out target/man)\n  \
+                 dist       build the Debian package and the .tar.gz into target/dist/\n  \
+                 readme     run the README's build, install and fuzzing commands (what .ci/run checks)\n  \
                  layers     check that every module of src/ uses only lower layers\n  \
                  same-output BEFORE AFTER   run two samlbridge binaries over testdata/ and the corpus, diff the JSON"
             );
