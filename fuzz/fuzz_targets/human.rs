@@ -391,17 +391,25 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Escaped(part).to_string(), escaped);
     }
 
-    let shown = render(&parts, choices, false);
-    let plain = render(&parts, choices, true);
-    for (report, plain) in shown.iter().zip(&plain) {
+    // At a terminal's width, where finding lines wrap: nothing from the input may escape.
+    human::set_width(human::DEFAULT_WIDTH);
+    for report in render(&parts, choices, false) {
         assert!(
             !report.contains(forbidden),
             "a control or format character reached the report: {report:?}"
         );
         assert!(
-            matches!(human::for_terminal(report), Cow::Borrowed(_)),
+            matches!(human::for_terminal(&report), Cow::Borrowed(_)),
             "a stray escape character or separator reached the report: {report:?}"
         );
+    }
+    // Wider than any input, so that no line wraps: the report then has as many lines as it has
+    // with plain text in every field, whatever the input holds (wrapping, which depends on the
+    // escaped text's length, would add lines of its own).
+    human::set_width(1 << 20);
+    let shown = render(&parts, choices, false);
+    let plain = render(&parts, choices, true);
+    for (report, plain) in shown.iter().zip(&plain) {
         assert_eq!(
             report.matches('\n').count(),
             plain.matches('\n').count(),
