@@ -294,6 +294,8 @@ fn write_new(path: &Path, contents: &[u8], private: bool, replace: bool) -> io::
 }
 
 const DIFF_LINES: usize = 40;
+/// What a plan shows instead of the diff of a private file.
+const PRIVATE_DIFF: &str = "(a private key: its contents are not shown)\n";
 
 fn diff(old: &[u8], new: &[u8], name: &str) -> String {
     let old = String::from_utf8_lossy(old);
@@ -356,15 +358,21 @@ pub fn plan(dir: &Path, set: &FileSet) -> Result<Plan, WriteError> {
         let change = match existing(&path)? {
             Existing::Missing => Change::New,
             Existing::File(old) if old == f.contents => Change::Unchanged,
-            Existing::File(old) => match manifest.owns(&f.name, &sha256_hex(&old)) {
-                Some(true) => Change::Modified {
-                    diff: diff(&old, &f.contents, &f.name),
-                },
-                Some(false) => Change::Edited {
-                    diff: diff(&old, &f.contents, &f.name),
-                },
-                None => Change::NotOwned,
-            },
+            Existing::File(old) => {
+                // A private key's diff would print the key: plans are shown and reported.
+                let shown = || {
+                    if f.private {
+                        PRIVATE_DIFF.to_owned()
+                    } else {
+                        diff(&old, &f.contents, &f.name)
+                    }
+                };
+                match manifest.owns(&f.name, &sha256_hex(&old)) {
+                    Some(true) => Change::Modified { diff: shown() },
+                    Some(false) => Change::Edited { diff: shown() },
+                    None => Change::NotOwned,
+                }
+            }
             Existing::Other => Change::NotOwned,
         };
         files.push(PlannedFile {
