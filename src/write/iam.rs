@@ -434,7 +434,9 @@ fn cloudformation(spec: &Spec<'_>, metadata: &str) -> serde_json::Value {
                 "Type": "String",
                 "NoEcho": true,
                 "MinLength": 1,
-                "MaxLength": 16384,
+                // CloudFormation's limit for a parameter value (IAM's own is 16,384): an RSA
+                // key up to 4096 bits fits.
+                "MaxLength": 4096,
                 "Description": format!("The PEM private key IAM decrypts assertions with: the contents of {}", enc.key_path()),
             },
             CFN_MODE_PARAMETER: {

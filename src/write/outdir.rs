@@ -811,6 +811,31 @@ mod tests {
     }
 
     #[test]
+    fn a_private_file_is_owner_only_and_its_diff_never_shown() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path();
+        let private = |text: &str| {
+            let mut s = FileSet::default();
+            s.add_private("key.pem", text.as_bytes().to_vec());
+            s
+        };
+        write(dir, &private("SECRET-ONE\n"), &WriteOptions::default()).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("key.pem")), 0o600);
+        let shown = |p: &Plan| serde_json::to_string(p).unwrap();
+        let p = plan(dir, &private("SECRET-TWO\n")).unwrap();
+        assert!(matches!(p.files[0].change, Change::Modified { .. }));
+        assert!(!shown(&p).contains("SECRET"), "{}", shown(&p));
+        fs::write(dir.join("key.pem"), "SECRET-EDITED\n").unwrap();
+        let p = plan(dir, &private("SECRET-TWO\n")).unwrap();
+        assert!(matches!(p.files[0].change, Change::Edited { .. }));
+        assert!(!shown(&p).contains("SECRET"), "{}", shown(&p));
+        write(dir, &private("SECRET-TWO\n"), &force()).unwrap();
+        assert_eq!(mode(&dir.join("key.pem")), 0o600, "replaced, still private");
+    }
+
+    #[test]
     fn a_failed_write_leaves_nothing_behind() {
         let root = tempfile::tempdir().unwrap();
         let file = root.path().join("taken");
