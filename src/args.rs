@@ -124,6 +124,13 @@ pub enum ColorArg {
     Never,
 }
 
+/// `--assertion-encryption`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncryptionArg {
+    Allowed,
+    Required,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum TargetArg {
     IdentityCenter,
@@ -562,6 +569,19 @@ pub struct IamArgs {
     /// SAML:aud, and Entra gets it as a Reply URL.
     #[arg(long = "sign-in-region", value_name = "REGION")]
     pub sign_in_regions: Vec<String>,
+    /// Encrypted assertions: the provider gets a private key and accepts them (allowed), and
+    /// STEPS.md ends by requiring them (required) once Entra encrypts and a test passed.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub assertion_encryption: Option<EncryptionArg>,
+    /// The RSA private key IAM decrypts assertions with (PEM, unencrypted, 2048 bits or
+    /// more): referenced from STEPS.md, never copied. Without it, a new key is written into
+    /// --out (mode 0600) and kept by later runs.
+    #[arg(long, value_name = "PEM")]
+    pub encryption_key: Option<PathBuf>,
+    /// The certificate of --encryption-key's key, for Entra's Token encryption page (PEM).
+    /// Without it, a self-signed one is made from the key.
+    #[arg(long, value_name = "PEM")]
+    pub encryption_cert: Option<PathBuf>,
     #[command(flatten)]
     pub claims: ClaimsArgs,
     #[command(flatten)]

@@ -138,6 +138,15 @@ fn examples(path: &[&str]) -> &'static [Example] {
                     "--sign-in-region eu-west-1 --out aws-iam",
                 ],
             ),
+            ex!(
+                "Entra encrypts the assertions; a new key is written into --out (mode 0600) and \
+                 STEPS.md ends by requiring encryption:",
+                &[
+                    "samlbridge aws iam testdata/metadata/entra-app.xml",
+                    "--account-id 111122223333 --provider-name EntraID --role AdminAccess",
+                    "--assertion-encryption required --out aws-iam",
+                ],
+            ),
         ],
         ["validate"] => &[
             VALIDATE_HAR,

@@ -4,9 +4,9 @@
 //! own errors never do.
 
 use crate::args::{
-    CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, EntraExportArgs, ExplainArgs,
-    FetchArgs, FormatArg, HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs, MetadataCheckArgs,
-    PreflightArgs, TraceArgs, ValidateArgs, WriteArgs,
+    CheckArgs, CheckFormatArg, ClaimsArgs, ColorArg, CommonArgs, EncryptionArg, EntraExportArgs,
+    ExplainArgs, FetchArgs, FormatArg, HttpArgs, IamArgs, IdentityCenterArgs, JudgeArgs,
+    MetadataCheckArgs, PreflightArgs, TraceArgs, ValidateArgs, WriteArgs,
 };
 use crate::output;
 use anyhow::{anyhow, bail, Context, Result};
@@ -15,6 +15,8 @@ use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use samlbridge::aws::rules::RoleOwner;
 use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::capture::{self, Capture};
+use samlbridge::cert::encryption::EncryptionKey;
+use samlbridge::cert::Certificate;
 use samlbridge::cert::{CertPolicy, Thumbprint};
 use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
 use samlbridge::commands::check::{self, CheckJob, CheckSettings, ClaimsCheck};
@@ -37,6 +39,7 @@ use samlbridge::response::{
     self, DecodeLimits, Engine, Expectations, JudgeAt, MissingExpectation, Recipient,
     SignaturePolicy, TrustAnchors, ValidateSettings,
 };
+use samlbridge::write::iam::{self as iam_files, Encryption, EncryptionMode, KeyFile};
 use samlbridge::write::rollover::Trusted;
 use samlbridge::{graph, identity_center};
 use std::path::{Path, PathBuf};
@@ -846,6 +849,16 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
     readable_idp(&metadata, settings.entity_id.as_deref())?;
     let claims = load_claims(&a.claims, &a.http, Target::Iam)?;
     let (signing_cert, current_cert) = certs(&a.write)?;
+    let enc = encryption(&a, &provider, settings.now)?;
+    let encryption = enc.chosen.as_ref().map(|c| Encryption {
+        mode: c.mode,
+        key: &c.key,
+        key_file: c
+            .users_key
+            .as_deref()
+            .map_or(KeyFile::InSet, KeyFile::Users),
+        cert: &c.cert,
+    });
     let prepared = setup::iam(
         metadata.input(),
         &Common {
@@ -861,6 +874,8 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
             roles: &roles,
             partition,
             sign_in_regions: &a.sign_in_regions,
+            encryption,
+            earlier_key: enc.earlier_key.as_deref(),
         },
         &settings,
     )
@@ -871,6 +886,153 @@ pub fn iam(a: IamArgs) -> Result<Setup> {
         write: write_settings(&a.write),
         format: a.format.into(),
     })
+}
+
+/// `--assertion-encryption` with its key and certificate, and the key an earlier run left in
+/// the output directory.
+struct EncryptionInputs {
+    chosen: Option<ChosenEncryption>,
+    /// The output directory's key file when this run does not use it, so that it is kept.
+    earlier_key: Option<Vec<u8>>,
+}
+
+struct ChosenEncryption {
+    mode: EncryptionMode,
+    key: EncryptionKey,
+    /// `--encryption-key`, made absolute: STEPS.md's commands run in the output directory.
+    users_key: Option<String>,
+    cert: Certificate,
+}
+
+/// Reads a file samlbridge wrote into the output directory earlier, when it is there as a
+/// plain file (a link or anything else is left to the writer, which refuses it).
+fn earlier_file(out: &Path, name: &str) -> Result<Option<Vec<u8>>> {
+    let path = out.join(name);
+    match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_file() => Ok(Some(
+            input::read_file(&path, PEM_FILE).with_context(|| path.display().to_string())?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The encryption flags: a key given, kept from an earlier run, or generated; its certificate
+/// given (and checked against the key), kept, or made. A re-run never replaces a key: the
+/// output directory's key is used again, or kept beside the one given.
+fn encryption(
+    a: &IamArgs,
+    provider: &ProviderName,
+    now: DateTime<Utc>,
+) -> Result<EncryptionInputs> {
+    let earlier = earlier_file(&a.write.out, iam_files::KEY_FILE)?;
+    let Some(mode) = a.assertion_encryption else {
+        for (flag, path) in [
+            ("--encryption-key", &a.encryption_key),
+            ("--encryption-cert", &a.encryption_cert),
+        ] {
+            if let Some(path) = path {
+                bail!(
+                    "{flag} {}: given without --assertion-encryption allowed|required, which it is for",
+                    path.display()
+                );
+            }
+        }
+        return Ok(EncryptionInputs {
+            chosen: None,
+            earlier_key: earlier,
+        });
+    };
+    let mode = match mode {
+        EncryptionArg::Allowed => EncryptionMode::Allowed,
+        EncryptionArg::Required => EncryptionMode::Required,
+    };
+    let (key, users_key, earlier_key) = match &a.encryption_key {
+        Some(path) => {
+            let key = read_private_key(path)?;
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            (key, Some(absolute.display().to_string()), earlier)
+        }
+        None => match &earlier {
+            Some(pem) => {
+                let key = EncryptionKey::from_pem(pem).map_err(|e| {
+                    anyhow!(
+                        "{}: {e}. It holds the key an earlier run wrote (or a file of yours by that name), which samlbridge never replaces: move it away for a new key, or give --encryption-key",
+                        a.write.out.join(iam_files::KEY_FILE).display()
+                    )
+                })?;
+                (key, None, None)
+            }
+            None => (
+                EncryptionKey::generate()
+                    .context("generating the RSA key for --assertion-encryption")?,
+                None,
+                None,
+            ),
+        },
+    };
+    let cert = match &a.encryption_cert {
+        Some(path) => {
+            let shown = path.display();
+            let pem = read_pem("--encryption-cert", path)?;
+            let cert = Certificate::from_pem_all(&pem)
+                .with_context(|| format!("--encryption-cert {shown}"))?
+                .remove(0);
+            if !key.matches(&cert) {
+                let of = match &a.encryption_key {
+                    Some(k) => format!("--encryption-key {}", k.display()),
+                    None => format!(
+                        "the key in {}",
+                        a.write.out.join(iam_files::KEY_FILE).display()
+                    ),
+                };
+                bail!("--encryption-cert {shown}: this certificate does not match the private key ({of}): Entra would encrypt to a key IAM does not hold. Give the certificate made from that key, or leave --encryption-cert out to have one made");
+            }
+            if !cert.is_valid_at(now) {
+                bail!(
+                    "--encryption-cert {shown}: is not valid now (valid {} to {}); Entra encrypts only to a valid certificate. Leave --encryption-cert out to have one made from the key",
+                    cert.not_before.format("%Y-%m-%d"),
+                    cert.not_after.format("%Y-%m-%d")
+                );
+            }
+            cert
+        }
+        // The certificate an earlier run made stays while it fits: Entra holds it already.
+        None => match earlier_file(&a.write.out, iam_files::CERT_FILE)?
+            .and_then(|pem| Certificate::from_pem_all(&pem).ok())
+            .map(|mut certs| certs.remove(0))
+            .filter(|c| key.matches(c) && c.is_valid_at(now))
+        {
+            Some(cert) => cert,
+            None => key
+                .self_signed(&format!("{} assertion encryption", provider.as_str()), now)
+                .context("making the certificate for --assertion-encryption")?,
+        },
+    };
+    Ok(EncryptionInputs {
+        chosen: Some(ChosenEncryption {
+            mode,
+            key,
+            users_key,
+            cert,
+        }),
+        earlier_key,
+    })
+}
+
+/// `--encryption-key`: an RSA private key; a certificate or anything else given instead is
+/// named as what it is. The key itself is never quoted.
+fn read_private_key(path: &Path) -> Result<EncryptionKey> {
+    const FLAG: &str = "--encryption-key";
+    let pem = input::read_file(path, PEM_FILE).map_err(flagged(FLAG))?;
+    let shown = path.display();
+    match Looks::of(&pem) {
+        Some(Looks::PemPrivateKey) | None => {}
+        Some(Looks::PemCertificate) => bail!(
+            "{FLAG} {shown}: this is a PEM certificate, not a private key: give the private key (-----BEGIN PRIVATE KEY-----); the certificate goes to --encryption-cert"
+        ),
+        Some(looks) => bail!("{FLAG} {shown}: this is {looks}, not a PEM private key"),
+    }
+    EncryptionKey::from_pem(&pem).map_err(|e| anyhow!("{FLAG} {shown}: {e}"))
 }
 
 fn setup_error(e: SetupError) -> anyhow::Error {

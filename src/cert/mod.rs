@@ -1,6 +1,7 @@
 //! X.509 certificates: parsing (through OpenSSL), thumbprints, and the checks on signing
-//! certificates.
+//! certificates; the key pair IAM decrypts assertions with ([`encryption`]).
 
+pub mod encryption;
 mod thumbprint;
 
 pub use thumbprint::{Thumbprint, ThumbprintError};

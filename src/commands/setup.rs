@@ -143,6 +143,11 @@ pub struct IamTarget<'a> {
     /// Regions whose sign-in endpoint users post to besides the global one, each an AWS
     /// region of `partition`.
     pub sign_in_regions: &'a [String],
+    /// Encrypted assertions, when asked for.
+    pub encryption: Option<iam::Encryption<'a>>,
+    /// The private key an earlier run wrote into the output directory, when this run does
+    /// not use it: kept in the set as it is, so that it is neither removed nor replaced.
+    pub earlier_key: Option<&'a [u8]>,
 }
 
 /// `samlbridge aws iam`.
@@ -176,6 +181,7 @@ pub fn iam(
         sign_in_regions: target.sign_in_regions,
         signing_cert: common.signing_cert,
         app_id: app_id.as_ref(),
+        encryption: target.encryption,
     };
     findings.extend(claims::check(
         common.claims,
@@ -212,6 +218,11 @@ pub fn iam(
         );
     }
     let mut files = iam::build(&spec)?;
+    if let Some(pem) = target.earlier_key {
+        if files.get(iam::KEY_FILE).is_none() {
+            files.add_private(iam::KEY_FILE, pem);
+        }
+    }
     let provider_arn = spec.provider_arn();
     rollover(
         &report,

@@ -9,7 +9,8 @@ use super::outdir::FileSet;
 use super::upload::{self, TrimError};
 use crate::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use crate::aws::rules::{self as aws, RoleOwner};
-use crate::cert::Thumbprint;
+use crate::cert::encryption::EncryptionKey;
+use crate::cert::{Certificate, Thumbprint};
 use crate::claims::{ClaimMapping, ClaimSource};
 use crate::entra::AppId;
 use crate::metadata::IdpMetadata;
@@ -32,6 +33,71 @@ pub struct Spec<'a> {
     pub signing_cert: Option<&'a Thumbprint>,
     /// The Entra application ID, when the metadata was fetched with it.
     pub app_id: Option<&'a AppId>,
+    /// Encrypted assertions, when asked for.
+    pub encryption: Option<Encryption<'a>>,
+}
+
+/// The key file written into the set when the key is not the user's own file.
+pub const KEY_FILE: &str = "assertion-encryption-key.pem";
+/// The certificate for Entra's Token encryption page.
+pub const CERT_FILE: &str = "entra-token-encryption.cer";
+/// The CloudFormation parameters that carry the key and the mode.
+const CFN_KEY_PARAMETER: &str = "AssertionEncryptionPrivateKey";
+const CFN_MODE_PARAMETER: &str = "AssertionEncryptionMode";
+
+/// What IAM does with encrypted assertions in the end; the provider always starts at
+/// `Allowed`, so that sign-in keeps working while Entra is switched over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncryptionMode {
+    Allowed,
+    Required,
+}
+
+impl EncryptionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncryptionMode::Allowed => "Allowed",
+            EncryptionMode::Required => "Required",
+        }
+    }
+}
+
+/// Where the private key lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFile<'a> {
+    /// In the set as [`KEY_FILE`], mode 0600: generated now or by an earlier run.
+    InSet,
+    /// The user's own file, by absolute path: referenced (`file://`), never copied.
+    Users(&'a str),
+}
+
+/// Encrypted assertions: the mode to end in, the key IAM decrypts with and the certificate
+/// Entra encrypts to.
+#[derive(Clone, Copy)]
+pub struct Encryption<'a> {
+    pub mode: EncryptionMode,
+    pub key: &'a EncryptionKey,
+    pub key_file: KeyFile<'a>,
+    pub cert: &'a Certificate,
+}
+
+impl Encryption<'_> {
+    /// The key file as the commands in STEPS.md (run in the output directory) name it.
+    fn key_path(&self) -> &str {
+        match self.key_file {
+            KeyFile::InSet => KEY_FILE,
+            KeyFile::Users(path) => path,
+        }
+    }
+
+    /// The AWS CLI argument that reads the key from its file: the key is never copied into
+    /// a JSON input, which is world-readable and made to be shared.
+    fn add_private_key(&self) -> String {
+        format!(
+            "--add-private-key {}",
+            word(&format!("file://{}", self.key_path()))
+        )
+    }
 }
 
 /// Where the SessionDuration claim's value comes from, which decides each role's maximum.
@@ -175,10 +241,17 @@ pub fn build(spec: &Spec<'_>) -> Result<FileSet, TrimError> {
     let document = upload::upload_document(spec.metadata_bytes, spec.signing_cert)?;
     let text = String::from_utf8_lossy(&document).into_owned();
     files.add("idp-metadata.xml", document);
-    files.add(
-        "saml-provider.json",
-        json_pretty(&json!({"SAMLMetadataDocument": text, "Name": spec.provider.as_str()})),
-    );
+    let mut provider = json!({"SAMLMetadataDocument": text, "Name": spec.provider.as_str()});
+    if let Some(enc) = &spec.encryption {
+        // Always Allowed at first: Required before Entra encrypts would refuse every sign-in.
+        // AddPrivateKey is given on the command line from the key file (see STEPS.md).
+        provider["AssertionEncryptionMode"] = json!(EncryptionMode::Allowed.as_str());
+        if enc.key_file == KeyFile::InSet {
+            files.add_private(KEY_FILE, enc.key.pem());
+        }
+        files.add(CERT_FILE, enc.cert.to_pem());
+    }
+    files.add("saml-provider.json", json_pretty(&provider));
     for role in spec.roles {
         files.add(
             format!("trust-policy-{role}.json"),
@@ -230,6 +303,10 @@ fn terraform_idents(roles: &[RoleName]) -> Vec<String> {
         .collect()
 }
 
+/// The AWS provider's `aws_iam_saml_provider` takes only a name, the metadata and tags, so
+/// Terraform cannot set the encryption mode or the key: said where a Terraform user looks.
+const TF_NO_ENCRYPTION: &str = "\n# Assertion encryption is not set here: the AWS provider's aws_iam_saml_provider has no\n# argument for the encryption mode or the private key (only name, saml_metadata_document and\n# tags). After terraform apply, add them with the AWS CLI commands in STEPS.md, step 4.\n";
+
 fn terraform(spec: &Spec<'_>) -> String {
     let mut tf =
         String::from("# Written by samlbridge: IAM SAML federation with Microsoft Entra ID.\n\n");
@@ -243,6 +320,9 @@ fn terraform(spec: &Spec<'_>) -> String {
         tf,
         "  saml_metadata_document = file(\"${{path.module}}/idp-metadata.xml\")\n}}"
     );
+    if spec.encryption.is_some() {
+        tf.push_str(TF_NO_ENCRYPTION);
+    }
     let actions: Vec<String> = spec.actions().iter().map(|a| hcl_string(a)).collect();
     let endpoints: Vec<String> = spec
         .sign_in_endpoints()
@@ -306,14 +386,21 @@ fn cfn_logical_ids(roles: &[RoleName]) -> Vec<String> {
 /// value goes through the serializer, so no input can add to the template's structure.
 fn cloudformation(spec: &Spec<'_>, metadata: &str) -> serde_json::Value {
     let mut resources = serde_json::Map::new();
+    let mut provider = json!({
+        "Name": spec.provider.as_str(),
+        "SamlMetadataDocument": metadata,
+    });
+    if spec.encryption.is_some() {
+        // The key is a secret: a NoEcho parameter, never a literal in the template, which
+        // CloudFormation shows to anyone who may read the stack.
+        provider[CFN_MODE_PARAMETER] = json!({"Ref": CFN_MODE_PARAMETER});
+        provider["AddPrivateKey"] = json!({"Ref": CFN_KEY_PARAMETER});
+    }
     resources.insert(
         "EntraSamlProvider".into(),
         json!({
             "Type": "AWS::IAM::SAMLProvider",
-            "Properties": {
-                "Name": spec.provider.as_str(),
-                "SamlMetadataDocument": metadata,
-            },
+            "Properties": provider,
         }),
     );
     for (role, id) in spec.roles.iter().zip(cfn_logical_ids(spec.roles)) {
@@ -337,12 +424,32 @@ fn cloudformation(spec: &Spec<'_>, metadata: &str) -> serde_json::Value {
             }),
         );
     }
-    json!({
+    let mut template = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "IAM SAML federation with Microsoft Entra ID (written by samlbridge)",
-        "Resources": resources,
-        "Outputs": {"SamlProviderArn": {"Value": {"Ref": "EntraSamlProvider"}}},
-    })
+    });
+    if let Some(enc) = &spec.encryption {
+        template["Parameters"] = json!({
+            CFN_KEY_PARAMETER: {
+                "Type": "String",
+                "NoEcho": true,
+                "MinLength": 1,
+                // CloudFormation's limit for a parameter value (IAM's own is 16,384): an RSA
+                // key up to 4096 bits fits.
+                "MaxLength": 4096,
+                "Description": format!("The PEM private key IAM decrypts assertions with: the contents of {}", enc.key_path()),
+            },
+            CFN_MODE_PARAMETER: {
+                "Type": "String",
+                "AllowedValues": ["Allowed", "Required"],
+                "Default": EncryptionMode::Allowed.as_str(),
+                "Description": "Allowed until a sign-in with an encrypted assertion was tested, then Required",
+            },
+        });
+    }
+    template["Resources"] = resources.into();
+    template["Outputs"] = json!({"SamlProviderArn": {"Value": {"Ref": "EntraSamlProvider"}}});
+    template
 }
 
 /// `s` as one shell word: role names and endpoints passed their checks when parsed, so
@@ -357,6 +464,16 @@ fn steps(spec: &Spec<'_>, app: &entra::App<'_>) -> String {
     aws_steps(&mut s, spec, &endpoints);
     entra_steps(&mut s, spec, app, &endpoints);
     let _ = writeln!(s, "## 3. Test\n\nSign in from My Apps, save the SAMLResponse Entra posts to the sign-in endpoint (developer tools → Network → Save all as HAR), and run in this directory; it expects the endpoints the trust policies accept, and the account and provider above in every Role value:\n");
+    let command = validate_command(spec, &endpoints);
+    let _ = writeln!(s, "```sh\n{command}\n```");
+    if let Some(enc) = &spec.encryption {
+        encryption_steps(&mut s, spec, enc, &command);
+    }
+    s
+}
+
+/// The `samlbridge validate` command that checks a test sign-in's capture.
+fn validate_command(spec: &Spec<'_>, endpoints: &[String]) -> String {
     let mut command =
         String::from("samlbridge validate capture.har --metadata idp-metadata.xml --target iam");
     if spec.partition != Partition::Aws {
@@ -366,7 +483,7 @@ fn steps(spec: &Spec<'_>, app: &entra::App<'_>) -> String {
             word(spec.partition.signin_endpoint())
         );
     }
-    for e in &endpoints {
+    for e in endpoints {
         let _ = write!(command, " --acs {}", word(e));
     }
     let _ = write!(
@@ -375,16 +492,20 @@ fn steps(spec: &Spec<'_>, app: &entra::App<'_>) -> String {
         word(spec.account.as_str()),
         word(spec.provider.as_str())
     );
-    let _ = writeln!(s, "```sh\n{command}\n```");
-    s
+    command
 }
 
 /// Step 1: the provider and the roles, new or existing, with their session length.
 fn aws_steps(s: &mut String, spec: &Spec<'_>, endpoints: &[String]) {
     let _ = writeln!(s, "## 1. AWS: the identity provider and the roles\n");
+    let add_key = spec
+        .encryption
+        .as_ref()
+        .map(|enc| format!(" {}", enc.add_private_key()))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "```sh\naws iam create-saml-provider --cli-input-json file://saml-provider.json"
+        "```sh\naws iam create-saml-provider --cli-input-json file://saml-provider.json{add_key}"
     );
     for role in spec.roles {
         let input = word(&format!("file://role-{role}.json"));
@@ -418,6 +539,102 @@ fn aws_steps(s: &mut String, spec: &Spec<'_>, endpoints: &[String]) {
         session_note(s, spec);
     }
     let _ = writeln!(s, "`idp-metadata.xml` is the Entra metadata without its byte-order mark, which IAM refuses.\n");
+    if let Some(enc) = &spec.encryption {
+        key_note(s, enc);
+    }
+}
+
+/// How the private key reaches IAM, and why it goes the way it does.
+fn key_note(s: &mut String, enc: &Encryption<'_>) {
+    let _ = writeln!(s, "The provider is created with assertion encryption `Allowed` and the private key {}: IAM then accepts both plain and encrypted assertions, so sign-in works before and after Entra starts encrypting (step 4).\n", code(enc.key_path()));
+    match enc.key_file {
+        KeyFile::InSet => {
+            let _ = writeln!(s, "samlbridge generated this RSA-{} key and wrote it here readable by you alone (mode 0600); it is never printed. Keep it: it is what `samlbridge validate --decrypt-key` reads, and a rerun into this directory keeps it rather than making a new one.\n", enc.key.bits());
+        }
+        KeyFile::Users(_) => {
+            let _ = writeln!(
+                s,
+                "That is your own key file: samlbridge does not copy it anywhere.\n"
+            );
+        }
+    }
+    let _ = writeln!(s, "The AWS CLI reads the key from its file (`--add-private-key file://…`) instead of from `saml-provider.json`, so that the key is never copied into a JSON file: those are readable by everyone on this machine and made to be shared.\n");
+    let _ = writeln!(s, "With CloudFormation, `iam.cfn.json` takes the key as the parameter `{CFN_KEY_PARAMETER}` (`NoEcho`, so CloudFormation does not show it; a key written into a template would be readable by anyone who can read the stack) and the mode as `{CFN_MODE_PARAMETER}` (default `Allowed`):\n");
+    let _ = writeln!(s, "```sh\naws cloudformation deploy --template-file iam.cfn.json --stack-name samlbridge-iam --capabilities CAPABILITY_NAMED_IAM --parameter-overrides \"{CFN_KEY_PARAMETER}=$(cat {})\"\n```\n", word(enc.key_path()));
+    let _ = writeln!(s, "Terraform's `aws_iam_saml_provider` has no argument for assertion encryption: after `terraform apply`, add the key and the mode to the provider with the command in step 4.1.\n");
+}
+
+/// Step 4: Entra starts encrypting without an outage, then (if asked) IAM requires it; and
+/// how to rotate the key later.
+fn encryption_steps(s: &mut String, spec: &Spec<'_>, enc: &Encryption<'_>, validate: &str) {
+    let arn = word(&spec.provider_arn());
+    let key = word(enc.key_path());
+    let _ = writeln!(
+        s,
+        "\n## 4. Encrypted assertions\n\nIn this order, each step keeps sign-in working.\n"
+    );
+    let _ = writeln!(s, "### 4.1 IAM holds the key, encryption `Allowed`\n\nDone by step 1. For a provider that existed already (or one created by Terraform):\n");
+    let _ = writeln!(s, "```sh\naws iam update-saml-provider --saml-provider-arn {arn} --assertion-encryption-mode Allowed {}\n```\n", enc.add_private_key());
+    let _ = writeln!(s, "### 4.2 Entra encrypts\n\nEnterprise applications → the application → Token encryption → Import certificate: {}, then select it and choose **Activate token encryption certificate**.\n", code(CERT_FILE));
+    let _ = writeln!(s, "- Subject: {}", code(&enc.cert.subject));
+    let _ = writeln!(
+        s,
+        "- Thumbprint (SHA-1, as Entra shows it): {}",
+        code(&enc.cert.sha1.to_string())
+    );
+    let _ = writeln!(
+        s,
+        "- Valid until: {}\n",
+        enc.cert.not_after.format("%Y-%m-%d")
+    );
+    let _ = writeln!(s, "### 4.3 Test\n\nSign in again, capture as in step 3, and check that the assertion arrives encrypted and decrypts with the key:\n");
+    let _ = writeln!(s, "```sh\n{validate} --decrypt-key {key}\n```\n");
+    let require = format!("aws iam update-saml-provider --saml-provider-arn {arn} --assertion-encryption-mode Required");
+    match enc.mode {
+        EncryptionMode::Required => {
+            let _ = writeln!(s, "### 4.4 Require encryption\n\nOnly once 4.3 passed: from now on IAM refuses plain assertions.\n");
+            let _ = writeln!(s, "```sh\n{require}\n```\n");
+            let _ = writeln!(
+                s,
+                "(With CloudFormation: update the stack with `{CFN_MODE_PARAMETER}=Required`.)\n"
+            );
+        }
+        EncryptionMode::Allowed => {
+            let _ = writeln!(s, "Encryption stays `Allowed`, as asked: IAM accepts plain assertions too. To require it later (IAM then refuses plain ones), run `{require}` or update the stack with `{CFN_MODE_PARAMETER}=Required`.\n");
+        }
+    }
+    rotation_steps(s, spec, &arn);
+}
+
+/// Replacing the key without an outage: IAM holds at most two keys, so the new one is added
+/// before Entra moves to it and the old one removed after.
+fn rotation_steps(s: &mut String, spec: &Spec<'_>, arn: &str) {
+    // openssl's -subj gives `/`, `=`, `+` and `,` a meaning: the name keeps its plain characters.
+    let plain: String = spec
+        .provider
+        .as_str()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        .collect();
+    let cn = word(&format!("/CN={plain} assertion encryption"));
+    let _ = writeln!(s, "## Key rotation\n\nIAM holds at most two keys per provider (`PrivateKeyList`) and decrypts with either, so a new key is added before Entra moves to it and the old one removed after.\n");
+    let _ = writeln!(
+        s,
+        "1. Make the new key (readable by you alone) and its certificate:\n"
+    );
+    let _ = writeln!(s, "```sh\n(umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out new-assertion-encryption-key.pem)\nopenssl req -new -x509 -key new-assertion-encryption-key.pem -subj {cn} -days 1095 -sha256 -out new-entra-token-encryption.cer\n```\n");
+    let _ = writeln!(s, "2. Add it to IAM, next to the current key:\n");
+    let _ = writeln!(s, "```sh\naws iam update-saml-provider --saml-provider-arn {arn} --add-private-key file://new-assertion-encryption-key.pem\n```\n");
+    let _ = writeln!(s, "3. In Entra's Token encryption page, import `new-entra-token-encryption.cer` and activate it.\n");
+    let _ = writeln!(
+        s,
+        "4. Test a sign-in as in 4.3, with `--decrypt-key new-assertion-encryption-key.pem`.\n"
+    );
+    let _ = writeln!(
+        s,
+        "5. Remove the old key: find its KeyId (the earlier Timestamp) and remove it by that ID:\n"
+    );
+    let _ = writeln!(s, "```sh\naws iam get-saml-provider --saml-provider-arn {arn} --query PrivateKeyList\naws iam update-saml-provider --saml-provider-arn {arn} --remove-private-key KEY-ID\n```");
 }
 
 /// How long console sessions last, and the role maximum that allows it.

@@ -294,6 +294,8 @@ fn write_new(path: &Path, contents: &[u8], private: bool, replace: bool) -> io::
 }
 
 const DIFF_LINES: usize = 40;
+/// What a plan shows instead of the diff of a private file.
+const PRIVATE_DIFF: &str = "(a private key: its contents are not shown)\n";
 
 fn diff(old: &[u8], new: &[u8], name: &str) -> String {
     let old = String::from_utf8_lossy(old);
@@ -356,15 +358,21 @@ pub fn plan(dir: &Path, set: &FileSet) -> Result<Plan, WriteError> {
         let change = match existing(&path)? {
             Existing::Missing => Change::New,
             Existing::File(old) if old == f.contents => Change::Unchanged,
-            Existing::File(old) => match manifest.owns(&f.name, &sha256_hex(&old)) {
-                Some(true) => Change::Modified {
-                    diff: diff(&old, &f.contents, &f.name),
-                },
-                Some(false) => Change::Edited {
-                    diff: diff(&old, &f.contents, &f.name),
-                },
-                None => Change::NotOwned,
-            },
+            Existing::File(old) => {
+                // A private key's diff would print the key: plans are shown and reported.
+                let shown = || {
+                    if f.private {
+                        PRIVATE_DIFF.to_owned()
+                    } else {
+                        diff(&old, &f.contents, &f.name)
+                    }
+                };
+                match manifest.owns(&f.name, &sha256_hex(&old)) {
+                    Some(true) => Change::Modified { diff: shown() },
+                    Some(false) => Change::Edited { diff: shown() },
+                    None => Change::NotOwned,
+                }
+            }
             Existing::Other => Change::NotOwned,
         };
         files.push(PlannedFile {
@@ -800,6 +808,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fs::read_to_string(dir.join("c.md")).unwrap(), "changed\n");
+    }
+
+    #[test]
+    fn a_private_file_is_owner_only_and_its_diff_never_shown() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path();
+        let private = |text: &str| {
+            let mut s = FileSet::default();
+            s.add_private("key.pem", text.as_bytes().to_vec());
+            s
+        };
+        write(dir, &private("SECRET-ONE\n"), &WriteOptions::default()).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.join("key.pem")), 0o600);
+        let shown = |p: &Plan| serde_json::to_string(p).unwrap();
+        let p = plan(dir, &private("SECRET-TWO\n")).unwrap();
+        assert!(matches!(p.files[0].change, Change::Modified { .. }));
+        assert!(!shown(&p).contains("SECRET"), "{}", shown(&p));
+        fs::write(dir.join("key.pem"), "SECRET-EDITED\n").unwrap();
+        let p = plan(dir, &private("SECRET-TWO\n")).unwrap();
+        assert!(matches!(p.files[0].change, Change::Edited { .. }));
+        assert!(!shown(&p).contains("SECRET"), "{}", shown(&p));
+        write(dir, &private("SECRET-TWO\n"), &force()).unwrap();
+        assert_eq!(mode(&dir.join("key.pem")), 0o600, "replaced, still private");
     }
 
     #[test]

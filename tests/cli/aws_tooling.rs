@@ -41,7 +41,7 @@ fn written() -> (tempfile::TempDir, PathBuf, PathBuf) {
 
 /// The `aws` commands of a STEPS.md's code blocks, as shell words without the leading `aws`,
 /// block by block.
-fn steps_commands(dir: &Path) -> Vec<Vec<Vec<String>>> {
+pub fn steps_commands(dir: &Path) -> Vec<Vec<Vec<String>>> {
     use pulldown_cmark::{Event, Parser, Tag, TagEnd};
     let steps = std::fs::read_to_string(dir.join("STEPS.md")).unwrap();
     let mut blocks: Vec<String> = Vec::new();
@@ -120,7 +120,7 @@ fn cfn_lint_accepts_every_template() {
         .success());
 }
 
-fn hcl2_parses(python: &str, file: &Path) -> Result<(), String> {
+pub fn hcl2_parses(python: &str, file: &Path) -> Result<(), String> {
     let out = Command::new(python)
         .args([
             "-c",
@@ -199,7 +199,7 @@ impl Moto {
     }
 
     /// `aws` run in `dir`, where STEPS.md's `file://` paths point.
-    fn aws_in(&self, dir: &Path, args: &[&str]) -> std::process::Output {
+    pub fn aws_in(&self, dir: &Path, args: &[&str]) -> std::process::Output {
         aws_cli(args, Some(self.port), Some(dir))
     }
 
@@ -247,7 +247,7 @@ impl Drop for Moto {
     }
 }
 
-fn aws_cli(args: &[&str], port: Option<u16>, dir: Option<&Path>) -> std::process::Output {
+pub fn aws_cli(args: &[&str], port: Option<u16>, dir: Option<&Path>) -> std::process::Output {
     let mut cmd = Command::new("aws");
     if let Some(dir) = dir {
         cmd.current_dir(dir);

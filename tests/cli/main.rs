@@ -16,6 +16,7 @@ mod fetch;
 mod first_use;
 mod fleet;
 mod hardening;
+mod iam_encryption;
 mod identity_center;
 mod injection;
 mod judged;

@@ -290,6 +290,21 @@ fn every_command_in_the_readme_runs() {
                 );
             }
             "trace"
+        } else if text.contains("samlbridge aws iam") {
+            assert_eq!(code(&out), 0, "{}", report(block, &out));
+            use std::os::unix::fs::PermissionsExt;
+            let key = stage.work().join("aws-iam/assertion-encryption-key.pem");
+            let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+            assert_eq!(
+                mode, 0o600,
+                "the generated key is readable by its owner only"
+            );
+            let steps = std::fs::read_to_string(stage.work().join("aws-iam/STEPS.md")).unwrap();
+            assert!(
+                steps.contains("--assertion-encryption-mode Required"),
+                "{steps}"
+            );
+            "aws iam"
         } else if text.starts_with("az rest") {
             assert_eq!(code(&out), 0, "{}", report(block, &out));
             let claims = stage.work().join("claims.json");
@@ -330,6 +345,7 @@ fn every_command_in_the_readme_runs() {
             "completions",
             "validate",
             "trace",
+            "aws iam",
             "az rest",
             "entra export",
             "preflight"
