@@ -39,6 +39,7 @@ fn settings() -> &'static ValidateSettings {
             policy: SignaturePolicy::default(),
             overrides: Default::default(),
             engine: Engine::Native,
+            decryption: Default::default(),
         }
     })
 }
