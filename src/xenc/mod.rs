@@ -84,7 +84,13 @@ impl DecryptionKey {
         let key =
             PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|_| KeyError::NotPem)?;
         if key.rsa().is_err() {
-            return Err(KeyError::NotRsa(format!("{:?}", key.id())));
+            let kind = match key.id() {
+                openssl::pkey::Id::EC => "EC",
+                openssl::pkey::Id::ED25519 | openssl::pkey::Id::ED448 => "EdDSA",
+                openssl::pkey::Id::DSA => "DSA",
+                _ => "non-RSA",
+            };
+            return Err(KeyError::NotRsa(kind.to_owned()));
         }
         let spki = key.public_key_to_der().map_err(|_| KeyError::NotPem)?;
         Ok(DecryptionKey {
