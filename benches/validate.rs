@@ -48,6 +48,7 @@ fn bench(c: &mut Criterion) {
         policy: SignaturePolicy::default(),
         overrides: Overrides::default(),
         engine: Engine::Native,
+        decryption: Default::default(),
     };
     let captured = Captured {
         label: "bench".into(),

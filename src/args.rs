@@ -626,6 +626,10 @@ pub struct JudgeArgs {
     /// A PEM certificate trusted to sign responses (repeatable; adds to --metadata's).
     #[arg(long, value_name = "PEM")]
     pub cert: Vec<PathBuf>,
+    /// A PEM private key to decrypt an EncryptedAssertion with (repeatable, at most 8: the old
+    /// and the new key during a rotation). Reports name it by file and public-key SHA-256.
+    #[arg(long, value_name = "PEM")]
+    pub decrypt_key: Vec<PathBuf>,
     /// The expected Issuer when only --cert is given (with --metadata: its entityID).
     #[arg(long, value_name = "ENTITY-ID")]
     pub issuer: Option<String>,

@@ -15,6 +15,7 @@ pub mod dsig;
 pub mod graph;
 pub mod identity_center;
 pub mod input;
+pub mod xenc;
 
 pub mod claims;
 pub mod metadata;

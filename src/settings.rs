@@ -36,11 +36,12 @@ use samlbridge::looks::Looks;
 use samlbridge::metadata::{self, MetadataError};
 use samlbridge::render::{Format, Topic};
 use samlbridge::response::{
-    self, DecodeLimits, Engine, Expectations, JudgeAt, MissingExpectation, Recipient,
+    self, DecodeLimits, Decryption, Engine, Expectations, JudgeAt, MissingExpectation, Recipient,
     SignaturePolicy, TrustAnchors, ValidateSettings,
 };
 use samlbridge::write::iam::{self as iam_files, Encryption, EncryptionMode, KeyFile};
 use samlbridge::write::rollover::Trusted;
+use samlbridge::xenc::{self, DecryptionKey};
 use samlbridge::{graph, identity_center};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -210,6 +211,7 @@ pub fn validate(a: ValidateArgs) -> Result<(ValidateJob, Listing, Format)> {
             policy: j.policy,
             overrides: j.overrides,
             engine: j.engine,
+            decryption: j.decryption,
         },
         limits: j.limits,
         threads: a.jobs(),
@@ -251,6 +253,7 @@ pub fn trace(a: TraceArgs) -> Result<Trace> {
             policy: j.policy,
             overrides: j.overrides.clone(),
             engine: j.engine,
+            decryption: j.decryption.clone(),
         }),
         _ => None,
     };
@@ -395,6 +398,7 @@ struct Judging {
     policy: SignaturePolicy,
     overrides: Overrides,
     engine: Engine,
+    decryption: Decryption,
     limits: DecodeLimits,
 }
 
@@ -484,6 +488,7 @@ fn judging(a: &JudgeArgs, common: &CommonArgs, http: &HttpArgs) -> Result<Judgin
         policy: SignaturePolicy {
             allow_sha1: overrides.allows(Code::SignatureSha1),
         },
+        decryption: decryption(a, &overrides)?,
         overrides,
         engine: a.engine.into(),
         limits: DecodeLimits {
@@ -1201,6 +1206,41 @@ fn read_pem(flag: &'static str, path: &Path) -> Result<Vec<u8>> {
         );
     }
     Ok(pem)
+}
+
+/// `--decrypt-key`: unencrypted PEM private keys, each read once; the same key given twice
+/// counts once. A file that is not one is named as what it is.
+fn decryption(a: &JudgeArgs, overrides: &Overrides) -> Result<Decryption> {
+    if a.decrypt_key.len() > xenc::MAX_KEYS {
+        bail!(
+            "--decrypt-key is given {} times; at most {} keys are tried (the old and the new during a rotation)",
+            a.decrypt_key.len(),
+            xenc::MAX_KEYS
+        );
+    }
+    let mut keys: Vec<DecryptionKey> = Vec::new();
+    for path in &a.decrypt_key {
+        let pem = input::read_file(path, PEM_FILE).map_err(flagged("--decrypt-key"))?;
+        let shown = path.display();
+        match Looks::of(&pem) {
+            None | Some(Looks::PemPrivateKey | Looks::PemCertificate | Looks::PemPublicKey) => {}
+            Some(looks) => bail!(
+                "--decrypt-key {shown}: this is {looks}, not a PEM private key (-----BEGIN PRIVATE KEY-----)"
+            ),
+        }
+        let key = DecryptionKey::from_pem(format!("--decrypt-key {shown}"), &pem)
+            .map_err(|e| anyhow!("--decrypt-key {shown}: {e}"))?;
+        if keys.iter().all(|k| k.key_sha256 != key.key_sha256) {
+            keys.push(key);
+        }
+    }
+    Ok(Decryption {
+        keys,
+        policy: xenc::Policy {
+            allow_rsa15: overrides.allows(Code::EncryptionRsa15),
+            allow_3des: overrides.allows(Code::Encryption3des),
+        },
+    })
 }
 
 fn read_claims_file(path: &Path) -> Result<ClaimMapping> {

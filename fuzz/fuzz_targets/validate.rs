@@ -1,6 +1,11 @@
 //! Full response validation against the shipped test metadata, with libxmlsec1 (the samael
 //! engine) as a differential oracle: whenever either engine accepts a response, both must,
 //! with the same identity.
+//!
+//! An input whose first byte is 0xF8 to 0xFF is a response whose first Assertion is encrypted
+//! (the byte's low bits choose the algorithms) for a test key before it is validated with that
+//! key: decrypting must never make a response accepted that is not accepted in the clear, nor
+//! with another identity.
 #![no_main]
 
 use chrono::{Duration, TimeZone, Utc};
@@ -8,9 +13,12 @@ use libfuzzer_sys::fuzz_target;
 use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::cert::Certificate;
 use samlbridge::response::{
-    decode::decode, validate, DecodeLimits, Engine, Expectations, JudgeAt, SignaturePolicy,
-    TrustAnchors, ValidateSettings,
+    decode::decode, validate, DecodeLimits, Decryption, Engine, Expectations, JudgeAt,
+    SignaturePolicy, TrustAnchors, ValidateSettings,
 };
+use samlbridge::xenc::DecryptionKey;
+use samlbridge_testkit::pki::{shared_key, CertBuilder, KeyPair, KeySpec};
+use samlbridge_testkit::xenc::{Content, Encryption, Transport};
 use std::sync::OnceLock;
 
 fn settings() -> &'static ValidateSettings {
@@ -39,8 +47,93 @@ fn settings() -> &'static ValidateSettings {
             policy: SignaturePolicy::default(),
             overrides: Default::default(),
             engine: Engine::Native,
+            decryption: Default::default(),
         }
     })
+}
+
+/// The key assertions are encrypted for.
+fn recipient() -> &'static KeyPair {
+    static PAIR: OnceLock<KeyPair> = OnceLock::new();
+    PAIR.get_or_init(|| {
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        CertBuilder::entra(shared_key(KeySpec::Rsa(2048), 7), t, t + Duration::days(900)).build()
+    })
+}
+
+/// Settings for the encrypted mode, with no target (Identity Center accepts no encrypted
+/// assertion): `with_key` adds the recipient's key.
+fn untargeted(with_key: bool) -> &'static ValidateSettings {
+    static PLAIN: OnceLock<ValidateSettings> = OnceLock::new();
+    static KEYED: OnceLock<ValidateSettings> = OnceLock::new();
+    let make = || {
+        let mut s = settings().clone();
+        s.expect.target = TargetChoice::Unknown;
+        s
+    };
+    if !with_key {
+        return PLAIN.get_or_init(make);
+    }
+    KEYED.get_or_init(|| {
+        let mut s = make();
+        let pem = recipient().key.private_key_to_pem_pkcs8().expect("PEM");
+        s.decryption = Decryption {
+            keys: vec![DecryptionKey::from_pem("fuzz".into(), &pem).expect("test key")],
+            policy: Default::default(),
+        };
+        s
+    })
+}
+
+/// Encrypts the first Assertion of `text` as `flag`'s low bits say.
+fn encrypt_first_assertion(flag: u8, text: &str) -> Option<String> {
+    let start = text.find("<Assertion ")?;
+    let end = start + text[start..].find("</Assertion>")? + "</Assertion>".len();
+    let contents = [
+        Content::Aes256Cbc,
+        Content::Aes128Cbc,
+        Content::Aes256Gcm,
+        Content::Aes128Gcm,
+    ];
+    let transport = if flag & 4 == 0 {
+        Transport::OaepMgf1p
+    } else {
+        Transport::Oaep11Sha256
+    };
+    let e = Encryption::entra(recipient().clone()).with(transport, contents[usize::from(flag & 3)]);
+    Some(format!(
+        "{}{}{}",
+        &text[..start],
+        e.encrypt_assertion(&text[start..end]),
+        &text[end..]
+    ))
+}
+
+fn encrypted_mode(flag: u8, data: &[u8]) {
+    let Some(xml) = std::str::from_utf8(data)
+        .ok()
+        .and_then(|t| encrypt_first_assertion(flag, t))
+    else {
+        return;
+    };
+    let (Ok(plain), Ok(encrypted)) = (
+        decode("fuzz", data, DecodeLimits::default()),
+        decode("fuzz", xml.as_bytes(), DecodeLimits::default()),
+    ) else {
+        return;
+    };
+    let (Some(plain), Some(encrypted)) = (plain.first(), encrypted.first()) else {
+        return;
+    };
+    let Some(by_key) = validate(encrypted, untargeted(true)).ok().and_then(|r| identity(&r)) else {
+        return;
+    };
+    let clear = validate(plain, untargeted(false)).ok().and_then(|r| identity(&r));
+    assert_eq!(
+        clear,
+        Some(by_key),
+        "decrypting accepted what the clear response does not, or another user"
+    );
 }
 
 fn identity(r: &samlbridge::response::ResponseReport) -> Option<String> {
@@ -54,6 +147,10 @@ fn identity(r: &samlbridge::response::ResponseReport) -> Option<String> {
 }
 
 fuzz_target!(|data: &[u8]| {
+    if let [flag @ 0xF8..=0xFF, rest @ ..] = data {
+        encrypted_mode(*flag, rest);
+        return;
+    }
     let Ok(captured) = decode("fuzz", data, DecodeLimits::default()) else {
         return;
     };
@@ -64,6 +161,10 @@ fuzz_target!(|data: &[u8]| {
     };
     for c in captured.iter().take(4) {
         let by_native = validate(c, native);
+        // Mutated EncryptedAssertions reach the decrypting reader.
+        if c.xml.windows(13).any(|w| w == b"EncryptedData") {
+            let _ = validate(c, untargeted(true));
+        }
         // The oracle costs a libxmlsec1 round trip: ask it only about signed documents.
         if !c.xml.windows(9).any(|w| w == b"Signature") {
             continue;

@@ -508,6 +508,51 @@ codes! {
         why: "IAM Identity Center does not support encrypted assertions, and without the private key the claims cannot be read or checked.",
         fix: "Turn off token encryption for the Entra enterprise application (Single sign-on → Token encryption).";
 
+    EncryptionNoKey = "encryption-no-key", Error, allowable: false,
+        summary: "The assertion is encrypted and no key to decrypt it was given",
+        why: "Without the private key of the certificate Entra encrypts for, nothing in the assertion can be read, and neither its signature nor any of AWS's rules can be checked. The finding names that certificate (by SHA-256 thumbprint when the EncryptedKey carries it).",
+        fix: "Pass the private key of the certificate named with --decrypt-key KEY.pem (the key the IAM SAML provider holds; during a rotation give both keys).";
+
+    EncryptionWrongKey = "encryption-wrong-key", Error, allowable: false,
+        summary: "None of the decryption keys given fits the encrypted assertion",
+        why: "The EncryptedKey is encrypted for a certificate whose public key is none of the keys given (or, when it names no certificate, none of them decrypts it). AWS decrypts only with the keys the SAML provider holds, so a key mismatch there fails every sign-in.",
+        fix: "Give the private key of the certificate the finding names (the one uploaded on the Entra application's Token encryption page); make sure the IAM SAML provider holds that key.";
+
+    EncryptionFailed = "encryption-failed", Error, allowable: false,
+        summary: "The encrypted assertion does not decrypt with the key that matches it",
+        why: "The wrapped content key, the ciphertext's authentication (AES-GCM) or its padding (AES-CBC) is wrong: the message was altered, or it was encrypted with another key than the certificate it names. Which one is deliberately not said, so that reports cannot serve as a decryption oracle.",
+        fix: "Capture the response again without editing it; if it still fails, the certificate Entra encrypts for does not belong to the key given.";
+
+    EncryptionNotAssertion = "encryption-not-assertion", Error, allowable: false,
+        summary: "The decrypted content is not exactly one saml:Assertion",
+        why: "A SAML EncryptedAssertion must decrypt to one Assertion element. Anything else (text, another element, several elements, markup that does not parse) is refused; what it was is not said, since details of undecryptable content help an attacker who alters ciphertexts.",
+        fix: "Reject the response; Entra encrypts exactly one signed Assertion.";
+
+    EncryptionWrapping = "encryption-wrapping", Error, allowable: false,
+        summary: "An encrypted and a plain assertion in one response",
+        why: "A response carries one assertion. With an EncryptedAssertion beside a plain Assertion, a service that decrypts and one that reads the plain copy see different users: a wrapping attack. Neither is read.",
+        fix: "Reject the response; Entra sends either one Assertion or one EncryptedAssertion.";
+
+    EncryptionRsa15 = "encryption-rsa15", Error, allowable: true,
+        summary: "The content key is encrypted with RSA PKCS#1 v1.5",
+        why: "RSA PKCS#1 v1.5 key transport (xmlenc#rsa-1_5) is open to Bleichenbacher's padding-oracle attack; XML Encryption 1.1 and Entra use RSA-OAEP. It is not decrypted unless allowed.",
+        fix: "Have the identity provider use RSA-OAEP (Entra does); --allow encryption-rsa15 decrypts it meanwhile.";
+
+    Encryption3des = "encryption-3des", Error, allowable: true,
+        summary: "The assertion is encrypted with Triple DES",
+        why: "Triple DES has 64-bit blocks (Sweet32) and is withdrawn by NIST; Entra encrypts with AES-256. It is not decrypted unless allowed.",
+        fix: "Have the identity provider encrypt with AES (GCM or CBC); --allow encryption-3des decrypts it meanwhile.";
+
+    EncryptionUnsupported = "encryption-unsupported", Error, allowable: false,
+        summary: "The assertion is encrypted with an algorithm samlbridge does not decrypt",
+        why: "samlbridge decrypts AES-128/192/256 in CBC or GCM mode with the content key wrapped by RSA-OAEP (rsa-oaep-mgf1p, or XML Encryption 1.1's rsa-oaep with SHA-1 to SHA-512), which covers Entra's AES-256 and RSA-OAEP. Anything else (key agreement, AES key wrap, a ciphertext fetched from elsewhere) cannot be checked.",
+        fix: "Have the identity provider use AES-256 with RSA-OAEP, as Entra does.";
+
+    EncryptionStructure = "encryption-structure", Error, allowable: false,
+        summary: "The EncryptedAssertion is not laid out as XML Encryption says",
+        why: "An EncryptedAssertion holds one xenc:EncryptedData and the one xenc:EncryptedKey for it (in the data's KeyInfo, as Entra writes it, or beside the data and referenced from it), with base64 ciphertexts. With parts missing, repeated or elsewhere, which key opens which data would be a guess.",
+        fix: "Reject the response; capture it again without editing it.";
+
     SignatureMissing = "signature-missing", Error, allowable: false,
         summary: "Neither the response nor the assertion is signed",
         why: "Anyone can write an unsigned response naming any user; AWS rejects it.",
@@ -826,6 +871,7 @@ mod tests {
             "response-",
             "signature-",
             "assertion-",
+            "encryption-",
             "input-",
             "target-",
             "fetch-",

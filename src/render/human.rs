@@ -472,6 +472,9 @@ pub fn validated_response(r: &crate::response::ResponseReport) -> String {
     if let Some(s) = &r.signing {
         signing(&mut out, s);
     }
+    if let Some(d) = &r.decrypted {
+        decrypted(&mut out, d);
+    }
     if let Some(env) = &r.response {
         envelope(&mut out, env);
     }
@@ -643,6 +646,30 @@ fn validity(out: &mut String, v: &crate::response::Validity) {
     if let Some(s) = v.session_not_on_or_after {
         let _ = writeln!(out, "  session until {}", s.format("%Y-%m-%d %H:%M:%S UTC"));
     }
+}
+
+/// With which key and algorithms the EncryptedAssertion was decrypted.
+fn decrypted(out: &mut String, d: &crate::response::Decrypted) {
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Encryption"));
+    let _ = writeln!(
+        out,
+        "  the assertion was decrypted with {} (public key SHA-256 {})",
+        Escaped(&d.key),
+        Escaped(&d.key_sha256)
+    );
+    if let Some(cert) = &d.certificate_sha256 {
+        let _ = writeln!(
+            out,
+            "    encrypted for the certificate SHA-256 {}",
+            Escaped(cert)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {} content, key transport {}",
+        Escaped(d.content_encryption),
+        Escaped(d.key_transport)
+    );
 }
 
 /// What was signed, how, and by which trusted certificate.

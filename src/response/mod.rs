@@ -4,6 +4,7 @@
 mod assertion;
 mod clock;
 pub mod decode;
+mod encrypted;
 pub mod rules;
 mod verify;
 
@@ -22,6 +23,7 @@ pub use clock::{InstantSource, JudgeAt, JudgedAt};
 pub use decode::{
     Binding, CaptureSource, CaptureTime, Captured, DecodeError, DecodeLimits, Encoded,
 };
+pub use encrypted::{Decrypted, Decryption};
 pub use rules::Expectations;
 pub use verify::{
     Engine, SignaturePolicy, Signer, SigningInfo, TooManyKeys, TrustAnchor, TrustAnchors,
@@ -43,6 +45,8 @@ pub struct ValidateSettings {
     pub policy: SignaturePolicy,
     pub overrides: Overrides,
     pub engine: Engine,
+    /// The keys an EncryptedAssertion is decrypted with.
+    pub decryption: Decryption,
 }
 
 /// The part of a response a finding is about.
@@ -120,6 +124,9 @@ pub struct ResponseReport {
     pub judged_at: JudgedAt,
     pub response: Option<ResponseEnvelope>,
     pub signing: Option<SigningInfo>,
+    /// How the EncryptedAssertion was decrypted, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<Decrypted>,
     /// The claims of the signed content; `None` unless a trusted signature covers them.
     pub claims: Option<Claims>,
     pub validity: Option<Validity>,
@@ -156,6 +163,7 @@ pub fn validate(
         judged_at: judged,
         response: None,
         signing: None,
+        decrypted: None,
         claims: None,
         validity: None,
         unverified_claims: None,
@@ -201,13 +209,40 @@ pub fn validate(
     let text = std::str::from_utf8(&captured.xml)
         .map(|t| t.trim_start_matches('\u{feff}'))
         .map_err(|_| ResponseError::NotSaml("not UTF-8".into()))?;
-    let checked = verify::verify(
-        &doc,
-        text,
-        &settings.trust,
-        settings.policy,
-        settings.engine,
-    )
+    let checked = match encrypted::placed(&doc.root) {
+        None => verify::verify(
+            &doc,
+            text,
+            &settings.trust,
+            settings.policy,
+            settings.engine,
+        ),
+        Some(ea) => {
+            let identity_center = settings.expect.target() == Some(Target::IdentityCenter);
+            if identity_center {
+                findings.push(
+                    Finding::new(
+                        Code::AssertionEncrypted,
+                        "the response carries an EncryptedAssertion",
+                    )
+                    .subject(Part::Assertion),
+                );
+            }
+            match encrypted::open(
+                &doc.root,
+                ea,
+                &settings.decryption,
+                identity_center,
+                &mut findings,
+            ) {
+                Some((assertion, decrypted)) => {
+                    report.decrypted = Some(decrypted);
+                    verify::verify_decrypted(&doc, assertion, &settings.trust, settings.policy)
+                }
+                None => verify::unread(&doc),
+            }
+        }
+    }
     .map_err(|e| ResponseError::NotSaml(e.0))?;
     findings.extend(checked.findings);
     if let Some(env) = &checked.envelope {

@@ -49,6 +49,7 @@ pub(super) fn settings(trusted: &[&KeyPair]) -> ValidateSettings {
         policy: SignaturePolicy::default(),
         overrides: Overrides::default(),
         engine: Engine::Native,
+        decryption: Default::default(),
     }
 }
 
@@ -282,4 +283,363 @@ fn an_ambiguous_document_shows_nothing_unverified() {
         Some(verify::Withheld::Assertions.reason())
     );
     assert!(r.findings.iter().all(|f| !f.unverified), "{:?}", r.findings);
+}
+
+mod decryption {
+    use super::*;
+    use crate::xenc::DecryptionKey;
+    use samlbridge_testkit::xenc::{Content, Encryption, KeyPlace, Names, Transport};
+
+    /// The service provider's encryption key pair (not the signer's).
+    fn sp(slot: u32) -> KeyPair {
+        key(20 + slot)
+    }
+
+    fn decrypting(keys: &[&KeyPair]) -> ValidateSettings {
+        let mut s = settings(&[&key(0)]);
+        s.expect.target = TargetChoice::Unknown;
+        s.decryption.keys = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| DecryptionKey::from_pem(format!("key #{}", i + 1), &k.key_pem()).unwrap())
+            .collect();
+        s
+    }
+
+    fn encrypted(e: Encryption) -> String {
+        let mut s = spec(&key(0));
+        s.encryption = Some(e);
+        s.build()
+    }
+
+    /// Codes other than the target-unknown warning every unknown-target run carries.
+    fn errors(r: &ResponseReport) -> Vec<Code> {
+        codes(r)
+            .into_iter()
+            .filter(|c| *c != Code::TargetUnknown)
+            .collect()
+    }
+
+    #[test]
+    fn entra_shape_decrypts_and_verifies() {
+        let xml = encrypted(Encryption::entra(sp(0)));
+        assert!(xml.contains("xmlenc#aes256-cbc") && xml.contains("rsa-oaep-mgf1p"));
+        let r = run(&xml, &decrypting(&[&sp(0)]));
+        assert_eq!(errors(&r), vec![], "{:?}", r.findings);
+        assert!(r.accepted());
+        let d = r.decrypted.as_ref().unwrap();
+        assert_eq!(d.key, "key #1");
+        assert_eq!(
+            d.certificate_sha256.as_deref(),
+            Some(sp(0).sha256_hex().as_str())
+        );
+        assert_eq!(
+            r.claims.unwrap().name_id.unwrap().value,
+            "alice@contoso.com"
+        );
+        assert!(r.signing.unwrap().assertion_signed);
+    }
+
+    #[test]
+    fn identity_center_refuses_even_what_decrypts() {
+        let xml = encrypted(Encryption::entra(sp(0)));
+        let mut s = decrypting(&[&sp(0)]);
+        s.expect.target = TargetChoice::Given(Target::IdentityCenter);
+        let r = run(&xml, &s);
+        assert_eq!(codes(&r), vec![Code::AssertionEncrypted]);
+        assert!(r.decrypted.is_some() && r.claims.is_some());
+        assert!(!r.accepted());
+    }
+
+    #[test]
+    fn every_algorithm_pair_decrypts() {
+        for content in [
+            Content::Aes128Cbc,
+            Content::Aes192Cbc,
+            Content::Aes256Cbc,
+            Content::Aes128Gcm,
+            Content::Aes192Gcm,
+            Content::Aes256Gcm,
+        ] {
+            for transport in [
+                Transport::OaepMgf1p,
+                Transport::OaepMgf1pSha256,
+                Transport::Oaep11Sha256,
+            ] {
+                let xml = encrypted(Encryption::entra(sp(0)).with(transport, content));
+                let r = run(&xml, &decrypting(&[&sp(0)]));
+                assert!(r.accepted(), "{transport:?} {content:?}: {:?}", r.findings);
+                assert_eq!(r.decrypted.unwrap().content_encryption, content.uri());
+            }
+        }
+    }
+
+    #[test]
+    fn key_beside_the_data_and_named_otherwise_decrypts() {
+        for names in [
+            Names::Certificate,
+            Names::IssuerSerial,
+            Names::KeyName("sp-2026".into()),
+            Names::Nothing,
+        ] {
+            let mut e = Encryption::entra(sp(0));
+            e.place = KeyPlace::Sibling;
+            e.names = names.clone();
+            let r = run(&encrypted(e), &decrypting(&[&sp(1), &sp(0)]));
+            assert!(r.accepted(), "{names:?}: {:?}", r.findings);
+            assert_eq!(r.decrypted.unwrap().key, "key #2");
+        }
+    }
+
+    #[test]
+    fn weak_algorithms_are_refused_unless_allowed() {
+        for (transport, content, code) in [
+            (Transport::Rsa15, Content::Aes256Cbc, Code::EncryptionRsa15),
+            (
+                Transport::OaepMgf1p,
+                Content::TripleDesCbc,
+                Code::Encryption3des,
+            ),
+        ] {
+            let xml = encrypted(Encryption::entra(sp(0)).with(transport, content));
+            let r = run(&xml, &decrypting(&[&sp(0)]));
+            assert_eq!(errors(&r), vec![code]);
+            assert!(r.decrypted.is_none() && r.claims.is_none());
+            let mut s = decrypting(&[&sp(0)]);
+            s.overrides = Overrides::new(&[], &[code.as_str().to_owned()]).unwrap();
+            s.decryption.policy = crate::xenc::Policy {
+                allow_rsa15: code == Code::EncryptionRsa15,
+                allow_3des: code == Code::Encryption3des,
+            };
+            let r = run(&xml, &s);
+            assert!(r.accepted(), "{:?}", r.findings);
+            assert_eq!(
+                r.findings.iter().find(|f| f.code == code).unwrap().severity,
+                crate::diag::Severity::Info
+            );
+        }
+    }
+
+    #[test]
+    fn no_key_names_the_certificate() {
+        let xml = encrypted(Encryption::entra(sp(0)));
+        let r = run(&xml, &decrypting(&[]));
+        assert_eq!(errors(&r), vec![Code::EncryptionNoKey]);
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.message.contains(&sp(0).sha256_hex())));
+    }
+
+    #[test]
+    fn wrong_key_names_both_sides() {
+        let xml = encrypted(Encryption::entra(sp(0)));
+        let r = run(&xml, &decrypting(&[&sp(1)]));
+        assert_eq!(errors(&r), vec![Code::EncryptionWrongKey]);
+        let m = &r
+            .findings
+            .iter()
+            .find(|f| f.code == Code::EncryptionWrongKey)
+            .unwrap()
+            .message;
+        assert!(
+            m.contains(&sp(0).sha256_hex()) && m.contains("key #1"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn rotation_either_key_works() {
+        for recipient in [sp(0), sp(1)] {
+            let xml = encrypted(Encryption::entra(recipient));
+            let r = run(&xml, &decrypting(&[&sp(0), &sp(1)]));
+            assert!(r.accepted(), "{:?}", r.findings);
+        }
+    }
+}
+
+mod decryption_attacks {
+    use super::*;
+    use crate::xenc::DecryptionKey;
+    use samlbridge_testkit::xenc::{Content, Encryption};
+
+    fn sp() -> KeyPair {
+        key(20)
+    }
+
+    fn decrypting() -> ValidateSettings {
+        let mut s = settings(&[&key(0)]);
+        s.expect.target = TargetChoice::Unknown;
+        s.decryption.keys =
+            vec![DecryptionKey::from_pem("sp.pem".into(), &sp().key_pem()).unwrap()];
+        s
+    }
+
+    fn errors(r: &ResponseReport) -> Vec<Code> {
+        codes(r)
+            .into_iter()
+            .filter(|c| *c != Code::TargetUnknown)
+            .collect()
+    }
+
+    /// The signed response with its assertion (signed or not) replaced by `with`, which is
+    /// given the assertion's text.
+    fn replace_assertion(s: &ResponseSpec, with: impl Fn(&str) -> String) -> String {
+        let xml = s.build();
+        let start = xml.find("<Assertion ").unwrap();
+        let end = xml.find("</Assertion>").unwrap() + "</Assertion>".len();
+        format!("{}{}{}", &xml[..start], with(&xml[start..end]), &xml[end..])
+    }
+
+    /// The assertion encrypted with `content`, its ciphertext changed by `tamper`.
+    fn tampered(content: Content, tamper: impl Fn(&mut Vec<u8>, usize)) -> String {
+        let e =
+            Encryption::entra(sp()).with(samlbridge_testkit::xenc::Transport::OaepMgf1p, content);
+        replace_assertion(&spec(&key(0)), |a| {
+            let (mut ct, cek) = e.encrypt_content(a.as_bytes());
+            tamper(&mut ct, a.len());
+            e.encrypted_assertion(&ct, &e.wrap_key(&cek))
+        })
+    }
+
+    #[test]
+    fn tampered_cbc_and_gcm_say_the_same() {
+        // CBC: the pad-length byte turned to 0, through the block before it.
+        let cbc = tampered(Content::Aes256Cbc, |ct, len| {
+            let pad = 16 - len % 16;
+            let at = ct.len() - 17;
+            ct[at] ^= u8::try_from(pad).unwrap();
+        });
+        // GCM: one bit of the ciphertext.
+        let gcm = tampered(Content::Aes256Gcm, |ct, _| ct[20] ^= 1);
+        let messages: Vec<String> = [cbc, gcm]
+            .iter()
+            .map(|xml| {
+                let r = run(xml, &decrypting());
+                assert_eq!(errors(&r), vec![Code::EncryptionFailed], "{:?}", r.findings);
+                assert!(r.claims.is_none() && r.unverified_claims.is_none());
+                r.findings[0].message.clone()
+            })
+            .collect();
+        assert_eq!(messages[0], messages[1]);
+    }
+
+    #[test]
+    fn wrapped_key_altered_says_the_same() {
+        let e = Encryption::entra(sp());
+        let xml = replace_assertion(&spec(&key(0)), |a| {
+            let (ct, cek) = e.encrypt_content(a.as_bytes());
+            let mut wrapped = e.wrap_key(&cek);
+            wrapped[5] ^= 0x40;
+            e.encrypted_assertion(&ct, &wrapped)
+        });
+        let r = run(&xml, &decrypting());
+        assert_eq!(errors(&r), vec![Code::EncryptionFailed]);
+    }
+
+    #[test]
+    fn decrypting_to_something_else_is_refused() {
+        let e = Encryption::entra(sp()).with(
+            samlbridge_testkit::xenc::Transport::OaepMgf1p,
+            Content::Aes128Gcm,
+        );
+        for plaintext in [
+            "not xml at all".to_owned(),
+            r#"<Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">x</Issuer>"#.to_owned(),
+            "ASSERTION ASSERTION".to_owned(),
+            "ASSERTION<!-- -->".to_owned(),
+            "<!DOCTYPE x [<!ENTITY e 'x'>]>ASSERTION".to_owned(),
+        ] {
+            let xml = replace_assertion(&spec(&key(0)), |a| {
+                let (ct, cek) = e.encrypt_content(plaintext.replace("ASSERTION", a).as_bytes());
+                e.encrypted_assertion(&ct, &e.wrap_key(&cek))
+            });
+            let r = run(&xml, &decrypting());
+            assert_eq!(
+                errors(&r),
+                vec![Code::EncryptionNotAssertion],
+                "{plaintext}"
+            );
+            assert!(r.claims.is_none());
+        }
+    }
+
+    #[test]
+    fn encrypted_beside_plain_is_wrapping() {
+        let e = Encryption::entra(sp());
+        let xml = replace_assertion(&spec(&key(0)), |a| format!("{}{a}", e.encrypt_assertion(a)));
+        let r = run(&xml, &decrypting());
+        assert!(
+            errors(&r).contains(&Code::EncryptionWrapping),
+            "{:?}",
+            r.findings
+        );
+        assert!(r.decrypted.is_none() && r.claims.is_none() && r.unverified_claims.is_none());
+        assert!(!r.accepted());
+    }
+
+    #[test]
+    fn wrapping_inside_the_decrypted_assertion_is_caught() {
+        let e = Encryption::entra(sp());
+        // A second, unsigned assertion nested inside the signed one.
+        let xml = replace_assertion(&spec(&key(0)), |a| {
+            let evil = a.replacen(
+                "<Subject>",
+                r#"<Advice><Assertion ID="_evil" IssueInstant="2026-11-27T09:00:00Z" Version="2.0"><Issuer>x</Issuer></Assertion></Advice><Subject>"#,
+                1,
+            );
+            e.encrypt_assertion(&evil)
+        });
+        let r = run(&xml, &decrypting());
+        assert!(r.decrypted.is_some());
+        assert!(
+            errors(&r).contains(&Code::ResponseAssertionCount),
+            "{:?}",
+            r.findings
+        );
+        assert!(r.claims.is_none() && !r.accepted());
+        // The signed assertion's content changed after signing.
+        let xml = replace_assertion(&spec(&key(0)), |a| {
+            e.encrypt_assertion(&a.replacen("alice@contoso.com", "admin@contoso.com", 1))
+        });
+        let r = run(&xml, &decrypting());
+        assert_eq!(errors(&r), vec![Code::SignatureInvalid], "{:?}", r.findings);
+    }
+
+    #[test]
+    fn a_signed_response_wrapping_an_encrypted_assertion() {
+        for signing in [Signing::Response, Signing::Both] {
+            let mut s = spec(&key(0));
+            s.signing = signing;
+            s.encryption = Some(Encryption::entra(sp()));
+            let xml = s.build();
+            let r = run(&xml, &decrypting());
+            assert!(r.accepted(), "{signing:?}: {:?}", r.findings);
+            assert!(r.signing.as_ref().unwrap().response_signed);
+            // The ciphertext swapped for another one after the Response was signed.
+            let other = Encryption::entra(sp()).encrypt_assertion(
+                &spec(&key(0))
+                    .build()
+                    .split("<Assertion ")
+                    .nth(1)
+                    .map(|rest| {
+                        format!(
+                            "<Assertion {}",
+                            rest.split("</samlp:Response>").next().unwrap()
+                        )
+                    })
+                    .unwrap(),
+            );
+            let start = xml.find("<EncryptedAssertion").unwrap();
+            let end = xml.find("</EncryptedAssertion>").unwrap() + "</EncryptedAssertion>".len();
+            let swapped = format!("{}{other}{}", &xml[..start], &xml[end..]);
+            let r = run(&swapped, &decrypting());
+            assert!(
+                errors(&r).contains(&Code::SignatureInvalid),
+                "{signing:?}: {:?}",
+                r.findings
+            );
+            assert!(!r.accepted());
+        }
+    }
 }

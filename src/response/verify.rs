@@ -328,7 +328,52 @@ pub fn verify(
     policy: SignaturePolicy,
     engine: Engine,
 ) -> Result<Checked, NotSaml> {
-    let root = &doc.root;
+    verify_tree(&doc.root, None, text, trust, policy, engine)
+}
+
+/// Verifies a response whose one EncryptedAssertion, a direct child of the Response,
+/// decrypted to `assertion` (its namespaces in scope at the EncryptedAssertion declared on
+/// it): every step runs as for a plain response over the response with the assertion in place
+/// of the EncryptedAssertion, except that a Response signature, which covers the ciphertext,
+/// is verified over the document as received. Always natively: libxmlsec1 reads text, and the
+/// decrypted assertion has no place in the document's text.
+pub fn verify_decrypted(
+    doc: &Document,
+    assertion: Element,
+    trust: &TrustAnchors,
+    policy: SignaturePolicy,
+) -> Result<Checked, NotSaml> {
+    let received = &doc.root;
+    let mut root = received.clone();
+    let slot = root
+        .children
+        .iter_mut()
+        .find(|n| matches!(n, xml::Node::Element(e) if e.is(ns::SAML, "EncryptedAssertion")));
+    let Some(slot) = slot else {
+        return Err(NotSaml(
+            "the EncryptedAssertion is not a direct child of the Response".to_owned(),
+        ));
+    };
+    *slot = xml::Node::Element(assertion);
+    verify_tree(&root, Some(received), "", trust, policy, Engine::Native)
+}
+
+/// The response as received, nothing read from it: for an EncryptedAssertion that was not
+/// decrypted.
+pub fn unread(doc: &Document) -> Result<Checked, NotSaml> {
+    Checked::received(&doc.root)
+}
+
+/// The steps over `root`. `received` is the document as received when `root` holds a
+/// decrypted assertion in place of its EncryptedAssertion.
+fn verify_tree(
+    root: &Element,
+    received: Option<&Element>,
+    text: &str,
+    trust: &TrustAnchors,
+    policy: SignaturePolicy,
+    engine: Engine,
+) -> Result<Checked, NotSaml> {
     let mut out = Checked::received(root)?;
 
     // 1. IDs and assertions.
@@ -370,7 +415,9 @@ pub fn verify(
         return Ok(out.stopped([problem]));
     }
     // 5. and 6. The signatures verified, and what they cover read.
-    let signed = match signed_content(engine, root, text, trust, policy, &layout, &placement) {
+    let signed = match signed_content(
+        engine, root, received, text, trust, policy, &layout, &placement,
+    ) {
         Ok(signed) => signed,
         Err(Unsigned::Failure(failure)) => {
             out.content = unverified(&layout);
@@ -463,6 +510,9 @@ enum LayoutProblem<'d> {
     AssertionCount { plain: usize, encrypted: usize },
     /// An EncryptedAssertion: nothing else can be judged without the decryption key.
     Encrypted,
+    /// An EncryptedAssertion beside a plain one: a service that decrypts and one that does
+    /// not would read different assertions.
+    Mixed,
     /// No assertion in a response whose status says success.
     NoAssertion,
     /// The one Assertion is not a direct child of the Response, where no signature of the
@@ -497,6 +547,9 @@ fn layout<'d>(
         .count();
     let total = plain + encrypted;
     if total > 1 {
+        if plain > 0 && encrypted > 0 {
+            problems.push(LayoutProblem::Mixed);
+        }
         problems.push(LayoutProblem::AssertionCount { plain, encrypted });
     } else if encrypted == 1 {
         problems.push(LayoutProblem::Encrypted);
@@ -529,7 +582,9 @@ impl LayoutProblem<'_> {
     /// Why this problem keeps the claims from being shown even unverified.
     fn withheld(&self) -> Option<Withheld> {
         match self {
-            LayoutProblem::AssertionCount { .. } => Some(Withheld::Assertions),
+            LayoutProblem::AssertionCount { .. } | LayoutProblem::Mixed => {
+                Some(Withheld::Assertions)
+            }
             LayoutProblem::InvalidIds(_) | LayoutProblem::DuplicateIds(_) => Some(Withheld::Ids),
             LayoutProblem::NotDirectChild => Some(Withheld::Misplaced),
             // These end step 1: there is nothing to read at all.
@@ -572,6 +627,10 @@ impl From<LayoutProblem<'_>> for Finding {
                 )
                 .subject(Part::Assertion)
             }
+            LayoutProblem::Mixed => (
+                Code::EncryptionWrapping,
+                "the response carries an EncryptedAssertion and a plain Assertion; neither is read".to_owned(),
+            ),
             LayoutProblem::NoAssertion => (
                 Code::ResponseNoAssertion,
                 "the response carries no Assertion".to_owned(),
@@ -1057,9 +1116,11 @@ enum Unsigned {
 /// Steps 5 and 6: the signatures verified by `engine` with the trusted keys, and the content
 /// the claims are read from: the very tree verified natively, or the copy libxmlsec1 returns
 /// once [`recheck`] has matched it to the document.
+#[allow(clippy::too_many_arguments)]
 fn signed_content(
     engine: Engine,
     root: &Element,
+    received: Option<&Element>,
     text: &str,
     trust: &TrustAnchors,
     policy: SignaturePolicy,
@@ -1068,7 +1129,8 @@ fn signed_content(
 ) -> Result<SignedContent, Unsigned> {
     Ok(match engine {
         Engine::Native => SignedContent {
-            signer: verify_native(root, &placement.signatures, trust).map_err(Unsigned::Failure)?,
+            signer: verify_native(root, received, &placement.signatures, trust)
+                .map_err(Unsigned::Failure)?,
             envelope: None,
             assertion: AssertionView::read(layout.direct[0]),
         },
@@ -1094,6 +1156,7 @@ fn key_info_certificates<'a>(signatures: &'a [Placed]) -> Vec<&'a str> {
 /// the claims are then read from. Returns the signer when one certificate verified them all.
 fn verify_native(
     root: &Element,
+    received: Option<&Element>,
     signatures: &[Placed],
     trust: &TrustAnchors,
 ) -> Result<Option<Arc<Signer>>, SignatureFailure> {
@@ -1105,11 +1168,19 @@ fn verify_native(
         usable.iter().filter_map(|a| a.key.as_ref()).collect();
     let mut signers: Vec<usize> = Vec::new();
     for Placed { sig, parent, .. } in signatures {
-        let ancestors: Vec<&Element> = if std::ptr::eq(*parent, root) {
-            Vec::new()
-        } else {
-            vec![root]
+        let (sig, parent) = match received {
+            // The Response's signature covers the EncryptedAssertion as received.
+            Some(received) if std::ptr::eq(*parent, root) => {
+                (same_child(root, sig, received), received)
+            }
+            _ => (*sig, *parent),
         };
+        let ancestors: Vec<&Element> =
+            if std::ptr::eq(parent, root) || received.is_some_and(|r| std::ptr::eq(parent, r)) {
+                Vec::new()
+            } else {
+                vec![root]
+            };
         match dsig::verify::verify(&ancestors, parent, sig, &keys) {
             Ok(i) => signers.push(i),
             Err(dsig::verify::Failure::Digest) => {
@@ -1144,6 +1215,19 @@ fn verify_native(
         [one] => Some(signer_of(usable[*one])),
         _ => None,
     })
+}
+
+/// The child of `other` at the place `child` has in `parent` (the two differ only in the
+/// assertion's place, never in where the Response's signature sits).
+fn same_child<'a>(parent: &Element, child: &Element, other: &'a Element) -> &'a Element {
+    let at = parent
+        .children
+        .iter()
+        .position(|n| matches!(n, xml::Node::Element(e) if std::ptr::eq(e, child)));
+    match at.and_then(|i| other.children.get(i)) {
+        Some(xml::Node::Element(e)) => e,
+        _ => unreachable!("the decrypted response is the received one with one child replaced"),
+    }
 }
 
 /// Step 5 through libxmlsec1 (samael's reduce-to-signed call): returns the pre-digest of what

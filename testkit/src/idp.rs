@@ -395,6 +395,9 @@ pub struct ResponseSpec {
     pub assertion_edits: Vec<(String, String)>,
     /// The same for the whole Response (assertion included), before it is signed if it is.
     pub response_edits: Vec<(String, String)>,
+    /// Encrypts the assertion, once signed, into an EncryptedAssertion (before the Response
+    /// is signed), as Entra does with token encryption on.
+    pub encryption: Option<crate::xenc::Encryption>,
 }
 
 /// `text` with the first occurrence of each `from` replaced by its `to`, in order.
@@ -460,6 +463,7 @@ impl ResponseSpec {
             omit_name_id: false,
             assertion_edits: Vec::new(),
             response_edits: Vec::new(),
+            encryption: None,
         }
     }
 
@@ -608,6 +612,9 @@ impl ResponseSpec {
             assertion = strip_declaration(&sign(&assertion, &self.signer))
                 .trim_end()
                 .to_owned();
+        }
+        if let Some(encryption) = &self.encryption {
+            assertion = encryption.encrypt_assertion(&assertion);
         }
         let response = self.response_xml(&assertion);
         if matches!(self.signing, Signing::Response | Signing::Both) {

@@ -9,6 +9,7 @@ mod check;
 mod conventions;
 mod corpus;
 mod corpus_responses;
+mod decrypt;
 mod engines;
 mod entra_export;
 mod explain;

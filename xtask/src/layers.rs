@@ -21,6 +21,7 @@ pub const LAYERS: &[(&str, u8)] = &[
     ("identity_center", 2),
     ("capture", 2),
     ("graph", 2),
+    ("xenc", 2),
     ("metadata", 3),
     ("claims", 3),
     ("response", 4),
