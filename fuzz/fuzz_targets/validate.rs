@@ -57,7 +57,12 @@ fn recipient() -> &'static KeyPair {
     static PAIR: OnceLock<KeyPair> = OnceLock::new();
     PAIR.get_or_init(|| {
         let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        CertBuilder::entra(shared_key(KeySpec::Rsa(2048), 7), t, t + Duration::days(900)).build()
+        CertBuilder::entra(
+            shared_key(KeySpec::Rsa(2048), 7),
+            t,
+            t + Duration::days(900),
+        )
+        .build()
     })
 }
 
@@ -125,10 +130,15 @@ fn encrypted_mode(flag: u8, data: &[u8]) {
     let (Some(plain), Some(encrypted)) = (plain.first(), encrypted.first()) else {
         return;
     };
-    let Some(by_key) = validate(encrypted, untargeted(true)).ok().and_then(|r| identity(&r)) else {
+    let Some(by_key) = validate(encrypted, untargeted(true))
+        .ok()
+        .and_then(|r| identity(&r))
+    else {
         return;
     };
-    let clear = validate(plain, untargeted(false)).ok().and_then(|r| identity(&r));
+    let clear = validate(plain, untargeted(false))
+        .ok()
+        .and_then(|r| identity(&r));
     assert_eq!(
         clear,
         Some(by_key),
