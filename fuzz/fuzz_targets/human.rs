@@ -18,8 +18,9 @@ use samlbridge::metadata::{Endpoint, IdpKind, SignatureStatus, SpMetadata};
 use samlbridge::render::escape::{escape, Escaped};
 use samlbridge::render::human;
 use samlbridge::response::{
-    Attribute, AttributeValue, Binding, CaptureSource, Claims, InputError, InstantSource, JudgedAt,
-    NameId, ResponseEnvelope, ResponseReport, Signer, SigningInfo, Status, Validity,
+    Attribute, AttributeValue, Binding, CaptureSource, Claims, Decrypted, InputError,
+    InstantSource, JudgedAt, NameId, ResponseEnvelope, ResponseReport, Signer, SigningInfo, Status,
+    Validity,
 };
 use samlbridge::write::outdir::{Change, Plan, PlannedFile};
 use std::borrow::Cow;
@@ -296,6 +297,13 @@ fn response_report(f: &mut Fields, c: &mut Choices) -> ResponseReport {
         validity: (shown == 0).then(|| validity(c)),
         unverified_claims: (shown == 1).then(|| claims(f, c)),
         unverified_validity: (shown == 1).then(|| validity(c)),
+        decrypted: (c.pick(2) == 0).then(|| Decrypted {
+            key: f.text(),
+            key_sha256: f.text(),
+            certificate_sha256: (c.pick(2) == 0).then(|| f.text()),
+            key_transport: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+            content_encryption: "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+        }),
         unverified_withheld: (shown == 2).then_some(
             "the document holds more than one assertion; which one a service reads is what a signature-wrapping attack decides",
         ),

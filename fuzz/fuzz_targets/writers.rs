@@ -12,13 +12,17 @@ use chrono::{TimeZone, Utc};
 use libfuzzer_sys::fuzz_target;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
+use samlbridge::cert::encryption::EncryptionKey;
+use samlbridge::cert::Certificate;
 use samlbridge::claims::ClaimMapping;
 use samlbridge::commands::check::CheckSettings;
 use samlbridge::commands::setup::{self, Common, IamTarget};
 use samlbridge::input::Input;
+use samlbridge::write::iam::{Encryption, EncryptionMode, KeyFile};
 use samlbridge::write::outdir::FileSet;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 const SP: &[u8] = include_bytes!("../../testdata/metadata/identity-center-sp.xml");
 const ROLES: [&str; 3] = ["Admin", "a.b", "a_b"];
@@ -163,6 +167,18 @@ fn check_identity_center(files: &FileSet) {
     }
 }
 
+/// One assertion-encryption key and certificate for every run (RSA key generation is slow).
+fn encryption_key() -> &'static (EncryptionKey, Certificate) {
+    static KEY: OnceLock<(EncryptionKey, Certificate)> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let key = EncryptionKey::generate().expect("an RSA key");
+        let cert = key
+            .self_signed("fuzz assertion encryption", settings().now)
+            .expect("a certificate");
+        (key, cert)
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let (metadata, claims) = match data.windows(2).position(|w| w == b"\xFF\xFE") {
         Some(at) => (&data[..at], Some(&data[at + 2..])),
@@ -215,6 +231,18 @@ fuzz_target!(|data: &[u8]| {
                 roles: &roles,
                 partition: Partition::Aws,
                 sign_in_regions: &["eu-west-1".to_owned()],
+                // The second pass writes the encryption files too: the key, the certificate
+                // and their steps sit beside everything taken from the metadata.
+                encryption: signing_cert.map(|_| {
+                    let (key, cert) = encryption_key();
+                    Encryption {
+                        mode: EncryptionMode::Required,
+                        key,
+                        key_file: KeyFile::InSet,
+                        cert,
+                    }
+                }),
+                earlier_key: None,
             },
             &settings,
         );
