@@ -97,7 +97,8 @@ fn common(files: &FileSet) -> String {
     String::from_utf8(document.to_vec()).expect("UTF-8")
 }
 
-fn check_iam(files: &FileSet) {
+/// `encryption`: the key's PEM when the set was written with assertion encryption.
+fn check_iam(files: &FileSet, encryption: Option<&[u8]>) {
     let document = common(files);
     let template = json(files, "iam.cfn.json");
     assert_eq!(
@@ -136,13 +137,70 @@ fn check_iam(files: &FileSet) {
         ]
     );
     let blocks = code_blocks("STEPS.md", files.get("STEPS.md").unwrap());
-    assert_eq!(blocks.len(), 4, "{blocks:?}");
+    let Some(key) = encryption else {
+        assert_eq!(blocks.len(), 4, "{blocks:?}");
+        check_iam_creation(&blocks);
+        assert!(blocks[2].starts_with("sh entra-apply.sh "));
+        assert!(blocks[3].starts_with("samlbridge validate "));
+        assert!(template.get("Parameters").is_none());
+        return;
+    };
+    // Encrypted assertions add the CloudFormation deploy (the key as a parameter), then the
+    // four steps to Required and the three of a rotation: each block a fixed number of lines
+    // whatever the metadata holds.
+    assert_eq!(blocks.len(), 11, "{blocks:?}");
+    check_iam_creation(&blocks);
+    assert!(blocks[0]
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(" --add-private-key file://assertion-encryption-key.pem"));
+    assert!(blocks[2].starts_with("aws cloudformation deploy ") && blocks[2].lines().count() == 1);
+    assert!(blocks[3].starts_with("sh entra-apply.sh "));
+    assert!(blocks[4].starts_with("samlbridge validate "));
+    let shapes = [
+        (5, 1, "aws iam update-saml-provider "),
+        (6, 1, "samlbridge validate "),
+        (7, 1, "aws iam update-saml-provider "),
+        (8, 2, "(umask 077 && openssl genpkey "),
+        (9, 1, "aws iam update-saml-provider "),
+        (10, 2, "aws iam get-saml-provider "),
+    ];
+    for (index, lines, start) in shapes {
+        assert_eq!(blocks[index].lines().count(), lines, "{blocks:?}");
+        assert!(blocks[index].starts_with(start), "{blocks:?}");
+    }
+    assert!(blocks[6]
+        .trim_end()
+        .ends_with(" --decrypt-key assertion-encryption-key.pem"));
+    assert_eq!(
+        keys(&template["Parameters"]),
+        ["AssertionEncryptionMode", "AssertionEncryptionPrivateKey"]
+            .map(String::from)
+            .into()
+    );
+    // The key is in its own file and nowhere else.
+    assert_eq!(files.get("assertion-encryption-key.pem"), Some(key));
+    let body = std::str::from_utf8(key).unwrap();
+    let line = body.lines().nth(1).unwrap();
+    for file in &files.files {
+        if file.name != "assertion-encryption-key.pem" {
+            let text = String::from_utf8_lossy(&file.contents);
+            assert!(
+                !text.contains(line),
+                "the private key reached {}",
+                file.name
+            );
+        }
+    }
+}
+
+/// The first two blocks: the provider and one role per ROLES, then each role's updates.
+fn check_iam_creation(blocks: &[String]) {
     assert_eq!(blocks[0].lines().count(), 1 + ROLES.len(), "{blocks:?}");
     assert!(blocks[0].lines().all(|l| l.starts_with("aws iam create-")));
     assert_eq!(blocks[1].lines().count(), 2 * ROLES.len(), "{blocks:?}");
     assert!(blocks[1].lines().all(|l| l.starts_with("aws iam update-")));
-    assert!(blocks[2].starts_with("sh entra-apply.sh "));
-    assert!(blocks[3].starts_with("samlbridge validate "));
 }
 
 fn check_identity_center(files: &FileSet) {
@@ -247,7 +305,10 @@ fuzz_target!(|data: &[u8]| {
             &settings,
         );
         if let Ok(prepared) = prepared {
-            check_iam(&prepared.files);
+            check_iam(
+                &prepared.files,
+                signing_cert.map(|_| encryption_key().0.pem()),
+            );
         }
         let prepared =
             setup::identity_center(input, sp, &common(&idc_claims), None, None, &settings);
