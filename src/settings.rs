@@ -15,7 +15,8 @@ use samlbridge::aws::names::{AccountId, Partition, ProviderName, RoleName};
 use samlbridge::aws::rules::RoleOwner;
 use samlbridge::aws::{Target, TargetChoice};
 use samlbridge::capture::{self, Capture};
-use samlbridge::cert::encryption::EncryptionKey;
+use samlbridge::cert::encryption::{EncryptionKey, KeyError};
+use samlbridge::cert::private_key::PrivateKeyError;
 use samlbridge::cert::Certificate;
 use samlbridge::cert::{CertPolicy, Thumbprint};
 use samlbridge::claims::{self, ClaimContext, ClaimMapping, GraphToken};
@@ -1024,20 +1025,32 @@ fn encryption(
     })
 }
 
-/// `--encryption-key`: an RSA private key; a certificate or anything else given instead is
-/// named as what it is. The key itself is never quoted.
+/// `--encryption-key`: an RSA private key; the certificate given instead is pointed to
+/// `--encryption-cert`. The key itself is never quoted.
 fn read_private_key(path: &Path) -> Result<EncryptionKey> {
     const FLAG: &str = "--encryption-key";
-    let pem = input::read_file(path, PEM_FILE).map_err(flagged(FLAG))?;
+    let pem = read_key_file(FLAG, path)?;
     let shown = path.display();
-    match Looks::of(&pem) {
-        Some(Looks::PemPrivateKey) | None => {}
-        Some(Looks::PemCertificate) => bail!(
+    EncryptionKey::from_pem(&pem).map_err(|e| match e {
+        KeyError::Read(PrivateKeyError::Certificate) => anyhow!(
             "{FLAG} {shown}: this is a PEM certificate, not a private key: give the private key (-----BEGIN PRIVATE KEY-----); the certificate goes to --encryption-cert"
         ),
-        Some(looks) => bail!("{FLAG} {shown}: this is {looks}, not a PEM private key"),
+        e => anyhow!("{FLAG} {shown}: {e}"),
+    })
+}
+
+/// A private-key flag's file: read within the PEM size limit, and named for what it is when
+/// it is plainly something else (a HAR, metadata, JSON). PEM text of any kind goes on to
+/// [`read_rsa`](samlbridge::cert::private_key::read_rsa), which names a certificate or a public key.
+fn read_key_file(flag: &'static str, path: &Path) -> Result<Vec<u8>> {
+    let pem = input::read_file(path, PEM_FILE).map_err(flagged(flag))?;
+    match Looks::of(&pem) {
+        None | Some(Looks::PemPrivateKey | Looks::PemCertificate | Looks::PemPublicKey) => Ok(pem),
+        Some(looks) => bail!(
+            "{flag} {}: this is {looks}, not a PEM private key (-----BEGIN PRIVATE KEY-----)",
+            path.display()
+        ),
     }
-    EncryptionKey::from_pem(&pem).map_err(|e| anyhow!("{FLAG} {shown}: {e}"))
 }
 
 fn setup_error(e: SetupError) -> anyhow::Error {
@@ -1220,14 +1233,8 @@ fn decryption(a: &JudgeArgs, overrides: &Overrides) -> Result<Decryption> {
     }
     let mut keys: Vec<DecryptionKey> = Vec::new();
     for path in &a.decrypt_key {
-        let pem = input::read_file(path, PEM_FILE).map_err(flagged("--decrypt-key"))?;
+        let pem = read_key_file("--decrypt-key", path)?;
         let shown = path.display();
-        match Looks::of(&pem) {
-            None | Some(Looks::PemPrivateKey | Looks::PemCertificate | Looks::PemPublicKey) => {}
-            Some(looks) => bail!(
-                "--decrypt-key {shown}: this is {looks}, not a PEM private key (-----BEGIN PRIVATE KEY-----)"
-            ),
-        }
         let key = DecryptionKey::from_pem(format!("--decrypt-key {shown}"), &pem)
             .map_err(|e| anyhow!("--decrypt-key {shown}: {e}"))?;
         if keys.iter().all(|k| k.key_sha256 != key.key_sha256) {

@@ -4,12 +4,13 @@
 //! The private key is a secret: [`EncryptionKey`] shows no key material in `Debug`, and no
 //! error here quotes the file it was read from.
 
+use super::private_key::{read_rsa, PrivateKeyError};
 use super::{CertError, Certificate};
 use chrono::{DateTime, Duration, Utc};
 use openssl::asn1::{Asn1Integer, Asn1Time};
 use openssl::bn::{BigNum, MsbOption};
 use openssl::hash::MessageDigest;
-use openssl::pkey::{Id, PKey, Private};
+use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::x509::extension::{BasicConstraints, KeyUsage};
 use openssl::x509::{X509NameBuilder, X509};
@@ -29,12 +30,8 @@ const CN_MAX: usize = 64;
 /// Why a file is not a private key IAM can decrypt assertions with.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum KeyError {
-    #[error("it is encrypted with a passphrase; IAM takes the key unencrypted (openssl pkey -in KEY -out PLAIN.pem, then keep PLAIN.pem readable by you alone)")]
-    Encrypted,
-    #[error("it is not a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)")]
-    NotPem,
-    #[error("it is a {0} key; IAM decrypts assertions with RSA keys only")]
-    NotRsa(String),
+    #[error(transparent)]
+    Read(#[from] PrivateKeyError),
     #[error("it is an RSA key of {0} bits; at least {MIN_RSA_BITS} are needed")]
     TooSmall(u32),
     #[error("it is longer than the 16,384 characters IAM accepts for a private key")]
@@ -66,19 +63,9 @@ impl fmt::Debug for EncryptionKey {
 }
 
 impl EncryptionKey {
-    /// Reads a PEM private key. An encrypted one is refused before OpenSSL sees it, so that
-    /// OpenSSL never asks for a passphrase on the terminal.
+    /// Reads a PEM private key by [`read_rsa`]'s rule, then IAM's limits.
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
-        if has(b"ENCRYPTED PRIVATE KEY") || has(b"Proc-Type: 4,ENCRYPTED") {
-            return Err(KeyError::Encrypted);
-        }
-        // No passphrase is ever given: a key that still asks for one is encrypted.
-        let key =
-            PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|_| KeyError::NotPem)?;
-        if key.id() != Id::RSA {
-            return Err(KeyError::NotRsa(key_name(key.id())));
-        }
+        let key = read_rsa(pem)?;
         if key.bits() < MIN_RSA_BITS {
             return Err(KeyError::TooSmall(key.bits()));
         }
@@ -153,17 +140,6 @@ impl EncryptionKey {
     }
 }
 
-fn key_name(id: Id) -> String {
-    match id {
-        Id::EC => "elliptic-curve".to_owned(),
-        Id::ED25519 => "Ed25519".to_owned(),
-        Id::ED448 => "Ed448".to_owned(),
-        Id::DSA => "DSA".to_owned(),
-        Id::RSA_PSS => "RSA-PSS".to_owned(),
-        other => format!("type {}", other.as_raw()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +180,7 @@ mod tests {
         let ec = PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap();
         assert!(matches!(
             EncryptionKey::from_pem(&ec.private_key_to_pem_pkcs8().unwrap()),
-            Err(KeyError::NotRsa(_))
+            Err(KeyError::Read(PrivateKeyError::NotRsa(_)))
         ));
         let rsa = EncryptionKey::generate().unwrap();
         let encrypted = rsa
@@ -213,12 +189,12 @@ mod tests {
             .unwrap();
         assert_eq!(
             EncryptionKey::from_pem(&encrypted).unwrap_err(),
-            KeyError::Encrypted
+            KeyError::Read(PrivateKeyError::Encrypted)
         );
         let cert = rsa.self_signed("x", now()).unwrap();
         assert_eq!(
             EncryptionKey::from_pem(cert.to_pem().as_bytes()).unwrap_err(),
-            KeyError::NotPem
+            KeyError::Read(PrivateKeyError::Certificate)
         );
     }
 }

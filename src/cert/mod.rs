@@ -1,7 +1,9 @@
 //! X.509 certificates: parsing (through OpenSSL), thumbprints, and the checks on signing
-//! certificates; the key pair IAM decrypts assertions with ([`encryption`]).
+//! certificates; the key pair IAM decrypts assertions with ([`encryption`]) and the one rule
+//! every private key is read by ([`private_key`]).
 
 pub mod encryption;
+pub mod private_key;
 mod thumbprint;
 
 pub use thumbprint::{Thumbprint, ThumbprintError};

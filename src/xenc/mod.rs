@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod tests;
 
+use crate::cert::private_key::{read_rsa, PrivateKeyError};
 use crate::cert::{Certificate, Thumbprint};
 use crate::xml::{ns, Element};
 use base64::Engine as _;
@@ -48,51 +49,14 @@ impl fmt::Debug for DecryptionKey {
     }
 }
 
-/// Why a PEM file is not a private key samlbridge can decrypt with.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    #[error("the private key is encrypted (protected by a passphrase); give it unencrypted, e.g. `openssl pkey -in KEY -out plain.pem`, kept where only you can read it")]
-    Encrypted,
-    #[error("this is a certificate, not a private key: give the private key that belongs to the certificate Entra encrypts for")]
-    Certificate,
-    #[error("this is a public key, not a private key")]
-    PublicKey,
-    #[error("this is not a PEM private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)")]
-    NotPem,
-    #[error("this is a {0} key; XML Encryption's key transport needs an RSA key")]
-    NotRsa(String),
-}
-
 impl DecryptionKey {
-    /// Reads an unencrypted PEM private key (PKCS#8 or PKCS#1). The key stays in memory only.
-    pub fn from_pem(label: String, pem: &[u8]) -> Result<Self, KeyError> {
-        let text = String::from_utf8_lossy(pem);
-        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-            || text.contains("Proc-Type: 4,ENCRYPTED")
-        {
-            return Err(KeyError::Encrypted);
-        }
-        if text.contains("-----BEGIN CERTIFICATE-----") && !text.contains("PRIVATE KEY-----") {
-            return Err(KeyError::Certificate);
-        }
-        if text.contains("-----BEGIN PUBLIC KEY-----")
-            || text.contains("-----BEGIN RSA PUBLIC KEY-----")
-        {
-            return Err(KeyError::PublicKey);
-        }
-        // A passphrase callback that refuses, so OpenSSL never prompts on the terminal.
-        let key =
-            PKey::private_key_from_pem_callback(pem, |_| Ok(0)).map_err(|_| KeyError::NotPem)?;
-        if key.rsa().is_err() {
-            let kind = match key.id() {
-                openssl::pkey::Id::EC => "EC",
-                openssl::pkey::Id::ED25519 | openssl::pkey::Id::ED448 => "EdDSA",
-                openssl::pkey::Id::DSA => "DSA",
-                _ => "non-RSA",
-            };
-            return Err(KeyError::NotRsa(kind.to_owned()));
-        }
-        let spki = key.public_key_to_der().map_err(|_| KeyError::NotPem)?;
+    /// Reads an unencrypted PEM private key by [`read_rsa`]'s rule. The key stays in memory
+    /// only.
+    pub fn from_pem(label: String, pem: &[u8]) -> Result<Self, PrivateKeyError> {
+        let key = read_rsa(pem)?;
+        let spki = key
+            .public_key_to_der()
+            .map_err(|_| PrivateKeyError::NotPem)?;
         Ok(DecryptionKey {
             label,
             key_sha256: Thumbprint::of(&spki, MessageDigest::sha256()),

@@ -56,21 +56,21 @@ fn debug_never_shows_the_key() {
 fn files_that_are_not_usable_keys_are_named() {
     let p = pair(0);
     let from = |pem: &[u8]| DecryptionKey::from_pem("k".into(), pem).unwrap_err();
-    assert_eq!(from(&p.cert_pem()), KeyError::Certificate);
+    assert_eq!(from(&p.cert_pem()), PrivateKeyError::Certificate);
     assert_eq!(
         from(&p.key.public_key_to_pem().unwrap()),
-        KeyError::PublicKey
+        PrivateKeyError::PublicKey
     );
-    assert_eq!(from(b"hello"), KeyError::NotPem);
+    assert_eq!(from(b"hello"), PrivateKeyError::NotPem);
     let encrypted = p
         .key
         .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"secret")
         .unwrap();
-    assert_eq!(from(&encrypted), KeyError::Encrypted);
+    assert_eq!(from(&encrypted), PrivateKeyError::Encrypted);
     let ec = shared_key(KeySpec::EcP256, 0)
         .private_key_to_pem_pkcs8()
         .unwrap();
-    assert_eq!(from(&ec), KeyError::NotRsa("EC".into()));
+    assert_eq!(from(&ec), PrivateKeyError::NotRsa("an elliptic-curve"));
 }
 
 #[test]
