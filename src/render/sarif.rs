@@ -11,9 +11,10 @@ use serde_sarif::sarif::{
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
-/// Where each code is documented: the README's section on `explain`, which shows the same
-/// text as the rule's `help`.
-pub const HELP_URI: &str = "https://github.com/samlbridge/samlbridge/blob/main/README.md#explain";
+/// Where the codes are documented, a heading per code: `doc/finding-codes.md`, written from the
+/// same registry as `explain` and the rule's `help` (a test keeps it in step).
+pub const CODES_DOC: &str =
+    "https://github.com/samlbridge/samlbridge/blob/main/doc/finding-codes.md";
 
 /// The base id SARIF consumers map to their checkout.
 const SRCROOT: &str = "%SRCROOT%";
@@ -114,7 +115,7 @@ pub fn document_for(ctx: &Context, artifacts: &[(&str, &[Finding])]) -> serde_js
                         ))
                         .build(),
                 )
-                .help_uri(HELP_URI)
+                .help_uri(format!("{CODES_DOC}#{}", info.name))
                 .build()
         })
         .collect();

@@ -183,3 +183,69 @@ fn the_list_ends_with_the_entra_errors() {
         .iter()
         .all(|e| e["cause"].is_string() && e["fix"].is_string()));
 }
+
+/// Text from the registry, safe in Markdown: no HTML tag or emphasis can form from it outside
+/// its `code spans`, which Markdown shows as they are.
+fn markdown_text(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                part.to_owned()
+            } else {
+                part.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+                    .replace('*', "\\*")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("`")
+}
+
+/// `doc/finding-codes.md`, which SARIF rules link to a heading of, says what `explain` says, code
+/// for code and in its order.
+#[test]
+fn the_codes_document_is_what_explain_says() {
+    let out = run(&["explain", "--list", "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    let mut doc = String::from(
+        "# Finding codes\n\n\
+         Every finding samlbridge reports has one of these codes, in its human report, its JSON\n\
+         (`code`) and its SARIF (`ruleId`, whose rule links here). `samlbridge explain CODE` prints\n\
+         the same text; `--deny CODE` makes a finding an error and `--allow CODE` reports it as\n\
+         info, where the code allows it.\n\n\
+         This file is written from the registry in `src/diag/codes.rs` by\n\
+         `UPDATE_SNAPSHOTS=1 cargo test --test cli explain::`; a test fails when it falls behind.\n",
+    );
+    for c in json(&out)["codes"].as_array().unwrap() {
+        let text = |key: &str| markdown_text(c[key].as_str().unwrap());
+        let allow = if c["allowable"].as_bool().unwrap() {
+            format!(
+                "`--allow {}` reports it as info.",
+                c["code"].as_str().unwrap()
+            )
+        } else {
+            "It cannot be lowered with `--allow`.".to_owned()
+        };
+        doc.push_str(&format!(
+            "\n## `{}`\n\n{}\n\nDefault severity: **{}**. {allow}\n\n**Why it matters.** {}\n\n**How to fix it.** {}\n",
+            c["code"].as_str().unwrap(),
+            text("summary"),
+            text("severity"),
+            text("why"),
+            text("fix"),
+        ));
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/doc/finding-codes.md");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+        std::fs::write(path, &doc).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == doc,
+        "doc/finding-codes.md is behind the registry; rerun with UPDATE_SNAPSHOTS=1 and commit it"
+    );
+}

@@ -316,6 +316,9 @@ fn sarif_is_valid_and_its_paths_are_relative_to_the_working_directory() {
     let outside = tmp.path().join("entra app.xml");
     std::fs::copy(&md, &outside).unwrap();
     let outside_uri = url::Url::from_file_path(&outside).unwrap().to_string();
+    let codes_doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/doc/finding-codes.md"))
+            .unwrap();
     for (arg, uri, base) in [
         (md.as_str(), relative.as_str(), Some("%SRCROOT%")),
         (relative.as_str(), relative.as_str(), Some("%SRCROOT%")),
@@ -342,7 +345,14 @@ fn sarif_is_valid_and_its_paths_are_relative_to_the_working_directory() {
         }
         for rule in the_run["tool"]["driver"]["rules"].as_array().unwrap() {
             let id = rule["id"].as_str().unwrap();
-            assert!(rule["helpUri"].as_str().unwrap().starts_with("https://"));
+            // The rule links to its own heading in the codes document.
+            let (doc, anchor) = rule["helpUri"].as_str().unwrap().split_once('#').unwrap();
+            assert!(
+                doc.starts_with("https://") && doc.ends_with("/doc/finding-codes.md"),
+                "{doc}"
+            );
+            assert_eq!(anchor, id);
+            assert!(codes_doc.contains(&format!("\n## `{id}`\n")), "{id}");
             let help = rule["help"]["text"].as_str().unwrap();
             let explained = json(&run(&["explain", id, "--format", "json"]));
             for part in ["summary", "why", "fix"] {
