@@ -1025,8 +1025,8 @@ fn encryption(
     })
 }
 
-/// `--encryption-key`: an RSA private key; the certificate given instead is pointed to
-/// `--encryption-cert`. The key itself is never quoted.
+/// `--encryption-key`: an RSA private key; the certificate given instead, or kept beside the key,
+/// is pointed to `--encryption-cert`. The key itself is never quoted.
 fn read_private_key(path: &Path) -> Result<EncryptionKey> {
     const FLAG: &str = "--encryption-key";
     let pem = read_key_file(FLAG, path)?;
@@ -1035,6 +1035,7 @@ fn read_private_key(path: &Path) -> Result<EncryptionKey> {
         KeyError::Read(PrivateKeyError::Certificate) => anyhow!(
             "{FLAG} {shown}: this is a PEM certificate, not a private key: give the private key (-----BEGIN PRIVATE KEY-----); the certificate goes to --encryption-cert"
         ),
+        e @ KeyError::NotAlone => anyhow!("{FLAG} {shown}: {e}; the certificate goes to --encryption-cert"),
         e => anyhow!("{FLAG} {shown}: {e}"),
     })
 }

@@ -36,6 +36,8 @@ pub enum KeyError {
     TooSmall(u32),
     #[error("it is longer than the 16,384 characters IAM accepts for a private key")]
     TooLong,
+    #[error("it holds more than the private key (a certificate beside it?); IAM is given the file as it is and takes the key alone: keep only its -----BEGIN PRIVATE KEY----- block in the file")]
+    NotAlone,
 }
 
 /// Why a certificate could not be made or does not fit the key.
@@ -66,6 +68,11 @@ impl EncryptionKey {
     /// Reads a PEM private key by [`read_rsa`]'s rule, then IAM's limits.
     pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
         let key = read_rsa(pem)?;
+        // The file goes to IAM unchanged (by reference, never copied), so it must be the key
+        // and nothing else.
+        if pem.windows(11).filter(|w| w == b"-----BEGIN ").count() != 1 {
+            return Err(KeyError::NotAlone);
+        }
         if key.bits() < MIN_RSA_BITS {
             return Err(KeyError::TooSmall(key.bits()));
         }
@@ -196,5 +203,14 @@ mod tests {
             EncryptionKey::from_pem(cert.to_pem().as_bytes()).unwrap_err(),
             KeyError::Read(PrivateKeyError::Certificate)
         );
+        // A certificate kept in the key's file, before or after it, would be uploaded with it.
+        let key_then_cert = [rsa.pem(), cert.to_pem().as_bytes()].concat();
+        let cert_then_key = [cert.to_pem().as_bytes(), rsa.pem()].concat();
+        for both in [key_then_cert, cert_then_key] {
+            assert_eq!(
+                EncryptionKey::from_pem(&both).unwrap_err(),
+                KeyError::NotAlone
+            );
+        }
     }
 }

@@ -293,6 +293,11 @@ fn wrong_encryption_inputs_are_usage_errors_that_write_nothing() {
             .unwrap(),
     );
     let small = write(dir, "small.pem", &rsa_pem(1024));
+    let key_and_cert = write(
+        dir,
+        "key-and-cert.pem",
+        &[good.pem(), cert.to_pem().as_bytes()].concat(),
+    );
     let missing = dir.join("missing.pem");
     let key = |p: &Path| {
         vec![
@@ -317,6 +322,12 @@ fn wrong_encryption_inputs_are_usage_errors_that_write_nothing() {
         ),
         (key(&ec), &ec, "--encryption-key", "RSA keys only"),
         (key(&small), &small, "--encryption-key", "1024 bits"),
+        (
+            key(&key_and_cert),
+            &key_and_cert,
+            "--encryption-key",
+            "--encryption-cert",
+        ),
         (key(&missing), &missing, "--encryption-key", "no such file"),
         (
             vec![
