@@ -21,6 +21,19 @@ pub struct Options<'a> {
 /// A namespace binding: prefix (`None` = default namespace) and URI (`""` = none).
 type Binding<'a> = (Option<&'a str>, &'a str);
 
+/// Where canonical bytes go: a buffer, or straight into a digest (so the signed content is
+/// never held whole a second time).
+pub trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 fn lookup<'a>(stack: &[Binding<'a>], prefix: Option<&str>) -> Option<&'a str> {
     stack
         .iter()
@@ -32,22 +45,31 @@ fn lookup<'a>(stack: &[Binding<'a>], prefix: Option<&str>) -> Option<&'a str> {
 /// Canonicalizes `apex` (and its subtree). `ancestors` are the elements from the document
 /// root down to `apex`'s parent, which give the namespace bindings in scope.
 pub fn exclusive<'a>(ancestors: &[&'a Element], apex: &'a Element, opts: Options<'a>) -> Vec<u8> {
-    let mut in_scope: Vec<Binding<'a>> = Vec::new();
-    for a in ancestors {
-        push_decls(a, &mut in_scope);
-    }
-    let mut rendered: Vec<Binding<'a>> = Vec::new();
     let mut out = Vec::with_capacity(4096);
-    let inclusive = inclusive_in_scope(&in_scope, &opts);
-    element(
-        apex,
-        &mut in_scope,
-        &mut rendered,
-        &inclusive,
-        &opts,
-        &mut out,
-    );
+    exclusive_into(ancestors, apex, opts, &mut out);
     out
+}
+
+/// [`exclusive`], writing into `out`.
+pub fn exclusive_into<'a>(
+    ancestors: &[&'a Element],
+    apex: &'a Element,
+    opts: Options<'a>,
+    out: &mut impl Sink,
+) {
+    let mut writer = Writer {
+        in_scope: Vec::new(),
+        rendered: Vec::new(),
+        wanted: Vec::new(),
+        attributes: Vec::new(),
+        opts,
+        out,
+    };
+    for a in ancestors {
+        push_decls(a, &mut writer.in_scope);
+    }
+    let inclusive = inclusive_in_scope(&writer.in_scope, &opts);
+    writer.element(apex, &inclusive);
 }
 
 /// The bindings in scope of the PrefixList's prefixes. Computed again only where an element
@@ -72,146 +94,143 @@ fn push_decls<'a>(e: &'a Element, stack: &mut Vec<Binding<'a>>) {
     }
 }
 
-fn element<'a>(
-    e: &'a Element,
-    in_scope: &mut Vec<Binding<'a>>,
-    rendered: &mut Vec<Binding<'a>>,
-    inherited: &[Binding<'a>],
-    opts: &Options<'a>,
-    out: &mut Vec<u8>,
-) {
-    let scope_mark = in_scope.len();
-    push_decls(e, in_scope);
-    let own;
-    let inclusive = if e.ns_decls.is_empty() {
-        inherited
-    } else {
-        own = inclusive_in_scope(in_scope, opts);
-        &own
-    };
-
-    let emit = start_tag(e, rendered, inclusive, out);
-    let render_mark = rendered.len();
-    rendered.extend(emit);
-    for child in &e.children {
-        match child {
-            Node::Element(c) => {
-                if opts.exclude.is_some_and(|x| std::ptr::eq(x, c)) {
-                    continue;
-                }
-                element(c, in_scope, rendered, inclusive, opts, out);
-            }
-            Node::Text(t) => escape_text(t, out),
-            Node::Comment(c) if opts.with_comments => {
-                out.extend_from_slice(b"<!--");
-                out.extend_from_slice(c.as_bytes());
-                out.extend_from_slice(b"-->");
-            }
-            Node::Comment(_) => {}
-            Node::Pi { target, data } => {
-                out.extend_from_slice(b"<?");
-                out.extend_from_slice(target.as_bytes());
-                if !data.is_empty() {
-                    out.push(b' ');
-                    out.extend_from_slice(data.as_bytes());
-                }
-                out.extend_from_slice(b"?>");
-            }
-        }
-    }
-    rendered.truncate(render_mark);
-    out.extend_from_slice(b"</");
-    qname(e.prefix.as_deref(), &e.local, out);
-    out.push(b'>');
-    in_scope.truncate(scope_mark);
+/// One canonicalization: the namespace stacks and the scratch space every start tag reuses,
+/// so that no element costs an allocation.
+struct Writer<'a, 'o, S: Sink> {
+    /// Bindings in scope in the input, innermost last.
+    in_scope: Vec<Binding<'a>>,
+    /// Bindings the output has declared on the open elements, innermost last.
+    rendered: Vec<Binding<'a>>,
+    wanted: Vec<Binding<'a>>,
+    attributes: Vec<&'a Attribute>,
+    opts: Options<'a>,
+    out: &'o mut S,
 }
 
-/// Writes the start tag of `e`: the namespace declarations it needs that no output ancestor
-/// `rendered`, then its attributes, each in canonical order. Returns the declarations written.
-fn start_tag<'a>(
-    e: &'a Element,
-    rendered: &[Binding<'a>],
-    inclusive: &[Binding<'a>],
-    out: &mut Vec<u8>,
-) -> Vec<Binding<'a>> {
-    // Namespaces visibly utilized by the element and its attributes, plus the inclusive ones.
-    let mut wanted: Vec<Binding<'a>> = Vec::with_capacity(4);
-    let mut want = |b: Binding<'a>| {
-        if !wanted.iter().any(|(p, _)| *p == b.0) {
-            wanted.push(b);
-        }
-    };
-    // The `xml` prefix is bound by definition and never declared.
-    if e.prefix.as_deref() != Some("xml") {
-        want((e.prefix.as_deref(), e.namespace.as_deref().unwrap_or("")));
-    }
-    for a in &e.attributes {
-        if let (Some(p), Some(ns)) = (a.prefix.as_deref(), a.namespace.as_deref()) {
-            if p != "xml" {
-                want((Some(p), ns));
+impl<'a, S: Sink> Writer<'a, '_, S> {
+    fn element(&mut self, e: &'a Element, inherited: &[Binding<'a>]) {
+        let scope_mark = self.in_scope.len();
+        push_decls(e, &mut self.in_scope);
+        let own;
+        let inclusive = if e.ns_decls.is_empty() {
+            inherited
+        } else {
+            own = inclusive_in_scope(&self.in_scope, &self.opts);
+            &own
+        };
+
+        let render_mark = self.rendered.len();
+        self.start_tag(e, inclusive);
+        for child in &e.children {
+            match child {
+                Node::Element(c) => {
+                    if self.opts.exclude.is_some_and(|x| std::ptr::eq(x, c)) {
+                        continue;
+                    }
+                    self.element(c, inclusive);
+                }
+                Node::Text(t) => escape(t, self.out, &TEXT_SPECIAL),
+                Node::Comment(c) if self.opts.with_comments => {
+                    self.out.put(b"<!--");
+                    self.out.put(c.as_bytes());
+                    self.out.put(b"-->");
+                }
+                Node::Comment(_) => {}
+                Node::Pi { target, data } => {
+                    self.out.put(b"<?");
+                    self.out.put(target.as_bytes());
+                    if !data.is_empty() {
+                        self.out.put(b" ");
+                        self.out.put(data.as_bytes());
+                    }
+                    self.out.put(b"?>");
+                }
             }
         }
+        self.rendered.truncate(render_mark);
+        self.out.put(b"</");
+        qname(e.prefix.as_deref(), &e.local, self.out);
+        self.out.put(b">");
+        self.in_scope.truncate(scope_mark);
     }
-    for b in inclusive {
-        want(*b);
-    }
-    let mut emit: Vec<Binding<'a>> = wanted
-        .into_iter()
-        .filter(|(p, uri)| {
+
+    /// Writes the start tag of `e`: the namespace declarations it needs that no output
+    /// ancestor rendered, then its attributes, each in canonical order; the declarations
+    /// written are pushed onto `rendered`.
+    fn start_tag(&mut self, e: &'a Element, inclusive: &[Binding<'a>]) {
+        // Namespaces visibly utilized by the element and its attributes, plus the inclusive ones.
+        let wanted = &mut self.wanted;
+        wanted.clear();
+        let mut want = |b: Binding<'a>| {
+            if !wanted.iter().any(|(p, _)| *p == b.0) {
+                wanted.push(b);
+            }
+        };
+        // The `xml` prefix is bound by definition and never declared.
+        if e.prefix.as_deref() != Some("xml") {
+            want((e.prefix.as_deref(), e.namespace.as_deref().unwrap_or("")));
+        }
+        for a in &e.attributes {
+            if let (Some(p), Some(ns)) = (a.prefix.as_deref(), a.namespace.as_deref()) {
+                if p != "xml" {
+                    want((Some(p), ns));
+                }
+            }
+        }
+        for b in inclusive {
+            want(*b);
+        }
+        let rendered = &self.rendered;
+        wanted.retain(|(p, uri)| {
             let current = lookup(rendered, *p);
             match p {
                 // xmlns="" only undoes a default namespace an output ancestor rendered.
                 None if uri.is_empty() => current.is_some_and(|c| !c.is_empty()),
                 _ => current != Some(uri),
             }
-        })
-        .collect();
-    emit.sort_by(|a, b| a.0.unwrap_or("").cmp(b.0.unwrap_or("")));
+        });
+        wanted.sort_by(|a, b| a.0.unwrap_or("").cmp(b.0.unwrap_or("")));
 
-    out.push(b'<');
-    qname(e.prefix.as_deref(), &e.local, out);
-    for (p, uri) in &emit {
-        match p {
-            None => out.extend_from_slice(b" xmlns=\""),
-            Some(p) => {
-                out.extend_from_slice(b" xmlns:");
-                out.extend_from_slice(p.as_bytes());
-                out.extend_from_slice(b"=\"");
+        let out = &mut *self.out;
+        out.put(b"<");
+        qname(e.prefix.as_deref(), &e.local, out);
+        for (p, uri) in wanted.iter() {
+            match p {
+                None => out.put(b" xmlns=\""),
+                Some(p) => {
+                    out.put(b" xmlns:");
+                    out.put(p.as_bytes());
+                    out.put(b"=\"");
+                }
             }
+            escape(uri, out, &ATTRIBUTE_SPECIAL);
+            out.put(b"\"");
         }
-        escape_attr(uri, out);
-        out.push(b'"');
+        self.rendered.extend_from_slice(wanted);
+        let attrs = &mut self.attributes;
+        attrs.clear();
+        attrs.extend(e.attributes.iter());
+        attrs.sort_by(|a, b| {
+            (a.namespace.as_deref().unwrap_or(""), &*a.local)
+                .cmp(&(b.namespace.as_deref().unwrap_or(""), &*b.local))
+        });
+        for a in attrs.iter() {
+            out.put(b" ");
+            qname(a.prefix.as_deref(), &a.local, out);
+            out.put(b"=\"");
+            escape(&a.value, out, &ATTRIBUTE_SPECIAL);
+            out.put(b"\"");
+        }
+        out.put(b">");
     }
-    let mut attrs: Vec<&Attribute> = e.attributes.iter().collect();
-    attrs.sort_by(|a, b| {
-        (a.namespace.as_deref().unwrap_or(""), &*a.local)
-            .cmp(&(b.namespace.as_deref().unwrap_or(""), &*b.local))
-    });
-    for a in attrs {
-        out.push(b' ');
-        qname(a.prefix.as_deref(), &a.local, out);
-        out.extend_from_slice(b"=\"");
-        escape_attr(&a.value, out);
-        out.push(b'"');
-    }
-    out.push(b'>');
-    emit
 }
 
-fn qname(prefix: Option<&str>, local: &str, out: &mut Vec<u8>) {
+fn qname(prefix: Option<&str>, local: &str, out: &mut impl Sink) {
     if let Some(p) = prefix {
-        out.extend_from_slice(p.as_bytes());
-        out.push(b':');
+        out.put(p.as_bytes());
+        out.put(b":");
     }
-    out.extend_from_slice(local.as_bytes());
-}
-
-fn escape_text(s: &str, out: &mut Vec<u8>) {
-    escape(s, out, &TEXT_SPECIAL)
-}
-
-fn escape_attr(s: &str, out: &mut Vec<u8>) {
-    escape(s, out, &ATTRIBUTE_SPECIAL)
+    out.put(local.as_bytes());
 }
 
 /// The bytes Canonical XML writes as references, in text and in attribute values.
@@ -229,13 +248,13 @@ const fn special(bytes: &[u8]) -> [bool; 256] {
 }
 
 /// Copies `s` in runs between the `special` bytes, each written as its reference.
-fn escape(s: &str, out: &mut Vec<u8>, special: &[bool; 256]) {
+fn escape(s: &str, out: &mut impl Sink, special: &[bool; 256]) {
     let bytes = s.as_bytes();
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
         if special[usize::from(b)] {
-            out.extend_from_slice(&bytes[run..i]);
-            out.extend_from_slice(match b {
+            out.put(&bytes[run..i]);
+            out.put(match b {
                 b'&' => b"&amp;",
                 b'<' => b"&lt;",
                 b'>' => b"&gt;",
@@ -247,7 +266,7 @@ fn escape(s: &str, out: &mut Vec<u8>, special: &[bool; 256]) {
             run = i + 1;
         }
     }
-    out.extend_from_slice(&bytes[run..]);
+    out.put(&bytes[run..]);
 }
 
 #[cfg(test)]

@@ -95,16 +95,77 @@ fn method(alg: &SignatureAlgorithm) -> Result<(Hash, bool), Failure> {
     })
 }
 
-fn digest(hash: Hash, data: &[u8]) -> Result<Vec<u8>, Failure> {
-    let md = hash.md()?;
-    let bad = |e: openssl::error::ErrorStack| malformed(e.to_string());
-    let mut ctx = MdCtx::new().map_err(bad)?;
-    ctx.digest_init(md).map_err(bad)?;
-    ctx.digest_update(data).map_err(bad)?;
-    let mut out = vec![0u8; md.size()];
-    let n = ctx.digest_final(&mut out).map_err(bad)?;
-    out.truncate(n);
-    Ok(out)
+/// A [`c14n::Sink`] that hashes what it is given, gathering the many small pieces
+/// canonicalization writes into blocks before they cross into OpenSSL.
+struct Digesting {
+    ctx: MdCtx,
+    size: usize,
+    buffer: Vec<u8>,
+    failed: Option<openssl::error::ErrorStack>,
+}
+
+/// What [`Digesting`] gathers before it hashes.
+const DIGEST_BLOCK: usize = 8192;
+
+impl Digesting {
+    fn new(hash: Hash) -> Result<Self, Failure> {
+        let md = hash.md()?;
+        let bad = |e: openssl::error::ErrorStack| malformed(e.to_string());
+        let mut ctx = MdCtx::new().map_err(bad)?;
+        ctx.digest_init(md).map_err(bad)?;
+        Ok(Digesting {
+            ctx,
+            size: md.size(),
+            buffer: Vec::with_capacity(DIGEST_BLOCK),
+            failed: None,
+        })
+    }
+
+    fn flush(&mut self) {
+        if self.failed.is_none() && !self.buffer.is_empty() {
+            if let Err(e) = self.ctx.digest_update(&self.buffer) {
+                self.failed = Some(e);
+            }
+        }
+        self.buffer.clear();
+    }
+
+    fn finish(mut self) -> Result<Vec<u8>, Failure> {
+        self.flush();
+        let bad = |e: openssl::error::ErrorStack| malformed(e.to_string());
+        if let Some(e) = self.failed {
+            return Err(bad(e));
+        }
+        let mut out = vec![0u8; self.size];
+        let n = self.ctx.digest_final(&mut out).map_err(bad)?;
+        out.truncate(n);
+        Ok(out)
+    }
+}
+
+impl c14n::Sink for Digesting {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.buffer.len() + bytes.len() <= DIGEST_BLOCK {
+            self.buffer.extend_from_slice(bytes);
+        } else {
+            self.put_past_block(bytes);
+        }
+    }
+}
+
+impl Digesting {
+    #[cold]
+    fn put_past_block(&mut self, bytes: &[u8]) {
+        self.flush();
+        if bytes.len() < DIGEST_BLOCK {
+            self.buffer.extend_from_slice(bytes);
+        } else if self.failed.is_none() {
+            if let Err(e) = self.ctx.digest_update(bytes) {
+                self.failed = Some(e);
+            }
+        }
+    }
 }
 
 /// Most verify contexts a key keeps for reuse: one per thread validating in parallel.
@@ -341,7 +402,8 @@ fn content_digest_matches(
             ))
         }
     };
-    let content = c14n::exclusive(
+    let mut content = Digesting::new(digest_alg)?;
+    c14n::exclusive_into(
         ancestors,
         parent,
         Options {
@@ -349,8 +411,9 @@ fn content_digest_matches(
             inclusive_prefixes: &exc,
             exclude: Some(sig),
         },
+        &mut content,
     );
-    Ok(digest(digest_alg, &content)? == expected_digest)
+    Ok(content.finish()? == expected_digest)
 }
 
 /// Which of `keys` (the first, in order) signed SignedInfo, if any.
@@ -373,16 +436,6 @@ fn signed_info_signer(
     let mut si_ancestors: Vec<&Element> = ancestors.to_vec();
     si_ancestors.push(parent);
     si_ancestors.push(sig);
-    let signed_bytes = c14n::exclusive(
-        &si_ancestors,
-        signed_info,
-        Options {
-            with_comments,
-            inclusive_prefixes: &si_prefixes,
-            exclude: None,
-        },
-    );
-
     let (md, ecdsa) = method(
         info.algorithm
             .as_ref()
@@ -393,7 +446,18 @@ fn signed_info_signer(
             .ok_or_else(|| malformed("no SignatureValue"))?
             .text(),
     )?;
-    let signed_digest = digest(md, &signed_bytes)?;
+    let mut signed = Digesting::new(md)?;
+    c14n::exclusive_into(
+        &si_ancestors,
+        signed_info,
+        Options {
+            with_comments,
+            inclusive_prefixes: &si_prefixes,
+            exclude: None,
+        },
+        &mut signed,
+    );
+    let signed_digest = signed.finish()?;
     if !ecdsa {
         return Ok(keys
             .iter()
@@ -415,6 +479,37 @@ mod tests {
     use openssl::ec::{EcGroup, EcKey};
     use openssl::nid::Nid;
     use openssl::pkey::Private;
+
+    fn digest(hash: Hash, data: &[u8]) -> Result<Vec<u8>, Failure> {
+        let mut sink = Digesting::new(hash)?;
+        c14n::Sink::put(&mut sink, data);
+        sink.finish()
+    }
+
+    #[test]
+    fn digesting_in_pieces_equals_hashing_at_once() {
+        // Pieces smaller than a block, one that crosses it, and one larger than a block.
+        let data: Vec<u8> = (0..3 * DIGEST_BLOCK + 17)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let whole = openssl::hash::hash(openssl::hash::MessageDigest::sha256(), &data).unwrap();
+        for cut in [
+            1,
+            7,
+            DIGEST_BLOCK - 1,
+            DIGEST_BLOCK,
+            DIGEST_BLOCK + 5,
+            2 * DIGEST_BLOCK,
+        ] {
+            let mut sink = Digesting::new(Hash::Sha256).unwrap();
+            let (head, tail) = data.split_at(cut.min(data.len()));
+            for piece in head.chunks(3) {
+                c14n::Sink::put(&mut sink, piece);
+            }
+            c14n::Sink::put(&mut sink, tail);
+            assert_eq!(sink.finish().unwrap(), whole.to_vec(), "cut at {cut}");
+        }
+    }
 
     fn sign(key: &PKey<Private>, hash: Hash, message: &[u8]) -> Vec<u8> {
         let mut ctx = MdCtx::new().unwrap();
