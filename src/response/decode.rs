@@ -248,26 +248,28 @@ fn decode_counted(
         Cow::Owned(bytes)
     };
     let url_safe = memchr::memchr2(b'-', b'_', &compact).is_some();
-    let decoded = engine(url_safe).decode(&compact).map_err(|e| {
-        DecodeError::Base64(match e {
-            base64::DecodeError::InvalidLength(_)
-            | base64::DecodeError::InvalidLastSymbol(_, _) => {
-                format!(
+    let decoded = decode_fast(&compact, url_safe)
+        .map_or_else(|| engine(url_safe).decode(&compact), Ok)
+        .map_err(|e| {
+            DecodeError::Base64(match e {
+                base64::DecodeError::InvalidLength(_)
+                | base64::DecodeError::InvalidLastSymbol(_, _) => {
+                    format!(
                     "it ends mid-way ({} characters): it was probably cut off when it was copied",
                     compact.len()
                 )
-            }
+                }
 
-            base64::DecodeError::InvalidByte(at, byte) => {
-                format!(
-                    "character {:?} at position {} is not base64",
-                    byte as char,
-                    at + 1
-                )
-            }
-            other => other.to_string(),
-        })
-    })?;
+                base64::DecodeError::InvalidByte(at, byte) => {
+                    format!(
+                        "character {:?} at position {} is not base64",
+                        byte as char,
+                        at + 1
+                    )
+                }
+                other => other.to_string(),
+            })
+        })?;
     if trim_start(&decoded).starts_with(b"<") {
         return Ok((decoded, Binding::Post));
     }
@@ -291,6 +293,20 @@ fn decode_counted(
         }
         Err(e) => Err(DecodeError::Deflate(e.to_string())),
     }
+}
+
+/// Decodes `compact` (no whitespace) with the SIMD decoder, `None` when it refuses: then
+/// [`engine`] decodes it again to say why. Both take padding or its absence and refuse
+/// non-zero trailing bits, so they accept the same texts (a test holds them to it).
+fn decode_fast(compact: &[u8], url_safe: bool) -> Option<Vec<u8>> {
+    let padded = compact.len() % 4 == 0;
+    let simd = match (url_safe, padded) {
+        (false, true) => base64_simd::STANDARD,
+        (false, false) => base64_simd::STANDARD_NO_PAD,
+        (true, true) => base64_simd::URL_SAFE,
+        (true, false) => base64_simd::URL_SAFE_NO_PAD,
+    };
+    simd.decode_to_vec(compact).ok()
 }
 
 /// How many bytes of `text` are not whitespace: its base64 length when it is base64.
@@ -919,6 +935,48 @@ mod tests {
             });
             prop_assert_eq!(is_base64_text(&text), base64);
         }
+    }
+
+    proptest! {
+        /// What the SIMD decoder accepts, the base64 crate (as configured) accepts too and
+        /// decodes to the same bytes; unpadded text it refuses, the base64 crate refuses too.
+        #[test]
+        fn simd_decoding_agrees_with_the_reference_decoder(
+            text in "[A-Za-z0-9+/]{0,200}(|=|==|===)",
+            url_safe in any::<bool>(),
+            tail in "[A-Za-z0-9+/=_-]{0,3}",
+        ) {
+            for text in [text.clone(), format!("{text}{tail}")] {
+                let text = if url_safe { text.replace('+', "-").replace('/', "_") } else { text };
+                let reference = engine(url_safe).decode(text.as_bytes()).ok();
+                // What the SIMD decoder refuses goes to the reference decoder, so it may refuse
+                // more (a partial padding such as `QQ=`), but never accept more or differ.
+                if let Some(fast) = decode_fast(text.as_bytes(), url_safe) {
+                    prop_assert_eq!(Some(fast), reference, "{:?}", text);
+                } else if text.len() % 4 != 1 && !text.contains('=') {
+                    prop_assert!(reference.is_none(), "{:?}", text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn simd_decoding_refuses_what_the_reference_refuses() {
+        // Non-zero trailing bits, padding where none belongs, a lone final character.
+        for text in ["QR==", "QUJ=D", "QUJDR", "QQ===", "Q===", "=QUJ", "QU=J"] {
+            assert_eq!(decode_fast(text.as_bytes(), false), None, "{text}");
+            assert!(engine(false).decode(text).is_err(), "{text}");
+        }
+        assert_eq!(decode_fast(b"QUJD", false).as_deref(), Some(&b"ABC"[..]));
+        assert_eq!(decode_fast(b"QUI", false).as_deref(), Some(&b"AB"[..]));
+        assert_eq!(decode_fast(b"QUI=", false).as_deref(), Some(&b"AB"[..]));
+        // A partial padding only the reference decoder takes: the fallback keeps it taken.
+        assert_eq!(decode_fast(b"QQ=", false), None);
+        let limits = DecodeLimits::default();
+        assert_eq!(
+            decode_base64("QUI", limits).err(),
+            decode_base64("QUI=", limits).err()
+        );
     }
 
     #[test]
