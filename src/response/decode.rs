@@ -299,7 +299,7 @@ fn decode_counted(
 /// [`engine`] decodes it again to say why. Both take padding or its absence and refuse
 /// non-zero trailing bits, so they accept the same texts (a test holds them to it).
 fn decode_fast(compact: &[u8], url_safe: bool) -> Option<Vec<u8>> {
-    let padded = compact.len() % 4 == 0;
+    let padded = compact.len().is_multiple_of(4);
     let simd = match (url_safe, padded) {
         (false, true) => base64_simd::STANDARD,
         (false, false) => base64_simd::STANDARD_NO_PAD,
