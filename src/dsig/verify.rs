@@ -121,13 +121,28 @@ impl Digesting {
         })
     }
 
-    fn flush(&mut self) {
-        if self.failed.is_none() && !self.buffer.is_empty() {
-            if let Err(e) = self.ctx.digest_update(&self.buffer) {
-                self.failed = Some(e);
+    /// Hashes `bytes` now; the first failure is kept for [`Digesting::finish`].
+    fn update(ctx: &mut MdCtx, failed: &mut Option<openssl::error::ErrorStack>, bytes: &[u8]) {
+        if failed.is_none() && !bytes.is_empty() {
+            if let Err(e) = ctx.digest_update(bytes) {
+                *failed = Some(e);
             }
         }
+    }
+
+    fn flush(&mut self) {
+        Self::update(&mut self.ctx, &mut self.failed, &self.buffer);
         self.buffer.clear();
+    }
+
+    #[cold]
+    fn put_past_block(&mut self, bytes: &[u8]) {
+        self.flush();
+        if bytes.len() < DIGEST_BLOCK {
+            self.buffer.extend_from_slice(bytes);
+        } else {
+            Self::update(&mut self.ctx, &mut self.failed, bytes);
+        }
     }
 
     fn finish(mut self) -> Result<Vec<u8>, Failure> {
@@ -150,20 +165,6 @@ impl c14n::Sink for Digesting {
             self.buffer.extend_from_slice(bytes);
         } else {
             self.put_past_block(bytes);
-        }
-    }
-}
-
-impl Digesting {
-    #[cold]
-    fn put_past_block(&mut self, bytes: &[u8]) {
-        self.flush();
-        if bytes.len() < DIGEST_BLOCK {
-            self.buffer.extend_from_slice(bytes);
-        } else if self.failed.is_none() {
-            if let Err(e) = self.ctx.digest_update(bytes) {
-                self.failed = Some(e);
-            }
         }
     }
 }

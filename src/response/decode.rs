@@ -248,28 +248,26 @@ fn decode_counted(
         Cow::Owned(bytes)
     };
     let url_safe = memchr::memchr2(b'-', b'_', &compact).is_some();
-    let decoded = decode_fast(&compact, url_safe)
-        .map_or_else(|| engine(url_safe).decode(&compact), Ok)
-        .map_err(|e| {
-            DecodeError::Base64(match e {
-                base64::DecodeError::InvalidLength(_)
-                | base64::DecodeError::InvalidLastSymbol(_, _) => {
-                    format!(
+    let decoded = base64_decode(&compact, url_safe).map_err(|e| {
+        DecodeError::Base64(match e {
+            base64::DecodeError::InvalidLength(_)
+            | base64::DecodeError::InvalidLastSymbol(_, _) => {
+                format!(
                     "it ends mid-way ({} characters): it was probably cut off when it was copied",
                     compact.len()
                 )
-                }
+            }
 
-                base64::DecodeError::InvalidByte(at, byte) => {
-                    format!(
-                        "character {:?} at position {} is not base64",
-                        byte as char,
-                        at + 1
-                    )
-                }
-                other => other.to_string(),
-            })
-        })?;
+            base64::DecodeError::InvalidByte(at, byte) => {
+                format!(
+                    "character {:?} at position {} is not base64",
+                    byte as char,
+                    at + 1
+                )
+            }
+            other => other.to_string(),
+        })
+    })?;
     if trim_start(&decoded).starts_with(b"<") {
         return Ok((decoded, Binding::Post));
     }
@@ -295,9 +293,18 @@ fn decode_counted(
     }
 }
 
-/// Decodes `compact` (no whitespace) with the SIMD decoder, `None` when it refuses: then
-/// [`engine`] decodes it again to say why. Both take padding or its absence and refuse
-/// non-zero trailing bits, so they accept the same texts (a test holds them to it).
+/// Decodes `compact` (no whitespace): with the SIMD decoder, and when it refuses, with
+/// [`engine`], which accepts a partial padding too and says why it refuses.
+fn base64_decode(compact: &[u8], url_safe: bool) -> Result<Vec<u8>, base64::DecodeError> {
+    match decode_fast(compact, url_safe) {
+        Some(decoded) => Ok(decoded),
+        None => engine(url_safe).decode(compact),
+    }
+}
+
+/// Decodes `compact` (no whitespace) with the SIMD decoder, `None` when it refuses. Like
+/// [`engine`] it refuses non-zero trailing bits, and what it accepts, [`engine`] accepts and
+/// decodes to the same bytes (a test holds them to it).
 fn decode_fast(compact: &[u8], url_safe: bool) -> Option<Vec<u8>> {
     let padded = compact.len().is_multiple_of(4);
     let simd = match (url_safe, padded) {
