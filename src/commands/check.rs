@@ -153,10 +153,10 @@ impl CheckReport {
 }
 
 /// Reads and verifies IdP metadata without running the checks.
-pub fn read_idp(
-    input: Input<'_>,
+pub fn read_idp<'a>(
+    input: Input<'a>,
     settings: &CheckSettings,
-) -> Result<(xml::Document, IdpMetadata), MetadataError> {
+) -> Result<(xml::Document<'a>, IdpMetadata), MetadataError> {
     let doc = metadata::parse_document(input.bytes)?;
     let mut md = metadata::idp(&doc, settings.entity_id.as_deref())?;
     let verdict = metadata::signature::verify(input.bytes, &doc, &md.keys, settings.pin.as_ref());

@@ -15,7 +15,7 @@ pub struct Options<'a> {
     /// Prefixes treated by inclusive rules (`#default` for the default namespace).
     pub inclusive_prefixes: &'a [String],
     /// An element left out with its subtree (the enveloped `ds:Signature`).
-    pub exclude: Option<&'a Element>,
+    pub exclude: Option<&'a Element<'a>>,
 }
 
 /// A namespace binding: prefix (`None` = default namespace) and URI (`""` = none).
@@ -44,7 +44,11 @@ fn lookup<'a>(stack: &[Binding<'a>], prefix: Option<&str>) -> Option<&'a str> {
 
 /// Canonicalizes `apex` (and its subtree). `ancestors` are the elements from the document
 /// root down to `apex`'s parent, which give the namespace bindings in scope.
-pub fn exclusive<'a>(ancestors: &[&'a Element], apex: &'a Element, opts: Options<'a>) -> Vec<u8> {
+pub fn exclusive<'a>(
+    ancestors: &[&'a Element<'a>],
+    apex: &'a Element<'a>,
+    opts: Options<'a>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);
     exclusive_into(ancestors, apex, opts, &mut out);
     out
@@ -52,8 +56,8 @@ pub fn exclusive<'a>(ancestors: &[&'a Element], apex: &'a Element, opts: Options
 
 /// [`exclusive`], writing into `out`.
 pub fn exclusive_into<'a>(
-    ancestors: &[&'a Element],
-    apex: &'a Element,
+    ancestors: &[&'a Element<'a>],
+    apex: &'a Element<'a>,
     opts: Options<'a>,
     out: &mut impl Sink,
 ) {
@@ -88,7 +92,7 @@ fn inclusive_in_scope<'a>(in_scope: &[Binding<'a>], opts: &Options<'a>) -> Vec<B
         .collect()
 }
 
-fn push_decls<'a>(e: &'a Element, stack: &mut Vec<Binding<'a>>) {
+fn push_decls<'a>(e: &'a Element<'a>, stack: &mut Vec<Binding<'a>>) {
     for d in &e.ns_decls {
         stack.push((d.prefix.as_deref(), &d.uri));
     }
@@ -102,13 +106,13 @@ struct Writer<'a, 'o, S: Sink> {
     /// Bindings the output has declared on the open elements, innermost last.
     rendered: Vec<Binding<'a>>,
     wanted: Vec<Binding<'a>>,
-    attributes: Vec<&'a Attribute>,
+    attributes: Vec<&'a Attribute<'a>>,
     opts: Options<'a>,
     out: &'o mut S,
 }
 
 impl<'a, S: Sink> Writer<'a, '_, S> {
-    fn element(&mut self, e: &'a Element, inherited: &[Binding<'a>]) {
+    fn element(&mut self, e: &'a Element<'a>, inherited: &[Binding<'a>]) {
         let scope_mark = self.in_scope.len();
         push_decls(e, &mut self.in_scope);
         let own;
@@ -157,7 +161,7 @@ impl<'a, S: Sink> Writer<'a, '_, S> {
     /// Writes the start tag of `e`: the namespace declarations it needs that no output
     /// ancestor rendered, then its attributes, each in canonical order; the declarations
     /// written are pushed onto `rendered`.
-    fn start_tag(&mut self, e: &'a Element, inclusive: &[Binding<'a>]) {
+    fn start_tag(&mut self, e: &'a Element<'a>, inclusive: &[Binding<'a>]) {
         // Namespaces visibly utilized by the element and its attributes, plus the inclusive ones.
         let wanted = &mut self.wanted;
         wanted.clear();

@@ -306,7 +306,7 @@ const ALGORITHM: &str = "its Algorithm attribute";
 /// The `ec:InclusiveNamespaces` children of a Transform or CanonicalizationMethod, and whether
 /// it carries anything else: libxmlsec1 reads one InclusiveNamespaces under exclusive
 /// canonicalization and refuses any other element there.
-fn inclusive_namespaces(e: &Element) -> (Vec<&Element>, bool) {
+fn inclusive_namespaces<'d>(e: &'d Element<'d>) -> (Vec<&'d Element<'d>>, bool) {
     let (lists, other): (Vec<&Element>, Vec<&Element>) = e
         .elements()
         .partition(|c| c.is(EXC_C14N, "InclusiveNamespaces"));
@@ -498,16 +498,18 @@ pub fn inspect(sig: &Element) -> Signature {
 }
 
 /// Every `ds:Signature` in the subtree of `root` (the root included), with its parent.
-pub fn find_signatures(root: &Element) -> Vec<(&Element, Option<&Element>)> {
+pub fn find_signatures<'d>(
+    root: &'d Element<'d>,
+) -> Vec<(&'d Element<'d>, Option<&'d Element<'d>>)> {
     let mut out = Vec::new();
     collect(root, None, &mut out);
     out
 }
 
 fn collect<'a>(
-    e: &'a Element,
-    parent: Option<&'a Element>,
-    out: &mut Vec<(&'a Element, Option<&'a Element>)>,
+    e: &'a Element<'a>,
+    parent: Option<&'a Element<'a>>,
+    out: &mut Vec<(&'a Element<'a>, Option<&'a Element<'a>>)>,
 ) {
     if e.is(ns::DSIG, "Signature") {
         out.push((e, parent));

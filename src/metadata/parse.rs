@@ -45,7 +45,7 @@ pub enum MetadataError {
 
 /// Parses a document given as metadata; a file of another kind (a certificate, a key, a HAR,
 /// empty) is named as what it is rather than by the XML parser's first complaint.
-pub fn parse_document(bytes: &[u8]) -> Result<Document, MetadataError> {
+pub fn parse_document(bytes: &[u8]) -> Result<Document<'_>, MetadataError> {
     if let Some(looks) = Looks::of(bytes) {
         return Err(MetadataError::LooksLike(looks));
     }
@@ -55,10 +55,10 @@ pub fn parse_document(bytes: &[u8]) -> Result<Document, MetadataError> {
 /// Finds the EntityDescriptor to use: the root itself, or the IdP entity inside an
 /// EntitiesDescriptor (`entity_id` picks one when there are several).
 pub fn select_entity<'a>(
-    doc: &'a Document,
+    doc: &'a Document<'a>,
     entity_id: Option<&str>,
     descriptor: &str,
-) -> Result<&'a Element, MetadataError> {
+) -> Result<&'a Element<'a>, MetadataError> {
     let root = &doc.root;
     if root.is(ns::MD, "EntityDescriptor") {
         if let Some(wanted) = entity_id {

@@ -33,7 +33,9 @@ fn invalid(reason: impl Into<String>) -> Verdict {
 }
 
 /// Checks the structure of the document's signature and returns it with its algorithm.
-fn structure(doc: &Document) -> Result<Option<(&Element, dsig::Signature)>, String> {
+fn structure<'d>(
+    doc: &'d Document<'d>,
+) -> Result<Option<(&'d Element<'d>, dsig::Signature)>, String> {
     let signatures = dsig::find_signatures(&doc.root);
     let (sig, parent) = match signatures.as_slice() {
         [] => return Ok(None),
@@ -153,7 +155,9 @@ pub fn verify(
 
 /// The document's one signature, its structure checked, with its (known) algorithm; else the
 /// verdict: absent, or invalid and why.
-fn signature(doc: &Document) -> Result<(&Element, dsig::Signature, SignatureAlgorithm), Verdict> {
+fn signature<'d>(
+    doc: &'d Document<'d>,
+) -> Result<(&'d Element<'d>, dsig::Signature, SignatureAlgorithm), Verdict> {
     let (sig, info) = match structure(doc) {
         Ok(Some(found)) => found,
         Ok(None) => {

@@ -231,7 +231,7 @@ struct Census {
 
 impl Census {
     /// `parent`'s first child that `single` names, noting a repeat when there are several.
-    fn once<'e>(&mut self, single: &Single, parent: &'e Element) -> Option<&'e Element> {
+    fn once<'e>(&mut self, single: &Single, parent: &'e Element<'e>) -> Option<&'e Element<'e>> {
         let mut found = parent
             .elements()
             .filter(|e| single.locals.iter().any(|l| e.is(single.ns, l)));

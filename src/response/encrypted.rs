@@ -7,7 +7,6 @@ use crate::diag::{Code, Finding};
 use crate::xenc::{self, ContentCipher, DecryptionKey, KeyTransport, Problem, Recipient};
 use crate::xml::{self, ns, Element, Node, NsDecl};
 use serde::Serialize;
-use std::sync::Arc;
 
 /// The keys to decrypt with and the weak algorithms allowed.
 #[derive(Debug, Clone, Default)]
@@ -33,7 +32,7 @@ pub struct Decrypted {
 /// The EncryptedAssertion there is to decrypt: the only assertion of a Response, a direct
 /// child of it. Any other layout is judged by the verifier (a plain one beside it, one out
 /// of place) and nothing is decrypted.
-pub(super) fn placed(root: &Element) -> Option<&Element> {
+pub(super) fn placed<'d>(root: &'d Element<'d>) -> Option<&'d Element<'d>> {
     if !root.is(ns::SAMLP, "Response") {
         return None;
     }
@@ -60,7 +59,7 @@ pub(super) fn open(
     decryption: &Decryption,
     identity_center: bool,
     findings: &mut Vec<Finding>,
-) -> Option<(Element, Decrypted)> {
+) -> Option<(Element<'static>, Decrypted)> {
     if decryption.keys.is_empty() && identity_center {
         return None;
     }
@@ -168,11 +167,11 @@ fn problem_finding(
 
 /// The namespace declarations in scope at `encrypted`, a direct child of `root`: the nearest
 /// declaration of each prefix.
-fn in_scope(root: &Element, encrypted: &Element) -> Vec<NsDecl> {
-    let mut decls: Vec<NsDecl> = Vec::new();
+fn in_scope<'e, 'a>(root: &'e Element<'a>, encrypted: &'e Element<'a>) -> Vec<&'e NsDecl<'a>> {
+    let mut decls: Vec<&NsDecl> = Vec::new();
     for d in root.ns_decls.iter().chain(&encrypted.ns_decls) {
         decls.retain(|k| k.prefix != d.prefix);
-        decls.push(d.clone());
+        decls.push(d);
     }
     decls
 }
@@ -182,7 +181,7 @@ fn in_scope(root: &Element, encrypted: &Element) -> Vec<NsDecl> {
 /// saml:Assertion and nothing but white space around it, or `None`. The Assertion comes back
 /// carrying the EncryptedAssertion's own declarations it does not redeclare, so that it means
 /// the same in place of the EncryptedAssertion.
-fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Element> {
+fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Element<'static>> {
     let text = std::str::from_utf8(plaintext).ok()?;
     let mut wrapper = String::with_capacity(text.len() + 256);
     wrapper.push_str("<decrypted");
@@ -197,7 +196,7 @@ fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Ele
     wrapper.push('>');
     wrapper.push_str(text);
     wrapper.push_str("</decrypted>");
-    let doc = xml::parse(wrapper.as_bytes()).ok()?;
+    let doc = xml::parse(wrapper.as_bytes()).ok()?.into_owned();
     let mut assertion = None;
     for node in doc.root.children {
         match node {
@@ -211,14 +210,14 @@ fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Ele
     let mut assertion = assertion?;
     for d in &encrypted.ns_decls {
         if assertion.ns_decls.iter().all(|k| k.prefix != d.prefix) {
-            assertion.ns_decls.push(d.clone());
+            assertion.ns_decls.push(d.to_detached());
         }
     }
     Some(assertion)
 }
 
 /// A namespace URI as an attribute value between double quotes.
-fn attribute_value(uri: &Arc<str>) -> String {
+fn attribute_value(uri: &str) -> String {
     uri.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('"', "&quot;")

@@ -337,9 +337,9 @@ pub fn verify(
 /// of the EncryptedAssertion, except that a Response signature, which covers the ciphertext,
 /// is verified over the document as received. Always natively: libxmlsec1 reads text, and the
 /// decrypted assertion has no place in the document's text.
-pub fn verify_decrypted(
-    doc: &Document,
-    assertion: Element,
+pub fn verify_decrypted<'a>(
+    doc: &Document<'a>,
+    assertion: Element<'a>,
     trust: &TrustAnchors,
     policy: SignaturePolicy,
 ) -> Result<Checked, NotSaml> {
@@ -494,7 +494,7 @@ struct Layout<'d> {
     is_response: bool,
     /// Assertions a signature may sit in: the Assertion itself for a bare one, else the
     /// Response's direct Assertion children.
-    direct: Vec<&'d Element>,
+    direct: Vec<&'d Element<'d>>,
     /// Problems that still let the signatures be judged, so that every one is reported.
     problems: Vec<LayoutProblem<'d>>,
 }
@@ -525,7 +525,7 @@ enum LayoutProblem<'d> {
 /// where a signature can cover it. `Err` when nothing more can be judged (an encrypted
 /// assertion, or none), with the problems found.
 fn layout<'d>(
-    root: &'d Element,
+    root: &'d Element<'d>,
     envelope: Option<&ResponseEnvelope>,
 ) -> Result<Layout<'d>, Vec<LayoutProblem<'d>>> {
     let mut problems = Vec::new();
@@ -648,9 +648,9 @@ impl From<LayoutProblem<'_>> for Finding {
 
 /// A signature where it may sign, read: what the later steps check and verify.
 struct Placed<'d> {
-    sig: &'d Element,
+    sig: &'d Element<'d>,
     /// The Response or the Assertion it is a direct child of.
-    parent: &'d Element,
+    parent: &'d Element<'d>,
     info: dsig::Signature,
 }
 
@@ -669,12 +669,12 @@ enum PlacementProblem<'d> {
     /// A signature elsewhere than as a direct child of the Response or the Assertion, or a
     /// second one there.
     Misplaced {
-        parent: &'d Element,
+        parent: &'d Element<'d>,
     },
     /// A signature in the Response or the Assertion, but not where the SAML schema puts it:
     /// right after the Issuer. `after` is the element before it (`None`: it comes first).
     OutOfPosition {
-        parent: &'d Element,
+        parent: &'d Element<'d>,
         after: Option<String>,
     },
     /// The signature's own elements depart from the XML-DSig schema's layout.
@@ -684,7 +684,7 @@ enum PlacementProblem<'d> {
     References(usize),
     /// The Reference points at another element (this ID) than the one holding the signature.
     ReferencesOther {
-        parent: &'d Element,
+        parent: &'d Element<'d>,
         target: String,
     },
     /// The Reference URI is not a same-document `#ID` reference.
@@ -707,7 +707,7 @@ enum PlacementProblem<'d> {
 /// Step 2, the placement: signatures only as direct children of the Response or the
 /// Assertion, one each, each referencing its own parent by ID through the SAML profile's
 /// transforms, so that what a signature covers is the element read (signature wrapping).
-fn placement<'d>(root: &'d Element, layout: &Layout<'d>) -> Placement<'d> {
+fn placement<'d>(root: &'d Element<'d>, layout: &Layout<'d>) -> Placement<'d> {
     let found = dsig::find_signatures(root);
     let mut out = Placement {
         signatures: Vec::with_capacity(found.len()),
@@ -718,7 +718,7 @@ fn placement<'d>(root: &'d Element, layout: &Layout<'d>) -> Placement<'d> {
     if found.is_empty() {
         out.problems.push(PlacementProblem::Missing);
     }
-    let mut signed_assertions: Vec<*const Element> = Vec::new();
+    let mut signed_assertions: Vec<&Element> = Vec::new();
     for (sig, parent) in found {
         let Some(parent) = parent else {
             unreachable!("the root is a Response or an Assertion, not a Signature")
@@ -727,7 +727,7 @@ fn placement<'d>(root: &'d Element, layout: &Layout<'d>) -> Placement<'d> {
             out.response_signed = true;
             true
         } else if layout.direct.iter().any(|a| std::ptr::eq(*a, parent))
-            && !signed_assertions.contains(&(parent as *const Element))
+            && !signed_assertions.iter().any(|a| std::ptr::eq(*a, parent))
         {
             signed_assertions.push(parent);
             true
@@ -771,7 +771,7 @@ fn out_of_position(sig: &Element, parent: &Element) -> Option<Option<String>> {
 /// The rules every placed signature must meet before it is verified.
 fn structure_problems<'d>(
     info: &dsig::Signature,
-    parent: &'d Element,
+    parent: &'d Element<'d>,
 ) -> Vec<PlacementProblem<'d>> {
     let mut out = Vec::new();
     match info.references.as_slice() {
@@ -1219,7 +1219,7 @@ fn verify_native(
 
 /// The child of `other` at the place `child` has in `parent` (the two differ only in the
 /// assertion's place, never in where the Response's signature sits).
-fn same_child<'a>(parent: &Element, child: &Element, other: &'a Element) -> &'a Element {
+fn same_child<'a>(parent: &Element, child: &Element, other: &'a Element<'a>) -> &'a Element<'a> {
     let at = parent
         .children
         .iter()

@@ -237,7 +237,7 @@ pub struct Encrypted<'d> {
     /// RSA-OAEP's label (`xenc:OAEPparams`), usually absent.
     oaep_label: Vec<u8>,
     wrapped_key: Vec<u8>,
-    data: &'d Element,
+    data: &'d Element<'d>,
 }
 
 /// Why an EncryptedAssertion was not decrypted.
@@ -255,7 +255,7 @@ pub enum Problem {
 }
 
 /// Reads the EncryptedAssertion's `xenc:EncryptedData` and the one `xenc:EncryptedKey` for it.
-pub fn read(assertion: &Element) -> Result<Encrypted<'_>, Problem> {
+pub fn read<'d>(assertion: &'d Element<'d>) -> Result<Encrypted<'d>, Problem> {
     let structure = |m: &str| Problem::Structure(m.to_owned());
     let mut data = assertion.children_named(ns::XENC, "EncryptedData");
     let (Some(data), None) = (data.next(), data.next()) else {
@@ -305,7 +305,7 @@ pub fn read(assertion: &Element) -> Result<Encrypted<'_>, Problem> {
 }
 
 /// The EncryptionMethod's Algorithm.
-fn algorithm(e: &Element) -> Result<&str, Problem> {
+fn algorithm<'d>(e: &'d Element<'d>) -> Result<&'d str, Problem> {
     e.child(ns::XENC, "EncryptionMethod")
         .and_then(|m| m.attr("Algorithm"))
         .ok_or_else(|| {
@@ -318,7 +318,10 @@ fn algorithm(e: &Element) -> Result<&str, Problem> {
 
 /// The one EncryptedKey for `data`: in its KeyInfo, or a sibling its KeyInfo's
 /// RetrievalMethod names, or the one sibling whose ReferenceList names `data`.
-fn encrypted_key<'d>(assertion: &'d Element, data: &'d Element) -> Result<&'d Element, Problem> {
+fn encrypted_key<'d>(
+    assertion: &'d Element<'d>,
+    data: &'d Element<'d>,
+) -> Result<&'d Element<'d>, Problem> {
     let structure = |m: &str| Err(Problem::Structure(m.to_owned()));
     let key_info = data.child(ns::DSIG, "KeyInfo");
     let siblings: Vec<&Element> = assertion.children_named(ns::XENC, "EncryptedKey").collect();

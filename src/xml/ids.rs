@@ -16,7 +16,7 @@ pub struct IdCensus<'a> {
 
 impl<'a> IdCensus<'a> {
     /// Counts the IDs of `root` and its descendants.
-    pub fn of(root: &'a Element) -> Self {
+    pub fn of(root: &'a Element<'_>) -> Self {
         let mut census = IdCensus::default();
         for e in std::iter::once(root).chain(root.descendants()) {
             for a in &e.attributes {
@@ -27,7 +27,7 @@ impl<'a> IdCensus<'a> {
                 if !is_id {
                     continue;
                 }
-                let id = a.value.as_str();
+                let id = &*a.value;
                 let count = census.counts.entry(id).or_default();
                 *count += 1;
                 if *count == 2 {

@@ -1,4 +1,5 @@
-//! Hardened XML reading: a strict, namespace-aware parse into a small owned tree.
+//! Hardened XML reading: a strict, namespace-aware parse into a small tree that borrows from
+//! its input.
 //!
 //! Every document samlbridge reads (metadata, responses) goes through [`parse`] before anything
 //! else looks at it. It refuses DTDs (and with them every entity other than the five predefined
@@ -15,8 +16,8 @@ pub use tree::{Attribute, Element, Node, NsDecl, Span};
 
 use quick_xml::events::{BytesDecl, BytesPI, BytesStart, BytesText, Event};
 use quick_xml::name::{PrefixDeclaration, QName};
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
 /// Namespace URIs used across the crate.
 pub mod ns {
@@ -56,14 +57,26 @@ impl Default for Limits {
 
 /// A parsed document: its root element and how it was encoded.
 #[derive(Debug, Clone)]
-pub struct Document {
-    pub root: Element,
+pub struct Document<'a> {
+    pub root: Element<'a>,
     /// The input started with a UTF-8 byte-order mark (stripped before parsing).
     pub had_bom: bool,
     /// Where the content no signature can cover lies, in document order: every comment
     /// (canonicalization without comments leaves them out) and every processing instruction
     /// outside the root element.
     pub unsigned: Vec<Span>,
+}
+
+impl Document<'_> {
+    /// The same document, detached from the bytes it was parsed from (for a tree that must
+    /// outlive them).
+    pub fn into_owned(self) -> Document<'static> {
+        Document {
+            root: self.root.into_owned(),
+            had_bom: self.had_bom,
+            unsigned: self.unsigned,
+        }
+    }
 }
 
 /// Why a document was refused.
@@ -217,12 +230,12 @@ fn declared_encoding(bytes: &[u8]) -> Option<&str> {
 }
 
 /// Parses `bytes` strictly with the default [`Limits`].
-pub fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
+pub fn parse(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
     parse_with_limits(bytes, Limits::default())
 }
 
 /// Parses `bytes` strictly.
-pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document, XmlError> {
+pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
     let (body, had_bom) = strip_bom(bytes)?;
     let text = std::str::from_utf8(body).map_err(|e| match declared_encoding(body) {
         Some(name) if !name.eq_ignore_ascii_case("utf-8") => {
@@ -307,9 +320,9 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 
 /// A namespace binding in scope: prefix (`None` for the default namespace) and URI (`None`
 /// after `xmlns=""` undeclares the default).
-struct Binding {
-    prefix: Option<Arc<str>>,
-    uri: Option<Arc<str>>,
+struct Binding<'a> {
+    prefix: Option<Cow<'a, str>>,
+    uri: Option<Cow<'a, str>>,
 }
 
 /// Entra's responses declare about five namespaces and its metadata about ten; canonicalization
@@ -319,42 +332,28 @@ const MAX_NS_DECLARATIONS: usize = 256;
 /// SAML's longest names are a few dozen characters; libxml2 stops at 50,000.
 const MAX_NAME_BYTES: usize = 1024;
 
-/// Names seen by earlier parses on this thread: validating a batch of responses then allocates
-/// no names at all. Bounded, so hostile documents with endless new names cannot grow it.
-const NAME_CACHE_SIZE: usize = 4096;
-
-thread_local! {
-    static NAMES: std::cell::RefCell<rustc_hash::FxHashMap<Box<[u8]>, Arc<str>>> =
-        Default::default();
-}
-
 struct Builder<'a> {
     text: &'a str,
     reader: quick_xml::Reader<&'a [u8]>,
     limits: Limits,
     /// Added to every span so spans index the caller's bytes (before the BOM was stripped).
     offset: usize,
-    stack: Vec<Element>,
-    root: Option<Element>,
+    stack: Vec<Element<'a>>,
+    root: Option<Element<'a>>,
     elements: usize,
     /// Namespace bindings in scope, innermost last; `marks[i]` is where the bindings of the
     /// i-th open element start.
-    bindings: Vec<Binding>,
+    bindings: Vec<Binding<'a>>,
     marks: Vec<usize>,
     /// Namespace declarations so far.
     declarations: usize,
-    xml_ns: Arc<str>,
-    /// Namespace URIs seen so far, shared by every element that uses them.
-    namespaces: Vec<Arc<str>>,
-    /// Element and attribute names and prefixes, likewise.
-    names: rustc_hash::FxHashMap<Box<[u8]>, Arc<str>>,
     /// See [`Document::unsigned`].
     unsigned: Vec<Span>,
 }
 
 /// A start tag's attributes other than namespace declarations: names still to be resolved,
 /// values normalized.
-type RawAttributes<'e> = Vec<(QName<'e>, String)>;
+type RawAttributes<'e, 'a> = Vec<(QName<'e>, Cow<'a, str>)>;
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str, limits: Limits, offset: usize) -> Self {
@@ -366,7 +365,6 @@ impl<'a> Builder<'a> {
         config.expand_empty_elements = false;
         config.trim_text_start = false;
         config.trim_text_end = false;
-        let xml_ns: Arc<str> = Arc::from(XML_NS);
         Builder {
             text,
             reader,
@@ -378,9 +376,6 @@ impl<'a> Builder<'a> {
             bindings: Vec::new(),
             marks: Vec::new(),
             declarations: 0,
-            namespaces: vec![xml_ns.clone()],
-            xml_ns,
-            names: Default::default(),
             unsigned: Vec::new(),
         }
     }
@@ -398,7 +393,27 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn run(&mut self) -> Result<Element, XmlError> {
+    /// `part` borrowed from the input when it lies in it, which is how quick-xml hands out
+    /// what it reads from a string: names, values and text are then not copied.
+    fn borrowed(&self, part: &str) -> Cow<'a, str> {
+        let at = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        match self.text.get(at..at.saturating_add(part.len())) {
+            Some(in_input) if std::ptr::eq(in_input.as_ptr(), part.as_ptr()) => {
+                Cow::Borrowed(in_input)
+            }
+            _ => Cow::Owned(part.to_owned()),
+        }
+    }
+
+    /// [`Builder::borrowed`] for what quick-xml may have had to change (and so copied).
+    fn kept(&self, content: Cow<'_, str>) -> Cow<'a, str> {
+        match content {
+            Cow::Borrowed(part) => self.borrowed(part),
+            Cow::Owned(changed) => Cow::Owned(changed),
+        }
+    }
+
+    fn run(&mut self) -> Result<Element<'a>, XmlError> {
         let mut seen_decl = false;
         loop {
             let start = self.reader.buffer_position() as usize;
@@ -448,7 +463,8 @@ impl<'a> Builder<'a> {
                     let content = t
                         .xml10_content()
                         .map_err(|e| self.syntax(start, e.to_string()))?;
-                    self.text(&content, start)?;
+                    let content = self.kept(content);
+                    self.text(content, start)?;
                 }
                 // Outside the root only white space may stand, never a CDATA section or a
                 // reference, whatever they hold.
@@ -459,11 +475,12 @@ impl<'a> Builder<'a> {
                     let content = t
                         .xml10_content()
                         .map_err(|e| self.syntax(start, e.to_string()))?;
-                    self.text(&content, start)?;
+                    let content = self.kept(content);
+                    self.text(content, start)?;
                 }
                 Event::GeneralRef(r) => {
                     let resolved = self.reference(&r, start)?;
-                    self.text(&resolved, start)?;
+                    self.text(Cow::Owned(resolved), start)?;
                 }
                 // Comments are kept as nodes of their own, so they never split or end text:
                 // `a<!---->b` reads as `ab`.
@@ -531,8 +548,9 @@ impl<'a> Builder<'a> {
             start: start + self.offset,
             end: end + self.offset,
         });
+        let content = self.kept(content);
         if let Some(parent) = self.stack.last_mut() {
-            parent.children.push(Node::Comment(content.into_owned()));
+            parent.children.push(Node::Comment(content));
         }
         Ok(())
     }
@@ -560,7 +578,10 @@ impl<'a> Builder<'a> {
             .replace("\r\n", "\n")
             .replace('\r', "\n");
         match self.stack.last_mut() {
-            Some(parent) => parent.children.push(Node::Pi { target, data }),
+            Some(parent) => parent.children.push(Node::Pi {
+                target: Cow::Owned(target),
+                data: Cow::Owned(data),
+            }),
             None => self.unsigned.push(Span {
                 start: start + self.offset,
                 end: end + self.offset,
@@ -594,7 +615,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn text(&mut self, content: &str, at: usize) -> Result<(), XmlError> {
+    fn text(&mut self, content: Cow<'a, str>, at: usize) -> Result<(), XmlError> {
         match self.stack.last_mut() {
             Some(parent) => {
                 parent.push_text(content);
@@ -605,69 +626,41 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The shared copy of an element or attribute name or prefix: from this thread's cache,
-    /// or (once that is full) from this document's own. A name is checked against XML's
-    /// `NCName` production when first seen, so everything cached is a valid name.
-    fn name(&mut self, bytes: &[u8], at: usize) -> Result<Arc<str>, XmlError> {
+    /// An element or attribute name or prefix, checked against XML's `NCName` production.
+    fn name(&self, bytes: &[u8], at: usize) -> Result<Cow<'a, str>, XmlError> {
         if bytes.len() > MAX_NAME_BYTES {
             return Err(self.syntax(at, format!("a name is longer than {MAX_NAME_BYTES} bytes")));
         }
-        let cached = NAMES.with(|cache| cache.borrow().get(bytes).cloned());
-        if let Some(known) = cached {
-            return Ok(known);
+        match std::str::from_utf8(bytes).ok().filter(|t| is_ncname(t)) {
+            Some(name) => Ok(self.borrowed(name)),
+            None => Err(self.syntax(
+                at,
+                format!(
+                    "'{}' is not a valid XML name",
+                    String::from_utf8_lossy(bytes)
+                ),
+            )),
         }
-        if let Some(known) = self.names.get(bytes) {
-            return Ok(known.clone());
-        }
-        let text = std::str::from_utf8(bytes)
-            .ok()
-            .filter(|t| is_ncname(t))
-            .ok_or_else(|| {
-                self.syntax(
-                    at,
-                    format!(
-                        "'{}' is not a valid XML name",
-                        String::from_utf8_lossy(bytes)
-                    ),
-                )
-            })?;
-        let new: Arc<str> = Arc::from(text);
-        let stored = NAMES.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            (cache.len() < NAME_CACHE_SIZE)
-                .then(|| cache.insert(bytes.into(), new.clone()))
-                .is_some()
-        });
-        if !stored {
-            self.names.insert(bytes.into(), new.clone());
-        }
-        Ok(new)
     }
 
-    /// The shared copy of a namespace URI (a document uses a handful). A URI is checked to be
-    /// absolute (or empty, undeclaring the default) when first seen.
-    fn namespace(&mut self, uri: &str, at: usize) -> Result<Arc<str>, XmlError> {
-        if let Some(known) = self.namespaces.iter().find(|n| &***n == uri) {
-            return Ok(known.clone());
-        }
-        if !uri.is_empty() && !uri::is_absolute(uri) {
+    /// A namespace URI, checked to be absolute (or empty, undeclaring the default).
+    fn namespace(&self, uri: Cow<'a, str>, at: usize) -> Result<Cow<'a, str>, XmlError> {
+        if !uri.is_empty() && !uri::is_absolute(&uri) {
             let (line, column) = self.position(at);
             return Err(XmlError::RelativeNamespace {
-                uri: uri.to_owned(),
+                uri: uri.into_owned(),
                 line,
                 column,
             });
         }
-        let new: Arc<str> = Arc::from(uri);
-        self.namespaces.push(new.clone());
-        Ok(new)
+        Ok(uri)
     }
 
     /// The URI bound to `prefix` (`None`: the default namespace); `Err` for an undeclared
     /// prefix.
-    fn resolve(&self, prefix: Option<&[u8]>, at: usize) -> Result<Option<Arc<str>>, XmlError> {
+    fn resolve(&self, prefix: Option<&[u8]>, at: usize) -> Result<Option<Cow<'a, str>>, XmlError> {
         if prefix == Some(b"xml") {
-            return Ok(Some(self.xml_ns.clone()));
+            return Ok(Some(Cow::Borrowed(XML_NS)));
         }
         let bound = self
             .bindings
@@ -691,8 +684,8 @@ impl<'a> Builder<'a> {
     fn declare(
         &mut self,
         prefix: Option<&[u8]>,
-        uri: &str,
-        decls: &mut Vec<NsDecl>,
+        uri: Cow<'a, str>,
+        decls: &mut Vec<NsDecl<'a>>,
         at: usize,
     ) -> Result<(), XmlError> {
         let prefix = prefix.map(|p| self.name(p, at)).transpose()?;
@@ -734,7 +727,12 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn open(&mut self, e: &BytesStart<'_>, start: usize, end: usize) -> Result<Element, XmlError> {
+    fn open(
+        &mut self,
+        e: &BytesStart<'_>,
+        start: usize,
+        end: usize,
+    ) -> Result<Element<'a>, XmlError> {
         self.count_element(start)?;
         if !attributes_separated(e.attributes_raw()) {
             return Err(self.syntax(start, "attributes must be separated by white space"));
@@ -795,7 +793,7 @@ impl<'a> Builder<'a> {
         &mut self,
         e: &'e BytesStart<'_>,
         start: usize,
-    ) -> Result<(Vec<NsDecl>, RawAttributes<'e>), XmlError> {
+    ) -> Result<(Vec<NsDecl<'a>>, RawAttributes<'e, 'a>), XmlError> {
         let mut ns_decls = Vec::new();
         let mut raw_attributes = Vec::new();
         for attr in e.attributes().with_checks(false) {
@@ -824,6 +822,7 @@ impl<'a> Builder<'a> {
                 }
                 Err(err) => return Err(self.syntax(start, err.to_string())),
             };
+            let value = self.kept(value);
             // The raw bytes held only XML characters; a reference must not bring in others.
             if has_reference && !value.chars().all(is_xml_char) {
                 return Err(self.syntax(
@@ -833,12 +832,12 @@ impl<'a> Builder<'a> {
             }
             match attr.key.as_namespace_binding() {
                 Some(PrefixDeclaration::Default) => {
-                    self.declare(None, &value, &mut ns_decls, start)?
+                    self.declare(None, value, &mut ns_decls, start)?
                 }
                 Some(PrefixDeclaration::Named(p)) => {
-                    self.declare(Some(p), &value, &mut ns_decls, start)?
+                    self.declare(Some(p), value, &mut ns_decls, start)?
                 }
-                None => raw_attributes.push((attr.key, value.into_owned())),
+                None => raw_attributes.push((attr.key, value)),
             }
         }
         Ok((ns_decls, raw_attributes))
@@ -847,10 +846,10 @@ impl<'a> Builder<'a> {
     /// Resolves the names of an element's attributes, each name once per element.
     fn resolve_attributes(
         &mut self,
-        raw_attributes: RawAttributes<'_>,
+        raw_attributes: RawAttributes<'_, 'a>,
         start: usize,
-    ) -> Result<Vec<Attribute>, XmlError> {
-        let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attributes.len());
+    ) -> Result<Vec<Attribute<'a>>, XmlError> {
+        let mut attributes: Vec<Attribute<'a>> = Vec::with_capacity(raw_attributes.len());
         for (key, value) in raw_attributes {
             let attr_prefix = key.prefix().map(|p| p.into_inner());
             // Unprefixed attributes are in no namespace, whatever the default namespace.
@@ -881,7 +880,7 @@ impl<'a> Builder<'a> {
         Ok(attributes)
     }
 
-    fn close(&mut self, element: Element, at: usize) -> Result<(), XmlError> {
+    fn close(&mut self, element: Element<'a>, at: usize) -> Result<(), XmlError> {
         let mark = self.marks.pop().unwrap_or(0);
         self.bindings.truncate(mark);
         match self.stack.last_mut() {
@@ -910,6 +909,21 @@ fn is_name_start(c: char) -> bool {
 
 /// Namespaces in XML's `NCName`: an XML name without ':' (also the form of an `xs:ID`).
 pub fn is_ncname(name: &str) -> bool {
+    // Nearly every name is ASCII, where the production is a few byte classes.
+    if name.is_ascii() {
+        let bytes = name.as_bytes();
+        return bytes
+            .first()
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_')
+            && bytes[1..]
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    }
+    is_ncname_by_chars(name)
+}
+
+/// [`is_ncname`] character by character, as the production is written.
+fn is_ncname_by_chars(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(is_name_start)
         && chars.all(|c| {

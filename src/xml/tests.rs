@@ -1,6 +1,6 @@
 use super::*;
 
-fn parse_str(s: &str) -> Result<Document, XmlError> {
+fn parse_str(s: &str) -> Result<Document<'_>, XmlError> {
     parse(s.as_bytes())
 }
 
@@ -109,10 +109,8 @@ fn ascii_documents_may_declare_an_ascii_superset() {
         "US-ASCII",
         "ascii",
     ] {
-        let doc = parse_str(&format!(
-            r#"<?xml version="1.0" encoding="{name}"?><a b="c">d</a>"#
-        ))
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let input = format!(r#"<?xml version="1.0" encoding="{name}"?><a b="c">d</a>"#);
+        let doc = parse_str(&input).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(doc.root.text(), "d");
     }
     // A character outside ASCII would not: refused, whether its bytes are UTF-8 or Latin-1.
@@ -446,4 +444,77 @@ fn review_findings_are_refused() {
     );
     assert!(parse_str("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?><a/>").is_ok());
     assert!(parse_str("<?xml version='1.0'  standalone='no' ?><a/>").is_ok());
+}
+
+/// Whether `text` is a slice of `input` (borrowed) rather than a copy.
+fn lies_in(text: &str, input: &str) -> bool {
+    let start = input.as_ptr() as usize;
+    let at = text.as_ptr() as usize;
+    at >= start && at + text.len() <= start + input.len()
+}
+
+#[test]
+fn names_values_and_text_borrow_from_the_input_unless_xml_changes_them() {
+    let input = "<p:r xmlns:p=\"urn:p\" a=\"plain\" b=\"x&amp;y\" c=\"one\ttwo\">text\
+                 <e>split<!-- c -->here</e><f>line\r\nend</f><g><![CDATA[c]]>d</g></p:r>";
+    let doc = parse_str(input).unwrap();
+    let root = &doc.root;
+    let borrowed = |c: &Cow<'_, str>| matches!(c, Cow::Borrowed(t) if lies_in(t, input));
+    assert!(borrowed(&root.local) && borrowed(root.prefix.as_ref().unwrap()));
+    assert!(borrowed(root.namespace.as_ref().unwrap()));
+    assert!(borrowed(&root.ns_decls[0].uri));
+    let value = |name: &str| {
+        &root
+            .attributes
+            .iter()
+            .find(|a| a.local == name)
+            .unwrap()
+            .value
+    };
+    assert!(borrowed(value("a")) && value("a") == "plain");
+    // A reference and a tab (attribute values' white space becomes spaces) force a copy.
+    assert!(matches!(value("b"), Cow::Owned(v) if v == "x&y"));
+    assert!(matches!(value("c"), Cow::Owned(v) if v == "one two"));
+    let Node::Text(first) = &root.children[0] else {
+        panic!("the root starts with text")
+    };
+    assert!(borrowed(first));
+    let child = |name: &str| root.elements().find(|e| e.local == name).unwrap();
+    // A comment does not split a value; a normalized line end and a CDATA section joined to
+    // the text after it are copies.
+    assert_eq!(child("e").text(), "splithere");
+    assert_eq!(child("f").text(), "line\nend");
+    assert!(matches!(&child("f").children[0], Node::Text(Cow::Owned(_))));
+    assert_eq!(child("g").text(), "cd");
+}
+
+#[test]
+fn a_detached_tree_equals_the_borrowing_one() {
+    let input = r#"<?xml version="1.0"?><r xmlns="urn:d" xmlns:q="urn:q" q:a="1" b="2&lt;"><?pi data?><!-- note -->t<q:e>u</q:e></r>"#;
+    let doc = parse_str(input).unwrap();
+    let owned = doc.clone().into_owned();
+    assert_eq!(owned.root, doc.root);
+    assert_eq!(owned.unsigned, doc.unsigned);
+    assert!(owned
+        .root
+        .descendants()
+        .all(|e| matches!(e.local, Cow::Owned(_))));
+}
+
+#[test]
+fn ascii_names_are_judged_as_the_production_judges_them() {
+    let ascii: Vec<char> = (0u8..0x80).map(char::from).collect();
+    for &a in &ascii {
+        assert_eq!(
+            is_ncname(&a.to_string()),
+            is_ncname_by_chars(&a.to_string()),
+            "{a:?}"
+        );
+        for &b in &ascii {
+            let name: String = [a, b].iter().collect();
+            assert_eq!(is_ncname(&name), is_ncname_by_chars(&name), "{name:?}");
+        }
+    }
+    assert!(is_ncname("Assertion") && is_ncname("_a-1.b") && !is_ncname("1a"));
+    assert!(!is_ncname("") && !is_ncname("a:b") && is_ncname("é"));
 }
