@@ -347,6 +347,8 @@ struct Builder<'a> {
     marks: Vec<usize>,
     /// Namespace declarations so far.
     declarations: usize,
+    /// Namespace URIs found absolute so far.
+    namespaces: Vec<Cow<'a, str>>,
     /// See [`Document::unsigned`].
     unsigned: Vec<Span>,
 }
@@ -376,6 +378,7 @@ impl<'a> Builder<'a> {
             bindings: Vec::new(),
             marks: Vec::new(),
             declarations: 0,
+            namespaces: Vec::new(),
             unsigned: Vec::new(),
         }
     }
@@ -396,13 +399,18 @@ impl<'a> Builder<'a> {
     /// `part` borrowed from the input when it lies in it, which is how quick-xml hands out
     /// what it reads from a string: names, values and text are then not copied.
     fn borrowed(&self, part: &str) -> Cow<'a, str> {
-        let at = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
-        match self.text.get(at..at.saturating_add(part.len())) {
-            Some(in_input) if std::ptr::eq(in_input.as_ptr(), part.as_ptr()) => {
-                Cow::Borrowed(in_input)
-            }
-            _ => Cow::Owned(part.to_owned()),
+        match self.in_input(part.as_bytes()) {
+            Some(in_input) => Cow::Borrowed(in_input),
+            None => Cow::Owned(part.to_owned()),
         }
+    }
+
+    /// `part` as the piece of the input it is, when it is one (then it is UTF-8 already).
+    fn in_input(&self, part: &[u8]) -> Option<&'a str> {
+        let at = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        self.text
+            .get(at..at.saturating_add(part.len()))
+            .filter(|in_input| std::ptr::eq(in_input.as_ptr(), part.as_ptr()))
     }
 
     /// [`Builder::borrowed`] for what quick-xml may have had to change (and so copied).
@@ -631,8 +639,12 @@ impl<'a> Builder<'a> {
         if bytes.len() > MAX_NAME_BYTES {
             return Err(self.syntax(at, format!("a name is longer than {MAX_NAME_BYTES} bytes")));
         }
-        match std::str::from_utf8(bytes).ok().filter(|t| is_ncname(t)) {
-            Some(name) => Ok(self.borrowed(name)),
+        let name = match self.in_input(bytes) {
+            Some(name) => Some(Cow::Borrowed(name)),
+            None => std::str::from_utf8(bytes).ok().map(|n| Cow::Owned(n.to_owned())),
+        };
+        match name.filter(|n| is_ncname(n)) {
+            Some(name) => Ok(name),
             None => Err(self.syntax(
                 at,
                 format!(
@@ -643,8 +655,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// A namespace URI, checked to be absolute (or empty, undeclaring the default).
-    fn namespace(&self, uri: Cow<'a, str>, at: usize) -> Result<Cow<'a, str>, XmlError> {
+    /// A namespace URI, checked to be absolute (or empty, undeclaring the default) when first
+    /// seen: a document declares the same few over and over.
+    fn namespace(&mut self, uri: Cow<'a, str>, at: usize) -> Result<Cow<'a, str>, XmlError> {
+        if self.namespaces.contains(&uri) {
+            return Ok(uri);
+        }
         if !uri.is_empty() && !uri::is_absolute(&uri) {
             let (line, column) = self.position(at);
             return Err(XmlError::RelativeNamespace {
@@ -653,6 +669,7 @@ impl<'a> Builder<'a> {
                 column,
             });
         }
+        self.namespaces.push(uri.clone());
         Ok(uri)
     }
 
@@ -909,18 +926,38 @@ fn is_name_start(c: char) -> bool {
 
 /// Namespaces in XML's `NCName`: an XML name without ':' (also the form of an `xs:ID`).
 pub fn is_ncname(name: &str) -> bool {
-    // Nearly every name is ASCII, where the production is a few byte classes.
-    if name.is_ascii() {
-        let bytes = name.as_bytes();
-        return bytes
-            .first()
-            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_')
-            && bytes[1..]
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    // Nearly every name is ASCII, where the production is two classes of bytes.
+    let bytes = name.as_bytes();
+    let Some((&first, rest)) = bytes.split_first() else {
+        return false;
+    };
+    if NAME_BYTES[usize::from(first)] & NAME_START != 0
+        && rest
+            .iter()
+            .all(|&b| NAME_BYTES[usize::from(b)] & NAME_CHAR != 0)
+    {
+        return true;
     }
-    is_ncname_by_chars(name)
+    !name.is_ascii() && is_ncname_by_chars(name)
 }
+
+const NAME_START: u8 = 1;
+const NAME_CHAR: u8 = 2;
+
+/// For each ASCII byte, whether it may start an `NCName` and whether it may stand in one;
+/// no byte past ASCII is either here (those names take the character-by-character way).
+const NAME_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let start = c.is_ascii_alphabetic() || c == b'_';
+        let more = start || c.is_ascii_digit() || c == b'-' || c == b'.';
+        table[b] = (start as u8 * NAME_START) | (more as u8 * NAME_CHAR);
+        b += 1;
+    }
+    table
+};
 
 /// [`is_ncname`] character by character, as the production is written.
 fn is_ncname_by_chars(name: &str) -> bool {
