@@ -742,7 +742,7 @@ fn idp_certificates(
     flag: &'static str,
     doc: &Document,
 ) -> Result<Vec<samlbridge::cert::Certificate>> {
-    let md = metadata::parse_document(&doc.bytes)
+    let md = metadata::parse_document(&doc.bytes, &samlbridge::xml::Arena::new())
         .and_then(|d| metadata::idp(&d, None))
         .map_err(|e| anyhow!("{flag} {}: {e}", doc.name))?;
     let certs: Vec<_> = md.signing_certificates().cloned().collect();
@@ -1149,7 +1149,7 @@ fn read_metadata(flag: Option<&'static str>, arg: &str, http: &HttpArgs) -> Resu
 /// Refuses, as METADATA, a document that cannot be read as IdP metadata at all (a
 /// certificate, a HAR, a response, …). A DTD is left to the checks, which report it.
 fn readable_idp(doc: &Document, entity_id: Option<&str>) -> Result<()> {
-    let read = metadata::parse_document(&doc.bytes).and_then(|d| {
+    let read = metadata::parse_document(&doc.bytes, &samlbridge::xml::Arena::new()).and_then(|d| {
         let idp = metadata::idp(&d, entity_id)?;
         if !idp.has_idp_descriptor && metadata::sp(&d).is_ok() {
             return Err(MetadataError::SpNotIdp);

@@ -84,7 +84,8 @@ fn common(files: &FileSet) -> String {
         }
     }
     let document = files.get("idp-metadata.xml").expect("idp-metadata.xml");
-    let doc = samlbridge::xml::parse(document).expect("the written metadata parses");
+    let arena = samlbridge::xml::Arena::new();
+    let doc = samlbridge::xml::parse(document, &arena).expect("the written metadata parses");
     assert!(
         doc.unsigned.is_empty(),
         "comments or outer instructions written"

@@ -153,16 +153,14 @@ impl CheckReport {
 }
 
 /// Reads and verifies IdP metadata without running the checks.
-pub fn read_idp<'a>(
-    input: Input<'a>,
-    settings: &CheckSettings,
-) -> Result<(xml::Document<'a>, IdpMetadata), MetadataError> {
-    let doc = metadata::parse_document(input.bytes)?;
+pub fn read_idp(input: Input<'_>, settings: &CheckSettings) -> Result<IdpMetadata, MetadataError> {
+    let arena = xml::Arena::new();
+    let doc = metadata::parse_document(input.bytes, &arena)?;
     let mut md = metadata::idp(&doc, settings.entity_id.as_deref())?;
     let verdict = metadata::signature::verify(input.bytes, &doc, &md.keys, settings.pin.as_ref());
     md.signature = verdict.status;
     md.signature_sha1 = verdict.sha1;
-    Ok((doc, md))
+    Ok(md)
 }
 
 /// The finding for a document that a redirect brought from another host (or another port of
@@ -221,7 +219,9 @@ pub(crate) fn check_into(
     let sp_name = sp.map(|sp| sp.name);
     let sp = match sp {
         None => None,
-        Some(sp) => match metadata::parse_document(sp.bytes).and_then(|d| metadata::sp(&d)) {
+        Some(sp) => match metadata::parse_document(sp.bytes, &xml::Arena::new())
+            .and_then(|d| metadata::sp(&d))
+        {
             Ok(spm) => Some(Ok(spm)),
             Err(MetadataError::Xml(e)) if e.is_dtd_or_entity() => {
                 Some(Err(dtd_finding(sp.name, &e)))
@@ -273,7 +273,7 @@ pub(crate) fn check_into(
     }
 
     match read_idp(idp, settings) {
-        Ok((_, md)) => {
+        Ok(md) => {
             let opts = metadata::CheckOptions {
                 target: target.target(),
                 cert_policy: settings.cert_policy,
@@ -347,7 +347,7 @@ pub fn summarize_certificates(md: &IdpMetadata, now: DateTime<Utc>) -> Vec<CertS
 /// Parses service-provider metadata without checking it (`validate` reads its entityID and
 /// ACS URLs).
 pub fn read_sp(input: Input<'_>) -> Result<metadata::SpMetadata, CheckError> {
-    metadata::parse_document(input.bytes)
+    metadata::parse_document(input.bytes, &xml::Arena::new())
         .and_then(|d| metadata::sp(&d))
         .map_err(|error| CheckError {
             name: input.name.to_owned(),

@@ -80,7 +80,7 @@ pub fn trust_metadata(
         byte_order_mark_removed: false,
         upload_only: None,
     };
-    let (_, idp) = check::read_idp(doc.input(), &settings).map_err(|error| CheckError {
+    let idp = check::read_idp(doc.input(), &settings).map_err(|error| CheckError {
         name: doc.name.clone(),
         error,
     })?;

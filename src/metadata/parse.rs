@@ -4,7 +4,7 @@ use super::model::*;
 use crate::cert::Certificate;
 use crate::entra::{self, Issuer};
 use crate::looks::Looks;
-use crate::xml::{ns, Document, Element, XmlError};
+use crate::xml::{ns, Arena, Document, Element, XmlError};
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -44,12 +44,16 @@ pub enum MetadataError {
 }
 
 /// Parses a document given as metadata; a file of another kind (a certificate, a key, a HAR,
-/// empty) is named as what it is rather than by the XML parser's first complaint.
-pub fn parse_document(bytes: &[u8]) -> Result<Document<'_>, MetadataError> {
+/// empty) is named as what it is rather than by the XML parser's first complaint. The tree
+/// goes into `arena`.
+pub fn parse_document<'a>(
+    bytes: &'a [u8],
+    arena: &'a Arena,
+) -> Result<Document<'a>, MetadataError> {
     if let Some(looks) = Looks::of(bytes) {
         return Err(MetadataError::LooksLike(looks));
     }
-    Ok(crate::xml::parse(bytes)?)
+    Ok(crate::xml::parse(bytes, arena)?)
 }
 
 /// Finds the EntityDescriptor to use: the root itself, or the IdP entity inside an
@@ -177,8 +181,8 @@ pub fn classify(entity_id: &str, sso: &[Endpoint]) -> IdpKind {
 fn wsfed_endpoints(role: &Element) -> Vec<WsFedEndpoint> {
     role.elements()
         .filter(|e| {
-            e.namespace.as_deref() == Some(ns::FED)
-                && (e.local.ends_with("Endpoint") || &*e.local == "TargetScopes")
+            e.namespace == Some(ns::FED)
+                && (e.local.ends_with("Endpoint") || e.local == "TargetScopes")
         })
         .flat_map(|e| {
             e.children_named(ns::WSA, "EndpointReference")

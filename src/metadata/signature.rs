@@ -434,7 +434,8 @@ fn reformatted_verifies<'a>(bytes: &[u8], candidates: &'a [Candidate]) -> Option
     if stripped == bytes {
         return None;
     }
-    let doc = crate::xml::parse(&stripped).ok();
+    let arena = crate::xml::Arena::new();
+    let doc = crate::xml::parse(&stripped, &arena).ok();
     let tree = doc.as_ref().and_then(|d| Some((d, structure(d).ok()??.0)));
     match judge(&stripped, tree, candidates) {
         Judgement::Verified(i) => Some(&candidates[i].cert),
@@ -498,7 +499,8 @@ mod tests {
         let mut native_valid = 0;
         for file in &files {
             let bytes = std::fs::read(file).unwrap();
-            let Ok(doc) = crate::xml::parse(&bytes) else {
+            let arena = crate::xml::Arena::new();
+            let Ok(doc) = crate::xml::parse(&bytes, &arena) else {
                 continue;
             };
             let Ok(Some((sig, info))) = structure(&doc) else {
@@ -553,7 +555,7 @@ mod tests {
             MetadataSpec::entra_app("0b8f3d52-7c1e-4e55-9a4b-2f1d6c3e8a90", vec![k.clone()])
                 .build();
         let judge = |text: &str| {
-            let doc = crate::xml::parse(text.as_bytes()).unwrap();
+            let doc = crate::xml::parse_for_tests(text.as_bytes()).unwrap();
             let md = crate::metadata::idp(&doc, None).unwrap();
             verify(text.as_bytes(), &doc, &md.keys, None).status
         };

@@ -29,7 +29,7 @@ struct Checked {
 }
 
 fn check_bytes(bytes: &[u8], target: Option<Target>, pin: Option<Thumbprint>) -> Checked {
-    let doc = xml::parse(bytes).unwrap();
+    let doc = xml::parse_for_tests(bytes).unwrap();
     let mut md = idp(&doc, None).unwrap();
     let verdict = signature::verify(bytes, &doc, &md.keys, pin.as_ref());
     md.signature = verdict.status;
@@ -316,7 +316,7 @@ fn tenant_wide_metadata_is_recognised() {
 
     let k = key(0, -30, 1000);
     let xml = MetadataSpec::entra_app(TENANT, vec![k]).build();
-    let doc = xml::parse(xml.as_bytes()).unwrap();
+    let doc = xml::parse_for_tests(xml.as_bytes()).unwrap();
     let md = idp(&doc, None).unwrap();
     let url = url::Url::parse(&format!("https://login.microsoftonline.com/{TENANT}/FederationMetadata/2007-06/FederationMetadata.xml")).unwrap();
     let findings = check_idp(
@@ -506,7 +506,7 @@ fn entities_descriptor_wrappers() {
     let wrapped = format!(
         r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">{body}</EntitiesDescriptor>"#
     );
-    let doc = xml::parse(wrapped.as_bytes()).unwrap();
+    let doc = xml::parse_for_tests(wrapped.as_bytes()).unwrap();
     assert_eq!(
         idp(&doc, None).unwrap().entity_id,
         format!("https://sts.windows.net/{TENANT}/")
@@ -516,7 +516,7 @@ fn entities_descriptor_wrappers() {
     let two = format!(
         r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata">{body}{second}</EntitiesDescriptor>"#
     );
-    let doc = xml::parse(two.as_bytes()).unwrap();
+    let doc = xml::parse_for_tests(two.as_bytes()).unwrap();
     assert!(matches!(idp(&doc, None), Err(MetadataError::SeveralIdps(ids)) if ids.len() == 2));
     let chosen = idp(
         &doc,
@@ -535,7 +535,7 @@ fn entities_descriptor_wrappers() {
         Err(MetadataError::EntityNotFound(_))
     ));
 
-    let doc = xml::parse(b"<foo/>").unwrap();
+    let doc = xml::parse_for_tests(b"<foo/>").unwrap();
     assert!(matches!(
         idp(&doc, None),
         Err(MetadataError::NotMetadata(_))
@@ -549,7 +549,7 @@ fn reads_identity_center_sp_metadata() {
         "d-9367a1b2c3",
         "4455422d84a27c9f-9f18-41fa-81b4-769660979b1e",
     );
-    let doc = xml::parse(xml.as_bytes()).unwrap();
+    let doc = xml::parse_for_tests(xml.as_bytes()).unwrap();
     let spm = sp(&doc).unwrap();
     assert_eq!(
         spm.entity_id,
@@ -571,25 +571,25 @@ fn reads_identity_center_sp_metadata() {
         "eu-west-1.signin.aws.amazon.com/platform/saml/d-",
         "sp.example.com/d-",
     );
-    let spm = sp(&xml::parse(other.as_bytes()).unwrap()).unwrap();
+    let spm = sp(&xml::parse_for_tests(other.as_bytes()).unwrap()).unwrap();
     assert_eq!(codes(&check_sp(&spm)), [Code::SpNotIdentityCenter]);
 
     let plain = xml.replace(
         "Location=\"https://eu-west-1.signin.aws/",
         "Location=\"http://eu-west-1.signin.aws/",
     );
-    let spm = sp(&xml::parse(plain.as_bytes()).unwrap()).unwrap();
+    let spm = sp(&xml::parse_for_tests(plain.as_bytes()).unwrap()).unwrap();
     assert!(codes(&check_sp(&spm)).contains(&Code::SpAcsNotHttps));
 
     let none = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://eu-west-1.signin.aws.amazon.com/platform/saml/d-1"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>"#;
-    let spm = sp(&xml::parse(none.as_bytes()).unwrap()).unwrap();
+    let spm = sp(&xml::parse_for_tests(none.as_bytes()).unwrap()).unwrap();
     assert!(codes(&check_sp(&spm)).contains(&Code::SpNoAcs));
 
     // IdP metadata given where SP metadata belongs.
     let k = key(0, -30, 1000);
     let idp_xml = MetadataSpec::entra_app(TENANT, vec![k]).build();
     assert!(matches!(
-        sp(&xml::parse(idp_xml.as_bytes()).unwrap()),
+        sp(&xml::parse_for_tests(idp_xml.as_bytes()).unwrap()),
         Err(MetadataError::IdpNotSp)
     ));
 }

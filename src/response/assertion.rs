@@ -241,7 +241,7 @@ impl Census {
             let copies = std::iter::once(first)
                 .chain(rest)
                 .map(|e| {
-                    let value = single.texts.contains(&&*e.local).then(|| e.text());
+                    let value = single.texts.contains(&e.local).then(|| e.text());
                     (e.local.to_string(), value)
                 })
                 .collect();

@@ -912,7 +912,7 @@ fn saml_tracer(
 /// XML the strict parser refuses still counts when its first element is named `Response`, so
 /// validation reports why rather than the request silently dropping out of the run.
 pub fn is_response(xml: &str) -> bool {
-    match crate::xml::parse(xml.as_bytes()) {
+    match crate::xml::parse(xml.as_bytes(), &crate::xml::Arena::new()) {
         Ok(d) => d.root.is(crate::xml::ns::SAMLP, "Response"),
         Err(_) => first_element_local_name(xml) == Some("Response"),
     }

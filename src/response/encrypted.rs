@@ -5,7 +5,7 @@
 use super::Part;
 use crate::diag::{Code, Finding};
 use crate::xenc::{self, ContentCipher, DecryptionKey, KeyTransport, Problem, Recipient};
-use crate::xml::{self, ns, Element, Node, NsDecl};
+use crate::xml::{self, ns, Arena, Element, Node, NsDecl};
 use serde::Serialize;
 
 /// The keys to decrypt with and the weak algorithms allowed.
@@ -53,13 +53,14 @@ fn finding(code: Code, message: impl Into<String>) -> Finding {
 /// Decrypts `encrypted`, a direct child of `root`, into the Assertion to verify, or says with
 /// findings why not. With no key, Identity Center's finding (added by the caller) says all:
 /// it accepts no encrypted assertion, whatever the key.
-pub(super) fn open(
-    root: &Element,
-    encrypted: &Element,
+pub(super) fn open<'a>(
+    root: &Element<'a>,
+    encrypted: &Element<'a>,
     decryption: &Decryption,
     identity_center: bool,
+    arena: &'a Arena,
     findings: &mut Vec<Finding>,
-) -> Option<(Element<'static>, Decrypted)> {
+) -> Option<(Element<'a>, Decrypted)> {
     if decryption.keys.is_empty() && identity_center {
         return None;
     }
@@ -110,7 +111,7 @@ pub(super) fn open(
             return None;
         }
     };
-    let Some(assertion) = fragment(root, encrypted, &plain.bytes) else {
+    let Some(assertion) = fragment(root, encrypted, &plain.bytes, arena) else {
         findings.push(finding(
             Code::EncryptionNotAssertion,
             "the decrypted content is not exactly one saml:Assertion",
@@ -169,7 +170,7 @@ fn problem_finding(
 /// declaration of each prefix.
 fn in_scope<'e, 'a>(root: &'e Element<'a>, encrypted: &'e Element<'a>) -> Vec<&'e NsDecl<'a>> {
     let mut decls: Vec<&NsDecl> = Vec::new();
-    for d in root.ns_decls.iter().chain(&encrypted.ns_decls) {
+    for d in root.ns_decls.iter().chain(encrypted.ns_decls) {
         decls.retain(|k| k.prefix != d.prefix);
         decls.push(d);
     }
@@ -180,8 +181,14 @@ fn in_scope<'e, 'a>(root: &'e Element<'a>, encrypted: &'e Element<'a>) -> Vec<&'
 /// replaces: inside an element declaring the namespaces in scope there. Exactly one
 /// saml:Assertion and nothing but white space around it, or `None`. The Assertion comes back
 /// carrying the EncryptedAssertion's own declarations it does not redeclare, so that it means
-/// the same in place of the EncryptedAssertion.
-fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Element<'static>> {
+/// the same in place of the EncryptedAssertion. The plaintext and its tree go into `arena`,
+/// beside the response's own.
+fn fragment<'a>(
+    root: &Element<'a>,
+    encrypted: &Element<'a>,
+    plaintext: &[u8],
+    arena: &'a Arena,
+) -> Option<Element<'a>> {
     let text = std::str::from_utf8(plaintext).ok()?;
     let mut wrapper = String::with_capacity(text.len() + 256);
     wrapper.push_str("<decrypted");
@@ -190,13 +197,14 @@ fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Ele
             Some(p) => wrapper.push_str(&format!(" xmlns:{p}=\"")),
             None => wrapper.push_str(" xmlns=\""),
         }
-        wrapper.push_str(&attribute_value(&d.uri));
+        wrapper.push_str(&attribute_value(d.uri));
         wrapper.push('"');
     }
     wrapper.push('>');
     wrapper.push_str(text);
     wrapper.push_str("</decrypted>");
-    let doc = xml::parse(wrapper.as_bytes()).ok()?.into_owned();
+    let wrapper = arena.str(&wrapper);
+    let doc = xml::parse(wrapper.as_bytes(), arena).ok()?;
     let mut assertion = None;
     for node in doc.root.children {
         match node {
@@ -207,12 +215,14 @@ fn fragment(root: &Element, encrypted: &Element, plaintext: &[u8]) -> Option<Ele
             _ => return None,
         }
     }
-    let mut assertion = assertion?;
-    for d in &encrypted.ns_decls {
+    let mut assertion = *assertion?;
+    let mut decls = assertion.ns_decls.to_vec();
+    for d in encrypted.ns_decls {
         if assertion.ns_decls.iter().all(|k| k.prefix != d.prefix) {
-            assertion.ns_decls.push(d.to_detached());
+            decls.push(*d);
         }
     }
+    assertion.ns_decls = arena.slice(&decls);
     Some(assertion)
 }
 

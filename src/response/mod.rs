@@ -197,7 +197,8 @@ pub fn validate(
         );
     }
 
-    let doc = match xml::parse(&captured.xml) {
+    let arena = xml::Arena::new();
+    let doc = match xml::parse(&captured.xml, &arena) {
         Ok(doc) => doc,
         Err(e) if e.is_dtd_or_entity() => {
             findings.push(Finding::new(Code::XmlDtd, e.to_string()).subject(Part::Response));
@@ -233,11 +234,18 @@ pub fn validate(
                 ea,
                 &settings.decryption,
                 identity_center,
+                &arena,
                 &mut findings,
             ) {
                 Some((assertion, decrypted)) => {
                     report.decrypted = Some(decrypted);
-                    verify::verify_decrypted(&doc, assertion, &settings.trust, settings.policy)
+                    verify::verify_decrypted(
+                        &doc,
+                        assertion,
+                        &arena,
+                        &settings.trust,
+                        settings.policy,
+                    )
                 }
                 None => verify::unread(&doc),
             }
@@ -290,7 +298,8 @@ pub fn validate(
 /// verifying anything: for telling what happened when the response cannot be validated,
 /// never for a verdict. `None` when it is not a readable Response.
 pub fn read_envelope(xml: &[u8]) -> Option<ResponseEnvelope> {
-    let doc = xml::parse(xml).ok()?;
+    let arena = xml::Arena::new();
+    let doc = xml::parse(xml, &arena).ok()?;
     doc.root
         .is(xml::ns::SAMLP, "Response")
         .then(|| ResponseEnvelope::read(&doc.root))

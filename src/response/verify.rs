@@ -340,13 +340,13 @@ pub fn verify(
 pub fn verify_decrypted<'a>(
     doc: &Document<'a>,
     assertion: Element<'a>,
+    arena: &'a xml::Arena,
     trust: &TrustAnchors,
     policy: SignaturePolicy,
 ) -> Result<Checked, NotSaml> {
     let received = &doc.root;
-    let mut root = received.clone();
-    let slot = root
-        .children
+    let mut children = received.children.to_vec();
+    let slot = children
         .iter_mut()
         .find(|n| matches!(n, xml::Node::Element(e) if e.is(ns::SAML, "EncryptedAssertion")));
     let Some(slot) = slot else {
@@ -355,6 +355,10 @@ pub fn verify_decrypted<'a>(
         ));
     };
     *slot = xml::Node::Element(assertion);
+    let root = xml::Element {
+        children: arena.slice(&children),
+        ..*received
+    };
     verify_tree(&root, Some(received), "", trust, policy, Engine::Native)
 }
 
@@ -460,7 +464,6 @@ impl Checked {
                 "the root element is <{}>{}, not a SAML 2.0 samlp:Response",
                 root.qualified_name(),
                 root.namespace
-                    .as_deref()
                     .map(|n| format!(" in namespace {n}"))
                     .unwrap_or_default()
             )));
@@ -1267,7 +1270,8 @@ fn recheck(
     placement: &Placement,
     signer: Option<Arc<Signer>>,
 ) -> Result<SignedContent, WrappingProblem> {
-    let signed = xml::parse(predigest.as_bytes()).map_err(WrappingProblem::Unreadable)?;
+    let arena = xml::Arena::new();
+    let signed = xml::parse(predigest.as_bytes(), &arena).map_err(WrappingProblem::Unreadable)?;
     let assertion_id = layout.direct[0].attr("ID");
     let signed_assertion: &Element = if signed.root.is(ns::SAMLP, "Response") {
         let same_response = layout.is_response

@@ -23,7 +23,8 @@ pub enum TrimError {
 /// that signing certificate remain, and the document's own signature, which no longer
 /// verifies once certificates are removed, is dropped.
 pub fn upload_document(bytes: &[u8], keep: Option<&Thumbprint>) -> Result<Vec<u8>, TrimError> {
-    let doc = xml::parse(bytes).map_err(|e| TrimError::Broken(e.to_string()))?;
+    let arena = xml::Arena::new();
+    let doc = xml::parse(bytes, &arena).map_err(|e| TrimError::Broken(e.to_string()))?;
     let mut remove: Vec<Span> = doc.unsigned.clone();
     if let Some(keep) = keep {
         let mut kept = 0;
@@ -40,7 +41,7 @@ pub fn upload_document(bytes: &[u8], keep: Option<&Thumbprint>) -> Result<Vec<u8
     }
     let start = if doc.had_bom { 3 } else { 0 };
     let out = normalize_line_ends(&cut(bytes, start, remove));
-    xml::parse(&out).map_err(|e| TrimError::Broken(e.to_string()))?;
+    xml::parse(&out, &xml::Arena::new()).map_err(|e| TrimError::Broken(e.to_string()))?;
     Ok(out)
 }
 

@@ -12,7 +12,7 @@ mod tree;
 mod uri;
 
 pub use ids::IdCensus;
-pub use tree::{Attribute, Element, Node, NsDecl, Span};
+pub use tree::{Arena, Attribute, Element, Node, NsDecl, Span};
 
 use quick_xml::events::{BytesDecl, BytesPI, BytesStart, BytesText, Event};
 use quick_xml::name::{PrefixDeclaration, QName};
@@ -65,18 +65,6 @@ pub struct Document<'a> {
     /// (canonicalization without comments leaves them out) and every processing instruction
     /// outside the root element.
     pub unsigned: Vec<Span>,
-}
-
-impl Document<'_> {
-    /// The same document, detached from the bytes it was parsed from (for a tree that must
-    /// outlive them).
-    pub fn into_owned(self) -> Document<'static> {
-        Document {
-            root: self.root.into_owned(),
-            had_bom: self.had_bom,
-            unsigned: self.unsigned,
-        }
-    }
 }
 
 /// Why a document was refused.
@@ -229,13 +217,24 @@ fn declared_encoding(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(&rest[..end]).ok()
 }
 
-/// Parses `bytes` strictly with the default [`Limits`].
-pub fn parse(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
-    parse_with_limits(bytes, Limits::default())
+/// Parses `bytes` strictly with the default [`Limits`], into `arena`.
+pub fn parse<'a>(bytes: &'a [u8], arena: &'a Arena) -> Result<Document<'a>, XmlError> {
+    parse_with_limits(bytes, arena, Limits::default())
 }
 
-/// Parses `bytes` strictly.
-pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, XmlError> {
+/// [`parse`] into an arena that lives as long as the test process: tests hold documents
+/// without an arena of their own beside each.
+#[cfg(test)]
+pub(crate) fn parse_for_tests(bytes: &[u8]) -> Result<Document<'_>, XmlError> {
+    parse(bytes, Box::leak(Box::new(Arena::new())))
+}
+
+/// Parses `bytes` strictly, into `arena`.
+pub fn parse_with_limits<'a>(
+    bytes: &'a [u8],
+    arena: &'a Arena,
+    limits: Limits,
+) -> Result<Document<'a>, XmlError> {
     let (body, had_bom) = strip_bom(bytes)?;
     let text = std::str::from_utf8(body).map_err(|e| match declared_encoding(body) {
         Some(name) if !name.eq_ignore_ascii_case("utf-8") => {
@@ -265,7 +264,7 @@ pub fn parse_with_limits(bytes: &[u8], limits: Limits) -> Result<Document<'_>, X
         });
     }
     let offset = if had_bom { UTF8_BOM.len() } else { 0 };
-    let mut builder = Builder::new(text, limits, offset);
+    let mut builder = Builder::new(text, arena, limits, offset);
     let root = builder.run()?;
     Ok(Document {
         root,
@@ -321,8 +320,8 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// A namespace binding in scope: prefix (`None` for the default namespace) and URI (`None`
 /// after `xmlns=""` undeclares the default).
 struct Binding<'a> {
-    prefix: Option<Cow<'a, str>>,
-    uri: Option<Cow<'a, str>>,
+    prefix: Option<&'a str>,
+    uri: Option<&'a str>,
 }
 
 /// Entra's responses declare about five namespaces and its metadata about ten; canonicalization
@@ -332,13 +331,30 @@ const MAX_NS_DECLARATIONS: usize = 256;
 /// SAML's longest names are a few dozen characters; libxml2 stops at 50,000.
 const MAX_NAME_BYTES: usize = 1024;
 
+/// The character data read since the last node: text, CDATA sections and references next to
+/// each other make one text node.
+enum TextRun<'a> {
+    Empty,
+    /// One piece, as it stands in the input.
+    One(&'a str),
+    /// Several pieces, or one XML's rules changed: [`Builder::joined`] holds them.
+    Joined,
+}
+
 struct Builder<'a> {
     text: &'a str,
+    arena: &'a Arena,
     reader: quick_xml::Reader<&'a [u8]>,
     limits: Limits,
     /// Added to every span so spans index the caller's bytes (before the BOM was stripped).
     offset: usize,
-    stack: Vec<Element<'a>>,
+    /// The open elements, innermost last, each with where its children start in `nodes`.
+    stack: Vec<(Element<'a>, usize)>,
+    /// The children of the open elements so far, in document order: each element's go to the
+    /// arena as one slice when it closes.
+    nodes: Vec<Node<'a>>,
+    run: TextRun<'a>,
+    joined: String,
     root: Option<Element<'a>>,
     elements: usize,
     /// Namespace bindings in scope, innermost last; `marks[i]` is where the bindings of the
@@ -348,17 +364,18 @@ struct Builder<'a> {
     /// Namespace declarations so far.
     declarations: usize,
     /// Namespace URIs found absolute so far.
-    namespaces: Vec<Cow<'a, str>>,
+    namespaces: Vec<&'a str>,
+    /// A start tag's declarations, attributes other than declarations (names still to be
+    /// resolved) and resolved attributes: reused from one start tag to the next.
+    decls: Vec<NsDecl<'a>>,
+    raw: Vec<(&'a str, &'a str)>,
+    attributes: Vec<Attribute<'a>>,
     /// See [`Document::unsigned`].
     unsigned: Vec<Span>,
 }
 
-/// A start tag's attributes other than namespace declarations: names still to be resolved,
-/// values normalized.
-type RawAttributes<'e, 'a> = Vec<(QName<'e>, Cow<'a, str>)>;
-
 impl<'a> Builder<'a> {
-    fn new(text: &'a str, limits: Limits, offset: usize) -> Self {
+    fn new(text: &'a str, arena: &'a Arena, limits: Limits, offset: usize) -> Self {
         let mut reader = quick_xml::Reader::from_str(text);
         let config = reader.config_mut();
         config.check_end_names = true;
@@ -369,16 +386,23 @@ impl<'a> Builder<'a> {
         config.trim_text_end = false;
         Builder {
             text,
+            arena,
             reader,
             limits,
             offset,
             stack: Vec::new(),
+            nodes: Vec::new(),
+            run: TextRun::Empty,
+            joined: String::new(),
             root: None,
             elements: 0,
             bindings: Vec::new(),
             marks: Vec::new(),
             declarations: 0,
             namespaces: Vec::new(),
+            decls: Vec::new(),
+            raw: Vec::new(),
+            attributes: Vec::new(),
             unsigned: Vec::new(),
         }
     }
@@ -396,16 +420,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// `part` borrowed from the input when it lies in it, which is how quick-xml hands out
-    /// what it reads from a string: names, values and text are then not copied.
-    fn borrowed(&self, part: &str) -> Cow<'a, str> {
-        match self.in_input(part.as_bytes()) {
-            Some(in_input) => Cow::Borrowed(in_input),
-            None => Cow::Owned(part.to_owned()),
-        }
-    }
-
-    /// `part` as the piece of the input it is, when it is one (then it is UTF-8 already).
+    /// `part` as the piece of the input it is, when it is one: quick-xml hands out pieces of
+    /// the input it reads from a string, so names, values and text borrow instead of copying.
     fn in_input(&self, part: &[u8]) -> Option<&'a str> {
         let at = (part.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
         self.text
@@ -413,12 +429,10 @@ impl<'a> Builder<'a> {
             .filter(|in_input| std::ptr::eq(in_input.as_ptr(), part.as_ptr()))
     }
 
-    /// [`Builder::borrowed`] for what quick-xml may have had to change (and so copied).
-    fn kept(&self, content: Cow<'_, str>) -> Cow<'a, str> {
-        match content {
-            Cow::Borrowed(part) => self.borrowed(part),
-            Cow::Owned(changed) => Cow::Owned(changed),
-        }
+    /// `part` from the input, or a copy in the arena when quick-xml had to change it.
+    fn kept(&self, part: &str) -> &'a str {
+        self.in_input(part.as_bytes())
+            .unwrap_or_else(|| self.arena.str(part))
     }
 
     fn run(&mut self) -> Result<Element<'a>, XmlError> {
@@ -433,6 +447,12 @@ impl<'a> Builder<'a> {
                 }
             };
             let end = self.reader.buffer_position() as usize;
+            if !matches!(
+                event,
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
+            ) {
+                self.end_text();
+            }
             match event {
                 Event::Decl(decl) => {
                     if seen_decl || start != 0 {
@@ -449,7 +469,7 @@ impl<'a> Builder<'a> {
                 }
                 Event::Start(e) => {
                     let element = self.open(&e, start, end)?;
-                    self.stack.push(element);
+                    self.stack.push((element, self.nodes.len()));
                 }
                 Event::Empty(e) => {
                     let mut element = self.open(&e, start, end)?;
@@ -457,10 +477,12 @@ impl<'a> Builder<'a> {
                     self.close(element, start)?;
                 }
                 Event::End(_) => {
-                    let mut element = self
+                    let (mut element, first_child) = self
                         .stack
                         .pop()
                         .ok_or_else(|| self.syntax(start, "end tag without a start tag"))?;
+                    element.children = self.arena.slice(&self.nodes[first_child..]);
+                    self.nodes.truncate(first_child);
                     element.span.end = end + self.offset;
                     self.close(element, start)?;
                 }
@@ -471,7 +493,6 @@ impl<'a> Builder<'a> {
                     let content = t
                         .xml10_content()
                         .map_err(|e| self.syntax(start, e.to_string()))?;
-                    let content = self.kept(content);
                     self.text(content, start)?;
                 }
                 // Outside the root only white space may stand, never a CDATA section or a
@@ -483,7 +504,6 @@ impl<'a> Builder<'a> {
                     let content = t
                         .xml10_content()
                         .map_err(|e| self.syntax(start, e.to_string()))?;
-                    let content = self.kept(content);
                     self.text(content, start)?;
                 }
                 Event::GeneralRef(r) => {
@@ -497,7 +517,7 @@ impl<'a> Builder<'a> {
                 Event::Eof => break,
             }
         }
-        if let Some(open) = self.stack.last() {
+        if let Some((open, _)) = self.stack.last() {
             let at = self.text.len();
             let message = format!("end of input inside element <{}>", open.qualified_name());
             return Err(self.syntax(at, message));
@@ -556,9 +576,9 @@ impl<'a> Builder<'a> {
             start: start + self.offset,
             end: end + self.offset,
         });
-        let content = self.kept(content);
-        if let Some(parent) = self.stack.last_mut() {
-            parent.children.push(Node::Comment(content));
+        if !self.stack.is_empty() {
+            let content = self.kept(&content);
+            self.nodes.push(Node::Comment(content));
         }
         Ok(())
     }
@@ -585,15 +605,14 @@ impl<'a> Builder<'a> {
             .trim_start_matches([' ', '\t', '\r', '\n'])
             .replace("\r\n", "\n")
             .replace('\r', "\n");
-        match self.stack.last_mut() {
-            Some(parent) => parent.children.push(Node::Pi {
-                target: Cow::Owned(target),
-                data: Cow::Owned(data),
-            }),
-            None => self.unsigned.push(Span {
+        if self.stack.is_empty() {
+            self.unsigned.push(Span {
                 start: start + self.offset,
                 end: end + self.offset,
-            }),
+            });
+        } else {
+            let (target, data) = (self.arena.str(&target), self.arena.str(&data));
+            self.nodes.push(Node::Pi { target, data });
         }
         Ok(())
     }
@@ -623,25 +642,62 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn text(&mut self, content: Cow<'a, str>, at: usize) -> Result<(), XmlError> {
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent.push_text(content);
+    /// Character data: added to the text run inside an element; outside the root only white
+    /// space is allowed.
+    fn text(&mut self, content: Cow<'_, str>, at: usize) -> Result<(), XmlError> {
+        if self.stack.is_empty() {
+            return if content.chars().all(is_xml_space) {
                 Ok(())
-            }
-            None if content.chars().all(is_xml_space) => Ok(()),
-            None => Err(self.syntax(at, "text outside the root element")),
+            } else {
+                Err(self.syntax(at, "text outside the root element"))
+            };
         }
+        if content.is_empty() {
+            return Ok(());
+        }
+        let as_read = match &content {
+            Cow::Borrowed(part) => self.in_input(part.as_bytes()),
+            Cow::Owned(_) => None,
+        };
+        self.run = match (&self.run, as_read) {
+            (TextRun::Empty, Some(part)) => TextRun::One(part),
+            (TextRun::Empty, None) => {
+                self.joined.clear();
+                self.joined.push_str(&content);
+                TextRun::Joined
+            }
+            (TextRun::One(first), _) => {
+                self.joined.clear();
+                self.joined.push_str(first);
+                self.joined.push_str(&content);
+                TextRun::Joined
+            }
+            (TextRun::Joined, _) => {
+                self.joined.push_str(&content);
+                TextRun::Joined
+            }
+        };
+        Ok(())
+    }
+
+    /// Places the text run read so far (if any) as a node of the open element.
+    fn end_text(&mut self) {
+        let text = match std::mem::replace(&mut self.run, TextRun::Empty) {
+            TextRun::Empty => return,
+            TextRun::One(part) => part,
+            TextRun::Joined => self.arena.str(&self.joined),
+        };
+        self.nodes.push(Node::Text(text));
     }
 
     /// An element or attribute name or prefix, checked against XML's `NCName` production.
-    fn name(&self, bytes: &[u8], at: usize) -> Result<Cow<'a, str>, XmlError> {
+    fn name(&self, bytes: &[u8], at: usize) -> Result<&'a str, XmlError> {
         if bytes.len() > MAX_NAME_BYTES {
             return Err(self.syntax(at, format!("a name is longer than {MAX_NAME_BYTES} bytes")));
         }
         let name = match self.in_input(bytes) {
-            Some(name) => Some(Cow::Borrowed(name)),
-            None => std::str::from_utf8(bytes).ok().map(|n| Cow::Owned(n.to_owned())),
+            Some(name) => Some(name),
+            None => std::str::from_utf8(bytes).ok().map(|n| self.arena.str(n)),
         };
         match name.filter(|n| is_ncname(n)) {
             Some(name) => Ok(name),
@@ -657,35 +713,35 @@ impl<'a> Builder<'a> {
 
     /// A namespace URI, checked to be absolute (or empty, undeclaring the default) when first
     /// seen: a document declares the same few over and over.
-    fn namespace(&mut self, uri: Cow<'a, str>, at: usize) -> Result<Cow<'a, str>, XmlError> {
+    fn namespace(&mut self, uri: &'a str, at: usize) -> Result<&'a str, XmlError> {
         if self.namespaces.contains(&uri) {
             return Ok(uri);
         }
-        if !uri.is_empty() && !uri::is_absolute(&uri) {
+        if !uri.is_empty() && !uri::is_absolute(uri) {
             let (line, column) = self.position(at);
             return Err(XmlError::RelativeNamespace {
-                uri: uri.into_owned(),
+                uri: uri.to_owned(),
                 line,
                 column,
             });
         }
-        self.namespaces.push(uri.clone());
+        self.namespaces.push(uri);
         Ok(uri)
     }
 
     /// The URI bound to `prefix` (`None`: the default namespace); `Err` for an undeclared
     /// prefix.
-    fn resolve(&self, prefix: Option<&[u8]>, at: usize) -> Result<Option<Cow<'a, str>>, XmlError> {
+    fn resolve(&self, prefix: Option<&[u8]>, at: usize) -> Result<Option<&'a str>, XmlError> {
         if prefix == Some(b"xml") {
-            return Ok(Some(Cow::Borrowed(XML_NS)));
+            return Ok(Some(XML_NS));
         }
         let bound = self
             .bindings
             .iter()
             .rev()
-            .find(|b| b.prefix.as_deref().map(str::as_bytes) == prefix);
+            .find(|b| b.prefix.map(str::as_bytes) == prefix);
         match (bound, prefix) {
-            (Some(b), _) => Ok(b.uri.clone()),
+            (Some(b), _) => Ok(b.uri),
             (None, None) => Ok(None),
             (None, Some(p)) => Err(self.syntax(
                 at,
@@ -697,19 +753,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Records a namespace declaration, refusing what Namespaces in XML 1.0 forbids.
-    fn declare(
-        &mut self,
-        prefix: Option<&[u8]>,
-        uri: Cow<'a, str>,
-        decls: &mut Vec<NsDecl<'a>>,
-        at: usize,
-    ) -> Result<(), XmlError> {
+    /// Records a namespace declaration of the start tag being read, refusing what Namespaces
+    /// in XML 1.0 forbids.
+    fn declare(&mut self, prefix: Option<&[u8]>, uri: &'a str, at: usize) -> Result<(), XmlError> {
         let prefix = prefix.map(|p| self.name(p, at)).transpose()?;
-        if decls.iter().any(|d| d.prefix == prefix) {
+        if self.decls.iter().any(|d| d.prefix == prefix) {
             return Err(self.syntax(at, "a namespace prefix is declared twice in one element"));
         }
-        let refuse = match prefix.as_deref() {
+        let refuse = match prefix {
             Some("xmlns") => Some("the 'xmlns' prefix cannot be declared".to_owned()),
             Some("xml") if uri != XML_NS => {
                 Some(format!("the 'xml' prefix cannot be bound to '{uri}'"))
@@ -737,10 +788,10 @@ impl<'a> Builder<'a> {
         }
         let uri = self.namespace(uri, at)?;
         self.bindings.push(Binding {
-            prefix: prefix.clone(),
-            uri: (!uri.is_empty()).then(|| uri.clone()),
+            prefix,
+            uri: (!uri.is_empty()).then_some(uri),
         });
-        decls.push(NsDecl { prefix, uri });
+        self.decls.push(NsDecl { prefix, uri });
         Ok(())
     }
 
@@ -756,7 +807,7 @@ impl<'a> Builder<'a> {
         }
         // Declarations first: they are in scope for the element's own name and attributes.
         self.marks.push(self.bindings.len());
-        let (ns_decls, raw_attributes) = self.read_attributes(e, start)?;
+        self.read_attributes(e, start)?;
 
         let name = e.name();
         let namespace = self.resolve(name.prefix().map(|p| p.into_inner()), start)?;
@@ -765,20 +816,23 @@ impl<'a> Builder<'a> {
             .prefix()
             .map(|p| self.name(p.as_ref(), start))
             .transpose()?;
-        let attributes = self.resolve_attributes(raw_attributes, start)?;
+        self.resolve_attributes(start)?;
 
-        Ok(Element {
+        let element = Element {
             namespace,
             local,
             prefix,
-            ns_decls,
-            attributes,
-            children: Vec::new(),
+            ns_decls: self.arena.slice(&self.decls),
+            attributes: self.arena.slice(&self.attributes),
+            children: &[],
             span: Span {
                 start: start + self.offset,
                 end: end + self.offset,
             },
-        })
+        };
+        self.decls.clear();
+        self.attributes.clear();
+        Ok(element)
     }
 
     /// Counts a new element against the limits: one root, nesting depth, element count.
@@ -804,15 +858,11 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// Reads a start tag's attributes: namespace declarations are declared (and returned), the
-    /// others returned with their values normalized, their names still to be resolved.
-    fn read_attributes<'e>(
-        &mut self,
-        e: &'e BytesStart<'_>,
-        start: usize,
-    ) -> Result<(Vec<NsDecl<'a>>, RawAttributes<'e, 'a>), XmlError> {
-        let mut ns_decls = Vec::new();
-        let mut raw_attributes = Vec::new();
+    /// Reads a start tag's attributes: namespace declarations are declared (into `decls`), the
+    /// others kept in `raw` with their values normalized, their names still to be resolved.
+    fn read_attributes(&mut self, e: &BytesStart<'_>, start: usize) -> Result<(), XmlError> {
+        self.decls.clear();
+        self.raw.clear();
         for attr in e.attributes().with_checks(false) {
             let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
             // XML forbids a literal '<' in attribute values; libxml2 stops there, quick-xml
@@ -821,7 +871,7 @@ impl<'a> Builder<'a> {
                 return Err(self.syntax(start, "'<' inside an attribute value"));
             }
             let has_reference = memchr::memchr(b'&', &attr.value).is_some();
-            if raw_attributes.len() + ns_decls.len() >= self.limits.max_attributes {
+            if self.raw.len() + self.decls.len() >= self.limits.max_attributes {
                 let (line, column) = self.position(start);
                 return Err(XmlError::TooManyAttributes {
                     limit: self.limits.max_attributes,
@@ -839,7 +889,6 @@ impl<'a> Builder<'a> {
                 }
                 Err(err) => return Err(self.syntax(start, err.to_string())),
             };
-            let value = self.kept(value);
             // The raw bytes held only XML characters; a reference must not bring in others.
             if has_reference && !value.chars().all(is_xml_char) {
                 return Err(self.syntax(
@@ -847,38 +896,41 @@ impl<'a> Builder<'a> {
                     "an attribute value refers to a character XML does not allow",
                 ));
             }
+            let value = self.kept(&value);
             match attr.key.as_namespace_binding() {
-                Some(PrefixDeclaration::Default) => {
-                    self.declare(None, value, &mut ns_decls, start)?
+                Some(PrefixDeclaration::Default) => self.declare(None, value, start)?,
+                Some(PrefixDeclaration::Named(p)) => self.declare(Some(p), value, start)?,
+                None => {
+                    let key = match self.in_input(attr.key.as_ref()) {
+                        Some(key) => key,
+                        None => self.arena.str(&String::from_utf8_lossy(attr.key.as_ref())),
+                    };
+                    self.raw.push((key, value));
                 }
-                Some(PrefixDeclaration::Named(p)) => {
-                    self.declare(Some(p), value, &mut ns_decls, start)?
-                }
-                None => raw_attributes.push((attr.key, value)),
             }
         }
-        Ok((ns_decls, raw_attributes))
+        Ok(())
     }
 
-    /// Resolves the names of an element's attributes, each name once per element.
-    fn resolve_attributes(
-        &mut self,
-        raw_attributes: RawAttributes<'_, 'a>,
-        start: usize,
-    ) -> Result<Vec<Attribute<'a>>, XmlError> {
-        let mut attributes: Vec<Attribute<'a>> = Vec::with_capacity(raw_attributes.len());
-        for (key, value) in raw_attributes {
+    /// Resolves the names of the start tag's attributes in `raw` into `attributes`, each name
+    /// once per element.
+    fn resolve_attributes(&mut self, start: usize) -> Result<(), XmlError> {
+        self.attributes.clear();
+        for i in 0..self.raw.len() {
+            let (key, value) = self.raw[i];
+            let key = QName(key.as_bytes());
             let attr_prefix = key.prefix().map(|p| p.into_inner());
             // Unprefixed attributes are in no namespace, whatever the default namespace.
             let attr_ns = match attr_prefix {
                 Some(p) => self.resolve(Some(p), start)?,
                 None => None,
             };
-            let attr_local = self.name(key.local_name().as_ref(), start)?;
+            let attr_local = self.name(key.local_name().into_inner(), start)?;
             if attr_local.is_empty() {
                 return Err(self.syntax(start, "empty attribute name"));
             }
-            if attributes
+            if self
+                .attributes
                 .iter()
                 .any(|a| a.local == attr_local && a.namespace == attr_ns)
             {
@@ -887,29 +939,29 @@ impl<'a> Builder<'a> {
                     format!("attribute '{attr_local}' appears twice in one element"),
                 ));
             }
-            attributes.push(Attribute {
+            let prefix = attr_prefix.map(|p| self.name(p, start)).transpose()?;
+            self.attributes.push(Attribute {
                 namespace: attr_ns,
-                prefix: attr_prefix.map(|p| self.name(p, start)).transpose()?,
+                prefix,
                 local: attr_local,
                 value,
             });
         }
-        Ok(attributes)
+        Ok(())
     }
 
+    /// Places a finished element (its children in place) under its parent, or as the root.
     fn close(&mut self, element: Element<'a>, at: usize) -> Result<(), XmlError> {
         let mark = self.marks.pop().unwrap_or(0);
         self.bindings.truncate(mark);
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent.children.push(Node::Element(element));
-                Ok(())
-            }
-            None if self.root.is_none() => {
-                self.root = Some(element);
-                Ok(())
-            }
-            None => Err(self.syntax(at, "more than one root element")),
+        if !self.stack.is_empty() {
+            self.nodes.push(Node::Element(element));
+            Ok(())
+        } else if self.root.is_none() {
+            self.root = Some(element);
+            Ok(())
+        } else {
+            Err(self.syntax(at, "more than one root element"))
         }
     }
 }

@@ -2,12 +2,40 @@
 //! needs (prefixes, namespace declarations, comments, processing instructions), so signatures
 //! are verified over the very tree the claims are read from.
 //!
-//! Names, values and text borrow from the parsed input; only what XML's rules change (a
-//! resolved reference, a normalized line end or attribute white space, text split by a comment
-//! or a CDATA section) is a copy of its own. [`Document::into_owned`](super::Document::into_owned)
-//! detaches a tree from its input.
+//! The tree lives in an [`Arena`], one per document: names, values and text borrow from the
+//! parsed input, and what XML's rules change (a resolved reference, a normalized line end or
+//! attribute white space, text joined across a CDATA section) and the lists of children,
+//! attributes and declarations are placed in the arena. Nothing in the tree owns memory, so
+//! building it costs a few allocations of the arena's and dropping it one free of each.
 
-use std::borrow::Cow;
+/// Where a document's tree lives: dropped with everything parsed into it.
+#[derive(Default)]
+pub struct Arena(bumpalo::Bump);
+
+impl Arena {
+    pub fn new() -> Self {
+        Arena::default()
+    }
+
+    /// A copy of `text` in the arena.
+    pub(crate) fn str(&self, text: &str) -> &str {
+        self.0.alloc_str(text)
+    }
+
+    /// A copy of `items` in the arena.
+    pub(crate) fn slice<T: Copy>(&self, items: &[T]) -> &[T] {
+        if items.is_empty() {
+            return &[];
+        }
+        self.0.alloc_slice_copy(items)
+    }
+}
+
+impl std::fmt::Debug for Arena {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Arena({} bytes)", self.0.allocated_bytes())
+    }
+}
 
 /// Byte range of an element in the input, from `<` of its start tag to `>` of its end tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,115 +44,51 @@ pub struct Span {
     pub end: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attribute<'a> {
-    pub namespace: Option<Cow<'a, str>>,
-    pub prefix: Option<Cow<'a, str>>,
-    pub local: Cow<'a, str>,
+    pub namespace: Option<&'a str>,
+    pub prefix: Option<&'a str>,
+    pub local: &'a str,
     /// The normalized value (references resolved, whitespace characters turned into spaces).
-    pub value: Cow<'a, str>,
+    pub value: &'a str,
 }
 
 /// A namespace declaration on an element: `xmlns="uri"` (prefix `None`) or `xmlns:p="uri"`.
 /// `xmlns=""` is kept with an empty URI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NsDecl<'a> {
-    pub prefix: Option<Cow<'a, str>>,
-    pub uri: Cow<'a, str>,
+    pub prefix: Option<&'a str>,
+    pub uri: &'a str,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Node<'a> {
     Element(Element<'a>),
     /// Character data; adjacent text, CDATA and references are merged.
-    Text(Cow<'a, str>),
+    Text(&'a str),
     /// A comment: never part of [`Element::text`], so it cannot split or end a value.
-    Comment(Cow<'a, str>),
+    Comment(&'a str),
     /// A processing instruction.
     Pi {
-        target: Cow<'a, str>,
-        data: Cow<'a, str>,
+        target: &'a str,
+        data: &'a str,
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Element<'a> {
-    pub namespace: Option<Cow<'a, str>>,
-    pub local: Cow<'a, str>,
-    pub prefix: Option<Cow<'a, str>>,
+    pub namespace: Option<&'a str>,
+    pub local: &'a str,
+    pub prefix: Option<&'a str>,
     /// The namespace declarations written on this element.
-    pub ns_decls: Vec<NsDecl<'a>>,
+    pub ns_decls: &'a [NsDecl<'a>],
     /// Attributes other than namespace declarations, in document order.
-    pub attributes: Vec<Attribute<'a>>,
-    pub children: Vec<Node<'a>>,
+    pub attributes: &'a [Attribute<'a>],
+    pub children: &'a [Node<'a>],
     pub span: Span,
 }
 
-impl NsDecl<'_> {
-    /// A copy that no longer borrows the input.
-    pub fn to_detached(&self) -> NsDecl<'static> {
-        NsDecl {
-            prefix: self.prefix.as_deref().map(|p| Cow::Owned(p.to_owned())),
-            uri: Cow::Owned(self.uri.to_string()),
-        }
-    }
-}
-
-/// A copy of `text` that no longer borrows the input.
-fn owned(text: Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(text.into_owned())
-}
-
-impl Attribute<'_> {
-    fn into_owned(self) -> Attribute<'static> {
-        Attribute {
-            namespace: self.namespace.map(owned),
-            prefix: self.prefix.map(owned),
-            local: owned(self.local),
-            value: owned(self.value),
-        }
-    }
-}
-
-impl Node<'_> {
-    fn into_owned(self) -> Node<'static> {
-        match self {
-            Node::Element(e) => Node::Element(e.into_owned()),
-            Node::Text(t) => Node::Text(owned(t)),
-            Node::Comment(c) => Node::Comment(owned(c)),
-            Node::Pi { target, data } => Node::Pi {
-                target: owned(target),
-                data: owned(data),
-            },
-        }
-    }
-}
-
 impl<'a> Element<'a> {
-    /// The element and everything below it, detached from the input it was parsed from.
-    pub fn into_owned(self) -> Element<'static> {
-        Element {
-            namespace: self.namespace.map(owned),
-            local: owned(self.local),
-            prefix: self.prefix.map(owned),
-            ns_decls: self
-                .ns_decls
-                .into_iter()
-                .map(|d| NsDecl {
-                    prefix: d.prefix.map(owned),
-                    uri: owned(d.uri),
-                })
-                .collect(),
-            attributes: self
-                .attributes
-                .into_iter()
-                .map(Attribute::into_owned)
-                .collect(),
-            children: self.children.into_iter().map(Node::into_owned).collect(),
-            span: self.span,
-        }
-    }
-
     /// `prefix:local` as written in the document.
     pub fn qualified_name(&self) -> String {
         match &self.prefix {
@@ -135,19 +99,7 @@ impl<'a> Element<'a> {
 
     /// True when the element has namespace `ns` and local name `local`.
     pub fn is(&self, ns: &str, local: &str) -> bool {
-        &*self.local == local && self.namespace.as_deref() == Some(ns)
-    }
-
-    /// Adds character data, merged with the text before it (a copy only then).
-    pub(super) fn push_text(&mut self, content: Cow<'a, str>) {
-        if content.is_empty() {
-            return;
-        }
-        if let Some(Node::Text(last)) = self.children.last_mut() {
-            last.to_mut().push_str(&content);
-        } else {
-            self.children.push(Node::Text(content));
-        }
+        self.local == local && self.namespace == Some(ns)
     }
 
     /// Child elements in document order.
@@ -183,22 +135,22 @@ impl<'a> Element<'a> {
     pub fn attr(&self, local: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|a| a.namespace.is_none() && &*a.local == local)
-            .map(|a| &*a.value)
+            .find(|a| a.namespace.is_none() && a.local == local)
+            .map(|a| a.value)
     }
 
     /// The value of the attribute `{ns}local`.
     pub fn attr_ns(&self, ns: &str, local: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|a| a.namespace.as_deref() == Some(ns) && &*a.local == local)
-            .map(|a| &*a.value)
+            .find(|a| a.namespace == Some(ns) && a.local == local)
+            .map(|a| a.value)
     }
 
     /// The element's own character data (direct text children), comments ignored.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        for node in &self.children {
+        for node in self.children {
             if let Node::Text(t) = node {
                 out.push_str(t);
             }

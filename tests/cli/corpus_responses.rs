@@ -108,7 +108,8 @@ struct Own {
 }
 
 fn own_values(xml_bytes: &[u8]) -> Own {
-    let Ok(doc) = xml::parse(xml_bytes) else {
+    let arena = xml::Arena::new();
+    let Ok(doc) = xml::parse(xml_bytes, &arena) else {
         return Own {
             issuer: None,
             audience: None,
@@ -261,7 +262,8 @@ pub fn run_row(corpus: &Path, row: &Row, tmp: &Path, extra: &[&str]) -> (i32, Va
 }
 
 fn embedded_cert(xml_bytes: &[u8]) -> Option<String> {
-    let doc = xml::parse(xml_bytes).ok()?;
+    let arena = xml::Arena::new();
+    let doc = xml::parse(xml_bytes, &arena).ok()?;
     let cert = std::iter::once(&doc.root)
         .chain(doc.root.descendants())
         .find(|e| e.is(ns::DSIG, "X509Certificate"))?

@@ -520,7 +520,8 @@ fn learn_param(name: &str, value: &str, masks: &mut Masks) {
 /// The claims a SAML message carries: its NameID and attribute values, except AWS's role and
 /// session settings and values that are URIs (method references, issuers).
 fn learn_saml(xml: &str, masks: &mut Masks) {
-    let Ok(doc) = crate::xml::parse(xml.as_bytes()) else {
+    let arena = crate::xml::Arena::new();
+    let Ok(doc) = crate::xml::parse(xml.as_bytes(), &arena) else {
         return;
     };
     for e in std::iter::once(&doc.root).chain(doc.root.descendants()) {
@@ -528,7 +529,7 @@ fn learn_saml(xml: &str, masks: &mut Masks) {
         if value.is_empty() || e.has_element_children() {
             continue;
         }
-        let kind = match &*e.local {
+        let kind = match e.local {
             "NameID" => Some(if value.contains('@') {
                 Kind::Email
             } else {

@@ -79,7 +79,8 @@ pub fn read(
     limits: DecodeLimits,
 ) -> Result<AuthnRequest, RequestError> {
     let (xml, found) = decode::decode_base64(&value.replace(' ', "+"), limits)?;
-    let doc = xml::parse(&xml)?;
+    let arena = xml::Arena::new();
+    let doc = xml::parse(&xml, &arena)?;
     let root = &doc.root;
     if !root.is(ns::SAMLP, "AuthnRequest") {
         return Err(RequestError::Other(root.qualified_name()));
