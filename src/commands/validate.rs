@@ -9,7 +9,7 @@ use crate::cert::{CertError, Certificate};
 use crate::diag::{Finding, Overrides, Severity};
 use crate::input::{self, Document, Listed, Listing, SourceError};
 use crate::response::ValidateSettings;
-use crate::response::{Batch, DecodeLimits, Outcome, Summary, TooManyKeys, TrustAnchors};
+use crate::response::{Batch, DecodeLimits, Outcome, Settled, Summary, TooManyKeys, TrustAnchors};
 use chrono::{DateTime, Utc};
 use std::io::Read;
 use thiserror::Error;
@@ -145,14 +145,14 @@ pub struct ValidateJob {
 }
 
 /// Validates every listed input: `prepare` renders an outcome on the validating threads,
-/// `emit` receives each outcome and its rendering in input order. `stdin` opens standard input
+/// `emit` receives what the run keeps of each outcome and its rendering, in input order. `stdin` opens standard input
 /// for an input named `-`.
 pub fn run<R: Send, S: Read>(
     job: &ValidateJob,
     listing: Listing,
     stdin: impl Fn() -> S + Sync,
     prepare: impl Fn(&Outcome) -> R + Sync,
-    emit: impl FnMut(Outcome, R) -> std::io::Result<()>,
+    emit: impl FnMut(Settled, R) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(job.threads)

@@ -146,20 +146,20 @@ impl<W: std::io::Write> ValidateStream<W> {
     }
 
     /// Adds an outcome, with its entry from [`response_entry`].
-    pub fn add(&mut self, outcome: crate::response::Outcome, entry: &[u8]) -> std::io::Result<()> {
-        use crate::response::Outcome;
-        self.summary.add(&outcome);
-        match outcome {
-            Outcome::Response(r) => {
+    pub fn add(&mut self, settled: crate::response::Settled, entry: &[u8]) -> std::io::Result<()> {
+        use crate::response::Settled;
+        self.summary.add(&settled);
+        match settled {
+            Settled::Response { findings, .. } => {
                 if self.responses > 0 {
                     self.out.write_all(b",")?;
                 }
                 self.responses += 1;
                 self.out.write_all(b"\n    ")?;
                 self.out.write_all(entry)?;
-                self.findings.extend(r.findings.iter().cloned());
+                self.findings.extend(findings);
             }
-            Outcome::Error(e) => self.errors.push(e),
+            Settled::Error(e) => self.errors.push(e),
         }
         Ok(())
     }

@@ -32,7 +32,7 @@ use crate::commands::validate::{self, ValidateJob};
 use crate::diag::{Code, Finding};
 use crate::entra::AadstsCode;
 use crate::input::Listing;
-use crate::response::{InputError, Outcome, Summary};
+use crate::response::{InputError, Outcome, Settled, Summary};
 use crate::write::outdir::{Plan, WriteError};
 use std::io::{Read, Write};
 
@@ -312,11 +312,11 @@ pub fn validate_json<S: Read>(
         listing,
         stdin,
         json::response_entry,
-        |outcome, entry| {
-            if let Outcome::Error(e) = &outcome {
+        |settled, entry| {
+            if let Settled::Error(e) = &settled {
                 unreadable(e);
             }
-            stream.add(outcome, &entry?)
+            stream.add(settled, &entry?)
         },
     )?;
     stream.finish()
@@ -335,9 +335,9 @@ pub fn validate_human<S: Read>(
         Outcome::Response(r) => human::validated_response(r),
         Outcome::Error(e) => human::validate_error(e),
     };
-    validate::run(job, listing, stdin, prepare, |outcome, text| {
-        summary.add(&outcome);
-        if let Outcome::Error(e) = &outcome {
+    validate::run(job, listing, stdin, prepare, |settled, text| {
+        summary.add(&settled);
+        if let Settled::Error(e) = &settled {
             unreadable(e);
         }
         out.write_all(human::for_terminal(&text).as_bytes())

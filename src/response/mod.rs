@@ -464,6 +464,30 @@ pub enum Outcome {
     Error(InputError),
 }
 
+/// What a run keeps of an [`Outcome`] once it is rendered: how it counts, and what the run
+/// lists at its end (the input that could not be read, the findings). The report itself is
+/// dropped on the thread that built it, where freeing it costs least.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    Response {
+        accepted: bool,
+        findings: Vec<Finding>,
+    },
+    Error(InputError),
+}
+
+impl From<Outcome> for Settled {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Response(mut r) => Settled::Response {
+                accepted: r.accepted(),
+                findings: std::mem::take(&mut r.findings),
+            },
+            Outcome::Error(e) => Settled::Error(e),
+        }
+    }
+}
+
 /// Counts over a whole run; nothing per response is kept, so a run's memory does not grow
 /// with the number of responses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -474,11 +498,11 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn add(&mut self, outcome: &Outcome) {
-        match outcome {
-            Outcome::Response(r) if r.accepted() => self.accepted += 1,
-            Outcome::Response(_) => self.rejected += 1,
-            Outcome::Error(_) => self.unreadable += 1,
+    pub fn add(&mut self, settled: &Settled) {
+        match settled {
+            Settled::Response { accepted: true, .. } => self.accepted += 1,
+            Settled::Response { .. } => self.rejected += 1,
+            Settled::Error(_) => self.unreadable += 1,
         }
     }
 
@@ -502,6 +526,20 @@ const ITEMS_PER_ROUND_PER_THREAD: usize = 64;
 /// each is decoded only when it is validated, one per thread.
 const BYTES_PER_ROUND: u64 = 32 * 1024 * 1024;
 
+/// `work`'s result, computed on `pool` while this thread runs `meanwhile`.
+fn beside<T: Default + Send, M>(
+    pool: &rayon::ThreadPool,
+    work: impl FnOnce() -> T + Send,
+    meanwhile: impl FnOnce() -> M,
+) -> (T, M) {
+    let mut done = T::default();
+    let other = pool.in_place_scope(|scope| {
+        scope.spawn(|_| done = work());
+        meanwhile()
+    });
+    (done, other)
+}
+
 /// How a batch of inputs is validated: the decoding limits, the settings and the threads.
 pub struct Batch<'a> {
     pub limits: DecodeLimits,
@@ -515,18 +553,19 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// Validates `inputs`: `size` tells how many bytes one will take to read (0 when unknown),
     /// `load` reads one (its label and bytes, or why it could not be read), `prepare` renders
-    /// an outcome on the pool (so rendering runs in parallel too), and `emit` receives every
-    /// outcome with what `prepare` made of it, in input order. Inputs are read and decoded a
-    /// round at a time; their responses are then validated a round at a time and each round's
-    /// reports handed to `emit` and dropped, so a HAR with thousands of responses holds its
-    /// decoded responses but never all their reports.
+    /// an outcome on the pool (so rendering runs in parallel too), and `emit` receives what
+    /// the run keeps of every outcome with what `prepare` made of it, in input order. Inputs
+    /// are read and decoded a round at a time; their responses are then validated a round at a
+    /// time, each report dropped on the thread that built it, and each round handed to `emit`
+    /// on the calling thread while the pool validates the next, so a HAR with thousands of
+    /// responses holds its decoded responses but never all their reports.
     pub fn run<T, R, E>(
         &self,
         inputs: impl IntoIterator<Item = T>,
         size: impl Fn(&T) -> u64,
         load: impl Fn(&T) -> (String, Result<Vec<u8>, String>) + Sync,
         prepare: impl Fn(&Outcome) -> R + Sync,
-        mut emit: impl FnMut(Outcome, R) -> Result<(), E>,
+        mut emit: impl FnMut(Settled, R) -> Result<(), E>,
     ) -> Result<(), E>
     where
         T: Send + Sync,
@@ -541,6 +580,13 @@ impl Batch<'_> {
         use rayon::prelude::*;
         let round = ITEMS_PER_ROUND_PER_THREAD * pool.current_num_threads().max(1);
         let mut inputs = inputs.into_iter();
+        // The previous round's outcomes, handed to `emit` while the pool works on the next.
+        let mut ready: Vec<(Settled, R)> = Vec::new();
+        let mut emit_all = |ready: &mut Vec<(Settled, R)>| {
+            ready
+                .drain(..)
+                .try_for_each(|(settled, prepared)| emit(settled, prepared))
+        };
         loop {
             let mut chunk: Vec<T> = Vec::new();
             let mut bytes = 0u64;
@@ -550,9 +596,9 @@ impl Batch<'_> {
                 chunk.push(input);
             }
             if chunk.is_empty() {
-                return Ok(());
+                return emit_all(&mut ready);
             }
-            let found: Vec<Result<Vec<Encoded>, InputError>> = pool.install(|| {
+            let load_round = || {
                 chunk
                     .par_iter()
                     .map(|input| {
@@ -573,8 +619,10 @@ impl Batch<'_> {
                             })
                         })
                     })
-                    .collect()
-            });
+                    .collect::<Vec<Result<Vec<Encoded>, InputError>>>()
+            };
+            let (found, emitted) = beside(pool, load_round, || emit_all(&mut ready));
+            emitted?;
             drop(chunk);
             let mut work = found.into_iter().flat_map(|d| {
                 let (captured, error) = match d {
@@ -588,7 +636,7 @@ impl Batch<'_> {
                 if batch.is_empty() {
                     break;
                 }
-                let outcomes: Vec<(Outcome, R)> = pool.install(|| {
+                let validate_round = || {
                     batch
                         .into_par_iter()
                         .map(|item| {
@@ -609,13 +657,13 @@ impl Batch<'_> {
                                 },
                             };
                             let prepared = prepare(&outcome);
-                            (outcome, prepared)
+                            (Settled::from(outcome), prepared)
                         })
-                        .collect()
-                });
-                for (outcome, prepared) in outcomes {
-                    emit(outcome, prepared)?;
-                }
+                        .collect::<Vec<(Settled, R)>>()
+                };
+                let (outcomes, emitted) = beside(pool, validate_round, || emit_all(&mut ready));
+                emitted?;
+                ready = outcomes;
             }
         }
     }

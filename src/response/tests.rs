@@ -643,3 +643,97 @@ mod decryption_attacks {
         }
     }
 }
+
+/// Several rounds on two threads: what `emit` receives comes in input order, counts as the
+/// reports said, carries their findings, and an error from `emit` ends the run with it.
+#[test]
+fn a_batch_hands_on_every_outcome_in_order_across_rounds() {
+    let signer = key(1);
+    let s = settings(&[&signer]);
+    let accepted = spec(&signer).build();
+    let mut late = spec(&signer);
+    late.issue_instant = issued() - Duration::days(2);
+    let expired = late.build();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let batch = Batch {
+        limits: DecodeLimits::default(),
+        settings: &s,
+        pool: &pool,
+        no_response: &|_, _| None,
+    };
+    // Five rounds and some: accepted, rejected, unreadable in turn.
+    let inputs: Vec<usize> = (0..ITEMS_PER_ROUND_PER_THREAD * 2 * 5 + 7).collect();
+    let load = |&i: &usize| -> (String, Result<Vec<u8>, String>) {
+        let name = format!("input {i}");
+        match i % 3 {
+            0 => (name, Ok(accepted.clone().into_bytes())),
+            1 => (name, Ok(expired.clone().into_bytes())),
+            _ => (name, Err("no such file".to_owned())),
+        }
+    };
+    let mut seen: Vec<(String, &'static str, usize)> = Vec::new();
+    let mut summary = Summary::default();
+    batch
+        .run(
+            inputs.clone(),
+            |_| 0,
+            load,
+            |outcome| match outcome {
+                Outcome::Response(r) => r.label.clone(),
+                Outcome::Error(e) => e.label.clone(),
+            },
+            |settled, label| {
+                summary.add(&settled);
+                let (kind, findings) = match settled {
+                    Settled::Response {
+                        accepted: true,
+                        findings,
+                    } => ("accepted", findings.len()),
+                    Settled::Response { findings, .. } => ("rejected", findings.len()),
+                    Settled::Error(_) => ("unreadable", 0),
+                };
+                seen.push((label, kind, findings));
+                Ok::<(), ()>(())
+            },
+        )
+        .unwrap();
+    assert_eq!(seen.len(), inputs.len());
+    for (i, (label, kind, findings)) in seen.iter().enumerate() {
+        assert!(label.starts_with(&format!("input {i}")), "{i}: {label}");
+        let expected = ["accepted", "rejected", "unreadable"][i % 3];
+        assert_eq!(*kind, expected, "{label}");
+        if *kind == "rejected" {
+            assert!(*findings > 0, "a rejection keeps its findings");
+        }
+    }
+    let thirds = |r: usize| (0..inputs.len()).filter(|i| i % 3 == r).count();
+    assert_eq!(
+        summary,
+        Summary {
+            accepted: thirds(0),
+            rejected: thirds(1),
+            unreadable: thirds(2),
+        }
+    );
+
+    let mut emitted = 0;
+    let stopped = batch.run(
+        inputs,
+        |_| 0,
+        load,
+        |_| (),
+        |_, ()| {
+            emitted += 1;
+            if emitted == 200 {
+                Err("the output is gone")
+            } else {
+                Ok(())
+            }
+        },
+    );
+    assert_eq!(stopped, Err("the output is gone"));
+    assert_eq!(emitted, 200, "nothing is emitted after the error");
+}
