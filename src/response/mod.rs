@@ -207,9 +207,7 @@ pub fn validate(
         }
         Err(e) => return Err(ResponseError::Xml(e)),
     };
-    let text = std::str::from_utf8(&captured.xml)
-        .map(|t| t.trim_start_matches('\u{feff}'))
-        .map_err(|_| ResponseError::NotSaml("not UTF-8".into()))?;
+    let text = doc.text;
     let checked = match encrypted::placed(&doc.root) {
         None => verify::verify(
             &doc,

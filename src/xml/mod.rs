@@ -61,6 +61,8 @@ pub struct Document<'a> {
     pub root: Element<'a>,
     /// The input started with a UTF-8 byte-order mark (stripped before parsing).
     pub had_bom: bool,
+    /// The document's text: the input, without its byte-order mark.
+    pub text: &'a str,
     /// Where the content no signature can cover lies, in document order: every comment
     /// (canonicalization without comments leaves them out) and every processing instruction
     /// outside the root element.
@@ -269,6 +271,7 @@ pub fn parse_with_limits<'a>(
     Ok(Document {
         root,
         had_bom,
+        text,
         unsigned: builder.unsigned,
     })
 }
@@ -490,9 +493,15 @@ impl<'a> Builder<'a> {
                     if memchr::memmem::find(&t, b"]]>").is_some() {
                         return Err(self.syntax(start, "']]>' is not allowed in text"));
                     }
-                    let content = t
-                        .xml10_content()
-                        .map_err(|e| self.syntax(start, e.to_string()))?;
+                    // Text with no carriage return is the input as it stands.
+                    let content = match self.in_input(&t) {
+                        Some(as_read) if memchr::memchr(b'\r', &t).is_none() => {
+                            Cow::Borrowed(as_read)
+                        }
+                        _ => t
+                            .xml10_content()
+                            .map_err(|e| self.syntax(start, e.to_string()))?,
+                    };
                     self.text(content, start)?;
                 }
                 // Outside the root only white space may stand, never a CDATA section or a
@@ -867,10 +876,12 @@ impl<'a> Builder<'a> {
             let attr = attr.map_err(|err| self.syntax(start, err.to_string()))?;
             // XML forbids a literal '<' in attribute values; libxml2 stops there, quick-xml
             // would not.
-            if memchr::memchr(b'<', &attr.value).is_some() {
+            let special = |b: u8| matches!(b, b'<' | b'&' | b'\t' | b'\n' | b'\r');
+            let plain = !attr.value.iter().any(|&b| special(b));
+            if !plain && memchr::memchr(b'<', &attr.value).is_some() {
                 return Err(self.syntax(start, "'<' inside an attribute value"));
             }
-            let has_reference = memchr::memchr(b'&', &attr.value).is_some();
+            let has_reference = !plain && memchr::memchr(b'&', &attr.value).is_some();
             if self.raw.len() + self.decls.len() >= self.limits.max_attributes {
                 let (line, column) = self.position(start);
                 return Err(XmlError::TooManyAttributes {
@@ -879,7 +890,16 @@ impl<'a> Builder<'a> {
                     column,
                 });
             }
-            let value = match attr.normalized_value(quick_xml::XmlVersion::Implicit1_0) {
+            // A value with no reference and no white space but spaces is the input as it stands.
+            let as_read = if plain {
+                self.in_input(&attr.value)
+            } else {
+                None
+            };
+            let value = match as_read.map_or_else(
+                || attr.normalized_value(quick_xml::XmlVersion::Implicit1_0),
+                |v| Ok(Cow::Borrowed(v)),
+            ) {
                 Ok(v) => v,
                 Err(quick_xml::Error::Escape(
                     quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),

@@ -88,6 +88,10 @@ fn encoding_rules() {
     with_bom.extend_from_slice(b"<a>x</a>");
     let doc = parse(&with_bom).unwrap();
     assert!(doc.had_bom);
+    assert_eq!(
+        doc.text, "<a>x</a>",
+        "the text is the document's, without the mark"
+    );
     assert_eq!(doc.root.span.start, 3, "spans index the caller's bytes");
     // Found by the writers fuzz target: quick-xml skipped a second mark, libxml2 refuses it.
     assert_eq!(
