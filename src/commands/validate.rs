@@ -145,8 +145,8 @@ pub struct ValidateJob {
 }
 
 /// Validates every listed input: `prepare` renders an outcome on the validating threads,
-/// `emit` receives what the run keeps of each outcome and its rendering, in input order. `stdin` opens standard input
-/// for an input named `-`.
+/// `emit` receives what the run keeps of each outcome and its rendering, in input order.
+/// `stdin` opens standard input for an input named `-`.
 pub fn run<R: Send, S: Read>(
     job: &ValidateJob,
     listing: Listing,

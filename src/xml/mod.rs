@@ -921,10 +921,11 @@ impl<'a> Builder<'a> {
                 Some(PrefixDeclaration::Default) => self.declare(None, value, start)?,
                 Some(PrefixDeclaration::Named(p)) => self.declare(Some(p), value, start)?,
                 None => {
-                    let key = match self.in_input(attr.key.as_ref()) {
-                        Some(key) => key,
-                        None => self.arena.str(&String::from_utf8_lossy(attr.key.as_ref())),
-                    };
+                    // quick-xml reads names out of the input; a key from anywhere else is
+                    // refused rather than guessed at.
+                    let key = self
+                        .in_input(attr.key.as_ref())
+                        .ok_or_else(|| self.syntax(start, "an attribute name outside the input"))?;
                     self.raw.push((key, value));
                 }
             }
